@@ -1,0 +1,180 @@
+//! The application: settings, URLs, migrations and fixtures in one builder,
+//! and the command line that runs it (`run`, `migrate`, `routes`, `loaddata`).
+//!
+//! ```no_run
+//! use tandem::App;
+//!
+//! fn urls() -> Vec<tandem::urls::UrlPattern> { Vec::new() }
+//!
+//! fn main() -> std::process::ExitCode {
+//!     App::new(env!("CARGO_MANIFEST_DIR")).urls(urls).main()
+//! }
+//! ```
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use axum::Router;
+use sea_orm_migration::MigratorTrait;
+use tokio::net::TcpListener;
+
+use crate::config::{ConfigError, Settings};
+use crate::context::AppContext;
+use crate::db::fixtures::{FixtureEntity, FixtureError, Fixtures};
+use crate::db::migrations::{MigratorOf, Migrations};
+use crate::urls::{PatternError, UrlConf, UrlPattern};
+
+/// Anything that stops an application from starting or a command from finishing.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// `Tandem.toml` or the environment is wrong.
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    /// A route does not compile.
+    #[error("URL configuration: {0}")]
+    Urls(#[from] PatternError),
+    /// The database refused.
+    #[error("database: {0}")]
+    Database(#[from] sea_orm::DbErr),
+    /// A fixture did not load.
+    #[error(transparent)]
+    Fixture(#[from] FixtureError),
+    /// Binding or serving failed.
+    #[error("{context}: {source}")]
+    Io {
+        /// What was being done.
+        context: String,
+        /// The error.
+        source: std::io::Error,
+    },
+}
+
+/// A Tandem application.
+#[derive(Clone)]
+pub struct App {
+    root: PathBuf,
+    urls: fn() -> Vec<UrlPattern>,
+    migrations: Arc<dyn Migrations>,
+    fixtures: Fixtures,
+    initial_data: Option<&'static str>,
+}
+
+struct NoMigrations;
+impl sea_orm_migration::MigratorTrait for NoMigrations {
+    fn migrations() -> Vec<Box<dyn sea_orm_migration::MigrationTrait>> {
+        crate::db::migrations::framework()
+    }
+}
+
+impl App {
+    /// An application whose `Tandem.toml` lives in `root` (usually
+    /// `env!("CARGO_MANIFEST_DIR")`); `TANDEM_CONFIG` or `--config` point elsewhere.
+    pub fn new(root: impl Into<PathBuf>) -> Self {
+        Self {
+            root: root.into(),
+            urls: Vec::new,
+            migrations: Arc::new(MigratorOf::<NoMigrations>::default()),
+            fixtures: Fixtures::default(),
+            initial_data: None,
+        }
+    }
+
+    /// The root URL configuration (Django's `ROOT_URLCONF`).
+    pub fn urls(mut self, urls: fn() -> Vec<UrlPattern>) -> Self {
+        self.urls = urls;
+        self
+    }
+
+    /// The application's sea-orm-migration migrator.
+    pub fn migrator<M: MigratorTrait + 'static>(mut self) -> Self {
+        self.migrations = Arc::new(MigratorOf::<M>::default());
+        self
+    }
+
+    /// Makes entity `E` loadable from fixtures under `label` (`app.model`).
+    pub fn model<E: FixtureEntity>(mut self, label: &str) -> Self {
+        self.fixtures = self.fixtures.model::<E>(label);
+        self
+    }
+
+    /// A fixture loaded at start-up in development when its first model's
+    /// table is empty, so a fresh checkout shows data.
+    pub fn initial_data(mut self, fixture_json: &'static str) -> Self {
+        self.initial_data = Some(fixture_json);
+        self
+    }
+
+    /// The default configuration file: `TANDEM_CONFIG`, else `Tandem.toml` in the root.
+    pub fn config_path(&self) -> PathBuf {
+        std::env::var_os("TANDEM_CONFIG").map(PathBuf::from).unwrap_or_else(|| self.root.join("Tandem.toml"))
+    }
+
+    /// Loads the settings from `file` and the environment.
+    pub fn settings(&self, file: &Path) -> Result<Settings, ConfigError> {
+        Settings::load(file)
+    }
+
+    /// The compiled URL configuration.
+    pub fn url_conf(&self) -> Result<UrlConf, PatternError> {
+        UrlConf::new((self.urls)())
+    }
+
+    /// Applies pending migrations, returning the names applied.
+    pub async fn migrate(&self, db: &sea_orm::DatabaseConnection) -> Result<Vec<String>, Error> {
+        Ok(self.migrations.apply(db).await?)
+    }
+
+    /// Loads a fixture text, returning how many objects it held.
+    pub async fn load_fixture(&self, db: &sea_orm::DatabaseConnection, json: &str) -> Result<usize, Error> {
+        Ok(self.fixtures.load(db, json).await?)
+    }
+
+    /// Connects to the database and, in development, applies pending migrations
+    /// and the initial data.
+    pub async fn prepare(&self, settings: Settings) -> Result<AppContext, Error> {
+        let db = crate::db::connect(&settings.database.url).await?;
+        if settings.debug() {
+            for name in self.migrate(&db).await? {
+                tracing::info!("applied migration {name}");
+            }
+            if let Some(json) = self.initial_data {
+                let loaded = self.fixtures.load_if_empty(&db, json).await?;
+                if loaded > 0 {
+                    tracing::info!("loaded {loaded} objects of initial data");
+                }
+            }
+        } else {
+            let pending = self.migrations.pending(&db).await?;
+            if !pending.is_empty() {
+                tracing::warn!("{} migrations are not applied; run the `migrate` command", pending.len());
+            }
+        }
+        Ok(AppContext { db, settings: Arc::new(settings) })
+    }
+
+    /// The full service for a prepared context.
+    pub fn router(&self, ctx: AppContext) -> Result<Router, Error> {
+        Ok(crate::server::router(ctx, self.url_conf()?))
+    }
+
+    /// Prepares, binds `settings.server.addr` and serves until SIGINT/SIGTERM.
+    pub async fn run(&self, settings: Settings) -> Result<(), Error> {
+        let addr = settings.server.addr.clone();
+        let ctx = self.prepare(settings).await?;
+        let router = self.router(ctx)?;
+        let listener = TcpListener::bind(&addr)
+            .await
+            .map_err(|source| Error::Io { context: format!("cannot listen on {addr}"), source })?;
+        tracing::info!("serving on http://{addr}");
+        crate::server::serve(listener, router, crate::server::shutdown_signal())
+            .await
+            .map_err(|source| Error::Io { context: "server".into(), source })
+    }
+
+    /// Parses the command line and runs the chosen command; the exit status is
+    /// non-zero on any error, whose message is printed to stderr.
+    pub fn main(self) -> ExitCode {
+        crate::cli::main(self)
+    }
+}

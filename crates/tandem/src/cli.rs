@@ -1,0 +1,126 @@
+//! The application's command line, Django's `manage.py` in one binary.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use crate::app::{App, Error};
+use crate::config::Settings;
+
+#[derive(Parser)]
+#[command(about = "A Tandem application")]
+struct Cli {
+    /// The settings file (default: `TANDEM_CONFIG`, else `Tandem.toml` next to the app).
+    #[arg(long, global = true)]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the application (the default).
+    Run,
+    /// Apply pending database migrations.
+    Migrate,
+    /// Print every route: path, methods, handler and which side serves it.
+    Routes,
+    /// Load Django-format JSON fixtures.
+    Loaddata {
+        /// Fixture files.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+}
+
+pub(crate) fn main(app: App) -> ExitCode {
+    init_tracing();
+    let cli = Cli::parse();
+    let file = cli.config.unwrap_or_else(|| app.config_path());
+    let settings = match app.settings(&file) {
+        Ok(settings) => settings,
+        Err(error) => {
+            eprintln!("error: {error}");
+            return ExitCode::from(2);
+        }
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("error: cannot start the runtime: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let result = runtime.block_on(async {
+        match cli.command.unwrap_or(Command::Run) {
+            Command::Run => app.run(settings).await,
+            Command::Migrate => migrate(&app, &settings).await,
+            Command::Routes => routes(&app, &settings),
+            Command::Loaddata { files } => loaddata(&app, &settings, &files).await,
+        }
+    });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn init_tracing() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn,sea_orm=warn"));
+    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
+}
+
+async fn migrate(app: &App, settings: &Settings) -> Result<(), Error> {
+    let db = crate::db::connect(&settings.database.url).await?;
+    let applied = app.migrate(&db).await?;
+    if applied.is_empty() {
+        println!("No migrations to apply.");
+    }
+    for name in applied {
+        println!("Applied {name}");
+    }
+    Ok(())
+}
+
+async fn loaddata(app: &App, settings: &Settings, files: &[PathBuf]) -> Result<(), Error> {
+    let db = crate::db::connect(&settings.database.url).await?;
+    let mut total = 0;
+    for file in files {
+        let text = std::fs::read_to_string(file)
+            .map_err(|source| Error::Io { context: format!("cannot read {}", file.display()), source })?;
+        total += app.load_fixture(&db, &text).await?;
+    }
+    println!("Installed {total} object(s) from {} fixture(s)", files.len());
+    Ok(())
+}
+
+fn routes(app: &App, settings: &Settings) -> Result<(), Error> {
+    let mut rows: Vec<[String; 4]> = Vec::new();
+    for route in app.url_conf()?.routes() {
+        let path = format!("/{}", route.route());
+        let side = if settings.is_backend_path(&path) {
+            if route.is_csrf_exempt() { "backend (csrf exempt)" } else { "backend" }
+        } else {
+            "unreachable: not under a backend prefix"
+        };
+        for (method, handler) in route.view().handlers() {
+            rows.push([path.clone(), method.to_string(), handler.to_string(), side.to_string()]);
+        }
+    }
+    for (path, method, handler) in crate::server::ui_routes() {
+        rows.push([path.to_string(), method.to_string(), handler.to_string(), "ui".to_string()]);
+    }
+    let header = ["PATH", "METHOD", "HANDLER", "SIDE"].map(String::from);
+    let widths: Vec<usize> =
+        (0..4).map(|i| rows.iter().chain([&header]).map(|r| r[i].len()).max().unwrap_or(0)).collect();
+    for row in std::iter::once(&header).chain(rows.iter()) {
+        let line: Vec<String> = row.iter().zip(&widths).map(|(cell, w)| format!("{cell:<w$}")).collect();
+        println!("{}", line.join("  ").trim_end());
+    }
+    Ok(())
+}

@@ -1,0 +1,407 @@
+//! Settings: `Tandem.toml` plus environment overrides, the Rust spelling of the
+//! seed's `rxconfig.py` and Django's `settings.py`.
+//!
+//! ```toml
+//! [app]
+//! name = "shop"
+//!
+//! [server]
+//! addr = "127.0.0.1:3000"
+//!
+//! [backend]
+//! prefix = "/api"
+//! extra_prefixes = ["/webhooks"]
+//!
+//! [database]
+//! url = "sqlite:db.sqlite3"
+//! ```
+//!
+//! Environment variables win over the file: `TANDEM_ADDR`, `DATABASE_URL`,
+//! `SECRET_KEY`, `TANDEM_ENV` (`development`, the default, or `production`).
+//! A relative SQLite path is resolved against the folder that holds `Tandem.toml`.
+//!
+//! ```
+//! let settings = tandem::config::Settings::from_toml_str(
+//!     "[app]\nname = \"demo\"\n[backend]\nprefix = \"api/\"\n",
+//!     std::path::Path::new("Tandem.toml"),
+//! )
+//! .unwrap();
+//! assert_eq!(settings.backend.prefix, "/api");
+//! assert!(settings.is_backend_path("/api/shop/"));
+//! assert!(!settings.is_backend_path("/apix"));
+//! ```
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+/// Paths the framework itself serves; no backend prefix may claim them.
+pub const RESERVED_PATHS: &[&str] = &["/_event", "/_tandem", "/_upload", "/ping", "/_health"];
+
+/// Django's `DATA_UPLOAD_MAX_MEMORY_SIZE`: 2.5 MiB.
+pub const DEFAULT_MAX_BODY_BYTES: usize = 2_621_440;
+
+/// A configuration problem that stops start-up.
+///
+/// The message names the file, the key and what is wrong.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The file could not be read.
+    #[error("{file}: cannot read: {source}")]
+    Read {
+        /// The file.
+        file: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The file is not valid TOML or has an unknown key or a wrong type.
+    #[error("{file}: {message}")]
+    Parse {
+        /// The file.
+        file: PathBuf,
+        /// The parser's message, which names the key and its line.
+        message: String,
+    },
+    /// A key has a value Tandem cannot use.
+    #[error("{file}: `{key}`: {problem}")]
+    Invalid {
+        /// The file (or `environment` for an environment variable).
+        file: PathBuf,
+        /// The dotted key, e.g. `backend.prefix`.
+        key: String,
+        /// What is wrong.
+        problem: String,
+    },
+}
+
+/// Development (the default) or production posture.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Environment {
+    /// Debug output on, insecure fallback secret, migrations applied at `run`.
+    Development,
+    /// Debug output off; a `SECRET_KEY` is required.
+    Production,
+}
+
+/// `[app]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AppSection {
+    /// The application's name, shown in the shell page title and logs.
+    pub name: String,
+}
+
+/// `[server]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServerSection {
+    /// Listen address; `TANDEM_ADDR` overrides it.
+    #[serde(default = "default_addr")]
+    pub addr: String,
+}
+
+/// `[backend]`: which paths the Django-style backend serves.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BackendSection {
+    /// The main backend prefix, e.g. `/api`.
+    #[serde(default = "default_prefix")]
+    pub prefix: String,
+    /// More prefixes routed to the backend, e.g. `/webhooks`.
+    #[serde(default)]
+    pub extra_prefixes: Vec<String>,
+    /// Largest request body accepted, in bytes; bigger bodies get 413.
+    #[serde(default = "default_max_body")]
+    pub max_body_bytes: usize,
+    /// Origins trusted for unsafe requests besides the request's own
+    /// (`https://*.example.com` wildcards allowed).
+    #[serde(default)]
+    pub trusted_origins: Vec<String>,
+}
+
+/// `[database]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DatabaseSection {
+    /// A SeaORM URL: `sqlite:db.sqlite3` (the default) or `postgres://…`;
+    /// `DATABASE_URL` overrides it.
+    #[serde(default = "default_database_url")]
+    pub url: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct File {
+    app: AppSection,
+    #[serde(default)]
+    server: Option<ServerSection>,
+    #[serde(default)]
+    backend: Option<BackendSection>,
+    #[serde(default)]
+    database: Option<DatabaseSection>,
+}
+
+/// The resolved settings of one application.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// `[app]`.
+    pub app: AppSection,
+    /// `[server]`, with `TANDEM_ADDR` applied.
+    pub server: ServerSection,
+    /// `[backend]`, prefixes normalised (leading `/`, no trailing `/`).
+    pub backend: BackendSection,
+    /// `[database]`, with `DATABASE_URL` applied and SQLite paths resolved.
+    pub database: DatabaseSection,
+    /// Development or production.
+    pub environment: Environment,
+    /// The signing secret (`SECRET_KEY`); a fixed insecure value in development.
+    pub secret_key: String,
+    /// The folder holding `Tandem.toml`; relative paths are resolved against it.
+    pub base_dir: PathBuf,
+}
+
+fn default_addr() -> String {
+    "127.0.0.1:3000".into()
+}
+fn default_prefix() -> String {
+    "/api".into()
+}
+fn default_max_body() -> usize {
+    DEFAULT_MAX_BODY_BYTES
+}
+fn default_database_url() -> String {
+    "sqlite:db.sqlite3".into()
+}
+
+const INSECURE_DEV_SECRET: &str = "tandem-insecure-development-secret-do-not-use-in-production";
+
+impl Settings {
+    /// Reads `file`, then applies the environment overrides.
+    pub fn load(file: &Path) -> Result<Self, ConfigError> {
+        let text = std::fs::read_to_string(file).map_err(|source| ConfigError::Read {
+            file: file.to_path_buf(),
+            source,
+        })?;
+        let mut settings = Self::from_toml_str(&text, file)?;
+        settings.apply_env(|name| std::env::var(name).ok())?;
+        Ok(settings)
+    }
+
+    /// Parses and validates a `Tandem.toml` text without reading the environment.
+    pub fn from_toml_str(text: &str, file: &Path) -> Result<Self, ConfigError> {
+        let parsed: File = toml::from_str(text).map_err(|e| ConfigError::Parse {
+            file: file.to_path_buf(),
+            message: e.to_string().trim_end().to_string(),
+        })?;
+        let invalid = |key: &str, problem: String| ConfigError::Invalid {
+            file: file.to_path_buf(),
+            key: key.to_string(),
+            problem,
+        };
+        let mut backend = parsed.backend.unwrap_or_else(|| BackendSection {
+            prefix: default_prefix(),
+            extra_prefixes: Vec::new(),
+            max_body_bytes: DEFAULT_MAX_BODY_BYTES,
+            trusted_origins: Vec::new(),
+        });
+        backend.prefix = normalize_prefix(&backend.prefix).map_err(|p| invalid("backend.prefix", p))?;
+        for (i, extra) in backend.extra_prefixes.iter_mut().enumerate() {
+            *extra = normalize_prefix(extra).map_err(|p| invalid(&format!("backend.extra_prefixes[{i}]"), p))?;
+        }
+        if backend.max_body_bytes == 0 {
+            return Err(invalid("backend.max_body_bytes", "must be greater than 0".into()));
+        }
+        let server = parsed.server.unwrap_or_else(|| ServerSection { addr: default_addr() });
+        server
+            .addr
+            .parse::<SocketAddr>()
+            .map_err(|e| invalid("server.addr", format!("`{}` is not a socket address: {e}", server.addr)))?;
+        let base_dir = file.parent().map(Path::to_path_buf).unwrap_or_default();
+        let database = parsed.database.unwrap_or_else(|| DatabaseSection { url: default_database_url() });
+        let mut settings = Settings {
+            app: parsed.app,
+            server,
+            backend,
+            database,
+            environment: Environment::Development,
+            secret_key: INSECURE_DEV_SECRET.into(),
+            base_dir,
+        };
+        settings.database.url = settings.resolve_database_url(&settings.database.url);
+        Ok(settings)
+    }
+
+    /// Applies environment overrides read through `var`.
+    pub fn apply_env(&mut self, var: impl Fn(&str) -> Option<String>) -> Result<(), ConfigError> {
+        let invalid = |key: &str, problem: String| ConfigError::Invalid {
+            file: PathBuf::from("environment"),
+            key: key.to_string(),
+            problem,
+        };
+        self.environment = match var("TANDEM_ENV").as_deref() {
+            None | Some("") | Some("development") => Environment::Development,
+            Some("production") => Environment::Production,
+            Some(other) => {
+                return Err(invalid("TANDEM_ENV", format!("`{other}` is neither `development` nor `production`")));
+            }
+        };
+        if let Some(addr) = var("TANDEM_ADDR") {
+            addr.parse::<SocketAddr>()
+                .map_err(|e| invalid("TANDEM_ADDR", format!("`{addr}` is not a socket address: {e}")))?;
+            self.server.addr = addr;
+        }
+        if let Some(url) = var("DATABASE_URL").filter(|u| !u.is_empty()) {
+            self.database.url = self.resolve_database_url(&url);
+        }
+        match var("SECRET_KEY").filter(|k| !k.is_empty()) {
+            Some(key) => self.secret_key = key,
+            None if self.environment == Environment::Production => {
+                return Err(invalid("SECRET_KEY", "must be set when TANDEM_ENV=production".into()));
+            }
+            None => {}
+        }
+        Ok(())
+    }
+
+    /// Whether debug output (error details in responses) is on.
+    pub fn debug(&self) -> bool {
+        self.environment == Environment::Development
+    }
+
+    /// Every backend prefix: the main one first, then the extra ones.
+    pub fn backend_prefixes(&self) -> impl Iterator<Item = &str> {
+        std::iter::once(self.backend.prefix.as_str()).chain(self.backend.extra_prefixes.iter().map(String::as_str))
+    }
+
+    /// Whether `path` is served by the backend: it equals a prefix or starts with `prefix/`.
+    pub fn is_backend_path(&self, path: &str) -> bool {
+        self.backend_prefixes().any(|prefix| path_has_prefix(path, prefix))
+    }
+
+    fn resolve_database_url(&self, url: &str) -> String {
+        let Some(rest) = url.strip_prefix("sqlite:") else { return url.to_string() };
+        let rest = rest.trim_start_matches("//");
+        let (path, query) = rest.split_once('?').unwrap_or((rest, ""));
+        if path == ":memory:" || path.starts_with('/') {
+            return url.to_string();
+        }
+        let full = self.base_dir.join(path);
+        let query = if query.is_empty() { String::new() } else { format!("?{query}") };
+        format!("sqlite://{}{query}", full.display())
+    }
+}
+
+/// Reflex-django's prefix rule: `path` matches `prefix` when it equals it or
+/// continues with `/`.
+///
+/// ```
+/// use tandem::config::path_has_prefix;
+/// assert!(path_has_prefix("/api", "/api"));
+/// assert!(path_has_prefix("/api/shop/", "/api"));
+/// assert!(!path_has_prefix("/apix", "/api"));
+/// ```
+pub fn path_has_prefix(path: &str, prefix: &str) -> bool {
+    match path.strip_prefix(prefix) {
+        Some(rest) => rest.is_empty() || rest.starts_with('/'),
+        None => false,
+    }
+}
+
+/// Normalises a prefix to a leading `/` and no trailing `/`, refusing `/`, the
+/// empty string and reserved paths.
+///
+/// ```
+/// use tandem::config::normalize_prefix;
+/// assert_eq!(normalize_prefix("api/").unwrap(), "/api");
+/// assert!(normalize_prefix("/").is_err());
+/// assert!(normalize_prefix("/_event").is_err());
+/// ```
+pub fn normalize_prefix(raw: &str) -> Result<String, String> {
+    let trimmed = raw.trim().trim_matches('/');
+    if trimmed.is_empty() {
+        return Err(format!("`{raw}` would claim every path; give a prefix such as `/api`"));
+    }
+    if trimmed.chars().any(|c| c.is_whitespace() || c == '?' || c == '#') {
+        return Err(format!("`{raw}` may not contain whitespace, `?` or `#`"));
+    }
+    let prefix = format!("/{trimmed}");
+    if let Some(reserved) = RESERVED_PATHS
+        .iter()
+        .find(|r| path_has_prefix(&prefix, r) || path_has_prefix(r, &prefix))
+    {
+        return Err(format!("`{raw}` collides with the reserved path `{reserved}`"));
+    }
+    Ok(prefix)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<Settings, ConfigError> {
+        Settings::from_toml_str(text, Path::new("/app/Tandem.toml"))
+    }
+
+    #[test]
+    fn defaults_and_sqlite_path_resolution() {
+        let s = parse("[app]\nname = \"x\"\n").unwrap();
+        assert_eq!(s.server.addr, "127.0.0.1:3000");
+        assert_eq!(s.backend.prefix, "/api");
+        assert_eq!(s.backend.max_body_bytes, 2_621_440);
+        assert_eq!(s.database.url, "sqlite:///app/db.sqlite3");
+    }
+
+    #[test]
+    fn unknown_key_names_file_and_key() {
+        let err = parse("[app]\nname = \"x\"\n[backend]\nprefx = \"/api\"\n").unwrap_err().to_string();
+        assert!(err.starts_with("/app/Tandem.toml:"), "{err}");
+        assert!(err.contains("prefx"), "{err}");
+    }
+
+    #[test]
+    fn wrong_type_is_reported() {
+        let err = parse("[app]\nname = 3\n").unwrap_err().to_string();
+        assert!(err.contains("name") && err.contains("string"), "{err}");
+    }
+
+    #[test]
+    fn bad_prefixes_are_refused() {
+        for bad in ["/", "", "/_tandem", "/ping", "/_event/x"] {
+            let text = format!("[app]\nname = \"x\"\n[backend]\nprefix = \"{bad}\"\n");
+            let err = parse(&text).unwrap_err().to_string();
+            assert!(err.contains("`backend.prefix`"), "{bad}: {err}");
+        }
+        let err = parse("[app]\nname = \"x\"\n[backend]\nextra_prefixes = [\"/ok\", \"/\"]\n").unwrap_err();
+        assert!(err.to_string().contains("backend.extra_prefixes[1]"), "{err}");
+    }
+
+    #[test]
+    fn environment_overrides() {
+        let mut s = parse("[app]\nname = \"x\"\n").unwrap();
+        let env = |k: &str| match k {
+            "TANDEM_ADDR" => Some("0.0.0.0:8000".to_string()),
+            "DATABASE_URL" => Some("postgres://localhost/test".to_string()),
+            _ => None,
+        };
+        s.apply_env(env).unwrap();
+        assert_eq!(s.server.addr, "0.0.0.0:8000");
+        assert_eq!(s.database.url, "postgres://localhost/test");
+        assert!(s.debug());
+    }
+
+    #[test]
+    fn production_requires_a_secret() {
+        let mut s = parse("[app]\nname = \"x\"\n").unwrap();
+        let err = s.apply_env(|k| (k == "TANDEM_ENV").then(|| "production".to_string())).unwrap_err();
+        assert!(err.to_string().contains("SECRET_KEY"), "{err}");
+        s.apply_env(|k| match k {
+            "TANDEM_ENV" => Some("production".into()),
+            "SECRET_KEY" => Some("s3cret".into()),
+            _ => None,
+        })
+        .unwrap();
+        assert!(!s.debug());
+        assert_eq!(s.secret_key, "s3cret");
+    }
+}

@@ -1,0 +1,66 @@
+//! What every request can reach: the database pool and the settings.
+//!
+//! ```
+//! use axum::Json;
+//! use sea_orm::ConnectionTrait;
+//! use tandem::context::Db;
+//!
+//! async fn backend_name(db: Db) -> Json<String> {
+//!     Json(format!("{:?}", db.get_database_backend()))
+//! }
+//! ```
+
+use std::ops::Deref;
+use std::sync::Arc;
+
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use sea_orm::DatabaseConnection;
+
+use crate::config::Settings;
+use crate::http::ApiError;
+
+/// Shared by every request of one application, carried in request extensions.
+#[derive(Clone)]
+pub struct AppContext {
+    /// The application's one database pool.
+    pub db: DatabaseConnection,
+    /// The resolved settings.
+    pub settings: Arc<Settings>,
+}
+
+/// Extractor for the application's database pool; derefs to a SeaORM
+/// [`DatabaseConnection`].
+#[derive(Clone)]
+pub struct Db(pub DatabaseConnection);
+
+impl Deref for Db {
+    type Target = DatabaseConnection;
+    fn deref(&self) -> &DatabaseConnection {
+        &self.0
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Db {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        parts
+            .extensions
+            .get::<AppContext>()
+            .map(|ctx| Db(ctx.db.clone()))
+            .ok_or_else(|| ApiError::internal("the application context is missing from the request"))
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for AppContext {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        parts
+            .extensions
+            .get::<AppContext>()
+            .cloned()
+            .ok_or_else(|| ApiError::internal("the application context is missing from the request"))
+    }
+}

@@ -1,0 +1,185 @@
+//! Exact decimals on every database.
+//!
+//! SeaORM reads a `rust_decimal::Decimal` column on SQLite through an `f64`,
+//! and SQLite's `NUMERIC` affinity turns `"0.10"` into the float `0.1`, so money
+//! does not round-trip. Tandem's [`Decimal`] is a drop-in newtype for model
+//! fields that fixes both ends:
+//!
+//! * on SQLite the column is declared `decimal_text(D, P)`, which has TEXT
+//!   affinity, so the digits are stored as written (see [`decimal_column`]);
+//! * on PostgreSQL the column is a real `NUMERIC(D, P)`;
+//! * reading tries the stored text first and falls back to the driver's
+//!   native decimal, so both backends give back exactly what was saved.
+//!
+//! ```
+//! use std::str::FromStr;
+//! use tandem::db::Decimal;
+//!
+//! let price = Decimal::from_str("12345678.99").unwrap();
+//! assert_eq!(price.to_string(), "12345678.99");
+//! assert_eq!(price.quantize(2).to_string(), "12345678.99");
+//! assert_eq!(Decimal::from_str("7").unwrap().quantize(2).to_string(), "7.00");
+//! ```
+
+use std::fmt;
+use std::ops::Deref;
+use std::str::FromStr;
+
+use sea_orm::sea_query::{ArrayType, ColumnDef, ColumnType, Nullable, ValueType, ValueTypeErr};
+use sea_orm::{ColIdx, DbBackend, QueryResult, TryGetError, TryGetable, Value};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+/// A decimal number stored exactly on SQLite and PostgreSQL.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Decimal(pub rust_decimal::Decimal);
+
+impl Decimal {
+    /// Rounds half to even (Python's default, which DRF uses) and pads to
+    /// `places` decimal places.
+    pub fn quantize(self, places: u32) -> Self {
+        let mut d = self.0.round_dp_with_strategy(places, rust_decimal::RoundingStrategy::MidpointNearestEven);
+        d.rescale(places);
+        Self(d)
+    }
+
+    /// The value as an `f64`, for JSON numbers (the seed's `float(p.price)`).
+    pub fn to_f64(self) -> f64 {
+        use rust_decimal::prelude::ToPrimitive;
+        self.0.to_f64().unwrap_or(f64::NAN)
+    }
+}
+
+impl Deref for Decimal {
+    type Target = rust_decimal::Decimal;
+    fn deref(&self) -> &Self::Target {
+        &self.0
+    }
+}
+
+impl From<rust_decimal::Decimal> for Decimal {
+    fn from(d: rust_decimal::Decimal) -> Self {
+        Self(d)
+    }
+}
+
+impl FromStr for Decimal {
+    type Err = rust_decimal::Error;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        rust_decimal::Decimal::from_str_exact(s.trim()).map(Self)
+    }
+}
+
+impl fmt::Display for Decimal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+/// Serialized as a string, like DRF's `DecimalField` (`"19.50"`).
+impl Serialize for Decimal {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(&self.0)
+    }
+}
+
+/// Accepts a string (`"19.50"`) or a JSON number.
+impl<'de> Deserialize<'de> for Decimal {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Raw {
+            Text(String),
+            Int(i64),
+            Float(f64),
+        }
+        let text = match Raw::deserialize(deserializer)? {
+            Raw::Text(s) => s,
+            Raw::Int(i) => i.to_string(),
+            Raw::Float(f) => f.to_string(),
+        };
+        Decimal::from_str(&text).map_err(|e| serde::de::Error::custom(format!("`{text}` is not a decimal: {e}")))
+    }
+}
+
+impl From<Decimal> for Value {
+    fn from(d: Decimal) -> Self {
+        Value::Decimal(Some(d.0))
+    }
+}
+
+impl TryGetable for Decimal {
+    fn try_get_by<I: ColIdx>(res: &QueryResult, idx: I) -> Result<Self, TryGetError> {
+        match String::try_get_by(res, idx) {
+            Ok(text) => Decimal::from_str(&text).map_err(|e| {
+                TryGetError::DbErr(sea_orm::DbErr::Type(format!("column {idx:?}: `{text}` is not a decimal: {e}")))
+            }),
+            Err(TryGetError::Null(col)) => Err(TryGetError::Null(col)),
+            Err(_) => rust_decimal::Decimal::try_get_by(res, idx).map(Decimal),
+        }
+    }
+}
+
+impl ValueType for Decimal {
+    fn try_from(v: Value) -> Result<Self, ValueTypeErr> {
+        match v {
+            Value::Decimal(Some(d)) => Ok(Decimal(d)),
+            Value::String(Some(s)) => Decimal::from_str(&s).map_err(|_| ValueTypeErr),
+            _ => Err(ValueTypeErr),
+        }
+    }
+
+    fn type_name() -> String {
+        "Decimal".into()
+    }
+
+    fn array_type() -> ArrayType {
+        ArrayType::Decimal
+    }
+
+    fn column_type() -> ColumnType {
+        ColumnType::Decimal(None)
+    }
+}
+
+impl Nullable for Decimal {
+    fn null() -> Value {
+        Value::Decimal(None)
+    }
+}
+
+impl sea_orm::IntoActiveValue<Decimal> for Decimal {
+    fn into_active_value(self) -> sea_orm::ActiveValue<Decimal> {
+        sea_orm::ActiveValue::Set(self)
+    }
+}
+
+/// The column definition for a [`Decimal`] field with `max_digits` digits in
+/// all and `decimal_places` after the point, right for `backend`.
+///
+/// ```
+/// use sea_orm::DbBackend;
+/// use sea_orm_migration::prelude::*;
+///
+/// #[derive(DeriveIden)]
+/// enum Product { Price }
+///
+/// let mut col = tandem::db::decimal_column(DbBackend::Sqlite, Product::Price, 10, 2);
+/// col.not_null();
+/// ```
+pub fn decimal_column(
+    backend: DbBackend,
+    name: impl sea_orm::sea_query::IntoIden,
+    max_digits: u32,
+    decimal_places: u32,
+) -> ColumnDef {
+    let mut col = ColumnDef::new(name);
+    match backend {
+        DbBackend::Sqlite => {
+            col.custom(sea_orm::sea_query::Alias::new(format!("decimal_text({max_digits}, {decimal_places})")));
+        }
+        _ => {
+            col.decimal_len(max_digits, decimal_places);
+        }
+    }
+    col
+}

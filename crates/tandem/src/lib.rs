@@ -1,0 +1,48 @@
+//! # Tandem
+//!
+//! One Rust process, one origin: a Django-style backend (URL configuration,
+//! plain views, models and migrations on SeaORM), a DRF-style REST layer and a
+//! reactive UI, sharing one database pool and one session cookie.
+//!
+//! An application is a [`App`] built in `main.rs`:
+//!
+//! ```no_run
+//! use axum::Json;
+//! use serde_json::{json, Value};
+//! use tandem::urls::{include, path, UrlPattern};
+//! use tandem::views::get;
+//!
+//! async fn hello() -> Json<Value> { Json(json!({"hello": "world"})) }
+//!
+//! fn shop_urls() -> Vec<UrlPattern> { vec![path("hello/", get(hello))] }
+//! fn urls() -> Vec<UrlPattern> { vec![path("api/shop/", include(shop_urls()))] }
+//!
+//! fn main() -> std::process::ExitCode {
+//!     tandem::App::new(env!("CARGO_MANIFEST_DIR")).urls(urls).main()
+//! }
+//! ```
+#![deny(missing_docs)]
+
+pub mod app;
+mod cli;
+pub mod config;
+pub mod context;
+pub mod db;
+pub mod http;
+pub mod server;
+#[cfg(feature = "testing")]
+pub mod testing;
+pub mod urls;
+pub mod views;
+
+pub use app::{App, Error};
+pub use context::{AppContext, Db};
+
+/// The names an application module usually needs.
+pub mod prelude {
+    pub use crate::context::Db;
+    pub use crate::db::Decimal;
+    pub use crate::http::ApiError;
+    pub use crate::urls::{Kwargs, UrlPattern, include, path};
+    pub use crate::views::{delete, get, patch, post, put};
+}

@@ -1,0 +1,156 @@
+//! Test support (feature `testing`): throw-away databases and an application
+//! served in-process on a real TCP socket.
+//!
+//! Every [`TestDatabase`] is new and empty: a SQLite file in a temporary folder,
+//! or, when `DATABASE_URL` points at PostgreSQL, a fresh database created on
+//! that server and dropped by [`TestServer::stop`].
+//!
+//! ```ignore
+//! let server = TestServer::start(&shop::app(), |_| {}).await;
+//! let body = reqwest::get(server.url("/ping")).await?.text().await?;
+//! assert_eq!(body, "pong");
+//! server.stop().await;
+//! ```
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement};
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+use crate::App;
+use crate::config::Settings;
+
+static COUNTER: AtomicUsize = AtomicUsize::new(0);
+
+/// A database that exists for one test.
+pub struct TestDatabase {
+    /// The URL to connect to.
+    pub url: String,
+    _dir: Option<tempfile::TempDir>,
+    postgres: Option<(String, String)>,
+}
+
+impl TestDatabase {
+    /// PostgreSQL when `DATABASE_URL` is a `postgres://` URL, else SQLite.
+    pub async fn new() -> Self {
+        match Self::postgres().await {
+            Some(db) => db,
+            None => Self::sqlite(),
+        }
+    }
+
+    /// A SQLite file in a new temporary folder.
+    pub fn sqlite() -> Self {
+        let dir = tempfile::tempdir().expect("cannot create a temporary folder");
+        let url = format!("sqlite://{}", dir.path().join("test.sqlite3").display());
+        Self { url, _dir: Some(dir), postgres: None }
+    }
+
+    /// A new database on the PostgreSQL server of `DATABASE_URL`, if it names one.
+    pub async fn postgres() -> Option<Self> {
+        let admin = std::env::var("DATABASE_URL").ok().filter(|u| u.starts_with("postgres"))?;
+        let name = format!(
+            "tandem_test_{}_{}_{}",
+            std::process::id(),
+            COUNTER.fetch_add(1, Ordering::SeqCst),
+            chrono::Utc::now().timestamp_micros()
+        );
+        let conn = crate::db::connect(&admin).await.expect("cannot reach DATABASE_URL");
+        conn.execute_raw(Statement::from_string(DbBackend::Postgres, format!("CREATE DATABASE \"{name}\"")))
+            .await
+            .expect("cannot create a test database");
+        let _ = conn.close().await;
+        let url = replace_database_name(&admin, &name);
+        Some(Self { url, _dir: None, postgres: Some((admin, name)) })
+    }
+
+    /// Drops a PostgreSQL test database (SQLite folders go with the value).
+    pub async fn drop_database(self) {
+        if let Some((admin, name)) = &self.postgres
+            && let Ok(conn) = crate::db::connect(admin).await
+        {
+            let sql = format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)");
+            let _ = conn.execute_raw(Statement::from_string(DbBackend::Postgres, sql)).await;
+            let _ = conn.close().await;
+        }
+    }
+}
+
+fn replace_database_name(url: &str, name: &str) -> String {
+    let (base, query) = url.split_once('?').map_or((url, None), |(b, q)| (b, Some(q)));
+    let scheme_end = base.find("://").map_or(0, |i| i + 3);
+    let cut = base[scheme_end..].rfind('/').map_or(base.len(), |i| i + scheme_end);
+    let mut out = format!("{}/{name}", &base[..cut]);
+    if let Some(q) = query {
+        out.push('?');
+        out.push_str(q);
+    }
+    out
+}
+
+/// An application served on `127.0.0.1` on a free port, over a real socket.
+pub struct TestServer {
+    /// `http://127.0.0.1:<port>`.
+    pub base: String,
+    /// The application's pool, for arranging and checking data.
+    pub db: DatabaseConnection,
+    /// The settings the server runs with.
+    pub settings: Settings,
+    database: TestDatabase,
+    shutdown: Option<oneshot::Sender<()>>,
+    task: Option<JoinHandle<std::io::Result<()>>>,
+}
+
+impl TestServer {
+    /// Starts `app` on a fresh [`TestDatabase`] with its own `Tandem.toml`
+    /// (development posture, migrations and initial data applied), after
+    /// `configure` adjusts the settings.
+    pub async fn start(app: &App, configure: impl FnOnce(&mut Settings)) -> Self {
+        let database = TestDatabase::new().await;
+        let file = app.config_path();
+        let text = std::fs::read_to_string(&file).expect("cannot read the app's Tandem.toml");
+        let mut settings = Settings::from_toml_str(&text, &file).expect("the app's Tandem.toml is invalid");
+        settings.database.url = database.url.clone();
+        settings.server.addr = "127.0.0.1:0".into();
+        configure(&mut settings);
+        let ctx = app.prepare(settings.clone()).await.expect("cannot prepare the app");
+        let db = ctx.db.clone();
+        let router = app.router(ctx).expect("invalid URL configuration");
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("cannot bind");
+        let base = format!("http://{}", listener.local_addr().expect("no local address"));
+        let (tx, rx) = oneshot::channel::<()>();
+        let task = tokio::spawn(crate::server::serve(listener, router, async move {
+            let _ = rx.await;
+        }));
+        Self { base, db, settings, database, shutdown: Some(tx), task: Some(task) }
+    }
+
+    /// The absolute URL of `path`.
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// Stops serving (in-flight requests finish) and drops the test database.
+    pub async fn stop(mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(task) = self.task.take() {
+            let _ = task.await;
+        }
+        let _ = self.db.clone().close().await;
+        let database = std::mem::replace(&mut self.database, TestDatabase { url: String::new(), _dir: None, postgres: None });
+        database.drop_database().await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn database_name_is_replaced() {
+        assert_eq!(super::replace_database_name("postgres://u@h:5432/test", "x"), "postgres://u@h:5432/x");
+        assert_eq!(super::replace_database_name("postgres://h/test?sslmode=disable", "x"), "postgres://h/x?sslmode=disable");
+    }
+}

@@ -1,0 +1,16 @@
+//! The seed guide's shop, built with Tandem: the Rust counterpart of
+//! `rxconfig.py`, `backend/urls.py` and the `shop` Django app.
+
+pub mod backend;
+pub mod shop;
+
+use tandem::App;
+
+/// The application: its root URLs, migrations, models and initial data.
+pub fn app() -> App {
+    App::new(env!("CARGO_MANIFEST_DIR"))
+        .urls(backend::urls::urlpatterns)
+        .migrator::<shop::migrations::Migrator>()
+        .model::<shop::models::product::Entity>("shop.product")
+        .initial_data(include_str!("../fixtures/products.json"))
+}

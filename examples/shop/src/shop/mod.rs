@@ -1,0 +1,6 @@
+//! The `shop` app: models, views, URLs and migrations.
+
+pub mod migrations;
+pub mod models;
+pub mod urls;
+pub mod views;

@@ -1,0 +1,40 @@
+//! `shop/models.py`.
+
+/// `class Product(models.Model)`.
+pub mod product {
+    use sea_orm::entity::prelude::*;
+    use serde::{Deserialize, Serialize};
+    use tandem::db::Decimal;
+
+    /// A product of the shop.
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, Serialize, Deserialize)]
+    #[sea_orm(table_name = "shop_product")]
+    pub struct Model {
+        /// Django's implicit `BigAutoField` primary key.
+        #[sea_orm(primary_key)]
+        pub id: i64,
+        /// `CharField(max_length=200)`.
+        #[sea_orm(column_type = "String(StringLen::N(200))")]
+        pub name: String,
+        /// `DecimalField(max_digits=10, decimal_places=2)`, stored exactly.
+        #[sea_orm(column_type = "Decimal(Some((10, 2)))")]
+        pub price: Decimal,
+        /// `CharField(max_length=64, unique=True)`.
+        #[sea_orm(unique, column_type = "String(StringLen::N(64))")]
+        pub sku: String,
+        /// `BooleanField(default=True)`.
+        #[sea_orm(default_value = true)]
+        #[serde(default = "active_by_default")]
+        pub is_active: bool,
+    }
+
+    fn active_by_default() -> bool {
+        true
+    }
+
+    /// A product has no relations.
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
