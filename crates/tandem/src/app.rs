@@ -40,6 +40,9 @@ pub enum Error {
     /// A fixture did not load.
     #[error(transparent)]
     Fixture(#[from] FixtureError),
+    /// A command was refused (e.g. `createsuperuser` with a taken username).
+    #[error("{0}")]
+    Command(String),
     /// Binding or serving failed.
     #[error("{context}: {source}")]
     Io {
@@ -92,7 +95,8 @@ impl App {
         self
     }
 
-    /// Makes entity `E` loadable from fixtures under `label` (`app.model`).
+    /// Registers entity `E` as model `label` (`app.model`): loadable from
+    /// fixtures, with `view`/`add`/`change`/`delete` permissions.
     pub fn model<E: FixtureEntity>(mut self, label: &str) -> Self {
         self.fixtures = self.fixtures.model::<E>(label);
         self
@@ -121,8 +125,14 @@ impl App {
     }
 
     /// Applies pending migrations, returning the names applied.
+    /// Applies pending migrations, then creates the permissions of every
+    /// registered model (Django's `post_migrate`), returning the names applied.
     pub async fn migrate(&self, db: &sea_orm::DatabaseConnection) -> Result<Vec<String>, Error> {
-        Ok(self.migrations.apply(db).await?)
+        let applied = self.migrations.apply(db).await?;
+        for label in self.fixtures.labels() {
+            crate::auth::ensure_model_permissions(db, label).await?;
+        }
+        Ok(applied)
     }
 
     /// Loads a fixture text, returning how many objects it held.

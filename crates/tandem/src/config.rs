@@ -118,6 +118,10 @@ pub struct BackendSection {
     /// (`https://*.example.com` wildcards allowed).
     #[serde(default)]
     pub trusted_origins: Vec<String>,
+    /// Trust `X-Forwarded-Proto: https` from a TLS-terminating proxy (Django's
+    /// `SECURE_PROXY_SSL_HEADER`): cookies get `Secure` and CSRF checks the Referer.
+    #[serde(default)]
+    pub trust_forwarded_proto: bool,
 }
 
 /// `[database]`.
@@ -204,6 +208,7 @@ impl Settings {
             extra_prefixes: Vec::new(),
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
             trusted_origins: Vec::new(),
+            trust_forwarded_proto: false,
         });
         backend.prefix = normalize_prefix(&backend.prefix).map_err(|p| invalid("backend.prefix", p))?;
         for (i, extra) in backend.extra_prefixes.iter_mut().enumerate() {

@@ -24,12 +24,15 @@
 #![deny(missing_docs)]
 
 pub mod app;
+pub mod auth;
 mod cli;
 pub mod config;
 pub mod context;
+pub mod csrf;
 pub mod db;
 pub mod http;
 pub mod server;
+pub mod sessions;
 #[cfg(feature = "testing")]
 pub mod testing;
 pub mod urls;
@@ -40,7 +43,10 @@ pub use context::{AppContext, Db};
 
 /// The names an application module usually needs.
 pub mod prelude {
+    pub use crate::auth::{Auth, CurrentUser, LoginRequired, PermissionRequired};
     pub use crate::context::Db;
+    pub use crate::csrf::CsrfToken;
+    pub use crate::sessions::Session;
     pub use crate::db::Decimal;
     pub use crate::http::ApiError;
     pub use crate::urls::{Kwargs, UrlPattern, include, path};

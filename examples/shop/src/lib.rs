@@ -1,6 +1,7 @@
 //! The seed guide's shop, built with Tandem: the Rust counterpart of
 //! `rxconfig.py`, `backend/urls.py` and the `shop` Django app.
 
+pub mod accounts;
 pub mod backend;
 pub mod shop;
 

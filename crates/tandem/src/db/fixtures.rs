@@ -145,6 +145,11 @@ impl Fixtures {
         self
     }
 
+    /// The registered labels.
+    pub fn labels(&self) -> impl Iterator<Item = &str> {
+        self.models.keys().map(String::as_str)
+    }
+
     /// Loads every object of `json` in one transaction, returning how many.
     pub async fn load(&self, db: &DatabaseConnection, json: &str) -> Result<usize, FixtureError> {
         let objects: Vec<Object> = serde_json::from_str(json)?;

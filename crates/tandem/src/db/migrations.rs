@@ -1,8 +1,8 @@
 //! Applying an application's sea-orm-migration `Migrator`.
 //!
-//! An app lists its migrations in a type implementing
-//! [`MigratorTrait`]; Tandem's own tables (sessions, users) come first in that
-//! list through [`crate::migrations`](crate::db::migrations::framework).
+//! An app lists its migrations in a type implementing [`MigratorTrait`];
+//! Tandem's own tables (sessions, users) come first in that list through
+//! [`framework`].
 
 use std::marker::PhantomData;
 
@@ -60,5 +60,5 @@ impl<M: MigratorTrait> Migrations for MigratorOf<M> {
 /// }
 /// ```
 pub fn framework() -> Vec<Box<dyn MigrationTrait>> {
-    Vec::new()
+    vec![Box::new(crate::sessions::migration::Migration), Box::new(crate::auth::migration::Migration)]
 }

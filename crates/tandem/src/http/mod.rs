@@ -1,8 +1,33 @@
 //! HTTP building blocks shared by every side of the server: JSON error
 //! responses, the security headers and the request log.
 
+pub mod cookies;
 pub mod errors;
 pub mod headers;
 pub mod log;
 
 pub use errors::ApiError;
+
+use axum::http::{HeaderMap, header};
+
+use crate::config::Settings;
+
+/// Whether the request came over HTTPS. Tandem serves plain HTTP itself, so
+/// this is only true behind a proxy that sets `X-Forwarded-Proto: https` and
+/// when `backend.trust_forwarded_proto` is on (Django's
+/// `SECURE_PROXY_SSL_HEADER`).
+pub fn is_secure(headers: &HeaderMap, settings: &Settings) -> bool {
+    settings.backend.trust_forwarded_proto
+        && headers
+            .get("x-forwarded-proto")
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.eq_ignore_ascii_case("https"))
+}
+
+/// The request's scheme (`http`/`https`) and host (with port), from the
+/// `Host` header.
+pub fn scheme_and_host(headers: &HeaderMap, settings: &Settings) -> (&'static str, String) {
+    let scheme = if is_secure(headers, settings) { "https" } else { "http" };
+    let host = headers.get(header::HOST).and_then(|v| v.to_str().ok()).unwrap_or("").to_ascii_lowercase();
+    (scheme, host)
+}

@@ -1,5 +1,6 @@
 //! The backend side: URL resolution (with Django's APPEND_SLASH redirect and a
-//! JSON 404), then the resolved view.
+//! JSON 404), then sessions, the current user and CSRF checks, then the
+//! resolved view.
 
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, Request, State};
@@ -14,6 +15,9 @@ use crate::urls::{ResolvedRoute, UrlConf};
 pub(super) fn router(urls: UrlConf, max_body_bytes: usize) -> Router {
     Router::new()
         .fallback(call_view)
+        .layer(middleware::from_fn(crate::csrf::csrf_middleware))
+        .layer(middleware::from_fn(crate::auth::auth_middleware))
+        .layer(middleware::from_fn(crate::sessions::session_middleware))
         .layer(DefaultBodyLimit::max(max_body_bytes))
         .layer(middleware::from_fn_with_state(urls.clone(), resolve))
         .with_state(urls)

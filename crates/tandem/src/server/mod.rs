@@ -3,7 +3,8 @@
 //!
 //! ```text
 //! request ─► log ─► security headers ─► dispatch
-//!              ├─ under a backend prefix ─► backend (resolve URL ─► body limit ─► view)
+//!              ├─ under a backend prefix ─► backend (resolve URL ─► body limit ─► session
+//!              │                             ─► user ─► CSRF ─► view)
 //!              └─ anything else          ─► UI side (/ping, /_health, shell page)
 //! ```
 

@@ -23,6 +23,13 @@ pub async fn active_products(db: Db) -> Result<Json<Value>, ApiError> {
     Ok(Json(json!({ "results": results })))
 }
 
+/// A CSRF-protected plain POST view (not a viewset): the guide's example of
+/// a protected form post. Without a valid token the CSRF layer answers 403
+/// before this runs.
+pub async fn plain_post() -> Json<Value> {
+    Json(json!({ "ok": true }))
+}
+
 /// The seed's `stripe_webhook_view`: CSRF exempt (see `backend::urls`), reads
 /// the raw body bytes untouched and reports how many arrived.
 pub async fn stripe_webhook(body: Bytes) -> Json<Value> {

@@ -5,6 +5,8 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+mod accounts;
+
 use crate::app::{App, Error};
 use crate::config::Settings;
 
@@ -32,6 +34,26 @@ enum Command {
         #[arg(required = true)]
         files: Vec<PathBuf>,
     },
+    /// Create a superuser. Without `--noinput` it prompts; with it, the
+    /// password comes from `TANDEM_SUPERUSER_PASSWORD` or the first line of stdin.
+    Createsuperuser {
+        /// Login name.
+        #[arg(long)]
+        username: Option<String>,
+        /// E-mail address.
+        #[arg(long, default_value = "")]
+        email: String,
+        /// Never prompt.
+        #[arg(long)]
+        noinput: bool,
+    },
+    /// Change a user's password (prompted twice, or read from stdin when it is not a terminal).
+    Changepassword {
+        /// The user.
+        username: String,
+    },
+    /// Delete expired sessions.
+    Clearsessions,
 }
 
 pub(crate) fn main(app: App) -> ExitCode {
@@ -58,6 +80,11 @@ pub(crate) fn main(app: App) -> ExitCode {
             Command::Migrate => migrate(&app, &settings).await,
             Command::Routes => routes(&app, &settings),
             Command::Loaddata { files } => loaddata(&app, &settings, &files).await,
+            Command::Createsuperuser { username, email, noinput } => {
+                accounts::createsuperuser(&app, &settings, username, email, noinput).await
+            }
+            Command::Changepassword { username } => accounts::changepassword(&settings, &username).await,
+            Command::Clearsessions => accounts::clearsessions(&settings).await,
         }
     });
     match result {

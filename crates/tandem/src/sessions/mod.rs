@@ -1,0 +1,190 @@
+//! Database sessions with Django's cookie semantics.
+//!
+//! The `sessionid` cookie carries only a random key (32 × `[a-z0-9]`); the data
+//! lives in the `tandem_session` table of the application's database. The
+//! cookie is `HttpOnly; SameSite=Lax; Path=/; Max-Age=1209600` (plus `Secure`
+//! over HTTPS) and is sent only when the session changed. Unknown, expired or
+//! forged keys are simply an empty, anonymous session.
+//!
+//! Handlers reach the session through the [`Session`] extractor:
+//!
+//! ```
+//! use tandem::sessions::Session;
+//!
+//! async fn count_visits(session: Session) -> String {
+//!     let visits = session.get::<u64>("visits").unwrap_or(0) + 1;
+//!     session.insert("visits", visits);
+//!     format!("{visits} visits")
+//! }
+//! ```
+
+pub mod migration;
+pub mod model;
+pub mod store;
+
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use axum::extract::{FromRequestParts, Request};
+use axum::http::request::Parts;
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use serde_json::{Map, Value};
+
+use crate::context::AppContext;
+use crate::http::ApiError;
+use crate::http::cookies::{CookieSpec, request_cookie, set_cookie};
+
+/// Django's `SESSION_COOKIE_NAME`.
+pub const SESSION_COOKIE: &str = "sessionid";
+
+#[derive(Default)]
+struct State {
+    /// The key the data is stored under; `None` until first saved or after a
+    /// cycle/flush.
+    key: Option<String>,
+    data: Map<String, Value>,
+    modified: bool,
+    /// Keys whose rows must go when the response is sent (cycled or flushed).
+    retired: Vec<String>,
+}
+
+/// The current request's session: a cheap handle, shared by every extractor
+/// of one request.
+#[derive(Clone, Default)]
+pub struct Session(Arc<Mutex<State>>);
+
+impl Session {
+    fn state(&self) -> MutexGuard<'_, State> {
+        self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// The value under `key`, if present and of type `T`.
+    pub fn get<T: DeserializeOwned>(&self, key: &str) -> Option<T> {
+        let state = self.state();
+        state.data.get(key).and_then(|v| serde_json::from_value(v.clone()).ok())
+    }
+
+    /// Stores `value` under `key`.
+    pub fn insert(&self, key: &str, value: impl Serialize) {
+        let value = serde_json::to_value(value).unwrap_or(Value::Null);
+        let mut state = self.state();
+        state.data.insert(key.to_string(), value);
+        state.modified = true;
+    }
+
+    /// Removes `key`, returning its value.
+    pub fn remove(&self, key: &str) -> Option<Value> {
+        let mut state = self.state();
+        let old = state.data.remove(key);
+        if old.is_some() {
+            state.modified = true;
+        }
+        old
+    }
+
+    /// Keeps the data under a new key and retires the old one (Django's
+    /// `cycle_key`, done at login against session fixation).
+    pub fn cycle_key(&self) {
+        let mut state = self.state();
+        if let Some(old) = state.key.take() {
+            state.retired.push(old);
+        }
+        state.modified = true;
+    }
+
+    /// Deletes the data and the stored session (Django's `flush`, done at logout).
+    pub fn flush(&self) {
+        let mut state = self.state();
+        if let Some(old) = state.key.take() {
+            state.retired.push(old);
+        }
+        state.data.clear();
+        state.modified = true;
+    }
+
+    /// The session key, once the session is stored.
+    pub fn key(&self) -> Option<String> {
+        self.state().key.clone()
+    }
+
+    /// Whether the session holds no data.
+    pub fn is_empty(&self) -> bool {
+        self.state().data.is_empty()
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Session {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        parts
+            .extensions
+            .get::<Session>()
+            .cloned()
+            .ok_or_else(|| ApiError::internal("sessions are not enabled on this route"))
+    }
+}
+
+/// Middleware: loads the session before the view and saves it after, setting
+/// or deleting the cookie only when the session changed.
+pub async fn session_middleware(mut request: Request, next: Next) -> Response {
+    let Some(ctx) = request.extensions().get::<AppContext>().cloned() else {
+        return ApiError::internal("the application context is missing").into_response();
+    };
+    let secure = crate::http::is_secure(request.headers(), &ctx.settings);
+    let cookie = request_cookie(request.headers(), SESSION_COOKIE);
+    let mut state = State::default();
+    if let Some(key) = cookie.as_deref().filter(|k| store::is_well_formed_key(k)) {
+        match store::load(&ctx.db, key).await {
+            Ok(Some(data)) => {
+                state.key = Some(key.to_string());
+                state.data = data;
+            }
+            Ok(None) => {}
+            Err(error) => return ApiError::internal(error).into_response(),
+        }
+    }
+    let session = Session(Arc::new(Mutex::new(state)));
+    request.extensions_mut().insert(session.clone());
+    let mut response = next.run(request).await;
+
+    let (retired, save) = {
+        let mut state = session.state();
+        if !state.modified {
+            return response;
+        }
+        let save = if state.data.is_empty() {
+            None
+        } else {
+            let key = state.key.get_or_insert_with(store::new_key).clone();
+            Some((key, state.data.clone()))
+        };
+        (std::mem::take(&mut state.retired), save)
+    };
+    if let Err(error) = store::delete(&ctx.db, &retired).await {
+        return ApiError::internal(error).into_response();
+    }
+    match save {
+        Some((key, data)) => {
+            if let Err(error) = store::save(&ctx.db, &key, &data).await {
+                return ApiError::internal(error).into_response();
+            }
+            let spec = CookieSpec {
+                name: SESSION_COOKIE,
+                value: &key,
+                max_age: store::SESSION_AGE_SECONDS,
+                http_only: true,
+                secure,
+            };
+            set_cookie(response.headers_mut(), spec);
+        }
+        None if cookie.is_some() => {
+            let spec = CookieSpec { name: SESSION_COOKIE, value: "", max_age: 0, http_only: true, secure };
+            set_cookie(response.headers_mut(), spec);
+        }
+        None => {}
+    }
+    response
+}

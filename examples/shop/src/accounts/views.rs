@@ -1,0 +1,47 @@
+//! Login, logout, "who am I" and the CSRF token hand-out.
+
+use axum::Json;
+use bytes::Bytes;
+use serde::Deserialize;
+use serde_json::{Value, json};
+use tandem::prelude::*;
+
+/// The login form.
+#[derive(Deserialize)]
+pub struct Credentials {
+    #[serde(default)]
+    username: String,
+    #[serde(default)]
+    password: String,
+}
+
+/// `POST /api/auth/login/` with `{"username", "password"}` (CSRF required):
+/// 200 `{"username"}` and a new session; 400 on bad credentials.
+pub async fn login(auth: Auth, body: Bytes) -> Result<Json<Value>, ApiError> {
+    let credentials: Credentials = serde_json::from_slice(&body)
+        .map_err(|e| ApiError::bad_request(format!("JSON parse error - {e}")))?;
+    match auth.authenticate(&credentials.username, &credentials.password).await? {
+        Some(user) => {
+            auth.login(&user).await?;
+            Ok(Json(json!({ "username": user.username })))
+        }
+        None => Err(ApiError::bad_request("Invalid username or password.")),
+    }
+}
+
+/// `POST /api/auth/logout/` (CSRF required): deletes the session.
+pub async fn logout(auth: Auth) -> Json<Value> {
+    auth.logout();
+    Json(json!({ "ok": true }))
+}
+
+/// `GET /api/whoami/`: who the session cookie belongs to.
+pub async fn whoami(user: CurrentUser) -> Json<Value> {
+    Json(json!({ "authenticated": user.is_authenticated(), "username": user.username() }))
+}
+
+/// `GET /api/csrf/`: a masked token for the `X-CSRFToken` header, and the
+/// `csrftoken` cookie it goes with.
+pub async fn csrf(token: CsrfToken) -> Json<Value> {
+    Json(json!({ "csrfToken": token.masked() }))
+}
