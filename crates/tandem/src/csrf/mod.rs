@@ -29,10 +29,11 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use axum::body::Body;
 use axum::extract::{FromRequestParts, Request};
 use axum::http::request::Parts;
-use axum::http::{Method, StatusCode, header};
+use axum::http::{HeaderMap, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
+use crate::config::Settings;
 use crate::context::AppContext;
 use crate::http::ApiError;
 use crate::http::cookies::{CookieSpec, request_cookie, set_cookie};
@@ -123,98 +124,74 @@ pub async fn csrf_middleware(request: Request, next: Next) -> Response {
     let handle = CsrfToken(Arc::new(Mutex::new(state)));
     let exempt = request.extensions().get::<ResolvedRoute>().is_some_and(|r| r.csrf_exempt);
 
+    let secure = crate::http::is_secure(request.headers(), &ctx.settings);
     let mut request = request;
     if !exempt && !is_safe(request.method()) {
-        match check(request, cookie.as_deref(), &ctx).await {
-            Checked::Passed(checked) => request = checked,
-            Checked::Rejected(path, reject) => return rejection(&reject, &path, &ctx, &handle),
-            Checked::Failed(response) => return response,
+        let form_token;
+        (request, form_token) = match form_token_of(request, ctx.settings.backend.max_body_bytes).await {
+            Ok(read) => read,
+            Err(response) => return response,
+        };
+        if let Err(reject) = verify(request.headers(), &ctx.settings, form_token.as_deref()) {
+            return rejection(&reject, request.uri().path(), &ctx, &handle, secure);
         }
     }
     request.extensions_mut().insert(handle.clone());
-    let secure = crate::http::is_secure(request.headers(), &ctx.settings);
     let mut response = next.run(request).await;
     handle.write_cookie(&mut response, secure);
     response
 }
 
-enum Checked {
-    /// The request may go on (its body re-assembled if the form was read).
-    Passed(Request),
-    /// Refused: the path and why.
-    Rejected(String, Reject),
-    /// The body could not be read (too large, or the connection dropped).
-    Failed(Response),
-}
-
-/// Django's `CsrfViewMiddleware.process_view` for an unsafe method, in its
-/// order: Origin, Referer (HTTPS only), cookie, token.
-async fn check(request: Request, cookie: Option<&str>, ctx: &AppContext) -> Checked {
-    let path = request.uri().path().to_string();
-    let reject = |reject: Reject| Checked::Rejected(path.clone(), reject);
-    let headers = request.headers();
-    let (scheme, host) = crate::http::scheme_and_host(headers, &ctx.settings);
-    let trusted = &ctx.settings.backend.trusted_origins;
-    if let Some(origin) = headers.get(header::ORIGIN) {
-        let origin = String::from_utf8_lossy(origin.as_bytes()).to_string();
+/// Django's `CsrfViewMiddleware` checks for an unsafe request, in its order:
+/// `Origin`, `Referer` (HTTPS only), the cookie, then the token — the
+/// `csrfmiddlewaretoken` form field if the caller found one, else the
+/// `X-CSRFToken` header. The REST layer calls this for session-authenticated
+/// requests, as DRF's `SessionAuthentication` does.
+pub fn verify(headers: &HeaderMap, settings: &Settings, form_token: Option<&str>) -> Result<(), Reject> {
+    let (scheme, host) = crate::http::scheme_and_host(headers, settings);
+    let trusted = &settings.backend.trusted_origins;
+    let text = |v: &axum::http::HeaderValue| String::from_utf8_lossy(v.as_bytes()).to_string();
+    if let Some(origin) = headers.get(header::ORIGIN).map(text) {
         if !origin::origin_verified(&origin, scheme, &host, trusted) {
-            return reject(Reject::BadOrigin(origin));
+            return Err(Reject::BadOrigin(origin));
         }
     } else if scheme == "https" {
-        let referer = headers.get(header::REFERER).map(|v| String::from_utf8_lossy(v.as_bytes()).to_string());
-        if let Err(problem) = origin::check_referer(referer.as_deref(), &host, trusted) {
-            return reject(problem);
-        }
+        origin::check_referer(headers.get(header::REFERER).map(text).as_deref(), &host, trusted)?;
     }
-    let Some(cookie) = cookie else { return reject(Reject::NoCookie) };
-    let secret = match token::cookie_secret(cookie) {
-        Ok(secret) => secret,
-        Err(problem) => return reject(problem),
+    let cookie = request_cookie(headers, CSRF_COOKIE).ok_or(Reject::NoCookie)?;
+    let secret = token::cookie_secret(&cookie)?;
+    let (source, value) = match form_token.filter(|t| !t.is_empty()) {
+        Some(t) => (token::Source::Form, t.to_string()),
+        None => (token::Source::Header, headers.get(CSRF_HEADER).map(text).ok_or(Reject::NoToken)?),
     };
-    let (request, candidate) = match request_token(request, ctx.settings.backend.max_body_bytes).await {
-        Ok(read) => read,
-        Err(response) => return Checked::Failed(response),
-    };
-    let Some((source, value)) = candidate else { return reject(Reject::NoToken) };
-    match token::check_token(&value, &secret, source) {
-        Ok(()) => Checked::Passed(request),
-        Err(problem) => reject(problem),
-    }
+    token::check_token(&value, &secret, source)
 }
 
-/// The token of the request: the `csrfmiddlewaretoken` field of a POSTed
-/// urlencoded form, else the `X-CSRFToken` header.
-async fn request_token(request: Request, limit: usize) -> Result<(Request, Option<(token::Source, String)>), Response> {
+/// The `csrfmiddlewaretoken` field of a POSTed urlencoded form, reading (and
+/// giving back) the body; 413 if the body is over the limit.
+async fn form_token_of(request: Request, limit: usize) -> Result<(Request, Option<String>), Response> {
     let is_form = request.method() == Method::POST
         && request
             .headers()
             .get(header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
             .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
-    let mut request = request;
-    if is_form {
-        let (parts, body) = request.into_parts();
-        let bytes = axum::body::to_bytes(body, limit).await.map_err(|_| {
-            ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "Request body exceeded the size limit.").into_response()
-        })?;
-        let field = form_urlencoded::parse(&bytes).find(|(k, _)| k == CSRF_FORM_FIELD).map(|(_, v)| v.into_owned());
-        request = Request::from_parts(parts, Body::from(bytes));
-        if let Some(value) = field.filter(|v| !v.is_empty()) {
-            return Ok((request, Some((token::Source::Form, value))));
-        }
+    if !is_form {
+        return Ok((request, None));
     }
-    let header = request
-        .headers()
-        .get(CSRF_HEADER)
-        .map(|v| String::from_utf8_lossy(v.as_bytes()).to_string());
-    Ok((request, header.map(|v| (token::Source::Header, v))))
+    let (parts, body) = request.into_parts();
+    let bytes = axum::body::to_bytes(body, limit).await.map_err(|_| {
+        ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "Request body exceeded the size limit.").into_response()
+    })?;
+    let field = form_urlencoded::parse(&bytes).find(|(k, _)| k == CSRF_FORM_FIELD).map(|(_, v)| v.into_owned());
+    Ok((Request::from_parts(parts, Body::from(bytes)), field))
 }
 
-fn rejection(reject: &Reject, path: &str, ctx: &AppContext, handle: &CsrfToken) -> Response {
+fn rejection(reject: &Reject, path: &str, ctx: &AppContext, handle: &CsrfToken, secure: bool) -> Response {
     let reason = reject.reason();
     tracing::warn!(target: "tandem::csrf", "Forbidden ({reason}): {path}");
     let detail = if ctx.settings.debug() { format!("CSRF Failed: {reason}") } else { "CSRF Failed.".to_string() };
     let mut response = ApiError::new(StatusCode::FORBIDDEN, detail).into_response();
-    handle.write_cookie(&mut response, false);
+    handle.write_cookie(&mut response, secure);
     response
 }
