@@ -325,7 +325,8 @@ pub fn path_has_prefix(path: &str, prefix: &str) -> bool {
 pub fn normalize_prefix(raw: &str) -> Result<String, String> {
     let trimmed = raw.trim().trim_matches('/');
     if trimmed.is_empty() {
-        return Err(format!("`{raw}` would claim every path; give a prefix such as `/api`"));
+        let what = if raw.trim().is_empty() { "an empty prefix" } else { "`/`" };
+        return Err(format!("{what} would claim every path; give a prefix such as `/api`"));
     }
     if trimmed.chars().any(|c| c.is_whitespace() || c == '?' || c == '#') {
         return Err(format!("`{raw}` may not contain whitespace, `?` or `#`"));

@@ -20,6 +20,7 @@ use sea_orm::{
     ActiveModelBehavior, ActiveModelTrait, ConnectionTrait, DatabaseConnection, DbBackend, DbErr, EntityTrait, Iden,
     IntoActiveModel, Iterable, PaginatorTrait, PrimaryKeyToColumn, Statement, TransactionTrait, TryIntoModel,
 };
+use sea_orm::sea_query::OnConflict;
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
@@ -62,9 +63,10 @@ struct Object {
     fields: serde_json::Map<String, Value>,
 }
 
-/// Inserts and counts rows of one entity without naming its type.
+/// Saves and counts rows of one entity without naming its type.
 pub trait ModelLoader: Send + Sync {
-    /// Inserts one object given as JSON fields.
+    /// Saves one object given as JSON fields: inserted, or updated in place
+    /// when a row with its primary key exists.
     fn insert<'a>(&'a self, db: &'a sea_orm::DatabaseTransaction, fields: Value) -> BoxFuture<'a, Result<(), DbErr>>;
     /// How many rows the table has.
     fn count<'a>(&'a self, db: &'a DatabaseConnection) -> BoxFuture<'a, Result<u64, DbErr>>;
@@ -102,8 +104,22 @@ where
 {
     fn insert<'a>(&'a self, db: &'a sea_orm::DatabaseTransaction, fields: Value) -> BoxFuture<'a, Result<(), DbErr>> {
         Box::pin(async move {
+            let pk = self.pk_column();
+            // Django saves fixture objects by primary key: an existing row is
+            // updated in place.
+            let given: Vec<E::Column> = match &fields {
+                Value::Object(map) if map.contains_key(&pk) => {
+                    E::Column::iter().filter(|c| c.to_string() != pk && map.contains_key(&c.to_string())).collect()
+                }
+                _ => Vec::new(),
+            };
             let model = E::ActiveModel::from_json(fields)?;
-            E::insert(model).exec_without_returning(db).await?;
+            let mut insert = E::insert(model);
+            if !given.is_empty() {
+                let pk_column = E::PrimaryKey::iter().map(|p| p.into_column());
+                insert = insert.on_conflict(OnConflict::columns(pk_column).update_columns(given).to_owned());
+            }
+            insert.exec_without_returning(db).await?;
             Ok(())
         })
     }
