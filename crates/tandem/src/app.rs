@@ -160,7 +160,7 @@ impl App {
                 tracing::warn!("{} migrations are not applied; run the `migrate` command", pending.len());
             }
         }
-        Ok(AppContext { db, settings: Arc::new(settings) })
+        Ok(AppContext { db, settings: Arc::new(settings), throttles: Arc::default() })
     }
 
     /// The full service for a prepared context.

@@ -144,6 +144,8 @@ struct File {
     backend: Option<BackendSection>,
     #[serde(default)]
     database: Option<DatabaseSection>,
+    #[serde(default)]
+    rest: Option<crate::rest::RestSettings>,
 }
 
 /// The resolved settings of one application.
@@ -157,6 +159,8 @@ pub struct Settings {
     pub backend: BackendSection,
     /// `[database]`, with `DATABASE_URL` applied and SQLite paths resolved.
     pub database: DatabaseSection,
+    /// `[rest]`: the REST layer's defaults.
+    pub rest: crate::rest::RestSettings,
     /// Development or production.
     pub environment: Environment,
     /// The signing secret (`SECRET_KEY`); a fixed insecure value in development.
@@ -229,6 +233,7 @@ impl Settings {
             server,
             backend,
             database,
+            rest: parsed.rest.unwrap_or_default(),
             environment: Environment::Development,
             secret_key: INSECURE_DEV_SECRET.into(),
             base_dir,

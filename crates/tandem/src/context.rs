@@ -27,6 +27,8 @@ pub struct AppContext {
     pub db: DatabaseConnection,
     /// The resolved settings.
     pub settings: Arc<Settings>,
+    /// The REST layer's request counts for rate throttling.
+    pub throttles: Arc<crate::rest::throttle::ThrottleStore>,
 }
 
 /// Extractor for the application's database pool; derefs to a SeaORM

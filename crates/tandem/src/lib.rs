@@ -31,6 +31,7 @@ pub mod context;
 pub mod csrf;
 pub mod db;
 pub mod http;
+pub mod rest;
 pub mod server;
 pub mod sessions;
 #[cfg(feature = "testing")]

@@ -13,5 +13,6 @@ pub fn app() -> App {
         .urls(backend::urls::urlpatterns)
         .migrator::<shop::migrations::Migrator>()
         .model::<shop::models::product::Entity>("shop.product")
+        .model::<shop::models::review::Entity>("shop.review")
         .initial_data(include_str!("../fixtures/products.json"))
 }

@@ -443,7 +443,7 @@ fn sigterm_stops_the_server_gracefully() {
     let file = dir.path().join("Tandem.toml");
     std::fs::write(&file, GOOD).unwrap();
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_shop"))
+    let child = Command::new(env!("CARGO_BIN_EXE_shop"))
         .arg("--config")
         .arg(&file)
         .env_remove("DATABASE_URL")

@@ -487,11 +487,14 @@ async fn login_and_permission_extractors() {
     let denied = json!({"detail": "You do not have permission to perform this action."});
     assert_eq!(b.get("/api/add/").await, (StatusCode::FORBIDDEN, denied));
 
-    // `migrate` created Django's four permissions for the registered model.
+    // `migrate` created Django's four permissions for each registered model.
     let perms = permission::Entity::find().filter(permission::Column::AppLabel.eq("shop")).all(&server.db).await.unwrap();
     let mut codenames: Vec<_> = perms.iter().map(|p| p.codename.as_str()).collect();
     codenames.sort();
-    assert_eq!(codenames, ["add_product", "change_product", "delete_product", "view_product"]);
+    assert_eq!(
+        codenames,
+        ["add_product", "add_review", "change_product", "change_review", "delete_product", "delete_review", "view_product", "view_review"]
+    );
 
     // Granted through a group.
     let add = perms.iter().find(|p| p.codename == "add_product").unwrap();

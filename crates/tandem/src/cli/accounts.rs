@@ -91,6 +91,17 @@ pub(super) async fn changepassword(settings: &Settings, username: &str) -> Resul
     Ok(())
 }
 
+/// DRF's `drf_create_token`.
+pub(super) async fn createtoken(settings: &Settings, username: &str, reset: bool) -> Result<(), Error> {
+    let db = crate::db::connect(&settings.database.url).await?;
+    let Some(found) = user::Entity::find().filter(user::Column::Username.eq(username)).one(&db).await? else {
+        return Err(failure(format!("user '{username}' does not exist")));
+    };
+    let key = crate::rest::auth::token_for(&db, &found, reset).await?;
+    println!("Generated token {key} for user {username}");
+    Ok(())
+}
+
 pub(super) async fn clearsessions(settings: &Settings) -> Result<(), Error> {
     let db = crate::db::connect(&settings.database.url).await?;
     let removed = crate::sessions::store::clear_expired(&db).await?;

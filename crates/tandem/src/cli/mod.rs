@@ -54,6 +54,14 @@ enum Command {
     },
     /// Delete expired sessions.
     Clearsessions,
+    /// Print a user's API token for `Authorization: Token <key>`, creating it if needed.
+    Createtoken {
+        /// The user.
+        username: String,
+        /// Replace the existing token.
+        #[arg(short, long)]
+        reset: bool,
+    },
 }
 
 pub(crate) fn main(app: App) -> ExitCode {
@@ -85,6 +93,7 @@ pub(crate) fn main(app: App) -> ExitCode {
             }
             Command::Changepassword { username } => accounts::changepassword(&settings, &username).await,
             Command::Clearsessions => accounts::clearsessions(&settings).await,
+            Command::Createtoken { username, reset } => accounts::createtoken(&settings, &username, reset).await,
         }
     });
     match result {

@@ -60,5 +60,9 @@ impl<M: MigratorTrait> Migrations for MigratorOf<M> {
 /// }
 /// ```
 pub fn framework() -> Vec<Box<dyn MigrationTrait>> {
-    vec![Box::new(crate::sessions::migration::Migration), Box::new(crate::auth::migration::Migration)]
+    vec![
+        Box::new(crate::sessions::migration::Migration),
+        Box::new(crate::auth::migration::Migration),
+        Box::new(crate::rest::auth::migration::Migration),
+    ]
 }

@@ -29,6 +29,7 @@ async fn resolve(State(urls): State<UrlConf>, mut request: Request, next: Next) 
     let path = request.uri().path();
     if let Some(resolved) = urls.resolve(path) {
         request.extensions_mut().insert(resolved);
+        request.extensions_mut().insert(urls.clone());
         return next.run(request).await;
     }
     if !path.ends_with('/') {

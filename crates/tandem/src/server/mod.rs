@@ -44,7 +44,8 @@ pub fn router(ctx: AppContext, urls: UrlConf) -> Router {
 /// Serves `app` on `listener` until `shutdown` resolves, then lets in-flight
 /// requests finish.
 pub async fn serve(listener: TcpListener, app: Router, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
-    axum::serve(listener, app).with_graceful_shutdown(shutdown).await
+    let service = app.into_make_service_with_connect_info::<std::net::SocketAddr>();
+    axum::serve(listener, service).with_graceful_shutdown(shutdown).await
 }
 
 /// Resolves on SIGINT (Ctrl-C) or SIGTERM.

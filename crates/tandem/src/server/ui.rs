@@ -45,7 +45,7 @@ async fn shell(ctx: AppContext, request: axum::extract::Request) -> Response {
     if !matches!(*request.method(), axum::http::Method::GET | axum::http::Method::HEAD) {
         return (StatusCode::METHOD_NOT_ALLOWED, [(axum::http::header::ALLOW, "GET, HEAD")]).into_response();
     }
-    let name = html_escape(&ctx.settings.app.name);
+    let name = crate::http::html_escape(&ctx.settings.app.name);
     Html(format!(
         "<!doctype html>\n<html lang=\"en\">\n<head><meta charset=\"utf-8\">\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
@@ -53,20 +53,4 @@ async fn shell(ctx: AppContext, request: axum::extract::Request) -> Response {
          <h1>{name}</h1><p>Served by Tandem.</p></div></body>\n</html>\n"
     ))
     .into_response()
-}
-
-/// Escapes text for HTML element content and attribute values.
-pub(crate) fn html_escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#x27;"),
-            _ => out.push(c),
-        }
-    }
-    out
 }

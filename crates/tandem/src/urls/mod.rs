@@ -39,14 +39,14 @@ use crate::views::View;
 /// What a [`path`] points at: a view, or a list of patterns to include.
 pub enum Target {
     /// A view answering the route.
-    View(View),
+    View(Box<View>),
     /// Patterns mounted under the route, like Django's `include()`.
     Include(Vec<UrlPattern>),
 }
 
 impl From<View> for Target {
     fn from(view: View) -> Self {
-        Target::View(view)
+        Target::View(Box::new(view))
     }
 }
 
@@ -93,7 +93,7 @@ impl UrlPattern {
         let route = format!("{prefix}{}", self.route);
         let exempt = exempt || self.csrf_exempt;
         match self.target {
-            Target::View(view) => out.push((route, self.name, exempt, view)),
+            Target::View(view) => out.push((route, self.name, exempt, *view)),
             Target::Include(children) => {
                 for child in children {
                     child.flatten(&route, exempt, out);

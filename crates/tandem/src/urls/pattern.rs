@@ -4,7 +4,8 @@
 use regex::Regex;
 
 /// A path converter, as in Django: `<int:pk>`, `<slug:name>`, `<str:x>`,
-/// `<uuid:id>`, `<path:rest>`. A bare `<name>` is `str`.
+/// `<uuid:id>`, `<path:rest>`. A bare `<name>` is `str`. The REST routers
+/// add `<lookup:pk>` and `<format:format>`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Converter {
     /// `[0-9]+`
@@ -17,6 +18,11 @@ pub enum Converter {
     Uuid,
     /// `.+`, slashes included.
     Path,
+    /// `[^/.]+`: a REST router's lookup value (DRF's `lookup_value_regex`),
+    /// anything but a slash or the dot that starts a format suffix.
+    Lookup,
+    /// `[a-z0-9]+`: a REST format suffix (`products.json`).
+    Format,
 }
 
 impl Converter {
@@ -27,6 +33,8 @@ impl Converter {
             "str" => Self::Str,
             "uuid" => Self::Uuid,
             "path" => Self::Path,
+            "lookup" => Self::Lookup,
+            "format" => Self::Format,
             _ => return None,
         })
     }
@@ -38,6 +46,8 @@ impl Converter {
             Self::Str => "[^/]+",
             Self::Uuid => "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}",
             Self::Path => ".+",
+            Self::Lookup => "[^/.]+",
+            Self::Format => "[a-z0-9]+",
         }
     }
 }

@@ -13,5 +13,6 @@ pub fn urlpatterns() -> Vec<UrlPattern> {
         path("api/auth/login/", post(accounts::views::login)).name("login"),
         path("api/auth/logout/", post(accounts::views::logout)).name("logout"),
         path("webhooks/stripe/", post(shop::views::stripe_webhook)).csrf_exempt().name("stripe-webhook"),
+        path("api/", include(tandem::rest::openapi::urls())),
     ]
 }

@@ -2,5 +2,6 @@
 
 pub mod migrations;
 pub mod models;
+pub mod serializers;
 pub mod urls;
 pub mod views;

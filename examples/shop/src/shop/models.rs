@@ -38,3 +38,53 @@ pub mod product {
 
     impl ActiveModelBehavior for ActiveModel {}
 }
+
+/// A customer's review of a product: the second model of the REST guide,
+/// with a foreign key to [`product`].
+pub mod review {
+    use sea_orm::entity::prelude::*;
+    use serde::{Deserialize, Serialize};
+
+    /// One review.
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, Serialize, Deserialize)]
+    #[sea_orm(table_name = "shop_review")]
+    pub struct Model {
+        /// Primary key.
+        #[sea_orm(primary_key)]
+        pub id: i64,
+        /// `ForeignKey(Product, on_delete=CASCADE)`.
+        pub product_id: i64,
+        /// 1 to 5 stars.
+        pub rating: i16,
+        /// Free text, may be empty.
+        #[sea_orm(column_type = "Text", default_value = "")]
+        pub comment: String,
+        /// `auto_now_add`.
+        pub created_at: DateTimeUtc,
+    }
+
+    /// A review belongs to a product.
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {
+        /// The reviewed product.
+        #[sea_orm(
+            belongs_to = "super::product::Entity",
+            from = "Column::ProductId",
+            to = "super::product::Column::Id",
+            on_delete = "Cascade"
+        )]
+        Product,
+    }
+
+    impl Related<super::product::Entity> for Entity {
+        fn to() -> RelationDef {
+            Relation::Product.def()
+        }
+    }
+
+    impl ActiveModelBehavior for ActiveModel {
+        fn new() -> Self {
+            Self { created_at: sea_orm::Set(chrono::Utc::now()), ..sea_orm::ActiveModelTrait::default() }
+        }
+    }
+}

@@ -1,12 +1,45 @@
 //! `shop/views.py`: plain JSON views and the webhook.
 
 use axum::Json;
+use axum::http::Method;
 use bytes::Bytes;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use serde_json::{Value, json};
 use tandem::prelude::*;
+use tandem::rest::{Filters, ModelViewSet, Pagination, Permission, RestError};
 
-use super::models::product;
+use super::models::{product, review};
+use super::serializers::{drf_product_serializer, review_serializer};
+
+/// The seed's `ProductViewSet`: full CRUD over every product, with DRF's
+/// default authentication (session, then Basic) and permission (AllowAny).
+/// Beyond the seed: `?search=`, `?ordering=`, `?is_active=` and the
+/// `products/<pk>/reviews/` action.
+pub fn product_viewset() -> ModelViewSet<product::Entity> {
+    ModelViewSet::new(drf_product_serializer())
+        .description("DRF ViewSet exposed under the backend prefix.")
+        .filters(Filters::default().fields(&["is_active"]).search(&["name", "sku"]).ordering(&["id", "name", "price"]))
+        .detail_action("reviews", &[Method::GET], |request, product: product::Model| async move {
+            let reviews = review::Entity::find()
+                .filter(review::Column::ProductId.eq(product.id))
+                .order_by_asc(review::Column::Id)
+                .all(&request.db)
+                .await?;
+            let serializer = review_serializer();
+            let items: Vec<Value> = reviews.iter().map(|r| serializer.to_representation(r)).collect();
+            Ok::<_, RestError>(Json(Value::Array(items)))
+        })
+}
+
+/// Reviews: anyone reads, logged-in users write; ten a page, filterable by
+/// product.
+pub fn review_viewset() -> ModelViewSet<review::Entity> {
+    ModelViewSet::new(review_serializer())
+        .description("Customer reviews of products.")
+        .permissions(vec![Permission::IsAuthenticatedOrReadOnly])
+        .pagination(Some(Pagination::page_number(10)))
+        .filters(Filters::default().fields(&["product_id"]).ordering(&["rating", "created_at"]).default_ordering(&["-id"]))
+}
 
 /// The seed's `active_products_view`: `@require_GET`, active products, newest
 /// first, price as a JSON number (`float(p.price)`).

@@ -1,0 +1,252 @@
+//! REST authentication, DRF's `authentication_classes`: the session (with
+//! CSRF enforced for session-authenticated users only), HTTP Basic and tokens
+//! (`Authorization: Token <key>`, DRF's `authtoken`).
+//!
+//! Schemes are tried in order; the first that recognises its credentials
+//! decides. Credentials that are present but wrong fail the request, with 401
+//! and a `WWW-Authenticate` challenge when the first scheme has one (Basic,
+//! Token), else 403.
+//!
+//! ```
+//! use tandem::rest::Authentication;
+//! let schemes: Vec<Authentication> = serde_json::from_str(r#"["token", "session"]"#).unwrap();
+//! assert_eq!(schemes[0].challenge(), Some("Token"));
+//! assert_eq!(Authentication::Session.challenge(), None);
+//! ```
+
+use std::sync::Arc;
+
+use axum::http::{HeaderMap, StatusCode, header};
+use base64::Engine;
+use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, Set};
+use serde::Deserialize;
+
+use super::request::RestRequest;
+use crate::auth::CurrentUser;
+use crate::auth::models::user;
+use crate::http::ApiError;
+
+/// One authentication scheme.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Authentication {
+    /// The `sessionid` cookie of a logged-in user; unsafe methods need a CSRF token.
+    Session,
+    /// `Authorization: Basic base64(username:password)`.
+    Basic,
+    /// `Authorization: Token <key>`, keys from the `createtoken` command.
+    Token,
+}
+
+impl Authentication {
+    /// The `WWW-Authenticate` value this scheme answers 401s with, if any.
+    pub fn challenge(&self) -> Option<&'static str> {
+        match self {
+            Authentication::Session => None,
+            Authentication::Basic => Some("Basic realm=\"api\""),
+            Authentication::Token => Some("Token"),
+        }
+    }
+}
+
+/// Who made a request, and through which scheme.
+#[derive(Debug, Clone, Default)]
+pub struct Authenticated {
+    /// The user, or anonymous.
+    pub user: CurrentUser,
+    /// The scheme that recognised the user; `None` for anonymous requests.
+    pub scheme: Option<Authentication>,
+}
+
+/// An authentication failure (DRF's `AuthenticationFailed` / `NotAuthenticated`),
+/// answered 401 with a challenge when the first scheme has one, else 403.
+pub fn unauthenticated(schemes: &[Authentication], detail: &str) -> ApiError {
+    match schemes.first().and_then(Authentication::challenge) {
+        Some(_) => ApiError::new(StatusCode::UNAUTHORIZED, detail),
+        None => ApiError::new(StatusCode::FORBIDDEN, detail),
+    }
+}
+
+/// Runs `schemes` in order over `request`.
+pub async fn authenticate(schemes: &[Authentication], request: &RestRequest) -> Result<Authenticated, ApiError> {
+    for scheme in schemes {
+        let user = match scheme {
+            Authentication::Session => session(request)?,
+            Authentication::Basic => basic(schemes, request).await?,
+            Authentication::Token => token(schemes, request).await?,
+        };
+        if let Some(user) = user {
+            return Ok(Authenticated { user: CurrentUser::User(user), scheme: Some(*scheme) });
+        }
+    }
+    Ok(Authenticated::default())
+}
+
+fn session(request: &RestRequest) -> Result<Option<Arc<user::Model>>, ApiError> {
+    let CurrentUser::User(user) = &request.session_user else { return Ok(None) };
+    if !request.is_safe() {
+        let form_token = request.form_csrf_token();
+        crate::csrf::verify(&request.headers, &request.settings, form_token.as_deref()).map_err(|reject| {
+            tracing::warn!(target: "tandem::csrf", "Forbidden ({}): {}", reject.reason(), request.uri.path());
+            ApiError::new(StatusCode::FORBIDDEN, format!("CSRF Failed: {}", reject.reason()))
+        })?;
+    }
+    Ok(Some(user.clone()))
+}
+
+/// The credentials after `Authorization: <keyword> `, if that is the scheme used.
+fn credentials<'a>(headers: &'a HeaderMap, keyword: &str) -> Option<Vec<&'a str>> {
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let mut parts = value.split_whitespace();
+    let first = parts.next()?;
+    first.eq_ignore_ascii_case(keyword).then(|| parts.collect())
+}
+
+async fn basic(schemes: &[Authentication], request: &RestRequest) -> Result<Option<Arc<user::Model>>, ApiError> {
+    let Some(parts) = credentials(&request.headers, "basic") else { return Ok(None) };
+    let fail = |detail: &str| unauthenticated(schemes, detail);
+    let encoded = match parts.as_slice() {
+        [] => return Err(fail("Invalid basic header. No credentials provided.")),
+        [one] => *one,
+        _ => return Err(fail("Invalid basic header. Credentials string should not contain spaces.")),
+    };
+    let decoded = base64::engine::general_purpose::STANDARD
+        .decode(encoded)
+        .ok()
+        .and_then(|bytes| String::from_utf8(bytes).ok())
+        .ok_or_else(|| fail("Invalid basic header. Credentials not correctly base64 encoded."))?;
+    let (username, password) =
+        decoded.split_once(':').ok_or_else(|| fail("Invalid basic header. Credentials not correctly base64 encoded."))?;
+    match crate::auth::authenticate(&request.db, username, password).await? {
+        Some(user) => Ok(Some(Arc::new(user))),
+        None => Err(fail("Invalid username/password.")),
+    }
+}
+
+async fn token(schemes: &[Authentication], request: &RestRequest) -> Result<Option<Arc<user::Model>>, ApiError> {
+    let Some(parts) = credentials(&request.headers, "token") else { return Ok(None) };
+    let fail = |detail: &str| unauthenticated(schemes, detail);
+    let key = match parts.as_slice() {
+        [] => return Err(fail("Invalid token header. No credentials provided.")),
+        [one] => *one,
+        _ => return Err(fail("Invalid token header. Token string should not contain spaces.")),
+    };
+    let Some(row) = token_model::Entity::find_by_id(key.to_string()).one(&request.db).await? else {
+        return Err(fail("Invalid token."));
+    };
+    match user::Entity::find_by_id(row.user_id).one(&request.db).await? {
+        Some(user) if user.is_active => Ok(Some(Arc::new(user))),
+        _ => Err(fail("User inactive or deleted.")),
+    }
+}
+
+/// The user's API token, created on first use (DRF's `Token.objects.get_or_create`);
+/// `reset` replaces an existing one.
+///
+/// ```ignore
+/// let key = tandem::rest::auth::token_for(&db, &user, false).await?;
+/// // Authorization: Token {key}
+/// ```
+pub async fn token_for(db: &DatabaseConnection, user: &user::Model, reset: bool) -> Result<String, DbErr> {
+    let existing = token_model::Entity::find().filter(token_model::Column::UserId.eq(user.id)).one(db).await?;
+    match existing {
+        Some(row) if !reset => return Ok(row.key),
+        Some(row) => {
+            token_model::Entity::delete_by_id(row.key).exec(db).await?;
+        }
+        None => {}
+    }
+    let key = new_key();
+    token_model::ActiveModel { key: Set(key.clone()), user_id: Set(user.id), created: Set(chrono::Utc::now()) }
+        .insert(db)
+        .await?;
+    Ok(key)
+}
+
+/// 40 hexadecimal characters from 20 random bytes, as DRF's keys.
+fn new_key() -> String {
+    use rand::RngCore;
+    let mut bytes = [0u8; 20];
+    rand::rng().fill_bytes(&mut bytes);
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// `authtoken_token`: one API token per user (DRF's `authtoken` table).
+pub mod token_model {
+    use sea_orm::entity::prelude::*;
+
+    /// A token.
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "authtoken_token")]
+    pub struct Model {
+        /// The key clients send.
+        #[sea_orm(primary_key, auto_increment = false, column_type = "String(StringLen::N(40))")]
+        pub key: String,
+        /// The owner (`auth_user.id`), one token each.
+        #[sea_orm(unique)]
+        pub user_id: i64,
+        /// When it was made.
+        pub created: DateTimeUtc,
+    }
+
+    /// Queried directly.
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+/// Creates the `authtoken_token` table.
+pub mod migration {
+    use sea_orm_migration::prelude::*;
+    use sea_orm_migration::schema::{big_integer, string_len, timestamp_with_time_zone};
+
+    /// `tandem_0003_authtoken`.
+    pub struct Migration;
+
+    impl MigrationName for Migration {
+        fn name(&self) -> &str {
+            "tandem_0003_authtoken"
+        }
+    }
+
+    #[derive(DeriveIden)]
+    enum AuthtokenToken {
+        Table,
+        Key,
+        UserId,
+        Created,
+    }
+
+    #[derive(DeriveIden)]
+    enum AuthUser {
+        Table,
+        Id,
+    }
+
+    #[async_trait::async_trait]
+    impl MigrationTrait for Migration {
+        async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+            manager
+                .create_table(
+                    Table::create()
+                        .table(AuthtokenToken::Table)
+                        .col(string_len(AuthtokenToken::Key, 40).primary_key())
+                        .col(big_integer(AuthtokenToken::UserId).unique_key())
+                        .col(timestamp_with_time_zone(AuthtokenToken::Created))
+                        .foreign_key(
+                            ForeignKey::create()
+                                .from(AuthtokenToken::Table, AuthtokenToken::UserId)
+                                .to(AuthUser::Table, AuthUser::Id)
+                                .on_delete(ForeignKeyAction::Cascade),
+                        )
+                        .to_owned(),
+                )
+                .await
+        }
+
+        async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+            manager.drop_table(Table::drop().table(AuthtokenToken::Table).to_owned()).await
+        }
+    }
+}

@@ -1,0 +1,103 @@
+//! `[rest]` in `Tandem.toml`: the REST layer's defaults, DRF's
+//! `REST_FRAMEWORK` setting. Every viewset can override each of them.
+//!
+//! ```toml
+//! [rest]
+//! authentication = ["session", "basic"]   # the default; "token" too
+//! permission = "allow_any"                # is_authenticated, is_admin_user,
+//!                                         # is_authenticated_or_read_only, django_model_permissions
+//! pagination = "page_number"              # or "limit_offset"; none by default
+//! page_size = 20
+//! throttle_anon = "100/day"
+//! throttle_user = "1000/day"
+//! ```
+//!
+//! ```
+//! let rest: tandem::rest::RestSettings = toml::from_str("page_size = 2\npagination = \"page_number\"").unwrap();
+//! assert_eq!(rest.page_size, Some(2));
+//! ```
+
+use std::time::Duration;
+
+use serde::Deserialize;
+
+use super::auth::Authentication;
+use super::pagination::PaginationStyle;
+use super::permissions::Permission;
+
+/// The REST layer's global defaults.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RestSettings {
+    /// Authentication schemes, tried in order (DRF's default: session, then basic).
+    pub authentication: Vec<Authentication>,
+    /// The permission every viewset requires unless it says otherwise.
+    pub permission: Permission,
+    /// Pagination style; lists are plain arrays without one.
+    pub pagination: Option<PaginationStyle>,
+    /// Page size (or default limit) when paginating.
+    pub page_size: Option<u64>,
+    /// Rate for anonymous clients, by IP address, e.g. `100/day`.
+    pub throttle_anon: Option<Rate>,
+    /// Rate for authenticated users, by user, e.g. `1000/day`.
+    pub throttle_user: Option<Rate>,
+}
+
+impl Default for RestSettings {
+    fn default() -> Self {
+        Self {
+            authentication: vec![Authentication::Session, Authentication::Basic],
+            permission: Permission::AllowAny,
+            pagination: None,
+            page_size: None,
+            throttle_anon: None,
+            throttle_user: None,
+        }
+    }
+}
+
+/// A throttle rate in DRF's notation: `<requests>/<period>`, the period being
+/// `s`, `m`, `h` or `d` (or any word starting with one: `second`, `day`).
+///
+/// ```
+/// let rate: tandem::rest::Rate = "3/min".parse().unwrap();
+/// assert_eq!((rate.requests, rate.period.as_secs()), (3, 60));
+/// assert!("3 per minute".parse::<tandem::rest::Rate>().is_err());
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(try_from = "String")]
+pub struct Rate {
+    /// Requests allowed in one period.
+    pub requests: u64,
+    /// The period.
+    pub period: Duration,
+}
+
+impl std::str::FromStr for Rate {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        let bad = || format!("`{text}` is not a rate like `100/day` (periods: s, m, h, d)");
+        let (count, period) = text.split_once('/').ok_or_else(bad)?;
+        let requests = count.trim().parse::<u64>().map_err(|_| bad())?;
+        let seconds = match period.trim().chars().next() {
+            Some('s') => 1,
+            Some('m') => 60,
+            Some('h') => 3600,
+            Some('d') => 86_400,
+            _ => return Err(bad()),
+        };
+        if requests == 0 {
+            return Err(bad());
+        }
+        Ok(Rate { requests, period: Duration::from_secs(seconds) })
+    }
+}
+
+impl TryFrom<String> for Rate {
+    type Error = String;
+
+    fn try_from(text: String) -> Result<Self, Self::Error> {
+        text.parse()
+    }
+}
