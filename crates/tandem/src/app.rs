@@ -22,7 +22,7 @@ use tokio::net::TcpListener;
 use crate::config::{ConfigError, Settings};
 use crate::context::AppContext;
 use crate::db::fixtures::{FixtureEntity, FixtureError, Fixtures};
-use crate::db::migrations::{MigratorOf, Migrations};
+use crate::db::migrations::{Migrations, MigratorOf};
 use crate::urls::{PatternError, UrlConf, UrlPattern};
 
 /// Anything that stops an application from starting or a command from finishing.

@@ -187,10 +187,8 @@ const INSECURE_DEV_SECRET: &str = "tandem-insecure-development-secret-do-not-use
 impl Settings {
     /// Reads `file`, then applies the environment overrides.
     pub fn load(file: &Path) -> Result<Self, ConfigError> {
-        let text = std::fs::read_to_string(file).map_err(|source| ConfigError::Read {
-            file: file.to_path_buf(),
-            source,
-        })?;
+        let text =
+            std::fs::read_to_string(file).map_err(|source| ConfigError::Read { file: file.to_path_buf(), source })?;
         let mut settings = Self::from_toml_str(&text, file)?;
         settings.apply_env(|name| std::env::var(name).ok())?;
         Ok(settings)
@@ -337,10 +335,7 @@ pub fn normalize_prefix(raw: &str) -> Result<String, String> {
         return Err(format!("`{raw}` may not contain whitespace, `?` or `#`"));
     }
     let prefix = format!("/{trimmed}");
-    if let Some(reserved) = RESERVED_PATHS
-        .iter()
-        .find(|r| path_has_prefix(&prefix, r) || path_has_prefix(r, &prefix))
-    {
+    if let Some(reserved) = RESERVED_PATHS.iter().find(|r| path_has_prefix(&prefix, r) || path_has_prefix(r, &prefix)) {
         return Err(format!("`{raw}` collides with the reserved path `{reserved}`"));
     }
     Ok(prefix)

@@ -47,9 +47,9 @@ pub mod prelude {
     pub use crate::auth::{Auth, CurrentUser, LoginRequired, PermissionRequired};
     pub use crate::context::Db;
     pub use crate::csrf::CsrfToken;
-    pub use crate::sessions::Session;
     pub use crate::db::Decimal;
     pub use crate::http::ApiError;
+    pub use crate::sessions::Session;
     pub use crate::urls::{Kwargs, UrlPattern, include, path};
     pub use crate::views::{delete, get, patch, post, put};
 }

@@ -141,7 +141,8 @@ impl TestServer {
             let _ = task.await;
         }
         let _ = self.db.clone().close().await;
-        let database = std::mem::replace(&mut self.database, TestDatabase { url: String::new(), _dir: None, postgres: None });
+        let database =
+            std::mem::replace(&mut self.database, TestDatabase { url: String::new(), _dir: None, postgres: None });
         database.drop_database().await;
     }
 }
@@ -151,6 +152,9 @@ mod tests {
     #[test]
     fn database_name_is_replaced() {
         assert_eq!(super::replace_database_name("postgres://u@h:5432/test", "x"), "postgres://u@h:5432/x");
-        assert_eq!(super::replace_database_name("postgres://h/test?sslmode=disable", "x"), "postgres://h/x?sslmode=disable");
+        assert_eq!(
+            super::replace_database_name("postgres://h/test?sslmode=disable", "x"),
+            "postgres://h/x?sslmode=disable"
+        );
     }
 }

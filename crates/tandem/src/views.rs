@@ -85,8 +85,7 @@ impl View {
         H: Handler<T, ()>,
         T: 'static,
     {
-        let filter = axum::routing::MethodFilter::try_from(method.clone())
-            .unwrap_or(axum::routing::MethodFilter::GET);
+        let filter = axum::routing::MethodFilter::try_from(method.clone()).unwrap_or(axum::routing::MethodFilter::GET);
         self.router = self.router.on(filter, handler);
         self.handlers.push((method, std::any::type_name::<H>()));
         self
@@ -106,7 +105,12 @@ impl View {
         H: Handler<T, ()>,
         T: 'static,
     {
-        Self { router: MethodRouter::new().fallback(handler), handlers, answers_every_method: true, openapi: Vec::new() }
+        Self {
+            router: MethodRouter::new().fallback(handler),
+            handlers,
+            answers_every_method: true,
+            openapi: Vec::new(),
+        }
     }
 
     /// Documents `method` of this view in the OpenAPI schema with an

@@ -100,6 +100,33 @@ async fn clearsessions_removes_only_expired_rows() {
     let out = shop(dir.path(), &["clearsessions"], &[], "");
     assert!(out.status.success(), "{}", text(&out));
     assert!(text(&out).contains("Removed 1 expired session(s)."), "{}", text(&out));
-    let left: Vec<String> = session_row::Entity::find().all(&db).await.unwrap().into_iter().map(|r| r.session_key).collect();
+    let left: Vec<String> =
+        session_row::Entity::find().all(&db).await.unwrap().into_iter().map(|r| r.session_key).collect();
     assert_eq!(left, ["livesession00001"]);
+}
+
+#[tokio::test]
+async fn createtoken_prints_one_key_per_user() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = shop(dir.path(), &["createsuperuser", "--noinput", "--username", "api"], &[], "api-pass\n");
+    assert!(out.status.success(), "{}", text(&out));
+    let key_of = |out: &Output| text(out).split_whitespace().nth(2).unwrap_or_default().to_string();
+
+    let first = shop(dir.path(), &["createtoken", "api"], &[], "");
+    assert!(first.status.success(), "{}", text(&first));
+    let key = key_of(&first);
+    assert_eq!(text(&first).trim(), format!("Generated token {key} for user api"));
+    assert!(key.len() == 40 && key.chars().all(|c| c.is_ascii_hexdigit()), "{key}");
+    assert_eq!(key_of(&shop(dir.path(), &["createtoken", "api"], &[], "")), key, "the same key again");
+
+    let reset = shop(dir.path(), &["createtoken", "api", "--reset"], &[], "");
+    let new_key = key_of(&reset);
+    assert_ne!(new_key, key);
+    let db = db(dir.path()).await;
+    let rows = tandem::rest::auth::token_model::Entity::find().all(&db).await.unwrap();
+    assert_eq!(rows.iter().map(|r| r.key.as_str()).collect::<Vec<_>>(), [new_key.as_str()]);
+
+    let out = shop(dir.path(), &["createtoken", "nobody"], &[], "");
+    assert!(!out.status.success());
+    assert!(text(&out).contains("user 'nobody' does not exist"));
 }

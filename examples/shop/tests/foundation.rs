@@ -247,7 +247,11 @@ async fn chunked_post(server: &TestServer, path: &str, chunks: usize, size: usiz
     let mut status = String::new();
     tokio::io::BufReader::new(read).read_line(&mut status).await.unwrap();
     let _ = writer.await;
-    status.split_whitespace().nth(1).and_then(|code| code.parse().ok()).unwrap_or_else(|| panic!("no status: {status:?}"))
+    status
+        .split_whitespace()
+        .nth(1)
+        .and_then(|code| code.parse().ok())
+        .unwrap_or_else(|| panic!("no status: {status:?}"))
 }
 
 async fn echo(kwargs: Kwargs) -> axum::Json<Value> {
@@ -365,7 +369,11 @@ fn a_bad_config_file_stops_start_up_naming_file_key_and_problem() {
         ("[app]\nname = \"shop\"\n[backend]\nextra_prefixes = [\"/_event\"]\n", "backend.extra_prefixes", "reserved"),
         ("[app]\nname = \"shop\"\n[backend]\nprefix = \"/ping\"\n", "backend.prefix", "reserved"),
         ("[app]\nname = \"shop\"\n[backend]\nprefix = \"/_tandem\"\n", "backend.prefix", "reserved"),
-        ("[app]\nname = \"shop\"\n[backend]\nextra_prefixes = [\"/_upload/x\"]\n", "backend.extra_prefixes", "reserved"),
+        (
+            "[app]\nname = \"shop\"\n[backend]\nextra_prefixes = [\"/_upload/x\"]\n",
+            "backend.extra_prefixes",
+            "reserved",
+        ),
     ] {
         let out = shop(dir.path(), config, &["routes"], &[]);
         let said = text(&out);
@@ -399,7 +407,10 @@ fn routes_prints_every_route_with_methods_handler_and_side() {
     assert_eq!(rows[0], ["PATH", "METHOD", "HANDLER", "SIDE"]);
     let row = |path: &str| rows.iter().find(|r| r[0] == path).unwrap_or_else(|| panic!("no {path} in\n{stdout}"));
     assert_eq!(row("/api/shop/active/")[1..], ["GET", "shop::shop::views::active_products", "backend"]);
-    assert_eq!(row("/webhooks/stripe/")[1..], ["POST", "shop::shop::views::stripe_webhook", "backend", "(csrf", "exempt)"]);
+    assert_eq!(
+        row("/webhooks/stripe/")[1..],
+        ["POST", "shop::shop::views::stripe_webhook", "backend", "(csrf", "exempt)"]
+    );
     assert_eq!(row("/api/auth/login/")[1..], ["POST", "shop::accounts::views::login", "backend"]);
     assert_eq!(row("/ping")[3], "ui");
     assert_eq!(row("/_health")[3], "ui");

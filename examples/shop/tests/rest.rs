@@ -129,9 +129,15 @@ async fn routes_root_and_format_suffixes() {
     assert_eq!(list.header("x-frame-options"), "DENY");
     let ids: Vec<i64> = list.json().as_array().unwrap().iter().map(|p| p["id"].as_i64().unwrap()).collect();
     assert_eq!(ids, [1, 2, 3, 4, 5], "a plain array in queryset order");
-    assert_eq!(list.json()[0], json!({"id": 1, "name": "Espresso cup", "price": "8.50", "sku": "CUP-ESP", "is_active": true}));
+    assert_eq!(
+        list.json()[0],
+        json!({"id": 1, "name": "Espresso cup", "price": "8.50", "sku": "CUP-ESP", "is_active": true})
+    );
 
-    for (path, expected) in [("/api/shop/products.json", list.json()), ("/api/shop/products/3.json", c.get("/api/shop/products/3/").await.json())] {
+    for (path, expected) in [
+        ("/api/shop/products.json", list.json()),
+        ("/api/shop/products/3.json", c.get("/api/shop/products/3/").await.json()),
+    ] {
         let reply = c.get(path).await;
         assert_eq!(reply.status, StatusCode::OK, "{path}");
         assert_eq!(reply.json(), expected, "{path}");
@@ -147,7 +153,10 @@ async fn routes_root_and_format_suffixes() {
     assert_eq!(detail.json()["price"], "129.99");
 
     let missing = c.get("/api/shop/products/999/").await;
-    assert_eq!((missing.status, missing.json()), (StatusCode::NOT_FOUND, json!({"detail": "No Product matches the given query."})));
+    assert_eq!(
+        (missing.status, missing.json()),
+        (StatusCode::NOT_FOUND, json!({"detail": "No Product matches the given query."}))
+    );
     assert_eq!(missing.header("allow"), "GET, PUT, PATCH, DELETE, HEAD, OPTIONS", "errors carry Allow too");
     let junk = c.get("/api/shop/products/abc/").await;
     assert_eq!((junk.status, junk.json()), (StatusCode::NOT_FOUND, json!({"detail": "Not found."})));
@@ -163,7 +172,9 @@ async fn crud_round_trip() {
     let c = Client::new(&server);
 
     // Create: read-only `id` and unknown keys ignored, price quantized.
-    let created = c.json(Method::POST, PRODUCTS, json!({"id": 77, "name": " Mug ", "price": "7", "sku": "M1", "colour": "red"})).await;
+    let created = c
+        .json(Method::POST, PRODUCTS, json!({"id": 77, "name": " Mug ", "price": "7", "sku": "M1", "colour": "red"}))
+        .await;
     assert_eq!(created.status, StatusCode::CREATED);
     let id = created.json()["id"].as_i64().unwrap();
     assert_ne!(id, 77);
@@ -172,13 +183,24 @@ async fn crud_round_trip() {
     assert_eq!(stored.price.to_string(), "7.00");
 
     // A form-encoded body works like JSON; a missing boolean is false there.
-    let form = c.send(Method::POST, PRODUCTS, Some(("application/x-www-form-urlencoded", "name=Tray&price=19.5&sku=T1".into())), &[]).await;
+    let form = c
+        .send(
+            Method::POST,
+            PRODUCTS,
+            Some(("application/x-www-form-urlencoded", "name=Tray&price=19.5&sku=T1".into())),
+            &[],
+        )
+        .await;
     assert_eq!(form.status, StatusCode::CREATED, "{}", form.text);
     assert_eq!(form.json()["is_active"], false);
     assert_eq!(form.json()["price"], "19.50");
 
     // Multipart too.
-    let multipart = reqwest::multipart::Form::new().text("name", "Lid").text("price", "2.25").text("sku", "L1").text("is_active", "true");
+    let multipart = reqwest::multipart::Form::new()
+        .text("name", "Lid")
+        .text("price", "2.25")
+        .text("sku", "L1")
+        .text("is_active", "true");
     let response = reqwest::Client::new().post(server.url(PRODUCTS)).multipart(multipart).send().await.unwrap();
     assert_eq!(response.status(), StatusCode::CREATED);
     assert_eq!(response.json::<Value>().await.unwrap()["is_active"], true);
@@ -188,10 +210,12 @@ async fn crud_round_trip() {
     let partial_put = c.json(Method::PUT, &path, json!({"name": "Big mug"})).await;
     assert_eq!(partial_put.status, StatusCode::BAD_REQUEST);
     assert_eq!(partial_put.json(), json!({"price": ["This field is required."], "sku": ["This field is required."]}));
-    let put = c.json(Method::PUT, &path, json!({"name": "Big mug", "price": 9.5, "sku": "M1", "is_active": false})).await;
+    let put =
+        c.json(Method::PUT, &path, json!({"name": "Big mug", "price": 9.5, "sku": "M1", "is_active": false})).await;
     assert_eq!(put.status, StatusCode::OK);
     assert_eq!(put.json(), json!({"id": id, "name": "Big mug", "price": "9.50", "sku": "M1", "is_active": false}));
-    let put_missing = c.json(Method::PUT, &format!("{PRODUCTS}999/"), json!({"name": "X", "price": "1", "sku": "X"})).await;
+    let put_missing =
+        c.json(Method::PUT, &format!("{PRODUCTS}999/"), json!({"name": "X", "price": "1", "sku": "X"})).await;
     assert_eq!(put_missing.status, StatusCode::NOT_FOUND);
     assert!(product::Entity::find_by_id(999).one(&server.db).await.unwrap().is_none(), "PUT never creates");
 
@@ -218,7 +242,10 @@ async fn bad_requests_get_drfs_answers() {
     let c = Client::new(&server);
 
     let patch_list = c.json(Method::PATCH, PRODUCTS, json!({})).await;
-    assert_eq!((patch_list.status, patch_list.json()), (StatusCode::METHOD_NOT_ALLOWED, json!({"detail": "Method \"PATCH\" not allowed."})));
+    assert_eq!(
+        (patch_list.status, patch_list.json()),
+        (StatusCode::METHOD_NOT_ALLOWED, json!({"detail": "Method \"PATCH\" not allowed."}))
+    );
     assert_eq!(patch_list.header("allow"), "GET, POST, HEAD, OPTIONS");
 
     let malformed = c.send(Method::POST, PRODUCTS, Some(("application/json", "{\"name\": ".into())), &[]).await;
@@ -229,26 +256,50 @@ async fn bad_requests_get_drfs_answers() {
     assert_eq!(list_body.json(), json!({"non_field_errors": ["Invalid data. Expected a dictionary, but got list."]}));
 
     let text = c.send(Method::POST, PRODUCTS, Some(("text/plain", "hello".into())), &[]).await;
-    assert_eq!((text.status, text.json()), (StatusCode::UNSUPPORTED_MEDIA_TYPE, json!({"detail": "Unsupported media type \"text/plain\" in request."})));
+    assert_eq!(
+        (text.status, text.json()),
+        (StatusCode::UNSUPPORTED_MEDIA_TYPE, json!({"detail": "Unsupported media type \"text/plain\" in request."}))
+    );
 
     let csv = c.send(Method::GET, PRODUCTS, None, &[("accept", "text/csv")]).await;
-    assert_eq!((csv.status, csv.json()), (StatusCode::NOT_ACCEPTABLE, json!({"detail": "Could not satisfy the request Accept header."})));
+    assert_eq!(
+        (csv.status, csv.json()),
+        (StatusCode::NOT_ACCEPTABLE, json!({"detail": "Could not satisfy the request Accept header."}))
+    );
     assert_eq!(c.send(Method::GET, PRODUCTS, None, &[("accept", "text/html, */*;q=0.8")]).await.status, StatusCode::OK);
 
     // Field validation, in serializer field order.
     let cases = [
-        (json!({}), json!({"name": ["This field is required."], "price": ["This field is required."], "sku": ["This field is required."]})),
+        (
+            json!({}),
+            json!({"name": ["This field is required."], "price": ["This field is required."], "sku": ["This field is required."]}),
+        ),
         (json!({"name": null, "price": "1", "sku": "A"}), json!({"name": ["This field may not be null."]})),
         (json!({"name": "  ", "price": "1", "sku": "A"}), json!({"name": ["This field may not be blank."]})),
-        (json!({"name": "x".repeat(201), "price": "1", "sku": "A"}), json!({"name": ["Ensure this field has no more than 200 characters."]})),
+        (
+            json!({"name": "x".repeat(201), "price": "1", "sku": "A"}),
+            json!({"name": ["Ensure this field has no more than 200 characters."]}),
+        ),
         (json!({"name": ["a"], "price": "1", "sku": "A"}), json!({"name": ["Not a valid string."]})),
         (json!({"name": "N", "price": "abc", "sku": "A"}), json!({"price": ["A valid number is required."]})),
         (json!({"name": "N", "price": "NaN", "sku": "A"}), json!({"price": ["A valid number is required."]})),
         (json!({"name": "N", "price": true, "sku": "A"}), json!({"price": ["A valid number is required."]})),
-        (json!({"name": "N", "price": "123456789.12", "sku": "A"}), json!({"price": ["Ensure that there are no more than 10 digits in total."]})),
-        (json!({"name": "N", "price": "123456789", "sku": "A"}), json!({"price": ["Ensure that there are no more than 8 digits before the decimal point."]})),
-        (json!({"name": "N", "price": "1", "sku": "A", "is_active": "maybe"}), json!({"is_active": ["Must be a valid boolean."]})),
-        (json!({"name": "N", "price": "1", "sku": "CUP-ESP"}), json!({"sku": ["product with this sku already exists."]})),
+        (
+            json!({"name": "N", "price": "123456789.12", "sku": "A"}),
+            json!({"price": ["Ensure that there are no more than 10 digits in total."]}),
+        ),
+        (
+            json!({"name": "N", "price": "123456789", "sku": "A"}),
+            json!({"price": ["Ensure that there are no more than 8 digits before the decimal point."]}),
+        ),
+        (
+            json!({"name": "N", "price": "1", "sku": "A", "is_active": "maybe"}),
+            json!({"is_active": ["Must be a valid boolean."]}),
+        ),
+        (
+            json!({"name": "N", "price": "1", "sku": "CUP-ESP"}),
+            json!({"sku": ["product with this sku already exists."]}),
+        ),
     ];
     for (body, expected) in cases {
         let reply = c.json(Method::POST, PRODUCTS, body.clone()).await;
@@ -257,16 +308,25 @@ async fn bad_requests_get_drfs_answers() {
     }
     for accepted in [json!("true"), json!("false"), json!(0), json!(1)] {
         let sku = format!("B-{accepted}").replace('"', "");
-        let reply = c.json(Method::POST, PRODUCTS, json!({"name": "N", "price": "1", "sku": sku, "is_active": accepted})).await;
+        let reply =
+            c.json(Method::POST, PRODUCTS, json!({"name": "N", "price": "1", "sku": sku, "is_active": accepted})).await;
         assert_eq!(reply.status, StatusCode::CREATED, "{accepted}");
     }
     // Updating a row may keep its own unique value.
-    let same = c.json(Method::PUT, "/api/shop/products/1/", json!({"name": "Cup", "price": "8.50", "sku": "CUP-ESP"})).await;
+    let same =
+        c.json(Method::PUT, "/api/shop/products/1/", json!({"name": "Cup", "price": "8.50", "sku": "CUP-ESP"})).await;
     assert_eq!(same.status, StatusCode::OK);
 
     // Oversized bodies are refused, and nothing is written.
     let before = product::Entity::find().all(&server.db).await.unwrap().len();
-    let huge = c.send(Method::POST, PRODUCTS, Some(("application/json", format!("{{\"name\": \"{}\"}}", "x".repeat(3_000_000)))), &[]).await;
+    let huge = c
+        .send(
+            Method::POST,
+            PRODUCTS,
+            Some(("application/json", format!("{{\"name\": \"{}\"}}", "x".repeat(3_000_000)))),
+            &[],
+        )
+        .await;
     assert_eq!(huge.status, StatusCode::PAYLOAD_TOO_LARGE);
     assert_eq!(product::Entity::find().all(&server.db).await.unwrap().len(), before);
     server.stop().await;
@@ -334,24 +394,61 @@ async fn session_authentication_enforces_csrf_only_for_session_users() {
     let body = json!({"product": 1, "rating": 5, "comment": "Lovely"});
 
     let refused = c.json(Method::POST, "/api/shop/reviews/", body.clone()).await;
-    assert_eq!((refused.status, refused.json()), (StatusCode::FORBIDDEN, json!({"detail": "CSRF Failed: CSRF token missing."})));
-    let wrong = c.send(Method::POST, "/api/shop/reviews/", Some(("application/json", body.to_string())), &[("x-csrftoken", &"a".repeat(32))]).await;
-    assert_eq!(wrong.json(), json!({"detail": "CSRF Failed: CSRF token from the 'X-Csrftoken' HTTP header incorrect."}));
-    let evil = c.send(Method::POST, "/api/shop/reviews/", Some(("application/json", body.to_string())), &[("x-csrftoken", &token), ("origin", "https://evil.example")]).await;
-    assert_eq!(evil.json(), json!({"detail": "CSRF Failed: Origin checking failed - https://evil.example does not match any trusted origins."}));
+    assert_eq!(
+        (refused.status, refused.json()),
+        (StatusCode::FORBIDDEN, json!({"detail": "CSRF Failed: CSRF token missing."}))
+    );
+    let wrong = c
+        .send(
+            Method::POST,
+            "/api/shop/reviews/",
+            Some(("application/json", body.to_string())),
+            &[("x-csrftoken", &"a".repeat(32))],
+        )
+        .await;
+    assert_eq!(
+        wrong.json(),
+        json!({"detail": "CSRF Failed: CSRF token from the 'X-Csrftoken' HTTP header incorrect."})
+    );
+    let evil = c
+        .send(
+            Method::POST,
+            "/api/shop/reviews/",
+            Some(("application/json", body.to_string())),
+            &[("x-csrftoken", &token), ("origin", "https://evil.example")],
+        )
+        .await;
+    assert_eq!(
+        evil.json(),
+        json!({"detail": "CSRF Failed: Origin checking failed - https://evil.example does not match any trusted origins."})
+    );
 
-    let created = c.send(Method::POST, "/api/shop/reviews/", Some(("application/json", body.to_string())), &[("x-csrftoken", &token)]).await;
+    let created = c
+        .send(
+            Method::POST,
+            "/api/shop/reviews/",
+            Some(("application/json", body.to_string())),
+            &[("x-csrftoken", &token)],
+        )
+        .await;
     assert_eq!(created.status, StatusCode::CREATED, "{}", created.text);
     let review = created.json();
-    assert_eq!((review["product"].clone(), review["rating"].clone(), review["comment"].clone()), (json!(1), json!(5), json!("Lovely")));
+    assert_eq!(
+        (review["product"].clone(), review["rating"].clone(), review["comment"].clone()),
+        (json!(1), json!(5), json!("Lovely"))
+    );
     assert!(review["created_at"].as_str().unwrap().ends_with('Z'));
 
     // Safe methods need no token; anonymous writes need none either (and are
     // then refused by the permission, not by CSRF).
     assert_eq!(c.get("/api/shop/reviews/").await.status, StatusCode::OK);
     let anonymous = Client::new(&server).json(Method::POST, "/api/shop/reviews/", body.clone()).await;
-    assert_eq!((anonymous.status, anonymous.json()), (StatusCode::FORBIDDEN, json!({"detail": "Authentication credentials were not provided."})));
-    let anonymous_product = Client::new(&server).json(Method::POST, PRODUCTS, json!({"name": "N", "price": "1", "sku": "ANON"})).await;
+    assert_eq!(
+        (anonymous.status, anonymous.json()),
+        (StatusCode::FORBIDDEN, json!({"detail": "Authentication credentials were not provided."}))
+    );
+    let anonymous_product =
+        Client::new(&server).json(Method::POST, PRODUCTS, json!({"name": "N", "price": "1", "sku": "ANON"})).await;
     assert_eq!(anonymous_product.status, StatusCode::CREATED, "AllowAny and no session: no CSRF");
     server.stop().await;
 }
@@ -362,7 +459,10 @@ async fn basic_and_token_authentication() {
     let alice = user(&server, "alice", false).await;
     let body = json!({"product": 2, "rating": 4});
 
-    let by_basic = Client::new(&server).with("authorization", &basic("alice")).json(Method::POST, "/api/shop/reviews/", body.clone()).await;
+    let by_basic = Client::new(&server)
+        .with("authorization", &basic("alice"))
+        .json(Method::POST, "/api/shop/reviews/", body.clone())
+        .await;
     assert_eq!(by_basic.status, StatusCode::CREATED, "Basic needs no CSRF token: {}", by_basic.text);
 
     // Session first (the default): a wrong password is a 403, no challenge.
@@ -379,7 +479,10 @@ async fn basic_and_token_authentication() {
     let key = tandem::rest::auth::token_for(&server.db, &alice, false).await.unwrap();
     assert_eq!(key.len(), 40);
     assert_eq!(tandem::rest::auth::token_for(&server.db, &alice, false).await.unwrap(), key, "one token per user");
-    let server_default = Client::new(&server).with("authorization", &format!("Token {key}")).json(Method::POST, "/api/shop/reviews/", body.clone()).await;
+    let server_default = Client::new(&server)
+        .with("authorization", &format!("Token {key}"))
+        .json(Method::POST, "/api/shop/reviews/", body.clone())
+        .await;
     assert_eq!(server_default.status, StatusCode::FORBIDDEN, "token is not in the default schemes");
     server.stop().await;
 
@@ -390,13 +493,19 @@ async fn basic_and_token_authentication() {
     .await;
     let alice = user(&server, "alice", false).await;
     let key = tandem::rest::auth::token_for(&server.db, &alice, false).await.unwrap();
-    let by_token = Client::new(&server).with("authorization", &format!("Token {key}")).json(Method::POST, "/api/shop/reviews/", body.clone()).await;
+    let by_token = Client::new(&server)
+        .with("authorization", &format!("Token {key}"))
+        .json(Method::POST, "/api/shop/reviews/", body.clone())
+        .await;
     assert_eq!(by_token.status, StatusCode::CREATED, "{}", by_token.text);
     let bad_token = Client::new(&server).with("authorization", "Token nope").get("/api/shop/reviews/").await;
     assert_eq!((bad_token.status, bad_token.json()), (StatusCode::UNAUTHORIZED, json!({"detail": "Invalid token."})));
     assert_eq!(bad_token.header("www-authenticate"), "Basic realm=\"api\"");
     let anonymous = Client::new(&server).json(Method::POST, "/api/shop/reviews/", body.clone()).await;
-    assert_eq!((anonymous.status, anonymous.json()), (StatusCode::UNAUTHORIZED, json!({"detail": "Authentication credentials were not provided."})));
+    assert_eq!(
+        (anonymous.status, anonymous.json()),
+        (StatusCode::UNAUTHORIZED, json!({"detail": "Authentication credentials were not provided."}))
+    );
     assert_eq!(anonymous.header("www-authenticate"), "Basic realm=\"api\"");
 
     // A reset token replaces the old one; an inactive user's token stops working.
@@ -419,11 +528,21 @@ async fn global_permissions_from_settings() {
     user(&server, "bob", false).await;
     user(&server, "root", true).await;
     let anonymous = Client::new(&server).get(PRODUCTS).await;
-    assert_eq!((anonymous.status, anonymous.json()), (StatusCode::FORBIDDEN, json!({"detail": "Authentication credentials were not provided."})));
+    assert_eq!(
+        (anonymous.status, anonymous.json()),
+        (StatusCode::FORBIDDEN, json!({"detail": "Authentication credentials were not provided."}))
+    );
     let bob = Client::new(&server).with("authorization", &basic("bob")).get(PRODUCTS).await;
-    assert_eq!((bob.status, bob.json()), (StatusCode::FORBIDDEN, json!({"detail": "You do not have permission to perform this action."})));
+    assert_eq!(
+        (bob.status, bob.json()),
+        (StatusCode::FORBIDDEN, json!({"detail": "You do not have permission to perform this action."}))
+    );
     assert_eq!(Client::new(&server).with("authorization", &basic("root")).get(PRODUCTS).await.status, StatusCode::OK);
-    assert_eq!(Client::new(&server).get("/api/shop/reviews/").await.status, StatusCode::OK, "the viewset's own permission wins");
+    assert_eq!(
+        Client::new(&server).get("/api/shop/reviews/").await.status,
+        StatusCode::OK,
+        "the viewset's own permission wins"
+    );
     server.stop().await;
 
     // Model permissions: reads need a login, writes the matching permission.
@@ -440,7 +559,10 @@ async fn global_permissions_from_settings() {
         .await
         .unwrap()
         .expect("migrate creates the model's permissions");
-    user_permission::ActiveModel { user_id: Set(carol.id), permission_id: Set(add.id), ..Default::default() }.insert(&server.db).await.unwrap();
+    user_permission::ActiveModel { user_id: Set(carol.id), permission_id: Set(add.id), ..Default::default() }
+        .insert(&server.db)
+        .await
+        .unwrap();
     assert_eq!(c.json(Method::POST, PRODUCTS, body).await.status, StatusCode::CREATED);
     assert_eq!(c.send(Method::DELETE, "/api/shop/products/1/", None, &[]).await.status, StatusCode::FORBIDDEN);
     server.stop().await;
@@ -450,10 +572,15 @@ async fn global_permissions_from_settings() {
 async fn page_number_pagination_on_reviews() {
     let server = TestServer::start(&shop::app(), |_| {}).await;
     for i in 0..25 {
-        review::ActiveModel { product_id: Set(1 + i % 3), rating: Set((1 + i % 5) as i16), comment: Set(format!("#{i}")), ..sea_orm::ActiveModelBehavior::new() }
-            .insert(&server.db)
-            .await
-            .unwrap();
+        review::ActiveModel {
+            product_id: Set(1 + i % 3),
+            rating: Set((1 + i % 5) as i16),
+            comment: Set(format!("#{i}")),
+            ..sea_orm::ActiveModelBehavior::new()
+        }
+        .insert(&server.db)
+        .await
+        .unwrap();
     }
     let c = Client::new(&server);
     let url = server.url("/api/shop/reviews/");
@@ -480,7 +607,10 @@ async fn page_number_pagination_on_reviews() {
     assert_eq!(of_two["count"], 8);
     assert!(of_two["results"].as_array().unwrap().iter().all(|r| r["product"] == 2));
     let bad = c.get("/api/shop/reviews/?product_id=two").await;
-    assert_eq!((bad.status, bad.json()), (StatusCode::BAD_REQUEST, json!({"product_id": ["A valid integer is required."]})));
+    assert_eq!(
+        (bad.status, bad.json()),
+        (StatusCode::BAD_REQUEST, json!({"product_id": ["A valid integer is required."]}))
+    );
 
     // The detail action lists one product's reviews; a review of no product is refused.
     let action = c.get("/api/shop/products/3/reviews/").await;
@@ -488,9 +618,15 @@ async fn page_number_pagination_on_reviews() {
     assert_eq!(c.get("/api/shop/products/99/reviews/").await.status, StatusCode::NOT_FOUND);
     let root = user(&server, "root", true).await;
     let _ = root;
-    let orphan = Client::new(&server).with("authorization", &basic("root")).json(Method::POST, "/api/shop/reviews/", json!({"product": 99, "rating": 3})).await;
+    let orphan = Client::new(&server)
+        .with("authorization", &basic("root"))
+        .json(Method::POST, "/api/shop/reviews/", json!({"product": 99, "rating": 3}))
+        .await;
     assert_eq!(orphan.json(), json!({"product": ["Invalid pk \"99\" - object does not exist."]}));
-    let rating = Client::new(&server).with("authorization", &basic("root")).json(Method::POST, "/api/shop/reviews/", json!({"product": 1, "rating": 9})).await;
+    let rating = Client::new(&server)
+        .with("authorization", &basic("root"))
+        .json(Method::POST, "/api/shop/reviews/", json!({"product": 1, "rating": 9}))
+        .await;
     assert_eq!(rating.json(), json!({"rating": ["Ensure this value is between 1 and 5."]}));
 
     // Deleting a product deletes its reviews (on_delete=CASCADE).
@@ -516,7 +652,8 @@ async fn limit_offset_search_and_ordering_on_products() {
 
     // Prices order as numbers on every database; unknown fields are dropped.
     let by_price = c.get("/api/shop/products/?limit=10&ordering=-price,colour").await.json();
-    let prices: Vec<&str> = by_price["results"].as_array().unwrap().iter().map(|p| p["price"].as_str().unwrap()).collect();
+    let prices: Vec<&str> =
+        by_price["results"].as_array().unwrap().iter().map(|p| p["price"].as_str().unwrap()).collect();
     assert_eq!(prices, ["129.99", "49.00", "18.75", "8.50", "0.10"]);
 
     // Every term must match a search field, case-insensitively; commas split terms.
@@ -548,7 +685,10 @@ async fn anonymous_throttle_answers_429_with_retry_after() {
     assert_eq!(throttled.status, StatusCode::TOO_MANY_REQUESTS);
     let wait: u64 = throttled.header("retry-after").parse().unwrap();
     assert!((1..=60).contains(&wait), "{wait}");
-    assert_eq!(throttled.json(), json!({"detail": format!("Request was throttled. Expected available in {wait} seconds.")}));
+    assert_eq!(
+        throttled.json(),
+        json!({"detail": format!("Request was throttled. Expected available in {wait} seconds.")})
+    );
 
     // Users are counted apart from anonymous clients, by their own rate.
     let dave = Client::new(&server).with("authorization", &basic("dave"));
@@ -568,17 +708,29 @@ async fn the_openapi_document_and_offline_docs() {
     let doc = schema.json();
     assert_eq!(doc["openapi"], "3.1.0");
     let paths = doc["paths"].as_object().unwrap();
-    for path in ["/api/shop/products/", "/api/shop/products/{pk}/", "/api/shop/reviews/", "/api/shop/active/", "/api/shop/products/{pk}/reviews/"] {
+    for path in [
+        "/api/shop/products/",
+        "/api/shop/products/{pk}/",
+        "/api/shop/reviews/",
+        "/api/shop/active/",
+        "/api/shop/products/{pk}/reviews/",
+    ] {
         assert!(paths.contains_key(path), "{path} missing from {:?}", paths.keys().collect::<Vec<_>>());
     }
     let create = &doc["paths"]["/api/shop/products/"]["post"];
     let body = &create["requestBody"]["content"]["application/json"]["schema"];
     assert_eq!(body["required"], json!(["name", "price", "sku"]));
     assert!(body["properties"].get("id").is_none(), "read-only fields are not input");
-    assert_eq!(create["responses"]["201"]["content"]["application/json"]["schema"]["properties"]["price"]["pattern"], "^-?\\d{0,8}(?:\\.\\d{0,2})?$");
+    assert_eq!(
+        create["responses"]["201"]["content"]["application/json"]["schema"]["properties"]["price"]["pattern"],
+        "^-?\\d{0,8}(?:\\.\\d{0,2})?$"
+    );
     assert_eq!(doc["paths"]["/api/shop/products/{pk}/"]["delete"]["responses"]["204"]["description"], "Success.");
     let reviews = &doc["paths"]["/api/shop/reviews/"]["get"];
-    assert_eq!(reviews["responses"]["200"]["content"]["application/json"]["schema"]["required"], json!(["count", "next", "previous", "results"]));
+    assert_eq!(
+        reviews["responses"]["200"]["content"]["application/json"]["schema"]["required"],
+        json!(["count", "next", "previous", "results"])
+    );
     assert_eq!(doc["paths"]["/api/shop/reviews/"]["post"]["security"], json!([{"cookieAuth": []}, {"basicAuth": []}]));
     assert!(!paths.keys().any(|p| p.contains("format")), "suffix routes are not documented twice");
 
@@ -590,5 +742,81 @@ async fn the_openapi_document_and_offline_docs() {
     let script = c.get("/api/docs/explorer.js").await;
     assert!(script.header("content-type").starts_with("text/javascript"));
     assert!(script.text.contains("../schema/") && !script.text.contains("eval("));
+    server.stop().await;
+}
+
+/// A second URL configuration exercising the hooks the shop does not use.
+fn hook_urls() -> Vec<tandem::urls::UrlPattern> {
+    use sea_orm::QueryFilter;
+    use shop::shop::serializers::{drf_product_serializer, review_serializer};
+    use tandem::rest::{ModelViewSet, ReadOnlyModelViewSet, RestError, SimpleRouter};
+
+    let mut router = SimpleRouter::new().trailing_slash(false);
+    let active_only = ReadOnlyModelViewSet::new(drf_product_serializer())
+        .queryset(|_| product::Entity::find().filter(product::Column::IsActive.eq(true)))
+        .object_permission(|request, product| request.query_param("key").as_deref() == Some(product.sku.as_str()));
+    router.register("products", active_only);
+    let reviews = ModelViewSet::new(review_serializer())
+        .before_create(|request, active| {
+            let who = request.user.username().unwrap_or("anonymous").to_string();
+            active.comment = Set(format!("by {who}"));
+            Ok(())
+        })
+        .list_action("count", &[Method::GET, Method::POST], |request| async move {
+            let total = review::Entity::find().all(&request.db).await?.len();
+            Ok::<_, RestError>(axum::Json(json!({"count": total, "method": request.method.as_str()})))
+        });
+    router.register("reviews", reviews);
+    vec![tandem::urls::path("api/", tandem::urls::include(router.urls()))]
+}
+
+#[tokio::test]
+async fn hooks_read_only_viewsets_and_simple_routers() {
+    let app = tandem::App::new(env!("CARGO_MANIFEST_DIR"))
+        .urls(hook_urls)
+        .migrator::<shop::shop::migrations::Migrator>()
+        .model::<product::Entity>("shop.product")
+        .initial_data(include_str!("../fixtures/products.json"));
+    let server = TestServer::start(&app, |_| {}).await;
+    let c = Client::new(&server);
+
+    // No API root, no trailing slash, no suffixes.
+    assert_eq!(c.get("/api/").await.status, StatusCode::NOT_FOUND);
+    assert_eq!(c.get("/api/products.json").await.status, StatusCode::NOT_FOUND);
+
+    // The queryset hides inactive products, from the list and the detail.
+    let list = c.get("/api/products").await;
+    assert_eq!(list.header("allow"), "GET, HEAD, OPTIONS");
+    assert!(list.json().as_array().unwrap().iter().all(|p| p["is_active"] == true));
+    assert_eq!(
+        c.get("/api/products/4?key=FLT-100").await.json(),
+        json!({"detail": "No Product matches the given query."})
+    );
+
+    // The object permission: anonymous callers are "not authenticated".
+    let denied = c.get("/api/products/2").await;
+    assert_eq!(
+        (denied.status, denied.json()),
+        (StatusCode::FORBIDDEN, json!({"detail": "Authentication credentials were not provided."}))
+    );
+    assert_eq!(c.get("/api/products/2?key=KTL-POUR").await.json()["id"], 2);
+
+    // Read-only: writes are 405 in DRF's words.
+    let post = c.json(Method::POST, "/api/products", json!({"name": "N", "price": "1", "sku": "RO"})).await;
+    assert_eq!(
+        (post.status, post.json()),
+        (StatusCode::METHOD_NOT_ALLOWED, json!({"detail": "Method \"POST\" not allowed."}))
+    );
+    assert_eq!(c.send(Method::DELETE, "/api/products/1", None, &[]).await.status, StatusCode::METHOD_NOT_ALLOWED);
+
+    // before_create sees the request's user; a list action answers its methods.
+    let created = c.json(Method::POST, "/api/reviews", json!({"product": 1, "rating": 2, "comment": "ignored"})).await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.text);
+    assert_eq!(created.json()["comment"], "by anonymous");
+    let count = c.send(Method::POST, "/api/reviews/count", None, &[]).await;
+    assert_eq!(count.json(), json!({"count": 1, "method": "POST"}));
+    assert_eq!(count.header("allow"), "GET, POST, HEAD, OPTIONS");
+    let put = c.send(Method::PUT, "/api/reviews/count", None, &[]).await;
+    assert_eq!(put.status, StatusCode::METHOD_NOT_ALLOWED);
     server.stop().await;
 }

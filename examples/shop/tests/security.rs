@@ -37,7 +37,13 @@ impl Browser {
         self.last_set_cookies.iter().find(|c| c.starts_with(&format!("{name}="))).cloned()
     }
 
-    async fn send(&mut self, method: Method, path: &str, headers: &[(&str, &str)], body: Option<Body>) -> (StatusCode, Value) {
+    async fn send(
+        &mut self,
+        method: Method,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: Option<Body>,
+    ) -> (StatusCode, Value) {
         let mut request = self.http.request(method, format!("{}{path}", self.base));
         let jar: Vec<String> = self.cookies.iter().map(|(k, v)| format!("{k}={v}")).collect();
         if !jar.is_empty() {
@@ -226,8 +232,14 @@ async fn csrf_referer_checks_over_https() {
     for (referer, expected) in [
         (None, Some("Referer checking failed - no Referer.")),
         (Some("garbage".to_string()), Some("Referer checking failed - Referer is malformed.")),
-        (Some(format!("http://{host}/page")), Some("Referer checking failed - Referer is insecure while host is secure.")),
-        (Some("https://evil.test/x".to_string()), Some("Referer checking failed - https://evil.test/x does not match any trusted origins.")),
+        (
+            Some(format!("http://{host}/page")),
+            Some("Referer checking failed - Referer is insecure while host is secure."),
+        ),
+        (
+            Some("https://evil.test/x".to_string()),
+            Some("Referer checking failed - https://evil.test/x does not match any trusted origins."),
+        ),
         (Some(own.clone()), None),
         (Some("https://app.example.com/form".to_string()), None),
     ] {
@@ -237,7 +249,9 @@ async fn csrf_referer_checks_over_https() {
         }
         let (status, body) = b.post("/api/shop/plain-post/", &headers).await;
         match expected {
-            Some(text) => assert_eq!((status, reason(&body).to_string()), (StatusCode::FORBIDDEN, format!("CSRF Failed: {text}"))),
+            Some(text) => {
+                assert_eq!((status, reason(&body).to_string()), (StatusCode::FORBIDDEN, format!("CSRF Failed: {text}")))
+            }
             None => assert_eq!(status, StatusCode::OK, "{referer:?}: {body}"),
         }
     }
@@ -284,7 +298,11 @@ async fn login_sets_djangos_cookies_and_cycles_everything() {
     let token_before = b.csrf_token().await;
     let secret_before = b.cookie("csrftoken").unwrap();
     let csrf_cookie = b.set_cookie_header("csrftoken").unwrap();
-    assert!(csrf_cookie.contains("Max-Age=31449600") && csrf_cookie.contains("SameSite=Lax") && csrf_cookie.contains("Path=/"));
+    assert!(
+        csrf_cookie.contains("Max-Age=31449600")
+            && csrf_cookie.contains("SameSite=Lax")
+            && csrf_cookie.contains("Path=/")
+    );
     assert!(!csrf_cookie.contains("HttpOnly"), "the SPA must read csrftoken");
 
     let (status, body) = b.login("alice", PASSWORD).await;
@@ -373,7 +391,9 @@ async fn logout_deletes_the_session() {
 #[tokio::test]
 async fn forged_session_cookies_are_anonymous() {
     let server = server().await;
-    for forged in ["", "garbage!!", "../../etc/passwd", "' OR 1=1 --", &"z".repeat(32), &"A".repeat(32), &"x".repeat(4000)] {
+    for forged in
+        ["", "garbage!!", "../../etc/passwd", "' OR 1=1 --", &"z".repeat(32), &"A".repeat(32), &"x".repeat(4000)]
+    {
         let mut b = Browser::new(&server);
         b.cookies.insert("sessionid".into(), forged.to_string());
         let (status, body) = b.get("/api/whoami/").await;
@@ -488,17 +508,28 @@ async fn login_and_permission_extractors() {
     assert_eq!(b.get("/api/add/").await, (StatusCode::FORBIDDEN, denied));
 
     // `migrate` created Django's four permissions for each registered model.
-    let perms = permission::Entity::find().filter(permission::Column::AppLabel.eq("shop")).all(&server.db).await.unwrap();
+    let perms =
+        permission::Entity::find().filter(permission::Column::AppLabel.eq("shop")).all(&server.db).await.unwrap();
     let mut codenames: Vec<_> = perms.iter().map(|p| p.codename.as_str()).collect();
     codenames.sort();
     assert_eq!(
         codenames,
-        ["add_product", "add_review", "change_product", "change_review", "delete_product", "delete_review", "view_product", "view_review"]
+        [
+            "add_product",
+            "add_review",
+            "change_product",
+            "change_review",
+            "delete_product",
+            "delete_review",
+            "view_product",
+            "view_review"
+        ]
     );
 
     // Granted through a group.
     let add = perms.iter().find(|p| p.codename == "add_product").unwrap();
-    let editors = group::ActiveModel { name: Set("editors".into()), ..Default::default() }.insert(&server.db).await.unwrap();
+    let editors =
+        group::ActiveModel { name: Set("editors".into()), ..Default::default() }.insert(&server.db).await.unwrap();
     group_permission::ActiveModel { group_id: Set(editors.id), permission_id: Set(add.id), ..Default::default() }
         .insert(&server.db)
         .await

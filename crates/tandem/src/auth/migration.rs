@@ -1,7 +1,10 @@
 //! Creates the auth tables: users, groups, permissions and their links.
 
 use sea_orm_migration::prelude::*;
-use sea_orm_migration::schema::{big_integer, big_pk_auto, boolean, string_len, string_len_uniq, timestamp_with_time_zone, timestamp_with_time_zone_null};
+use sea_orm_migration::schema::{
+    big_integer, big_pk_auto, boolean, string_len, string_len_uniq, timestamp_with_time_zone,
+    timestamp_with_time_zone_null,
+};
 
 /// `tandem_0002_auth`.
 pub struct Migration;

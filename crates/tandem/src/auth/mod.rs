@@ -199,7 +199,8 @@ pub async fn auth_middleware(mut request: Request, next: Next) -> Response {
     let current = match session.get::<String>(SESSION_USER_ID).and_then(|id| id.parse::<i64>().ok()) {
         Some(id) => match models::user::Entity::find_by_id(id).one(&ctx.db).await {
             Ok(Some(user))
-                if user.is_active && session.get::<String>(SESSION_USER_HASH).as_deref() == Some(&session_hash(&user)) =>
+                if user.is_active
+                    && session.get::<String>(SESSION_USER_HASH).as_deref() == Some(&session_hash(&user)) =>
             {
                 CurrentUser::User(Arc::new(user))
             }

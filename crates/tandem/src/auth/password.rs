@@ -16,9 +16,9 @@
 
 use std::sync::OnceLock;
 
-use rand::RngCore;
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use rand::RngCore;
 
 const PREFIX: &str = "argon2";
 const UNUSABLE_PREFIX: char = '!';
@@ -77,7 +77,8 @@ mod tests {
     #[test]
     fn verifies_a_hash_in_djangos_format() {
         // Made by argon2-cffi with Django's Argon2PasswordHasher parameters.
-        let encoded = "argon2$argon2id$v=19$m=102400,t=2,p=8$m9NwhB4IDI5abELMgDl0qQ$+SLkJ3fIWK7EGga7hkCw7l/B6adsN4tnwtmm1TCOFNk";
+        let encoded =
+            "argon2$argon2id$v=19$m=102400,t=2,p=8$m9NwhB4IDI5abELMgDl0qQ$+SLkJ3fIWK7EGga7hkCw7l/B6adsN4tnwtmm1TCOFNk";
         assert!(check_password("wonderland-42", encoded));
         assert!(!check_password("wonderland-43", encoded));
     }

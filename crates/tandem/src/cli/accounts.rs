@@ -28,7 +28,8 @@ fn read_line(prompt: &str) -> Result<String, Error> {
 fn read_new_password() -> Result<String, Error> {
     let password = if std::io::stdin().is_terminal() {
         let read = |prompt: &str| {
-            rpassword::prompt_password(prompt).map_err(|source| Error::Io { context: "cannot read the password".into(), source })
+            rpassword::prompt_password(prompt)
+                .map_err(|source| Error::Io { context: "cannot read the password".into(), source })
         };
         let first = read("Password: ")?;
         if first != read("Password (again): ")? {
@@ -73,7 +74,8 @@ pub(super) async fn createsuperuser(
         Some(p) => p,
         None => read_new_password()?,
     };
-    let new = NewUser { username: &username, email: &email, password: Some(&password), is_staff: true, is_superuser: true };
+    let new =
+        NewUser { username: &username, email: &email, password: Some(&password), is_staff: true, is_superuser: true };
     auth::create_user(&db, new).await?;
     println!("Superuser created successfully.");
     Ok(())

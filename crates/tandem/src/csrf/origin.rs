@@ -60,7 +60,9 @@ pub fn check_referer(referer: Option<&str>, host: &str, trusted: &[String]) -> R
         return Err(Reject::InsecureReferer);
     }
     let trusted_hosts = trusted.iter().filter_map(|t| split_url(t)).map(|(_, n)| n.trim_start_matches('*'));
-    let good = trusted_hosts.chain(std::iter::once(host)).any(|pattern| !pattern.is_empty() && is_same_domain(netloc, pattern));
+    let good = trusted_hosts
+        .chain(std::iter::once(host))
+        .any(|pattern| !pattern.is_empty() && is_same_domain(netloc, pattern));
     if good { Ok(()) } else { Err(Reject::BadReferer(referer.to_string())) }
 }
 

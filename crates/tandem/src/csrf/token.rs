@@ -102,7 +102,9 @@ impl Reject {
     /// ```
     pub fn reason(&self) -> String {
         match self {
-            Reject::BadOrigin(origin) => format!("Origin checking failed - {origin} does not match any trusted origins."),
+            Reject::BadOrigin(origin) => {
+                format!("Origin checking failed - {origin} does not match any trusted origins.")
+            }
             Reject::NoReferer => "Referer checking failed - no Referer.".into(),
             Reject::MalformedReferer => "Referer checking failed - Referer is malformed.".into(),
             Reject::InsecureReferer => "Referer checking failed - Referer is insecure while host is secure.".into(),
@@ -178,11 +180,7 @@ pub fn cookie_secret(cookie: &str) -> Result<String, Reject> {
 pub fn check_token(token: &str, secret: &str, source: Source) -> Result<(), Reject> {
     check_format(token).map_err(|problem| Reject::BadToken(source, problem))?;
     let candidate = if token.len() == TOKEN_LENGTH { unmask_token(token) } else { token.to_string() };
-    if bool::from(candidate.as_bytes().ct_eq(secret.as_bytes())) {
-        Ok(())
-    } else {
-        Err(Reject::IncorrectToken(source))
-    }
+    if bool::from(candidate.as_bytes().ct_eq(secret.as_bytes())) { Ok(()) } else { Err(Reject::IncorrectToken(source)) }
 }
 
 #[cfg(test)]
@@ -251,7 +249,10 @@ mod tests {
             (Reject::NoCookie, "CSRF cookie not set."),
             (Reject::NoToken, "CSRF token missing."),
             (Reject::BadCookie(IncorrectLength), "CSRF cookie has incorrect length."),
-            (Reject::BadToken(Source::Header, InvalidCharacters), "CSRF token from the 'X-Csrftoken' HTTP header has invalid characters."),
+            (
+                Reject::BadToken(Source::Header, InvalidCharacters),
+                "CSRF token from the 'X-Csrftoken' HTTP header has invalid characters.",
+            ),
             (Reject::BadToken(Source::Form, IncorrectLength), "CSRF token from POST has incorrect length."),
             (Reject::IncorrectToken(Source::Form), "CSRF token from POST incorrect."),
             (Reject::NoReferer, "Referer checking failed - no Referer."),

@@ -16,11 +16,11 @@ use std::marker::PhantomData;
 use std::sync::Arc;
 
 use futures_util::future::BoxFuture;
+use sea_orm::sea_query::OnConflict;
 use sea_orm::{
     ActiveModelBehavior, ActiveModelTrait, ConnectionTrait, DatabaseConnection, DbBackend, DbErr, EntityTrait, Iden,
     IntoActiveModel, Iterable, PaginatorTrait, PrimaryKeyToColumn, Statement, TransactionTrait, TryIntoModel,
 };
-use sea_orm::sea_query::OnConflict;
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
@@ -181,10 +181,11 @@ impl Fixtures {
             if let Some(pk) = &object.pk {
                 fields.insert(loader.pk_column(), pk.clone());
             }
-            loader
-                .insert(&txn, Value::Object(fields))
-                .await
-                .map_err(|source| FixtureError::Database { index, label: object.model.clone(), source })?;
+            loader.insert(&txn, Value::Object(fields)).await.map_err(|source| FixtureError::Database {
+                index,
+                label: object.model.clone(),
+                source,
+            })?;
             if !touched.iter().any(|t| Arc::ptr_eq(t, loader)) {
                 touched.push(loader);
             }

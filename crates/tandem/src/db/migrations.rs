@@ -29,9 +29,7 @@ impl<M> Default for MigratorOf<M> {
 
 impl<M: MigratorTrait> Migrations for MigratorOf<M> {
     fn pending<'a>(&'a self, db: &'a DatabaseConnection) -> BoxFuture<'a, Result<Vec<String>, DbErr>> {
-        Box::pin(async move {
-            Ok(M::get_pending_migrations(db).await?.iter().map(|m| m.name().to_string()).collect())
-        })
+        Box::pin(async move { Ok(M::get_pending_migrations(db).await?.iter().map(|m| m.name().to_string()).collect()) })
     }
 
     fn apply<'a>(&'a self, db: &'a DatabaseConnection) -> BoxFuture<'a, Result<Vec<String>, DbErr>> {

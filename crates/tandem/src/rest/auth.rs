@@ -115,8 +115,9 @@ async fn basic(schemes: &[Authentication], request: &RestRequest) -> Result<Opti
         .ok()
         .and_then(|bytes| String::from_utf8(bytes).ok())
         .ok_or_else(|| fail("Invalid basic header. Credentials not correctly base64 encoded."))?;
-    let (username, password) =
-        decoded.split_once(':').ok_or_else(|| fail("Invalid basic header. Credentials not correctly base64 encoded."))?;
+    let (username, password) = decoded
+        .split_once(':')
+        .ok_or_else(|| fail("Invalid basic header. Credentials not correctly base64 encoded."))?;
     match crate::auth::authenticate(&request.db, username, password).await? {
         Some(user) => Ok(Some(Arc::new(user))),
         None => Err(fail("Invalid username/password.")),

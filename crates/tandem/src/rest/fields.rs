@@ -54,12 +54,16 @@ impl FieldKind {
             ColumnType::Decimal(Some((digits, places))) | ColumnType::Money(Some((digits, places))) => {
                 FieldKind::Decimal { max_digits: *digits, decimal_places: *places }
             }
-            ColumnType::Decimal(None) | ColumnType::Money(None) => FieldKind::Decimal { max_digits: 28, decimal_places: 10 },
+            ColumnType::Decimal(None) | ColumnType::Money(None) => {
+                FieldKind::Decimal { max_digits: 28, decimal_places: 10 }
+            }
             ColumnType::Boolean => FieldKind::Boolean,
             ColumnType::DateTime | ColumnType::Timestamp | ColumnType::TimestampWithTimeZone => FieldKind::DateTime,
             ColumnType::Date => FieldKind::Date,
             ColumnType::Json | ColumnType::JsonBinary => FieldKind::Json,
-            ColumnType::String(StringLen::N(n)) | ColumnType::Char(Some(n)) => FieldKind::String { max_length: Some(*n) },
+            ColumnType::String(StringLen::N(n)) | ColumnType::Char(Some(n)) => {
+                FieldKind::String { max_length: Some(*n) }
+            }
             _ => FieldKind::String { max_length: None },
         }
     }
@@ -180,7 +184,9 @@ impl Field {
             FieldKind::Integer { width } => {
                 let invalid = || "A valid integer is required.".to_string();
                 let parsed = match input {
-                    Value::Number(n) => n.as_i64().or_else(|| n.as_f64().filter(|f| f.fract() == 0.0).map(|f| f as i64)),
+                    Value::Number(n) => {
+                        n.as_i64().or_else(|| n.as_f64().filter(|f| f.fract() == 0.0).map(|f| f as i64))
+                    }
                     Value::String(s) => {
                         let s = s.trim();
                         let s = s.split_once('.').filter(|(_, z)| z.chars().all(|c| c == '0')).map_or(s, |(i, _)| i);
@@ -250,9 +256,7 @@ impl Field {
                 DbValue::Decimal(value.as_str().and_then(|s| rust_decimal::Decimal::from_str_exact(s).ok()))
             }
             ColumnType::Boolean => DbValue::Bool(value.as_bool()),
-            ColumnType::TimestampWithTimeZone => {
-                DbValue::ChronoDateTimeUtc(value.as_str().and_then(parse_datetime))
-            }
+            ColumnType::TimestampWithTimeZone => DbValue::ChronoDateTimeUtc(value.as_str().and_then(parse_datetime)),
             ColumnType::DateTime | ColumnType::Timestamp => {
                 DbValue::ChronoDateTime(value.as_str().and_then(parse_datetime).map(|d| d.naive_utc()))
             }
@@ -319,7 +323,9 @@ fn parse_bool(input: &Value) -> Option<bool> {
             _ => None,
         },
         Value::String(s) => match s.as_str() {
-            "t" | "T" | "y" | "Y" | "yes" | "Yes" | "YES" | "true" | "True" | "TRUE" | "on" | "On" | "ON" | "1" => Some(true),
+            "t" | "T" | "y" | "Y" | "yes" | "Yes" | "YES" | "true" | "True" | "TRUE" | "on" | "On" | "ON" | "1" => {
+                Some(true)
+            }
             "f" | "F" | "n" | "N" | "no" | "No" | "NO" | "false" | "False" | "FALSE" | "off" | "Off" | "OFF" | "0" => {
                 Some(false)
             }
@@ -432,7 +438,10 @@ mod tests {
         };
         assert_eq!(field.to_internal_value(&json!("  ab ")), Ok(json!("ab")));
         assert_eq!(field.to_internal_value(&json!("   ")), Err("This field may not be blank.".into()));
-        assert_eq!(field.to_internal_value(&json!("abcd")), Err("Ensure this field has no more than 3 characters.".into()));
+        assert_eq!(
+            field.to_internal_value(&json!("abcd")),
+            Err("Ensure this field has no more than 3 characters.".into())
+        );
         assert_eq!(field.to_internal_value(&json!("żół")), Ok(json!("żół")), "characters, not bytes");
         assert_eq!(field.to_internal_value(&json!(["x"])), Err("Not a valid string.".into()));
         assert_eq!(field.to_internal_value(&json!(12)), Ok(json!("12")));

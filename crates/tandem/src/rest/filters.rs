@@ -10,7 +10,9 @@
 //! ```
 
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Func, LikeExpr};
-use sea_orm::{ColumnTrait, Condition, DbBackend, EntityTrait, IdenStatic, Iterable, Order, QueryFilter, QueryOrder, Select};
+use sea_orm::{
+    ColumnTrait, Condition, DbBackend, EntityTrait, IdenStatic, Iterable, Order, QueryFilter, QueryOrder, Select,
+};
 
 use super::error::RestError;
 use super::fields::{Field, FieldKind};
@@ -97,7 +99,9 @@ impl Filters {
                 continue;
             }
             match field.to_internal_value(&serde_json::Value::String(text.to_string())) {
-                Ok(value) => select = select.filter(column.eq(field.to_db_value(&value, column.def().get_column_type()))),
+                Ok(value) => {
+                    select = select.filter(column.eq(field.to_db_value(&value, column.def().get_column_type())))
+                }
                 Err(message) => errors.add(name, message),
             }
         }

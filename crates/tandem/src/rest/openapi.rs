@@ -13,7 +13,10 @@ use axum::Json;
 use axum::extract::Request;
 use axum::http::{HeaderValue, Method, header};
 use axum::response::{IntoResponse, Response};
-use sea_orm::{ActiveModelBehavior, ActiveModelTrait, ColumnTrait, EntityTrait, IdenStatic, IntoActiveModel, Iterable, PrimaryKeyToColumn};
+use sea_orm::{
+    ActiveModelBehavior, ActiveModelTrait, ColumnTrait, EntityTrait, IdenStatic, IntoActiveModel, Iterable,
+    PrimaryKeyToColumn,
+};
 use serde_json::{Map, Value, json};
 
 use super::auth::Authentication;
@@ -30,7 +33,19 @@ use crate::views::{View, get};
 /// to include under the backend prefix.
 pub fn urls() -> Vec<UrlPattern> {
     vec![
-        path("schema/", get(schema).openapi(Method::GET, operation("The OpenAPI document of this API.", &[], None, &[("200", "The document.", json!({"type": "object"}))]))).name("openapi-schema"),
+        path(
+            "schema/",
+            get(schema).openapi(
+                Method::GET,
+                operation(
+                    "The OpenAPI document of this API.",
+                    &[],
+                    None,
+                    &[("200", "The document.", json!({"type": "object"}))],
+                ),
+            ),
+        )
+        .name("openapi-schema"),
         path("docs/", get(docs_page)).name("openapi-docs"),
         path("docs/explorer.js", get(explorer_script)).name("openapi-explorer"),
     ]
@@ -44,11 +59,19 @@ pub fn urls() -> Vec<UrlPattern> {
 /// let op = tandem::rest::openapi::operation("Who am I?", &[], None, &[("200", "The user.", json!({"type": "object"}))]);
 /// assert_eq!(op["responses"]["200"]["content"]["application/json"]["schema"]["type"], "object");
 /// ```
-pub fn operation(summary: &str, query: &[(&str, Value)], body: Option<Value>, responses: &[(&str, &str, Value)]) -> Value {
+pub fn operation(
+    summary: &str,
+    query: &[(&str, Value)],
+    body: Option<Value>,
+    responses: &[(&str, &str, Value)],
+) -> Value {
     let mut op = json!({"summary": summary, "responses": {}});
     if !query.is_empty() {
         op["parameters"] = Value::Array(
-            query.iter().map(|(name, schema)| json!({"name": name, "in": "query", "required": false, "schema": schema})).collect(),
+            query
+                .iter()
+                .map(|(name, schema)| json!({"name": name, "in": "query", "required": false, "schema": schema}))
+                .collect(),
         );
     }
     if let Some(schema) = body {
@@ -183,12 +206,19 @@ where
             let listing = kind == RouteKind::List && *method == Method::GET;
             if listing {
                 for name in filters.parameters() {
-                    let schema = fields.iter().find(|f| f.name == name).map_or(json!({"type": "string"}), |f| field_schema(f, false));
+                    let schema = fields
+                        .iter()
+                        .find(|f| f.name == name)
+                        .map_or(json!({"type": "string"}), |f| field_schema(f, false));
                     let schema = if schema.get("readOnly").is_some() { json!({"type": "string"}) } else { schema };
                     parameters.push(json!({"name": name, "in": "query", "required": false, "schema": schema}));
                 }
                 for name in pagination.iter().flat_map(|p| p.parameters()) {
-                    let schema = if *name == "page" { json!({"type": "integer", "minimum": 1}) } else { json!({"type": "integer", "minimum": 0}) };
+                    let schema = if *name == "page" {
+                        json!({"type": "integer", "minimum": 1})
+                    } else {
+                        json!({"type": "integer", "minimum": 0})
+                    };
                     parameters.push(json!({"name": name, "in": "query", "required": false, "schema": schema}));
                 }
             }
@@ -205,19 +235,25 @@ where
             }
             let success = match (listing, status, &pagination) {
                 (true, _, None) => json!({"type": "array", "items": read}),
-                (true, _, Some(_)) => json!({"type": "object", "required": ["count", "next", "previous", "results"], "properties": {
-                    "count": {"type": "integer"},
-                    "next": {"type": ["string", "null"], "format": "uri"},
-                    "previous": {"type": ["string", "null"], "format": "uri"},
-                    "results": {"type": "array", "items": read},
-                }}),
+                (true, _, Some(_)) => {
+                    json!({"type": "object", "required": ["count", "next", "previous", "results"], "properties": {
+                        "count": {"type": "integer"},
+                        "next": {"type": ["string", "null"], "format": "uri"},
+                        "previous": {"type": ["string", "null"], "format": "uri"},
+                        "results": {"type": "array", "items": read},
+                    }})
+                }
                 (false, "204", _) => Value::Null,
                 (false, _, _) if matches!(kind, RouteKind::Action(_)) => json!({}),
                 _ => read.clone(),
             };
             let mut responses = vec![(status, "Success.", success)];
             if body_partial.is_some() {
-                responses.push(("400", "Invalid data (per-field messages) or malformed body.", json!({"oneOf": [validation_schema(), detail_schema()]})));
+                responses.push((
+                    "400",
+                    "Invalid data (per-field messages) or malformed body.",
+                    json!({"oneOf": [validation_schema(), detail_schema()]}),
+                ));
                 responses.push(("415", "Unsupported media type.", detail_schema()));
                 responses.push(("413", "Body too large.", detail_schema()));
             }

@@ -118,8 +118,9 @@ impl Pagination {
                     .filter(|l| *l > 0)
                     .map_or(default_limit, |l| max_limit.map_or(l, |max| l.min(max)));
                 let offset = param("offset").and_then(|v| v.parse::<u64>().ok()).unwrap_or(0);
-                let next = (offset + limit < count)
-                    .then(|| vec![("limit".to_string(), limit.to_string()), ("offset".to_string(), (offset + limit).to_string())]);
+                let next = (offset + limit < count).then(|| {
+                    vec![("limit".to_string(), limit.to_string()), ("offset".to_string(), (offset + limit).to_string())]
+                });
                 let previous = (offset > 0).then(|| {
                     let back = offset.saturating_sub(limit);
                     let offset = if back == 0 { String::new() } else { back.to_string() };

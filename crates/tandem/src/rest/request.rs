@@ -135,7 +135,10 @@ impl RestRequest {
             return Ok((Value::Object(fields), true));
         }
         let shown = self.headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
-        Err(ApiError::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, format!("Unsupported media type \"{shown}\" in request.")))
+        Err(ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            format!("Unsupported media type \"{shown}\" in request."),
+        ))
     }
 
     /// The form token of a urlencoded or multipart body, for CSRF checks.

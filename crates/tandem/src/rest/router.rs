@@ -45,7 +45,13 @@ impl DefaultRouter {
     /// A router with the API root and format suffixes, trailing slashes on.
     #[allow(clippy::new_ret_no_self)]
     pub fn new() -> RestRouter {
-        RestRouter { root_view: true, format_suffixes: true, trailing_slash: true, registered: Vec::new(), patterns: Vec::new() }
+        RestRouter {
+            root_view: true,
+            format_suffixes: true,
+            trailing_slash: true,
+            registered: Vec::new(),
+            patterns: Vec::new(),
+        }
     }
 }
 
@@ -56,7 +62,13 @@ impl SimpleRouter {
     /// A router without API root or format suffixes, trailing slashes on.
     #[allow(clippy::new_ret_no_self)]
     pub fn new() -> RestRouter {
-        RestRouter { root_view: false, format_suffixes: false, trailing_slash: true, registered: Vec::new(), patterns: Vec::new() }
+        RestRouter {
+            root_view: false,
+            format_suffixes: false,
+            trailing_slash: true,
+            registered: Vec::new(),
+            patterns: Vec::new(),
+        }
     }
 }
 
@@ -87,11 +99,16 @@ impl RestRouter {
         let prefix = prefix.trim_matches('/').to_string();
         let slash = if self.trailing_slash { "/" } else { "" };
         let viewset = Arc::new(viewset);
-        let mut routes: Vec<(String, String, RouteKind)> = vec![(format!("{prefix}{slash}"), format!("{basename}-list"), RouteKind::List)];
+        let mut routes: Vec<(String, String, RouteKind)> =
+            vec![(format!("{prefix}{slash}"), format!("{basename}-list"), RouteKind::List)];
         let actions: Vec<(usize, bool, String)> =
             viewset.actions.iter().enumerate().map(|(i, a)| (i, a.detail, a.url_path.clone())).collect();
         for (i, _, url_path) in actions.iter().filter(|(_, detail, _)| !detail) {
-            routes.push((format!("{prefix}/{url_path}{slash}"), format!("{basename}-{url_path}"), RouteKind::Action(*i)));
+            routes.push((
+                format!("{prefix}/{url_path}{slash}"),
+                format!("{basename}-{url_path}"),
+                RouteKind::Action(*i),
+            ));
         }
         routes.push((format!("{prefix}/<lookup:pk>{slash}"), format!("{basename}-detail"), RouteKind::Detail));
         for (i, _, url_path) in actions.iter().filter(|(_, detail, _)| *detail) {
@@ -104,7 +121,9 @@ impl RestRouter {
         if self.format_suffixes {
             let suffixed: Vec<_> = routes
                 .iter()
-                .map(|(route, name, kind)| (format!("{}.<format:format>", route.trim_end_matches('/')), name.clone(), *kind))
+                .map(|(route, name, kind)| {
+                    (format!("{}.<format:format>", route.trim_end_matches('/')), name.clone(), *kind)
+                })
                 .collect();
             routes.extend(suffixed);
         }
@@ -196,6 +215,8 @@ async fn root_response(registered: &[String], request: Request) -> Result<Respon
             "parses": PARSES,
         }))
         .into_response()),
-        method => Err(ApiError::new(StatusCode::METHOD_NOT_ALLOWED, format!("Method \"{method}\" not allowed.")).into()),
+        method => {
+            Err(ApiError::new(StatusCode::METHOD_NOT_ALLOWED, format!("Method \"{method}\" not allowed.")).into())
+        }
     }
 }

@@ -23,9 +23,9 @@
 use std::sync::Arc;
 
 use futures_util::future::BoxFuture;
-use sea_orm::{DatabaseConnection, 
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, IdenStatic, Iterable, ModelTrait,
-    PaginatorTrait, PrimaryKeyToColumn, QueryFilter,
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, IdenStatic, Iterable,
+    ModelTrait, PaginatorTrait, PrimaryKeyToColumn, QueryFilter,
 };
 use serde_json::{Map, Value, json};
 
@@ -213,7 +213,10 @@ impl<E: EntityTrait> ModelSerializer<E> {
     }
 
     /// Adjusts the rendered object (DRF's `to_representation` override).
-    pub fn representation(mut self, adjust: impl Fn(&E::Model, &mut Map<String, Value>) + Send + Sync + 'static) -> Self {
+    pub fn representation(
+        mut self,
+        adjust: impl Fn(&E::Model, &mut Map<String, Value>) + Send + Sync + 'static,
+    ) -> Self {
         self.representation = Some(Arc::new(adjust));
         self
     }
@@ -235,8 +238,11 @@ impl<E: EntityTrait> ModelSerializer<E> {
 
     /// Renders one model.
     pub fn to_representation(&self, model: &E::Model) -> Value {
-        let mut object: Map<String, Value> =
-            self.fields.iter().map(|(field, column)| (field.name.clone(), field.to_representation(&model.get(*column)))).collect();
+        let mut object: Map<String, Value> = self
+            .fields
+            .iter()
+            .map(|(field, column)| (field.name.clone(), field.to_representation(&model.get(*column))))
+            .collect();
         if let Some(adjust) = &self.representation {
             adjust(model, &mut object);
         }

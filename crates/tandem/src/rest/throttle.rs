@@ -92,8 +92,14 @@ mod tests {
 
     #[test]
     fn messages_round_up() {
-        assert_eq!(throttled(Duration::from_millis(1)).detail, "Request was throttled. Expected available in 1 second.");
-        assert_eq!(throttled(Duration::from_millis(59_001)).detail, "Request was throttled. Expected available in 60 seconds.");
+        assert_eq!(
+            throttled(Duration::from_millis(1)).detail,
+            "Request was throttled. Expected available in 1 second."
+        );
+        assert_eq!(
+            throttled(Duration::from_millis(59_001)).detail,
+            "Request was throttled. Expected available in 60 seconds."
+        );
         assert_eq!(throttled(Duration::from_millis(1)).status, StatusCode::TOO_MANY_REQUESTS);
     }
 }

@@ -19,8 +19,8 @@ use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use futures_util::future::BoxFuture;
 use sea_orm::{
-    ActiveModelBehavior, ActiveModelTrait, ColumnTrait, EntityTrait, IdenStatic, IntoActiveModel,
-    Iterable, ModelTrait, PaginatorTrait, PrimaryKeyToColumn, QueryFilter, QuerySelect, Select,
+    ActiveModelBehavior, ActiveModelTrait, ColumnTrait, EntityTrait, IdenStatic, IntoActiveModel, Iterable, ModelTrait,
+    PaginatorTrait, PrimaryKeyToColumn, QueryFilter, QuerySelect, Select,
 };
 use serde_json::{Map, Value, json};
 
@@ -74,7 +74,12 @@ pub struct ExtraAction<M> {
 
 impl<M> Clone for ExtraAction<M> {
     fn clone(&self) -> Self {
-        Self { url_path: self.url_path.clone(), detail: self.detail, methods: self.methods.clone(), handler: self.handler.clone() }
+        Self {
+            url_path: self.url_path.clone(),
+            detail: self.detail,
+            methods: self.methods.clone(),
+            handler: self.handler.clone(),
+        }
     }
 }
 
@@ -201,7 +206,10 @@ where
 
     /// An object-level check for retrieve, update, destroy and detail
     /// actions (DRF's `has_object_permission`).
-    pub fn object_permission(mut self, check: impl Fn(&RestRequest, &E::Model) -> bool + Send + Sync + 'static) -> Self {
+    pub fn object_permission(
+        mut self,
+        check: impl Fn(&RestRequest, &E::Model) -> bool + Send + Sync + 'static,
+    ) -> Self {
         self.object_permissions.push(Arc::new(check));
         self
     }
@@ -264,7 +272,10 @@ where
         url_path: &str,
         detail: bool,
         methods: &[Method],
-        handler: impl Fn(RestRequest, Option<E::Model>) -> BoxFuture<'static, Result<Response, RestError>> + Send + Sync + 'static,
+        handler: impl Fn(RestRequest, Option<E::Model>) -> BoxFuture<'static, Result<Response, RestError>>
+        + Send
+        + Sync
+        + 'static,
     ) -> Self {
         self.actions.push(ExtraAction {
             url_path: url_path.trim_matches('/').to_string(),
@@ -381,7 +392,9 @@ where
                 let object = if action.detail { Some(self.get_object(&req, schemes).await?) } else { None };
                 (action.handler)(req, object).await
             }
-            (_, method) => Err(ApiError::new(StatusCode::METHOD_NOT_ALLOWED, format!("Method \"{method}\" not allowed.")).into()),
+            (_, method) => {
+                Err(ApiError::new(StatusCode::METHOD_NOT_ALLOWED, format!("Method \"{method}\" not allowed.")).into())
+            }
         }
     }
 
@@ -389,7 +402,12 @@ where
         self.permissions.clone().unwrap_or_else(|| vec![req.settings.rest.permission.clone()])
     }
 
-    async fn check_permissions(&self, req: &RestRequest, schemes: &[Authentication], anonymous: bool) -> Result<(), RestError> {
+    async fn check_permissions(
+        &self,
+        req: &RestRequest,
+        schemes: &[Authentication],
+        anonymous: bool,
+    ) -> Result<(), RestError> {
         for permission in self.permission_list(req) {
             if !permission.allows(req, &self.model_label).await? {
                 return Err(denied(schemes, anonymous));
@@ -412,7 +430,9 @@ where
         let mut longest = None;
         for throttle in throttles {
             let (key, rate) = match (throttle, req.user.user()) {
-                (Throttle::Anon(rate), None) => (format!("anon:{}", peer.map(|ip| ip.to_string()).unwrap_or_default()), rate),
+                (Throttle::Anon(rate), None) => {
+                    (format!("anon:{}", peer.map(|ip| ip.to_string()).unwrap_or_default()), rate)
+                }
                 (Throttle::User(rate), Some(user)) => (format!("user:{}", user.id), rate),
                 _ => continue,
             };
@@ -437,7 +457,9 @@ where
         let query = req.query_pairs();
         let backend = req.db.get_database_backend();
         let select = self.filters.apply(self.base_queryset(req), &query, backend)?;
-        let pagination = self.pagination.unwrap_or_else(|| Pagination::from_settings(req.settings.rest.pagination, req.settings.rest.page_size));
+        let pagination = self
+            .pagination
+            .unwrap_or_else(|| Pagination::from_settings(req.settings.rest.pagination, req.settings.rest.page_size));
         let Some(pagination) = pagination else {
             let rows = select.all(&req.db).await?;
             let items: Vec<Value> = rows.iter().map(|row| self.serializer.to_representation(row)).collect();
@@ -447,7 +469,8 @@ where
         let window = pagination.window(&query, count)?;
         let rows = select.offset(window.offset).limit(window.limit).all(&req.db).await?;
         let url = req.absolute(req.uri.path());
-        let to_link = |params: Option<Vec<(String, String)>>| params.map_or(Value::Null, |p| json!(link(&url, &query, &p)));
+        let to_link =
+            |params: Option<Vec<(String, String)>>| params.map_or(Value::Null, |p| json!(link(&url, &query, &p)));
         let results: Vec<Value> = rows.iter().map(|row| self.serializer.to_representation(row)).collect();
         Ok(Json(json!({
             "count": count,
@@ -496,7 +519,12 @@ where
         Ok((StatusCode::CREATED, Json(self.serializer.to_representation(&saved))).into_response())
     }
 
-    async fn update(&self, req: &RestRequest, schemes: &[Authentication], partial: bool) -> Result<Response, RestError> {
+    async fn update(
+        &self,
+        req: &RestRequest,
+        schemes: &[Authentication],
+        partial: bool,
+    ) -> Result<Response, RestError> {
         let object = self.get_object(req, schemes).await?;
         let (data, form) = req.data()?;
         let validated = self.serializer.validate_input(&req.db, &data, partial, form, Some(&object)).await?;
@@ -549,7 +577,12 @@ where
     }
 
     /// OPTIONS: DRF's `SimpleMetadata`.
-    async fn metadata(&self, req: &RestRequest, kind: RouteKind, schemes: &[Authentication]) -> Result<Response, RestError> {
+    async fn metadata(
+        &self,
+        req: &RestRequest,
+        kind: RouteKind,
+        schemes: &[Authentication],
+    ) -> Result<Response, RestError> {
         let suffix = match kind {
             RouteKind::List => " List",
             RouteKind::Detail => " Instance",

@@ -32,9 +32,7 @@ pub fn router(ctx: AppContext, urls: UrlConf) -> Router {
         let side = if settings.is_backend_path(request.uri().path()) { backend.clone() } else { ui.clone() };
         side.oneshot(request)
     });
-    let mut app = Router::new()
-        .fallback_service(dispatch)
-        .layer(middleware::map_response(security_headers));
+    let mut app = Router::new().fallback_service(dispatch).layer(middleware::map_response(security_headers));
     if ctx.settings.debug() {
         app = app.layer(middleware::from_fn(log_request));
     }
@@ -43,7 +41,11 @@ pub fn router(ctx: AppContext, urls: UrlConf) -> Router {
 
 /// Serves `app` on `listener` until `shutdown` resolves, then lets in-flight
 /// requests finish.
-pub async fn serve(listener: TcpListener, app: Router, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
+pub async fn serve(
+    listener: TcpListener,
+    app: Router,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
     let service = app.into_make_service_with_connect_info::<std::net::SocketAddr>();
     axum::serve(listener, service).with_graceful_shutdown(shutdown).await
 }

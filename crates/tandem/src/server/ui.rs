@@ -18,10 +18,7 @@ pub(super) const ROUTES: &[(&str, &str, &str)] = &[
 ];
 
 pub(super) fn router() -> Router {
-    Router::new()
-        .route("/ping", get(ping))
-        .route("/_health", get(health))
-        .fallback(shell)
+    Router::new().route("/ping", get(ping)).route("/_health", get(health)).fallback(shell)
 }
 
 async fn ping() -> &'static str {

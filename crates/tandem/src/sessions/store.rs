@@ -33,10 +33,7 @@ pub fn is_well_formed_key(key: &str) -> bool {
 
 /// The data of an unexpired session, or `None`.
 pub async fn load(db: &impl ConnectionTrait, key: &str) -> Result<Option<Map<String, Value>>, DbErr> {
-    let row = SessionRow::find_by_id(key.to_string())
-        .filter(model::Column::ExpireDate.gt(Utc::now()))
-        .one(db)
-        .await?;
+    let row = SessionRow::find_by_id(key.to_string()).filter(model::Column::ExpireDate.gt(Utc::now())).one(db).await?;
     Ok(row.and_then(|r| serde_json::from_str::<Map<String, Value>>(&r.session_data).ok()))
 }
 

@@ -233,10 +233,6 @@ impl<S: Send + Sync> FromRequestParts<S> for Kwargs {
     type Rejection = std::convert::Infallible;
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        Ok(parts
-            .extensions
-            .get::<ResolvedRoute>()
-            .map(|r| Kwargs(r.kwargs.clone()))
-            .unwrap_or_default())
+        Ok(parts.extensions.get::<ResolvedRoute>().map(|r| Kwargs(r.kwargs.clone())).unwrap_or_default())
     }
 }

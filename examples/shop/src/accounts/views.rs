@@ -18,8 +18,8 @@ pub struct Credentials {
 /// `POST /api/auth/login/` with `{"username", "password"}` (CSRF required):
 /// 200 `{"username"}` and a new session; 400 on bad credentials.
 pub async fn login(auth: Auth, body: Bytes) -> Result<Json<Value>, ApiError> {
-    let credentials: Credentials = serde_json::from_slice(&body)
-        .map_err(|e| ApiError::bad_request(format!("JSON parse error - {e}")))?;
+    let credentials: Credentials =
+        serde_json::from_slice(&body).map_err(|e| ApiError::bad_request(format!("JSON parse error - {e}")))?;
     match auth.authenticate(&credentials.username, &credentials.password).await? {
         Some(user) => {
             auth.login(&user).await?;
@@ -44,4 +44,50 @@ pub async fn whoami(user: CurrentUser) -> Json<Value> {
 /// `csrftoken` cookie it goes with.
 pub async fn csrf(token: CsrfToken) -> Json<Value> {
     Json(json!({ "csrfToken": token.masked() }))
+}
+
+/// The OpenAPI operations of this module's views, by name.
+pub mod openapi {
+    use serde_json::{Value, json};
+    use tandem::rest::openapi::{detail_schema, operation};
+
+    /// [`super::login`].
+    pub fn login() -> Value {
+        let credentials = json!({"type": "object", "required": ["username", "password"],
+            "properties": {"username": {"type": "string"}, "password": {"type": "string"}}});
+        let user = json!({"type": "object", "required": ["username"], "properties": {"username": {"type": "string"}}});
+        operation(
+            "Log in (needs the CSRF cookie and X-CSRFToken).",
+            &[],
+            Some(credentials),
+            &[
+                ("200", "Logged in; a new session.", user),
+                ("400", "Wrong credentials.", detail_schema()),
+                ("403", "CSRF check failed.", detail_schema()),
+            ],
+        )
+    }
+
+    /// [`super::logout`].
+    pub fn logout() -> Value {
+        operation(
+            "Log out (needs the CSRF token).",
+            &[],
+            None,
+            &[("200", "Logged out.", json!({"type": "object"})), ("403", "CSRF check failed.", detail_schema())],
+        )
+    }
+
+    /// [`super::whoami`].
+    pub fn whoami() -> Value {
+        let body = json!({"type": "object", "required": ["authenticated", "username"],
+            "properties": {"authenticated": {"type": "boolean"}, "username": {"type": ["string", "null"]}}});
+        operation("The current user.", &[], None, &[("200", "Who is logged in.", body)])
+    }
+
+    /// [`super::csrf`].
+    pub fn csrf() -> Value {
+        let body = json!({"type": "object", "required": ["csrfToken"], "properties": {"csrfToken": {"type": "string", "minLength": 64, "maxLength": 64}}});
+        operation("A masked CSRF token; sets the csrftoken cookie.", &[], None, &[("200", "The token.", body)])
+    }
 }

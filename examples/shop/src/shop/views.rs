@@ -6,6 +6,7 @@ use bytes::Bytes;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use serde_json::{Value, json};
 use tandem::prelude::*;
+use tandem::rest::openapi::{detail_schema, operation};
 use tandem::rest::{Filters, ModelViewSet, Pagination, Permission, RestError};
 
 use super::models::{product, review};
@@ -38,7 +39,9 @@ pub fn review_viewset() -> ModelViewSet<review::Entity> {
         .description("Customer reviews of products.")
         .permissions(vec![Permission::IsAuthenticatedOrReadOnly])
         .pagination(Some(Pagination::page_number(10)))
-        .filters(Filters::default().fields(&["product_id"]).ordering(&["rating", "created_at"]).default_ordering(&["-id"]))
+        .filters(
+            Filters::default().fields(&["product_id"]).ordering(&["rating", "created_at"]).default_ordering(&["-id"]),
+        )
 }
 
 /// The seed's `active_products_view`: `@require_GET`, active products, newest
@@ -49,11 +52,19 @@ pub async fn active_products(db: Db) -> Result<Json<Value>, ApiError> {
         .order_by_desc(product::Column::Id)
         .all(&*db)
         .await?;
-    let results: Vec<Value> = products
-        .iter()
-        .map(|p| json!({"id": p.id, "name": p.name, "price": p.price.to_f64()}))
-        .collect();
+    let results: Vec<Value> =
+        products.iter().map(|p| json!({"id": p.id, "name": p.name, "price": p.price.to_f64()})).collect();
     Ok(Json(json!({ "results": results })))
+}
+
+/// The OpenAPI operation of [`active_products`].
+pub fn active_products_openapi() -> Value {
+    let product = json!({
+        "type": "object", "required": ["id", "name", "price"],
+        "properties": {"id": {"type": "integer"}, "name": {"type": "string"}, "price": {"type": "number"}},
+    });
+    let body = json!({"type": "object", "required": ["results"], "properties": {"results": {"type": "array", "items": product}}});
+    operation("Active products, newest first.", &[], None, &[("200", "The products.", body)])
 }
 
 /// A CSRF-protected plain POST view (not a viewset): the guide's example of
@@ -61,6 +72,16 @@ pub async fn active_products(db: Db) -> Result<Json<Value>, ApiError> {
 /// before this runs.
 pub async fn plain_post() -> Json<Value> {
     Json(json!({ "ok": true }))
+}
+
+/// The OpenAPI operation of [`plain_post`].
+pub fn plain_post_openapi() -> Value {
+    operation(
+        "A CSRF-protected plain POST.",
+        &[],
+        None,
+        &[("200", "Accepted.", json!({"type": "object"})), ("403", "CSRF check failed.", detail_schema())],
+    )
 }
 
 /// The seed's `stripe_webhook_view`: CSRF exempt (see `backend::urls`), reads

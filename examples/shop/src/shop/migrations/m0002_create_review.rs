@@ -45,7 +45,11 @@ impl MigrationTrait for Migration {
             .await?;
         manager
             .create_index(
-                Index::create().name("shop_review_product_id").table(ShopReview::Table).col(ShopReview::ProductId).to_owned(),
+                Index::create()
+                    .name("shop_review_product_id")
+                    .table(ShopReview::Table)
+                    .col(ShopReview::ProductId)
+                    .to_owned(),
             )
             .await
     }
