@@ -123,7 +123,7 @@ async fn createtoken_prints_one_key_per_user() {
     let new_key = key_of(&reset);
     assert_ne!(new_key, key);
     let db = db(dir.path()).await;
-    let rows = tandem::rest::auth::token_model::Entity::find().all(&db).await.unwrap();
+    let rows = tandem::rest::token::model::Entity::find().all(&db).await.unwrap();
     assert_eq!(rows.iter().map(|r| r.key.as_str()).collect::<Vec<_>>(), [new_key.as_str()]);
 
     let out = shop(dir.path(), &["createtoken", "nobody"], &[], "");

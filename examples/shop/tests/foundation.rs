@@ -374,6 +374,9 @@ fn a_bad_config_file_stops_start_up_naming_file_key_and_problem() {
             "backend.extra_prefixes",
             "reserved",
         ),
+        ("[app]\nname = \"shop\"\n[rest]\nthrottle_anon = \"3 per minute\"\n", "throttle_anon", "not a rate"),
+        ("[app]\nname = \"shop\"\n[rest]\npagination = \"cursor\"\n", "pagination", "unknown variant"),
+        ("[app]\nname = \"shop\"\n[rest]\npermission = \"everyone\"\n", "permission", "unknown variant"),
     ] {
         let out = shop(dir.path(), config, &["routes"], &[]);
         let said = text(&out);

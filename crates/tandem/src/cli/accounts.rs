@@ -99,7 +99,7 @@ pub(super) async fn createtoken(settings: &Settings, username: &str, reset: bool
     let Some(found) = user::Entity::find().filter(user::Column::Username.eq(username)).one(&db).await? else {
         return Err(failure(format!("user '{username}' does not exist")));
     };
-    let key = crate::rest::auth::token_for(&db, &found, reset).await?;
+    let key = crate::rest::token::token_for(&db, &found, reset).await?;
     println!("Generated token {key} for user {username}");
     Ok(())
 }

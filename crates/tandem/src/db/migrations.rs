@@ -61,6 +61,6 @@ pub fn framework() -> Vec<Box<dyn MigrationTrait>> {
     vec![
         Box::new(crate::sessions::migration::Migration),
         Box::new(crate::auth::migration::Migration),
-        Box::new(crate::rest::auth::migration::Migration),
+        Box::new(crate::rest::token::migration::Migration),
     ]
 }

@@ -34,6 +34,7 @@ pub mod router;
 pub mod serializer;
 pub mod settings;
 pub mod throttle;
+pub mod token;
 pub mod viewset;
 
 pub use auth::Authentication;
