@@ -61,6 +61,7 @@ pub struct App {
     migrations: Arc<dyn Migrations>,
     fixtures: Fixtures,
     initial_data: Option<&'static str>,
+    pages: Vec<crate::ui::Page>,
 }
 
 struct NoMigrations;
@@ -80,6 +81,7 @@ impl App {
             migrations: Arc::new(MigratorOf::<NoMigrations>::default()),
             fixtures: Fixtures::default(),
             initial_data: None,
+            pages: Vec::new(),
         }
     }
 
@@ -107,6 +109,23 @@ impl App {
     pub fn initial_data(mut self, fixture_json: &'static str) -> Self {
         self.initial_data = Some(fixture_json);
         self
+    }
+
+    /// A page of the reactive UI (Reflex's `app.add_page`).
+    pub fn page(mut self, page: crate::ui::Page) -> Self {
+        self.pages.push(page);
+        self
+    }
+
+    /// Several pages at once.
+    pub fn pages(mut self, pages: impl IntoIterator<Item = crate::ui::Page>) -> Self {
+        self.pages.extend(pages);
+        self
+    }
+
+    /// The registered pages.
+    pub fn page_list(&self) -> &[crate::ui::Page] {
+        &self.pages
     }
 
     /// The default configuration file: `TANDEM_CONFIG`, else `Tandem.toml` in the root.
@@ -160,7 +179,9 @@ impl App {
                 tracing::warn!("{} migrations are not applied; run the `migrate` command", pending.len());
             }
         }
-        Ok(AppContext { db, settings: Arc::new(settings), throttles: Arc::default() })
+        let states = Arc::new(crate::ui::store::DatabaseStates::new(db.clone(), settings.ui.idle()));
+        let engine = crate::ui::Engine::new(self.pages.clone(), states, settings.ui.limits())?;
+        Ok(AppContext { db, settings: Arc::new(settings), throttles: Arc::default(), ui: Arc::new(engine) })
     }
 
     /// The full service for a prepared context.

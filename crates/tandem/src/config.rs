@@ -146,6 +146,8 @@ struct File {
     database: Option<DatabaseSection>,
     #[serde(default)]
     rest: Option<crate::rest::RestSettings>,
+    #[serde(default)]
+    ui: Option<crate::ui::UiSettings>,
 }
 
 /// The resolved settings of one application.
@@ -161,6 +163,8 @@ pub struct Settings {
     pub database: DatabaseSection,
     /// `[rest]`: the REST layer's defaults.
     pub rest: crate::rest::RestSettings,
+    /// `[ui]`: the reactive UI's expiry and limits.
+    pub ui: crate::ui::UiSettings,
     /// Development or production.
     pub environment: Environment,
     /// The signing secret (`SECRET_KEY`); a fixed insecure value in development.
@@ -232,6 +236,7 @@ impl Settings {
             backend,
             database,
             rest: parsed.rest.unwrap_or_default(),
+            ui: parsed.ui.unwrap_or_default(),
             environment: Environment::Development,
             secret_key: INSECURE_DEV_SECRET.into(),
             base_dir,

@@ -29,6 +29,8 @@ pub struct AppContext {
     pub settings: Arc<Settings>,
     /// The REST layer's request counts for rate throttling.
     pub throttles: Arc<crate::rest::throttle::ThrottleStore>,
+    /// The reactive UI's pages and tabs.
+    pub ui: Arc<crate::ui::Engine>,
 }
 
 /// Extractor for the application's database pool; derefs to a SeaORM

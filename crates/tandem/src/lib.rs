@@ -23,6 +23,9 @@
 //! ```
 #![deny(missing_docs)]
 
+// The UI derives name `::tandem`; this lets them work inside this crate too.
+extern crate self as tandem;
+
 pub mod app;
 pub mod auth;
 mod cli;
@@ -36,6 +39,7 @@ pub mod server;
 pub mod sessions;
 #[cfg(feature = "testing")]
 pub mod testing;
+pub mod ui;
 pub mod urls;
 pub mod views;
 

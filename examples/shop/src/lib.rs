@@ -3,6 +3,7 @@
 
 pub mod accounts;
 pub mod backend;
+pub mod pages;
 pub mod shop;
 
 use tandem::App;
@@ -15,4 +16,5 @@ pub fn app() -> App {
         .model::<shop::models::product::Entity>("shop.product")
         .model::<shop::models::review::Entity>("shop.review")
         .initial_data(include_str!("../fixtures/products.json"))
+        .pages(pages::pages())
 }

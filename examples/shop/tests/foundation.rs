@@ -416,6 +416,8 @@ fn routes_prints_every_route_with_methods_handler_and_side() {
     );
     assert_eq!(row("/api/auth/login/")[1..], ["POST", "shop::accounts::views::login", "backend"]);
     assert_eq!(row("/ping")[3], "ui");
+    assert_eq!(row("/counter")[1..], ["GET", "page", "`Counter`", "(state", "`counter`)", "ui"]);
+    assert_eq!(row("/_event")[1..], ["GET", "tandem::ui::socket::event_socket", "ui"]);
     assert_eq!(row("/_health")[3], "ui");
 }
 

@@ -188,6 +188,22 @@ impl<S: Send + Sync> FromRequestParts<S> for LoginRequired {
     }
 }
 
+/// The user a session is logged in as: its `_auth_user_id`, if that user is
+/// still active and the password has not changed since the login.
+pub async fn user_of_session(db: &DatabaseConnection, session: &Session) -> Result<CurrentUser, DbErr> {
+    let Some(id) = session.get::<String>(SESSION_USER_ID).and_then(|id| id.parse::<i64>().ok()) else {
+        return Ok(CurrentUser::Anonymous);
+    };
+    Ok(match models::user::Entity::find_by_id(id).one(db).await? {
+        Some(user)
+            if user.is_active && session.get::<String>(SESSION_USER_HASH).as_deref() == Some(&session_hash(&user)) =>
+        {
+            CurrentUser::User(Arc::new(user))
+        }
+        _ => CurrentUser::Anonymous,
+    })
+}
+
 /// Middleware: turns the session's `_auth_user_id` into a [`CurrentUser`].
 /// Runs after the session middleware.
 pub async fn auth_middleware(mut request: Request, next: Next) -> Response {
@@ -196,18 +212,9 @@ pub async fn auth_middleware(mut request: Request, next: Next) -> Response {
     else {
         return next.run(request).await;
     };
-    let current = match session.get::<String>(SESSION_USER_ID).and_then(|id| id.parse::<i64>().ok()) {
-        Some(id) => match models::user::Entity::find_by_id(id).one(&ctx.db).await {
-            Ok(Some(user))
-                if user.is_active
-                    && session.get::<String>(SESSION_USER_HASH).as_deref() == Some(&session_hash(&user)) =>
-            {
-                CurrentUser::User(Arc::new(user))
-            }
-            Ok(_) => CurrentUser::Anonymous,
-            Err(error) => return ApiError::internal(error).into_response(),
-        },
-        None => CurrentUser::Anonymous,
+    let current = match user_of_session(&ctx.db, &session).await {
+        Ok(current) => current,
+        Err(error) => return ApiError::internal(error).into_response(),
     };
     request.extensions_mut().insert(current);
     next.run(request).await

@@ -148,6 +148,11 @@ fn routes(app: &App, settings: &Settings) -> Result<(), Error> {
             rows.push([path.clone(), method.to_string(), handler.to_string(), side.to_string()]);
         }
     }
+    for page in app.page_list() {
+        let path = format!("/{}", page.route);
+        let handler = format!("page `{}` (state `{}`)", page.title, page.state_name());
+        rows.push([path, "GET".into(), handler, "ui".into()]);
+    }
     for (path, method, handler) in crate::server::ui_routes() {
         rows.push([path.to_string(), method.to_string(), handler.to_string(), "ui".to_string()]);
     }

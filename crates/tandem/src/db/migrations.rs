@@ -62,5 +62,6 @@ pub fn framework() -> Vec<Box<dyn MigrationTrait>> {
         Box::new(crate::sessions::migration::Migration),
         Box::new(crate::auth::migration::Migration),
         Box::new(crate::rest::token::migration::Migration),
+        Box::new(crate::ui::store::migration::Migration),
     ]
 }

@@ -1,24 +1,93 @@
-//! The UI side: everything outside the backend prefixes. Until pages are
-//! registered it serves `/ping`, `/_health` and an HTML shell for any GET
-//! (client-side routes fall back to it).
+//! The UI side: everything outside the backend prefixes: `/ping`,
+//! `/_health`, the event socket `/_event`, the runtime under `/_tandem/`, the
+//! registered pages (server-rendered, with a session and the CSRF cookie)
+//! and, for any other GET, an HTML shell.
 
-use axum::Json;
-use axum::Router;
-use axum::http::StatusCode;
+use axum::extract::Path;
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
+use axum::{Json, Router, middleware};
 use serde_json::json;
 
+use crate::auth::CurrentUser;
 use crate::context::AppContext;
+use crate::csrf::CsrfToken;
+use crate::http::ApiError;
+use crate::sessions::Session;
+use crate::ui::document::{CONTENT_SECURITY_POLICY, page_html};
 
 pub(super) const ROUTES: &[(&str, &str, &str)] = &[
     ("/ping", "GET", "tandem::server::ui::ping"),
     ("/_health", "GET", "tandem::server::ui::health"),
-    ("/{*page}", "GET", "tandem::server::ui::shell"),
+    ("/_event", "GET", "tandem::ui::socket::event_socket"),
+    ("/_tandem/{file}", "GET", "tandem::server::ui::asset"),
+    ("/{*page}", "GET", "tandem::server::ui::page"),
 ];
 
 pub(super) fn router() -> Router {
-    Router::new().route("/ping", get(ping)).route("/_health", get(health)).fallback(shell)
+    let pages = Router::new()
+        .fallback(page)
+        .layer(middleware::from_fn(crate::csrf::csrf_middleware))
+        .layer(middleware::from_fn(crate::auth::auth_middleware))
+        .layer(middleware::from_fn(crate::sessions::session_middleware));
+    Router::new()
+        .route("/ping", get(ping))
+        .route("/_health", get(health))
+        .route("/_event", get(crate::ui::socket::event_socket))
+        .route("/_tandem/{file}", get(asset))
+        .fallback_service(pages)
+}
+
+/// The runtime script, at its content-hashed name, cached forever.
+async fn asset(Path(file): Path<String>) -> Response {
+    if file != crate::ui::document::runtime_file() {
+        return StatusCode::NOT_FOUND.into_response();
+    }
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=31536000, immutable"),
+        ],
+        crate::ui::document::RUNTIME,
+    )
+        .into_response()
+}
+
+/// A registered page, rendered with a new tab's state; any other path gets the shell.
+async fn page(
+    ctx: AppContext,
+    session: Session,
+    user: CurrentUser,
+    csrf: CsrfToken,
+    request: axum::extract::Request,
+) -> Response {
+    if !matches!(*request.method(), axum::http::Method::GET | axum::http::Method::HEAD) {
+        return (StatusCode::METHOD_NOT_ALLOWED, [(header::ALLOW, "GET, HEAD")]).into_response();
+    }
+    let uri = request.uri();
+    let Some((page, router)) = ctx.ui.route(uri.path(), uri.query()) else {
+        return shell(&ctx);
+    };
+    // The page hands out the CSRF cookie and binds the tab to this session.
+    let _ = csrf.masked();
+    let session_key = session.ensure_key();
+    match ctx.ui.open_tab(page, router, &session_key, user, ctx.db.clone()).await {
+        Ok((token, data)) => {
+            let mut backend = vec![ctx.settings.backend.prefix.clone()];
+            backend.extend(ctx.settings.backend.extra_prefixes.iter().cloned());
+            let html = page_html(&page.title, &(page.view)(), page.state_name(), &token, &data, &backend);
+            let mut response = Html(html).into_response();
+            response
+                .headers_mut()
+                .insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CONTENT_SECURITY_POLICY));
+            response
+        }
+        Err(error) => {
+            tracing::error!(?error, path = %uri.path(), "cannot render a page");
+            ApiError::internal("page rendering failed").into_response()
+        }
+    }
 }
 
 async fn ping() -> &'static str {
@@ -38,10 +107,7 @@ async fn health(ctx: AppContext) -> Response {
     }
 }
 
-async fn shell(ctx: AppContext, request: axum::extract::Request) -> Response {
-    if !matches!(*request.method(), axum::http::Method::GET | axum::http::Method::HEAD) {
-        return (StatusCode::METHOD_NOT_ALLOWED, [(axum::http::header::ALLOW, "GET, HEAD")]).into_response();
-    }
+fn shell(ctx: &AppContext) -> Response {
     let name = crate::http::html_escape(&ctx.settings.app.name);
     Html(format!(
         "<!doctype html>\n<html lang=\"en\">\n<head><meta charset=\"utf-8\">\

@@ -104,6 +104,27 @@ impl Session {
         state.modified = true;
     }
 
+    /// The session's key, assigned now if the session has none yet; the
+    /// session is then saved (and its cookie sent) with the response. Pages
+    /// use it to bind a tab's token to the session before the first paint.
+    pub fn ensure_key(&self) -> String {
+        let mut state = self.state();
+        state.modified = true;
+        state.data.entry("_tandem_ui".to_string()).or_insert(Value::Bool(true));
+        state.key.get_or_insert_with(store::new_key).clone()
+    }
+
+    /// A session loaded by key outside a request (the UI's WebSocket), or
+    /// `None` when no such session is stored.
+    pub async fn load(db: &sea_orm::DatabaseConnection, key: &str) -> Result<Option<Self>, sea_orm::DbErr> {
+        if !store::is_well_formed_key(key) {
+            return Ok(None);
+        }
+        Ok(store::load(db, key)
+            .await?
+            .map(|data| Session(Arc::new(Mutex::new(State { key: Some(key.to_string()), data, ..State::default() })))))
+    }
+
     /// The session key, once the session is stored.
     pub fn key(&self) -> Option<String> {
         self.state().key.clone()

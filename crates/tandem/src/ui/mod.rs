@@ -1,0 +1,43 @@
+//! The reactive UI: states and events in Rust, pages built from components,
+//! rendered on the server for the first paint and kept live over a
+//! WebSocket by a small runtime script. No Node.js, no bundler, no WASM.
+//!
+//! ```ignore
+//! #[derive(Default, Serialize, Deserialize, State)]
+//! pub struct Counter { pub count: i64 }
+//!
+//! #[events]
+//! impl Counter {
+//!     pub async fn increment(&mut self) { self.count += 1 }
+//!     pub async fn add(&mut self, amount: i64) { self.count += amount }
+//! }
+//!
+//! fn counter() -> Node {
+//!     div().children([p().child(bind("count")), button().text("+1").on_click(event("increment"))])
+//! }
+//!
+//! App::new(env!("CARGO_MANIFEST_DIR")).page(Page::new::<Counter>("counter", "Counter", counter))
+//! ```
+
+pub mod context;
+pub mod delta;
+pub mod document;
+pub mod engine;
+pub mod node;
+pub mod page;
+pub mod render;
+pub mod settings;
+pub mod socket;
+pub mod state;
+pub mod store;
+
+pub use context::{EventContext, RouterData};
+pub use engine::{Engine, Limits};
+pub use futures_util::future::BoxFuture;
+pub use page::Page;
+pub use settings::UiSettings;
+pub use state::{EventError, Events, State, event_arg, public_json};
+pub use tandem_macros::{State, events};
+
+/// Re-exported for the code `#[events]` generates.
+pub use serde_json;

@@ -1,0 +1,284 @@
+//! Components: trees of HTML elements, text, bindings to state fields,
+//! conditionals, keyed lists and event bindings, built with plain Rust
+//! functions. The same tree renders the first paint on the server and is
+//! sent to the runtime, which keeps the page in step with the state.
+//!
+//! ```
+//! use tandem::ui::node::*;
+//!
+//! fn counter() -> Node {
+//!     div().class("counter").children([
+//!         h1().text("Counter"),
+//!         p().child(bind("count")),
+//!         button().text("+1").on_click(event("increment")),
+//!         button().text("+5").on_click(event("add").arg(5)),
+//!     ])
+//! }
+//! # let _ = counter();
+//! ```
+
+use serde::Serialize;
+use serde_json::Value;
+
+/// One argument of an event binding.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Arg {
+    /// A fixed value.
+    Value(Value),
+    /// A value read from the state (or a list item: `item.id`) when the event fires.
+    Path(String),
+}
+
+/// An event binding: which event to send, with which arguments. DOM-derived
+/// values come last: the input's value for `input`/`change`, the form's
+/// fields (an object) for `submit`, the key for `keydown`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct EventSpec {
+    /// The event's name on the page's state.
+    pub name: String,
+    /// Arguments before the DOM-derived one.
+    pub args: Vec<Arg>,
+    /// Only these keys trigger a `keydown` binding (all when empty).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub keys: Vec<String>,
+    /// Call `preventDefault()` (always for `submit`).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub prevent_default: bool,
+}
+
+/// An event binding for `name`.
+pub fn event(name: &str) -> EventSpec {
+    EventSpec { name: name.to_string(), args: Vec::new(), keys: Vec::new(), prevent_default: false }
+}
+
+impl EventSpec {
+    /// Adds a fixed argument.
+    pub fn arg(mut self, value: impl Into<Value>) -> Self {
+        self.args.push(Arg::Value(value.into()));
+        self
+    }
+
+    /// Adds an argument read from the state or the current list item.
+    pub fn arg_from(mut self, path: &str) -> Self {
+        self.args.push(Arg::Path(path.to_string()));
+        self
+    }
+
+    /// Fires only for these keys (`Enter`, `Escape`, …).
+    pub fn keys(mut self, keys: &[&str]) -> Self {
+        self.keys = keys.iter().map(|k| k.to_string()).collect();
+        self
+    }
+
+    /// Prevents the browser's default action.
+    pub fn prevent_default(mut self) -> Self {
+        self.prevent_default = true;
+        self
+    }
+}
+
+/// A node of a component tree.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "k", rename_all = "snake_case")]
+pub enum Node {
+    /// An HTML element.
+    El(Element),
+    /// Fixed text.
+    Text {
+        /// The text.
+        text: String,
+    },
+    /// The text of a state field (or list item field).
+    Bind {
+        /// The field's path: `count`, `user.name`, `item.price`.
+        path: String,
+    },
+    /// `then` when the field is truthy, else `otherwise`.
+    Cond {
+        /// The field's path.
+        path: String,
+        /// Shown when truthy.
+        then: Box<Node>,
+        /// Shown otherwise.
+        otherwise: Box<Node>,
+    },
+    /// `template` for each row of a list, rows matched by `key`.
+    Each {
+        /// The list's path.
+        path: String,
+        /// The field identifying a row (`id`).
+        key: String,
+        /// The row's name inside the template (`item`).
+        name: String,
+        /// The row template.
+        template: Box<Node>,
+    },
+}
+
+/// An HTML element.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Element {
+    /// The tag.
+    pub tag: &'static str,
+    /// Fixed attributes, in order.
+    pub attrs: Vec<(String, String)>,
+    /// Attributes bound to fields: (attribute, path).
+    pub bound: Vec<(String, String)>,
+    /// Event bindings: (DOM event, binding).
+    pub on: Vec<(String, EventSpec)>,
+    /// Children.
+    pub children: Vec<Node>,
+}
+
+/// Elements that have no closing tag.
+pub const VOID: &[&str] = &["img", "input", "br", "hr", "meta", "link"];
+
+macro_rules! elements {
+    ($($tag:ident),* $(,)?) => {
+        $(
+            #[doc = concat!("A `<", stringify!($tag), ">` element.")]
+            pub fn $tag() -> Node {
+                Node::El(Element { tag: stringify!($tag), attrs: Vec::new(), bound: Vec::new(), on: Vec::new(), children: Vec::new() })
+            }
+        )*
+    };
+}
+
+elements!(
+    div, span, p, h1, h2, h3, h4, h5, h6, a, button, input, textarea, select, option, form, label, table, thead, tbody,
+    tr, th, td, ul, ol, li, img, nav, header, footer, main, section, article, strong, em, small, br, hr,
+);
+
+/// Fixed text.
+pub fn text(text: impl Into<String>) -> Node {
+    Node::Text { text: text.into() }
+}
+
+/// The text of field `path`.
+pub fn bind(path: &str) -> Node {
+    Node::Bind { path: path.to_string() }
+}
+
+/// `then` when `path` is truthy (not `false`, `null`, `0`, `""` or empty), else `otherwise`.
+pub fn cond(path: &str, then: Node, otherwise: Node) -> Node {
+    Node::Cond { path: path.to_string(), then: Box::new(then), otherwise: Box::new(otherwise) }
+}
+
+/// Nothing (an empty branch of [`cond`]).
+pub fn nothing() -> Node {
+    text("")
+}
+
+/// `template` once per row of the list at `path`; rows are matched by their
+/// `key` field across updates and reached as `item.<field>` in the template.
+pub fn foreach(path: &str, key: &str, template: Node) -> Node {
+    Node::Each { path: path.to_string(), key: key.to_string(), name: "item".into(), template: Box::new(template) }
+}
+
+/// A vertical stack (`display: flex; flex-direction: column`).
+pub fn vstack(children: impl IntoIterator<Item = Node>) -> Node {
+    div().class("t-vstack").children(children)
+}
+
+/// A horizontal stack.
+pub fn hstack(children: impl IntoIterator<Item = Node>) -> Node {
+    div().class("t-hstack").children(children)
+}
+
+impl Node {
+    /// Changes the element; other nodes (text, bindings) take no attributes,
+    /// children or events and are returned unchanged.
+    fn with_element(mut self, change: impl FnOnce(&mut Element)) -> Self {
+        match &mut self {
+            Node::El(element) => change(element),
+            other => tracing::warn!(?other, "attributes, children and events only apply to elements"),
+        }
+        self
+    }
+
+    /// Sets attribute `name`.
+    pub fn attr(self, name: &str, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.with_element(|element| {
+            element.attrs.retain(|(n, _)| n != name);
+            element.attrs.push((name.to_string(), value));
+        })
+    }
+
+    /// Adds CSS classes.
+    pub fn class(self, classes: &str) -> Self {
+        self.with_element(|element| match element.attrs.iter_mut().find(|(n, _)| n == "class") {
+            Some((_, existing)) => {
+                existing.push(' ');
+                existing.push_str(classes);
+            }
+            None => element.attrs.push(("class".into(), classes.to_string())),
+        })
+    }
+
+    /// `id`.
+    pub fn id(self, id: &str) -> Self {
+        self.attr("id", id)
+    }
+
+    /// `href`.
+    pub fn href(self, href: &str) -> Self {
+        self.attr("href", href)
+    }
+
+    /// Binds attribute `name` to field `path` (`value`, `href`, `disabled`, `checked`, …).
+    pub fn bind_attr(self, name: &str, path: &str) -> Self {
+        self.with_element(|element| element.bound.push((name.to_string(), path.to_string())))
+    }
+
+    /// Binds an input's value to field `path`.
+    pub fn bind_value(self, path: &str) -> Self {
+        self.bind_attr("value", path)
+    }
+
+    /// Adds a child.
+    pub fn child(self, child: Node) -> Self {
+        self.with_element(|element| element.children.push(child))
+    }
+
+    /// Adds children.
+    pub fn children(self, children: impl IntoIterator<Item = Node>) -> Self {
+        self.with_element(|element| element.children.extend(children))
+    }
+
+    /// Adds a text child.
+    pub fn text(self, value: impl Into<String>) -> Self {
+        self.child(text(value))
+    }
+
+    /// Sends `spec` on DOM event `dom_event`.
+    pub fn on(self, dom_event: &str, spec: EventSpec) -> Self {
+        self.with_element(|element| element.on.push((dom_event.to_string(), spec)))
+    }
+
+    /// On click.
+    pub fn on_click(self, spec: EventSpec) -> Self {
+        self.on("click", spec)
+    }
+
+    /// On every keystroke, with the input's value.
+    pub fn on_input(self, spec: EventSpec) -> Self {
+        self.on("input", spec)
+    }
+
+    /// When the value is committed, with the input's value.
+    pub fn on_change(self, spec: EventSpec) -> Self {
+        self.on("change", spec)
+    }
+
+    /// On submit, with the form's fields as an object (the page does not reload).
+    pub fn on_submit(self, spec: EventSpec) -> Self {
+        self.on("submit", spec.prevent_default())
+    }
+
+    /// On a key press, with the key's name.
+    pub fn on_key_down(self, spec: EventSpec) -> Self {
+        self.on("keydown", spec)
+    }
+}

@@ -1,0 +1,299 @@
+// Tandem's runtime: keeps a server-rendered page in step with its state on
+// the server. It builds the page from the template the server sent, opens
+// /_event, sends events, applies the server's updates and navigates between
+// pages without reloads. It never turns strings into code, so it runs under
+// Content-Security-Policy script-src 'self'. Protocol: docs/protocol.md.
+"use strict";
+
+(function () {
+  const TOKEN_KEY = "tandem-token";
+  let boot = readBoot(document);
+  if (!boot) return;
+  let root = document.getElementById("tandem-root");
+  let data = boot.data;
+  let watchers = [];
+  let socket = null;
+  let ready = false;
+  let queue = [];
+  let nextId = 1;
+  let backoff = 250;
+
+  function readBoot(doc) {
+    const el = doc.getElementById("tandem-boot");
+    return el ? JSON.parse(el.textContent) : null;
+  }
+
+  // ---- reading the state ------------------------------------------------
+  function lookup(path, scope) {
+    const steps = path.split(".");
+    let current = steps[0] in scope ? scope[steps[0]] : data[steps[0]];
+    for (const step of steps.slice(1)) {
+      if (current === null || current === undefined) return undefined;
+      current = current[step];
+    }
+    return current;
+  }
+  function show(value) {
+    if (value === null || value === undefined) return "";
+    return typeof value === "string" ? value : JSON.stringify(value);
+  }
+  function truthy(value) {
+    if (Array.isArray(value)) return value.length > 0;
+    return Boolean(value);
+  }
+  const BOOLEAN_ATTRS = ["disabled", "checked", "selected", "hidden", "readonly"];
+
+  // ---- building the DOM from the template ---------------------------------
+  function watch(anchor, path, scope, update) {
+    const top = path.split(".")[0];
+    if (top in scope) return; // rows are rebuilt with their list
+    watchers.push({ anchor, top, update });
+  }
+
+  function build(node, scope) {
+    switch (node.k) {
+      case "text":
+        return [document.createTextNode(node.text)];
+      case "bind": {
+        const text = document.createTextNode(show(lookup(node.path, scope)));
+        watch(text, node.path, scope, () => { text.data = show(lookup(node.path, scope)); });
+        return [text];
+      }
+      case "cond":
+        return buildBlock(node, scope, (marker) => {
+          let shown = null;
+          return () => {
+            const now = truthy(lookup(node.path, scope));
+            if (shown === now) return null;
+            shown = now;
+            return build(now ? node.then : node.otherwise, scope);
+          };
+        });
+      case "each":
+        return buildEach(node, scope);
+      default:
+        return [buildElement(node, scope)];
+    }
+  }
+
+  // A block between two comment markers whose content is replaced when render() says so.
+  function buildBlock(node, scope, makeRender) {
+    const start = document.createComment("t");
+    const end = document.createComment("/t");
+    const render = makeRender(start);
+    const replace = () => {
+      const nodes = render();
+      if (!nodes) return;
+      while (start.nextSibling && start.nextSibling !== end) start.nextSibling.remove();
+      for (const n of nodes) end.before(n);
+    };
+    watch(start, node.path, scope, replace);
+    const first = render() || [];
+    return [start, ...first, end];
+  }
+
+  function buildEach(node, scope) {
+    const start = document.createComment("each");
+    const end = document.createComment("/each");
+    let rows = new Map(); // key -> {json, nodes}
+    const rowsOf = () => {
+      const list = lookup(node.path, scope);
+      return Array.isArray(list) ? list : [];
+    };
+    const renderRow = (item) => build(node.template, Object.assign({}, scope, { [node.name]: item }));
+    const reconcile = () => {
+      const next = new Map();
+      const ordered = [];
+      for (const item of rowsOf()) {
+        const key = String(item !== null && typeof item === "object" ? item[node.key] : item);
+        const json = JSON.stringify(item);
+        const old = rows.get(key);
+        const row = old && old.json === json ? old : { json, nodes: renderRow(item) };
+        if (old && old !== row) old.nodes.forEach((n) => n.remove());
+        next.set(key, row);
+        ordered.push(row);
+      }
+      for (const [key, row] of rows) if (!next.has(key)) row.nodes.forEach((n) => n.remove());
+      for (const row of ordered) for (const n of row.nodes) end.before(n);
+      rows = next;
+    };
+    watch(start, node.path, scope, reconcile);
+    const initial = [];
+    for (const item of rowsOf()) {
+      const key = String(item !== null && typeof item === "object" ? item[node.key] : item);
+      const row = { json: JSON.stringify(item), nodes: renderRow(item) };
+      rows.set(key, row);
+      initial.push(...row.nodes);
+    }
+    return [start, ...initial, end];
+  }
+
+  function buildElement(node, scope) {
+    const el = document.createElement(node.tag);
+    for (const [name, value] of node.attrs) el.setAttribute(name, value);
+    for (const [name, path] of node.bound) {
+      const apply = () => setAttr(el, name, lookup(path, scope));
+      apply();
+      watch(el, path, scope, apply);
+    }
+    for (const [type, spec] of node.on) el.addEventListener(type, (e) => fire(e, el, type, spec, scope));
+    for (const child of node.children) for (const n of build(child, scope)) el.append(n);
+    return el;
+  }
+
+  function setAttr(el, name, value) {
+    if (BOOLEAN_ATTRS.includes(name)) {
+      el[name] = truthy(value);
+      if (truthy(value)) el.setAttribute(name, ""); else el.removeAttribute(name);
+    } else if (name === "value") {
+      const text = show(value);
+      if (el.value !== text) el.value = text;
+    } else {
+      el.setAttribute(name, show(value));
+    }
+  }
+
+  function fire(e, el, type, spec, scope) {
+    if (type === "keydown" && spec.keys && !spec.keys.includes(e.key)) return;
+    if (spec.prevent_default || type === "submit") e.preventDefault();
+    const args = (spec.args || []).map((a) => ("value" in a ? a.value : lookup(a.path, scope)));
+    if (type === "input" || type === "change") args.push(el.type === "checkbox" ? el.checked : el.value);
+    else if (type === "submit") args.push(Object.fromEntries(new FormData(el)));
+    else if (type === "keydown") args.push(e.key);
+    send({ t: "event", id: nextId++, name: spec.name, args });
+  }
+
+  function mount() {
+    watchers = [];
+    const nodes = build(boot.template, {});
+    root.replaceChildren(...nodes);
+  }
+
+  // ---- applying updates ----------------------------------------------------
+  function locate(path, create) {
+    let current = data;
+    for (let i = 0; i < path.length - 1; i++) {
+      if (current[path[i]] === undefined || current[path[i]] === null) {
+        if (!create) return null;
+        current[path[i]] = typeof path[i + 1] === "number" ? [] : {};
+      }
+      current = current[path[i]];
+    }
+    return current;
+  }
+
+  function applyOps(ops) {
+    const touched = new Set();
+    for (const op of ops) {
+      touched.add(String(op.path[0]));
+      const last = op.path[op.path.length - 1];
+      if (op.op === "set") {
+        if (op.path.length === 0) data = op.value;
+        else { const parent = locate(op.path, true); if (parent) parent[last] = op.value; }
+      } else if (op.op === "append") {
+        const parent = locate(op.path, false);
+        if (parent && Array.isArray(parent[last])) parent[last].push(...op.values);
+      } else if (op.op === "truncate") {
+        const parent = locate(op.path, false);
+        if (parent && Array.isArray(parent[last])) parent[last].length = op.len;
+      } else if (op.op === "remove") {
+        const parent = locate(op.path, false);
+        if (parent) delete parent[last];
+      }
+    }
+    refresh(touched);
+  }
+
+  function refresh(touched) {
+    watchers = watchers.filter((w) => w.anchor.isConnected);
+    for (const w of watchers.slice()) if (!touched || touched.has(w.top)) w.update();
+  }
+
+  // ---- notices -------------------------------------------------------------
+  function notice(message) {
+    let area = document.getElementById("tandem-notice");
+    if (!area) {
+      area = document.createElement("div");
+      area.id = "tandem-notice";
+      area.setAttribute("role", "alert");
+      area.style.cssText = "position:fixed;top:1rem;right:1rem;max-width:24rem;z-index:1000";
+      document.body.append(area);
+    }
+    const item = document.createElement("div");
+    item.className = "t-notice t-notice-error";
+    item.style.cssText = "background:#b42318;color:#fff;padding:.6rem .9rem;border-radius:6px;margin-top:.4rem";
+    item.textContent = message;
+    area.append(item);
+    setTimeout(() => item.remove(), 6000);
+  }
+
+  // ---- the socket ----------------------------------------------------------
+  function send(frame) {
+    if (frame.t === "event" && !ready) { queue.push(frame); return; }
+    socket.send(JSON.stringify(frame));
+  }
+
+  function connect() {
+    const scheme = location.protocol === "https:" ? "wss:" : "ws:";
+    socket = new WebSocket(`${scheme}//${location.host}/_event`);
+    ready = false;
+    socket.onopen = () => {
+      const token = sessionStorage.getItem(TOKEN_KEY) || boot.token;
+      socket.send(JSON.stringify({ t: "hello", token, path: location.pathname + location.search }));
+    };
+    socket.onmessage = (message) => {
+      const frame = JSON.parse(message.data);
+      if (frame.t === "ready") {
+        sessionStorage.setItem(TOKEN_KEY, frame.token);
+        if (JSON.stringify(frame.data) !== JSON.stringify(data)) { data = frame.data; refresh(null); }
+        ready = true;
+        backoff = 250;
+        const waiting = queue;
+        queue = [];
+        for (const f of waiting) send(f);
+      } else if (frame.t === "delta") {
+        applyOps(frame.ops);
+      } else if (frame.t === "error") {
+        notice(frame.message);
+      }
+      document.documentElement.dataset.tandemSeen = String(frame.id || 0);
+    };
+    socket.onclose = (event) => {
+      ready = false;
+      if (event.code === 4403) { sessionStorage.removeItem(TOKEN_KEY); location.reload(); return; }
+      setTimeout(connect, backoff);
+      backoff = Math.min(backoff * 2, 8000);
+    };
+  }
+
+  // ---- client-side navigation ----------------------------------------------
+  async function navigate(url, push) {
+    const response = await fetch(url, { headers: { Accept: "text/html" }, credentials: "same-origin" });
+    const html = await response.text();
+    const doc = new DOMParser().parseFromString(html, "text/html");
+    const next = readBoot(doc);
+    if (!next) { location.assign(url); return; }
+    if (push) history.pushState({}, "", url);
+    document.title = doc.title;
+    boot = next;
+    data = next.data;
+    mount();
+    ready = false;
+    socket.send(JSON.stringify({ t: "hello", token: sessionStorage.getItem(TOKEN_KEY) || next.token, path: location.pathname + location.search }));
+    window.scrollTo(0, 0);
+  }
+
+  document.addEventListener("click", (e) => {
+    const link = e.target.closest && e.target.closest("a[href]");
+    if (!link || e.defaultPrevented || e.button !== 0 || e.metaKey || e.ctrlKey || e.shiftKey || e.altKey) return;
+    if (link.target || link.hasAttribute("download") || link.origin !== location.origin) return;
+    const backend = (boot.backend || []).some((p) => link.pathname === p || link.pathname.startsWith(p + "/"));
+    if (backend || link.pathname.startsWith("/_")) return;
+    e.preventDefault();
+    navigate(link.href, true);
+  });
+  window.addEventListener("popstate", () => navigate(location.href, false));
+
+  mount();
+  connect();
+})();

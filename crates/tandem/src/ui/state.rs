@@ -1,0 +1,139 @@
+//! States and their events: what a page binds to and what the browser can
+//! ask it to do.
+//!
+//! ```
+//! use serde::{Deserialize, Serialize};
+//! use tandem::ui::{EventContext, EventError, State, events};
+//!
+//! #[derive(Default, Serialize, Deserialize, State)]
+//! pub struct Counter {
+//!     pub count: i64,
+//!     #[state(backend)]
+//!     pub clicks_ever: u64,
+//! }
+//!
+//! #[events]
+//! impl Counter {
+//!     pub async fn increment(&mut self) {
+//!         self.count += 1;
+//!         self.clicks_ever += 1;
+//!     }
+//!
+//!     pub async fn add(&mut self, _ctx: &mut EventContext, amount: i64) -> Result<(), EventError> {
+//!         self.count = self.count.checked_add(amount).ok_or_else(|| EventError::new("too big"))?;
+//!         Ok(())
+//!     }
+//! }
+//!
+//! assert_eq!(<Counter as State>::NAME, "counter");
+//! assert_eq!(<Counter as tandem::ui::Events>::event_names(), ["increment", "add"]);
+//! ```
+
+use futures_util::future::BoxFuture;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+
+use super::context::EventContext;
+
+/// A state: a serde struct whose public fields the page binds to. Derive it
+/// with `#[derive(State)]`.
+pub trait State: Serialize + DeserializeOwned + Default + Send + Sync + 'static {
+    /// The state's name in the protocol, e.g. `counter`.
+    const NAME: &'static str;
+
+    /// Fields that never leave the server (`#[state(backend)]`).
+    fn backend_fields() -> &'static [&'static str];
+}
+
+/// The events of a state. Implement it with `#[events]` on an `impl` block.
+pub trait Events: Send {
+    /// The event names, in declaration order.
+    fn event_names() -> &'static [&'static str]
+    where
+        Self: Sized;
+
+    /// Runs event `event` with JSON `args`.
+    fn dispatch<'a>(
+        &'a mut self,
+        event: &'a str,
+        args: Value,
+        ctx: &'a mut EventContext,
+    ) -> BoxFuture<'a, Result<(), EventError>>;
+}
+
+/// Why an event failed: shown to the tab as an error notice; the state is
+/// rolled back to what it was before the event.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+pub struct EventError {
+    /// The message for the person using the page.
+    pub message: String,
+}
+
+impl EventError {
+    /// An error with `message`.
+    pub fn new(message: impl Into<String>) -> Self {
+        Self { message: message.into() }
+    }
+
+    /// The state has no event called `name`.
+    pub fn unknown_event(name: &str) -> Self {
+        Self::new(format!("unknown event `{name}`"))
+    }
+}
+
+impl From<sea_orm::DbErr> for EventError {
+    fn from(error: sea_orm::DbErr) -> Self {
+        tracing::error!(%error, "database error in an event handler");
+        Self::new("A server error occurred.")
+    }
+}
+
+impl From<String> for EventError {
+    fn from(message: String) -> Self {
+        Self::new(message)
+    }
+}
+
+impl From<&str> for EventError {
+    fn from(message: &str) -> Self {
+        Self::new(message)
+    }
+}
+
+/// Decodes argument `name` (position `index`) of an event: `args` is an
+/// object keyed by argument name or an array in argument order. A missing
+/// argument is `null`, which an `Option` accepts.
+///
+/// ```
+/// use serde_json::json;
+/// let amount: i64 = tandem::ui::event_arg(&json!({"amount": 5}), "amount", 0).unwrap();
+/// assert_eq!(amount, 5);
+/// let first: String = tandem::ui::event_arg(&json!(["x"]), "text", 0).unwrap();
+/// assert_eq!(first, "x");
+/// let error = tandem::ui::event_arg::<i64>(&json!({"amount": "five"}), "amount", 0).unwrap_err();
+/// assert!(error.message.starts_with("argument `amount`:"), "{}", error.message);
+/// ```
+pub fn event_arg<T: DeserializeOwned>(args: &Value, name: &str, index: usize) -> Result<T, EventError> {
+    let value = match args {
+        Value::Object(map) => map.get(name).cloned(),
+        Value::Array(items) => items.get(index).cloned(),
+        Value::Null => None,
+        other if index == 0 => Some(other.clone()),
+        _ => None,
+    }
+    .unwrap_or(Value::Null);
+    serde_json::from_value(value).map_err(|e| EventError::new(format!("argument `{name}`: {e}")))
+}
+
+/// The part of a state the browser sees: everything but the backend fields.
+pub fn public_json<S: State>(state: &S) -> Result<Value, serde_json::Error> {
+    let mut value = serde_json::to_value(state)?;
+    if let Value::Object(map) = &mut value {
+        for field in S::backend_fields() {
+            map.remove(*field);
+        }
+    }
+    Ok(value)
+}

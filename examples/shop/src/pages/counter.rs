@@ -1,0 +1,37 @@
+//! `/counter`: the smallest reactive page.
+
+use serde::{Deserialize, Serialize};
+use tandem::ui::node::*;
+use tandem::ui::{EventError, State, events};
+
+/// A number and two ways to change it.
+#[derive(Default, Serialize, Deserialize, State)]
+pub struct Counter {
+    /// The number shown.
+    pub count: i64,
+}
+
+#[events]
+impl Counter {
+    /// Adds one.
+    pub async fn increment(&mut self) {
+        self.count += 1;
+    }
+
+    /// Adds `amount`; refuses an overflow.
+    pub async fn add(&mut self, amount: i64) -> Result<(), EventError> {
+        self.count = self.count.checked_add(amount).ok_or_else(|| EventError::new("That number is too big."))?;
+        Ok(())
+    }
+}
+
+/// The page.
+pub fn view() -> Node {
+    main().children([
+        h1().text("Counter"),
+        p().attr("id", "count").child(bind("count")),
+        button().id("increment").text("+1").on_click(event("increment")),
+        button().id("add-five").text("+5").on_click(event("add").arg(5)),
+        p().child(a().href("/").text("Back to the shop")),
+    ])
+}
