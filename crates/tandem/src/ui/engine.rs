@@ -114,34 +114,45 @@ impl Engine {
         Ok((token, public))
     }
 
-    /// Reattaches a connection to `token` for `page`: the tab's public state,
-    /// or `None` when the token is unknown or expired. A token already
-    /// connected elsewhere (a duplicated browser tab) is copied to a new
-    /// token, returned with the state.
+    /// Reattaches a connection to `token` for `page` and runs the page's
+    /// `on_load` (as every page load does): the tab's public state, or `None`
+    /// when the token is unknown or expired. A token already connected
+    /// elsewhere (a duplicated browser tab) is copied to a new token,
+    /// returned with the state.
     pub async fn attach(
         &self,
         token: &str,
-        session_key: &str,
         page: &Page,
+        router: RouterData,
+        session_key: &str,
+        user: CurrentUser,
+        db: sea_orm::DatabaseConnection,
     ) -> Result<Option<(String, Value)>, TabError> {
         let Some(mut tab) = self.states.load(token).await? else { return Ok(None) };
         if tab.session_key != session_key {
             return Err(TabError::OtherSession);
         }
-        let full = match tab.states.get(page.state_name()) {
+        let token = if self.connected().contains(token) { new_token() } else { token.to_string() };
+        let mut full = match tab.states.get(page.state_name()) {
             Some(full) => full.clone(),
             None => page.kind.fresh()?,
         };
-        let token = if self.connected().contains(token) {
-            let copy = new_token();
-            tab.states.insert(page.state_name().to_string(), full.clone());
-            self.states.save(&copy, &tab).await?;
-            copy
-        } else {
-            token.to_string()
-        };
-        self.connected().insert(token.clone());
+        if let Some(on_load) = &page.on_load {
+            let mut ctx = EventContext { db, user, router, token: token.clone() };
+            match page.kind.run(full.clone(), on_load, Value::Null, &mut ctx).await {
+                Ok(loaded) => full = loaded,
+                Err(error) => tracing::warn!(page = %page.route, %error, "on_load failed; keeping the state"),
+            }
+        }
+        tab.states.insert(page.state_name().to_string(), full.clone());
+        self.states.save(&token, &tab).await?;
+        self.connect(&token);
         Ok(Some((token, page.kind.public(&full)?)))
+    }
+
+    /// Marks `token` as having a live connection.
+    pub fn connect(&self, token: &str) {
+        self.connected().insert(token.to_string());
     }
 
     /// The connection of `token` closed.

@@ -17,6 +17,7 @@
   let queue = [];
   let nextId = 1;
   let backoff = 250;
+  const pending = new Map(); // event id -> the element that sent it
 
   function readBoot(doc) {
     const el = doc.getElementById("tandem-boot");
@@ -147,7 +148,9 @@
       if (truthy(value)) el.setAttribute(name, ""); else el.removeAttribute(name);
     } else if (name === "value") {
       const text = show(value);
-      if (el.value !== text) el.value = text;
+      // While the person types, their input is newer than the server's echo.
+      const typing = document.activeElement === el && [...pending.values()].includes(el);
+      if (el.value !== text && !typing) el.value = text;
     } else {
       el.setAttribute(name, show(value));
     }
@@ -160,7 +163,9 @@
     if (type === "input" || type === "change") args.push(el.type === "checkbox" ? el.checked : el.value);
     else if (type === "submit") args.push(Object.fromEntries(new FormData(el)));
     else if (type === "keydown") args.push(e.key);
-    send({ t: "event", id: nextId++, name: spec.name, args });
+    const id = nextId++;
+    pending.set(id, el);
+    send({ t: "event", id, name: spec.name, args });
   }
 
   function mount() {
@@ -248,12 +253,15 @@
         if (JSON.stringify(frame.data) !== JSON.stringify(data)) { data = frame.data; refresh(null); }
         ready = true;
         backoff = 250;
+        pending.clear();
         const waiting = queue;
         queue = [];
         for (const f of waiting) send(f);
       } else if (frame.t === "delta") {
+        pending.delete(frame.id);
         applyOps(frame.ops);
       } else if (frame.t === "error") {
+        pending.delete(frame.id);
         notice(frame.message);
       }
       document.documentElement.dataset.tandemSeen = String(frame.id || 0);

@@ -156,7 +156,11 @@ impl Connection {
         };
         let index = engine.pages().position(|p| std::ptr::eq(p, page)).unwrap_or(0);
         let attached = match token {
-            Some(token) => engine.attach(&token, &self.session_key, page).await?,
+            Some(token) => {
+                engine
+                    .attach(&token, page, router.clone(), &self.session_key, self.user.clone(), self.db.clone())
+                    .await?
+            }
             None => None,
         };
         let (token, data) = match attached {
@@ -165,7 +169,8 @@ impl Connection {
                 let opened = engine
                     .open_tab(page, router.clone(), &self.session_key, self.user.clone(), self.db.clone())
                     .await?;
-                engine.attach(&opened.0, &self.session_key, page).await?.unwrap_or(opened)
+                engine.connect(&opened.0);
+                opened
             }
         };
         if let Some(previous) = self.tab.replace(Attached { token: token.clone(), page: index, router })

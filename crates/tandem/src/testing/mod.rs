@@ -12,6 +12,8 @@
 //! server.stop().await;
 //! ```
 
+pub mod browser;
+
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement};
