@@ -193,12 +193,17 @@ impl App {
     pub async fn run(&self, settings: Settings) -> Result<(), Error> {
         let addr = settings.server.addr.clone();
         let ctx = self.prepare(settings).await?;
+        let engine = ctx.ui.clone();
         let router = self.router(ctx)?;
         let listener = TcpListener::bind(&addr)
             .await
             .map_err(|source| Error::Io { context: format!("cannot listen on {addr}"), source })?;
         tracing::info!("serving on http://{addr}");
-        crate::server::serve(listener, router, crate::server::shutdown_signal())
+        let shutdown = async move {
+            crate::server::shutdown_signal().await;
+            engine.close_all();
+        };
+        crate::server::serve(listener, router, shutdown)
             .await
             .map_err(|source| Error::Io { context: "server".into(), source })
     }

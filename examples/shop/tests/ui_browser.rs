@@ -86,3 +86,130 @@ async fn a_product_created_through_the_api_shows_after_on_load() {
     browser.close().await;
     server.stop().await;
 }
+
+/// The browser's cookies as a `Cookie` header.
+fn cookie_header(cookies: &[serde_json::Value]) -> String {
+    cookies
+        .iter()
+        .map(|c| format!("{}={}", c["name"].as_str().unwrap(), c["value"].as_str().unwrap()))
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn logging_in_from_the_ui_keeps_the_cookie_httponly_and_lets_the_user_add_products() {
+    let browser = browser_or_skip!();
+    let server = TestServer::start(&shop::app(), |_| {}).await;
+    let new = tandem::auth::NewUser { username: "alice", password: Some("wonderland-42"), ..Default::default() };
+    tandem::auth::create_user(&server.db, new).await.unwrap();
+
+    let tab = browser.open(&server.url("/")).await;
+    tab.wait_for("document.querySelector('#login-link') !== null").await;
+    assert_eq!(tab.eval("document.querySelector('#add-product') === null").await, json!(true), "visitors get no form");
+    let before = tab.cookies().await;
+
+    tab.click("#login-link").await;
+    tab.wait_for("location.pathname === '/login' && document.querySelector('#login') !== null").await;
+    tab.eval(
+        "document.querySelector('[name=username]').value = 'alice'; \
+         document.querySelector('[name=password]').value = 'wrong'; \
+         document.querySelector('#login button').click()",
+    )
+    .await;
+    tab.wait_for("document.querySelector('#login-error').textContent === 'Invalid username or password.'").await;
+    tab.eval("document.querySelector('[name=password]').value = 'wonderland-42'; document.querySelector('#login button').click()")
+        .await;
+    tab.wait_for("location.pathname === '/' && document.querySelector('#who strong')?.textContent === 'alice'").await;
+
+    // The HTTP side sees the same login through the browser's cookies.
+    let cookies = tab.cookies().await;
+    let session = cookies.iter().find(|c| c["name"] == "sessionid").unwrap();
+    assert_eq!(session["httpOnly"], true, "the session cookie is still HttpOnly");
+    let old_session = before.iter().find(|c| c["name"] == "sessionid").unwrap();
+    assert_ne!(session["value"], old_session["value"], "login cycled the session key");
+    let whoami = reqwest::Client::new()
+        .get(server.url("/api/whoami/"))
+        .header("cookie", cookie_header(&cookies))
+        .send()
+        .await
+        .unwrap()
+        .json::<serde_json::Value>()
+        .await
+        .unwrap();
+    assert_eq!(whoami, json!({"authenticated": true, "username": "alice"}));
+
+    // Add a product: inline errors first, then success, then it is in the API.
+    tab.wait_for("document.querySelector('#add-product') !== null").await;
+    tab.eval(
+        "document.querySelector('#add-product [name=name]').value = 'Milk jug'; \
+         document.querySelector('#add-product [name=price]').value = 'cheap'; \
+         document.querySelector('#add-product [name=sku]').value = 'JUG'; \
+         document.querySelector('#add-product button').click()",
+    )
+    .await;
+    tab.wait_for("document.querySelector('[data-field=price]').textContent === 'A valid number is required.'").await;
+    tab.eval("document.querySelector('#add-product [name=price]').value = '14.5'; document.querySelector('#add-product button').click()")
+        .await;
+    tab.wait_for("document.querySelector('#products li .name').textContent === 'Milk jug'").await;
+    assert_eq!(tab.text("[data-field=price]").await, "");
+    let products: serde_json::Value =
+        reqwest::get(server.url("/api/shop/products/")).await.unwrap().json().await.unwrap();
+    let jug = products.as_array().unwrap().iter().find(|p| p["sku"] == "JUG").expect("the API sees it");
+    assert_eq!(jug["price"], "14.50");
+
+    // Log out from the UI: the HTTP side sees a visitor again.
+    tab.click("#logout").await;
+    tab.wait_for("document.querySelector('#login-link') !== null").await;
+    tab.wait_for("document.documentElement.dataset.tandemSeen !== undefined").await;
+    let mut anonymous = false;
+    for _ in 0..100 {
+        let whoami = reqwest::Client::new()
+            .get(server.url("/api/whoami/"))
+            .header("cookie", cookie_header(&tab.cookies().await))
+            .send()
+            .await
+            .unwrap()
+            .json::<serde_json::Value>()
+            .await
+            .unwrap();
+        if whoami["authenticated"] == false {
+            anonymous = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert!(anonymous, "logout reached the HTTP session");
+    browser.close().await;
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn product_pages_and_a_restart() {
+    let browser = browser_or_skip!();
+    let mut server = TestServer::start(&shop::app(), |_| {}).await;
+    let tab = browser.open(&server.url("/")).await;
+    tab.wait_for("document.querySelectorAll('#products li').length === 4").await;
+    tab.eval("window.__sameDocument = true").await;
+    tab.click("#products li a[href='/products/3']").await;
+    tab.wait_for(
+        "location.pathname === '/products/3' && document.querySelector('#product h1')?.textContent === 'Burr grinder'",
+    )
+    .await;
+    assert_eq!(tab.text("#product .price").await, "129.99");
+    tab.click("#back").await;
+    tab.wait_for("location.pathname === '/' && document.querySelectorAll('#products li').length === 4").await;
+    assert_eq!(tab.eval("window.__sameDocument === true").await, json!(true));
+
+    let missing = browser.open(&server.url("/products/999")).await;
+    assert_eq!(missing.text("#not-found").await, "No such product");
+
+    // A restart keeps the tab's state: the search text survives it.
+    tab.type_text("#search", "grind").await;
+    tab.wait_for("document.querySelectorAll('#products li').length === 1").await;
+    server.restart(&shop::app()).await;
+    tab.reload().await;
+    tab.wait_for("document.querySelector('#search').value === 'grind'").await;
+    tab.wait_for("document.querySelectorAll('#products li').length === 1").await;
+    browser.close().await;
+    server.stop().await;
+}

@@ -100,7 +100,7 @@ async fn the_first_paint_is_server_rendered() {
     let html = response.text().await.unwrap();
     // The active products, from on_load, before any script runs.
     assert!(html.contains("<p>4 products</p>"), "{html}");
-    assert!(html.contains("<span class=\"name\">Burr grinder</span>"));
+    assert!(html.contains("<a class=\"name\" href=\"/products/3\">Burr grinder</a>"), "{html}");
     assert!(!html.contains("Paper filters"), "inactive products are not listed");
     let runtime = html.split("src=\"").nth(1).unwrap().split('"').next().unwrap().to_string();
     assert!(runtime.starts_with("/_tandem/runtime.") && runtime.ends_with(".js"));
@@ -320,7 +320,7 @@ async fn search_narrows_the_catalog_from_the_database() {
     assert!(ops.contains(&json!({"op": "set", "path": ["count"], "value": 1})), "{delta}");
     let mut data = page.boot["data"].clone();
     apply_json(&mut data, delta["ops"].as_array().unwrap());
-    assert_eq!(data["products"], json!([{"id": 2, "name": "Pour-over kettle", "price": "49.00"}]));
+    assert_eq!(data["products"], json!([{"id": 2, "name": "Pour-over kettle", "price": "49.00", "url": "/products/2"}]));
     server.stop().await;
 }
 

@@ -6,11 +6,13 @@
 use axum::extract::Path;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::{Json, Router, middleware};
+use bytes::Bytes;
+use sea_orm::EntityTrait;
 use serde_json::json;
 
-use crate::auth::CurrentUser;
+use crate::auth::{Auth, CurrentUser};
 use crate::context::AppContext;
 use crate::csrf::CsrfToken;
 use crate::http::ApiError;
@@ -22,6 +24,7 @@ pub(super) const ROUTES: &[(&str, &str, &str)] = &[
     ("/_health", "GET", "tandem::server::ui::health"),
     ("/_event", "GET", "tandem::ui::socket::event_socket"),
     ("/_tandem/{file}", "GET", "tandem::server::ui::asset"),
+    ("/_tandem/session", "POST", "tandem::server::ui::redeem_ticket"),
     ("/{*page}", "GET", "tandem::server::ui::page"),
 ];
 
@@ -36,7 +39,50 @@ pub(super) fn router() -> Router {
         .route("/_health", get(health))
         .route("/_event", get(crate::ui::socket::event_socket))
         .route("/_tandem/{file}", get(asset))
+        .route(
+            "/_tandem/session",
+            post(redeem_ticket)
+                .layer(middleware::from_fn(crate::csrf::csrf_middleware))
+                .layer(middleware::from_fn(crate::auth::auth_middleware))
+                .layer(middleware::from_fn(crate::sessions::session_middleware)),
+        )
         .fallback_service(pages)
+}
+
+/// `POST /_tandem/session` `{"ticket": "…"}` (CSRF token required): carries
+/// out a login or logout an event handler asked for, on this request's
+/// session, so the new `sessionid` cookie arrives as an ordinary HttpOnly
+/// cookie. The ticket must have been issued to this session, within a
+/// minute, and works once.
+async fn redeem_ticket(ctx: AppContext, auth: Auth, session: Session, body: Bytes) -> Response {
+    let ticket = serde_json::from_slice::<serde_json::Value>(&body)
+        .ok()
+        .and_then(|v| v.get("ticket").and_then(|t| t.as_str()).map(str::to_string));
+    let Some(ticket) = ticket else {
+        return ApiError::bad_request("Expected {\"ticket\": \"…\"}.").into_response();
+    };
+    let key = session.key().unwrap_or_default();
+    let Some(ticket) = ctx.ui.redeem(&ticket, &key) else {
+        return ApiError::new(StatusCode::FORBIDDEN, "Invalid or expired ticket.").into_response();
+    };
+    match ticket.user_id {
+        Some(id) => {
+            let user = match crate::auth::models::user::Entity::find_by_id(id).one(&ctx.db).await {
+                Ok(Some(user)) if user.is_active => user,
+                Ok(_) => return ApiError::new(StatusCode::FORBIDDEN, "User inactive or deleted.").into_response(),
+                Err(error) => return ApiError::internal(error).into_response(),
+            };
+            if let Err(error) = auth.login(&user).await {
+                return ApiError::internal(error).into_response();
+            }
+        }
+        None => auth.logout(),
+    }
+    let new_key = session.ensure_key();
+    if let Err(error) = ctx.ui.rebind(&ticket.token, &new_key).await {
+        return ApiError::internal(error).into_response();
+    }
+    StatusCode::NO_CONTENT.into_response()
 }
 
 /// The runtime script, at its content-hashed name, cached forever.

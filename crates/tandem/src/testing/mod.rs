@@ -101,6 +101,7 @@ pub struct TestServer {
     /// The settings the server runs with.
     pub settings: Settings,
     database: TestDatabase,
+    ui: std::sync::Arc<crate::ui::Engine>,
     shutdown: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<std::io::Result<()>>>,
 }
@@ -117,16 +118,57 @@ impl TestServer {
         settings.database.url = database.url.clone();
         settings.server.addr = "127.0.0.1:0".into();
         configure(&mut settings);
-        let ctx = app.prepare(settings.clone()).await.expect("cannot prepare the app");
-        let db = ctx.db.clone();
-        let router = app.router(ctx).expect("invalid URL configuration");
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("cannot bind");
         let base = format!("http://{}", listener.local_addr().expect("no local address"));
+        let ctx = app.prepare(settings.clone()).await.expect("cannot prepare the app");
+        let (db, ui) = (ctx.db.clone(), ctx.ui.clone());
+        let router = app.router(ctx).expect("invalid URL configuration");
+        let (tx, task) = Self::serve(listener, router);
+        Self { base, db, settings, database, ui, shutdown: Some(tx), task: Some(task) }
+    }
+
+    fn serve(listener: TcpListener, router: axum::Router) -> (oneshot::Sender<()>, JoinHandle<std::io::Result<()>>) {
         let (tx, rx) = oneshot::channel::<()>();
         let task = tokio::spawn(crate::server::serve(listener, router, async move {
             let _ = rx.await;
         }));
-        Self { base, db, settings, database, shutdown: Some(tx), task: Some(task) }
+        (tx, task)
+    }
+
+    async fn halt(&mut self) {
+        self.ui.close_all();
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(task) = self.task.take() {
+            let _ = task.await;
+        }
+    }
+
+    /// Stops the server and starts `app` again on the same address and
+    /// database, with nothing kept in memory: what a process restart does.
+    pub async fn restart(&mut self, app: &App) {
+        self.halt().await;
+        let address = self.base.trim_start_matches("http://").to_string();
+        let mut attempts = 0;
+        let listener = loop {
+            match TcpListener::bind(&address).await {
+                Ok(listener) => break listener,
+                Err(error) if attempts < 100 => {
+                    attempts += 1;
+                    tracing::debug!(%error, "address still in use");
+                    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+                }
+                Err(error) => panic!("cannot bind {address} again: {error}"),
+            }
+        };
+        let ctx = app.prepare(self.settings.clone()).await.expect("cannot prepare the app");
+        self.db = ctx.db.clone();
+        self.ui = ctx.ui.clone();
+        let router = app.router(ctx).expect("invalid URL configuration");
+        let (tx, task) = Self::serve(listener, router);
+        self.shutdown = Some(tx);
+        self.task = Some(task);
     }
 
     /// The absolute URL of `path`.
@@ -136,12 +178,7 @@ impl TestServer {
 
     /// Stops serving (in-flight requests finish) and drops the test database.
     pub async fn stop(mut self) {
-        if let Some(tx) = self.shutdown.take() {
-            let _ = tx.send(());
-        }
-        if let Some(task) = self.task.take() {
-            let _ = task.await;
-        }
+        self.halt().await;
         let _ = self.db.clone().close().await;
         let database =
             std::mem::replace(&mut self.database, TestDatabase { url: String::new(), _dir: None, postgres: None });

@@ -3,11 +3,12 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use rand::RngCore;
 use serde_json::Value;
 
-use super::context::{EventContext, RouterData};
+use super::context::{Action, EventContext, RouterData};
 use super::delta::{Op, diff};
 use super::page::Page;
 use super::state::EventError;
@@ -32,8 +33,25 @@ impl Default for Limits {
     }
 }
 
+/// How long a login/logout ticket can be redeemed.
+const TICKET_LIFETIME: Duration = Duration::from_secs(60);
+
+/// A pending login or logout, redeemed over HTTP by the tab's runtime.
+#[derive(Debug, Clone)]
+pub struct Ticket {
+    /// The tab that asked.
+    pub token: String,
+    /// The session the tab belonged to.
+    pub session_key: String,
+    /// The user to log in; `None` to log out.
+    pub user_id: Option<i64>,
+    issued: Instant,
+}
+
 /// The reactive engine of one application.
 pub struct Engine {
+    tickets: Mutex<HashMap<String, Ticket>>,
+    closing: tokio::sync::watch::Sender<bool>,
     pages: Vec<(Pattern, Page)>,
     states: Arc<dyn StateManager>,
     locks: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
@@ -67,7 +85,15 @@ impl Engine {
     /// An engine serving `pages`, keeping tabs in `states`.
     pub fn new(pages: Vec<Page>, states: Arc<dyn StateManager>, limits: Limits) -> Result<Self, PatternError> {
         let pages = pages.into_iter().map(|page| Ok((page.pattern()?, page))).collect::<Result<_, PatternError>>()?;
-        Ok(Self { pages, states, locks: Mutex::default(), connected: Mutex::default(), limits })
+        Ok(Self {
+            pages,
+            states,
+            locks: Mutex::default(),
+            connected: Mutex::default(),
+            limits,
+            tickets: Mutex::default(),
+            closing: tokio::sync::watch::Sender::new(false),
+        })
     }
 
     /// The registered pages.
@@ -101,7 +127,7 @@ impl Engine {
         let token = new_token();
         let mut full = page.kind.fresh()?;
         if let Some(on_load) = &page.on_load {
-            let mut ctx = EventContext { db, user, router, token: token.clone() };
+            let mut ctx = EventContext::new(db, user, router, token.clone());
             match page.kind.run(full.clone(), on_load, Value::Null, &mut ctx).await {
                 Ok(loaded) => full = loaded,
                 Err(error) => tracing::warn!(page = %page.route, %error, "on_load failed; showing the initial state"),
@@ -138,7 +164,7 @@ impl Engine {
             None => page.kind.fresh()?,
         };
         if let Some(on_load) = &page.on_load {
-            let mut ctx = EventContext { db, user, router, token: token.clone() };
+            let mut ctx = EventContext::new(db, user, router, token.clone());
             match page.kind.run(full.clone(), on_load, Value::Null, &mut ctx).await {
                 Ok(loaded) => full = loaded,
                 Err(error) => tracing::warn!(page = %page.route, %error, "on_load failed; keeping the state"),
@@ -148,6 +174,18 @@ impl Engine {
         self.states.save(&token, &tab).await?;
         self.connect(&token);
         Ok(Some((token, page.kind.public(&full)?)))
+    }
+
+    /// Asks every open connection to close with code 1012 ("service
+    /// restart"): the runtimes reconnect, to this process once it is back or
+    /// to another one. Called when the server shuts down.
+    pub fn close_all(&self) {
+        self.closing.send_replace(true);
+    }
+
+    /// Resolves when [`Engine::close_all`] is called.
+    pub fn closing(&self) -> tokio::sync::watch::Receiver<bool> {
+        self.closing.subscribe()
     }
 
     /// Marks `token` as having a live connection.
@@ -174,7 +212,8 @@ impl Engine {
     }
 
     /// Runs `event` of `page`'s state for tab `token`: the changes to the
-    /// public state as operations, or the error (the state is then unchanged).
+    /// public state as operations and the actions for the browser, or the
+    /// error (the state is then unchanged and no action is taken).
     pub async fn event(
         &self,
         page: &Page,
@@ -182,7 +221,7 @@ impl Engine {
         args: Value,
         ctx: &mut EventContext,
         session_key: &str,
-    ) -> Result<Vec<Op>, TabError> {
+    ) -> Result<(Vec<Op>, Vec<Action>), TabError> {
         let lock = self.lock_of(&ctx.token);
         let _in_order = lock.lock().await;
         let mut tab = self
@@ -203,7 +242,48 @@ impl Engine {
             tab.states.insert(page.state_name().to_string(), after);
             self.states.save(&ctx.token, &tab).await?;
         }
-        Ok(ops)
+        let actions = std::mem::take(&mut ctx.actions)
+            .into_iter()
+            .map(|action| match action {
+                Action::Session(user_id) => {
+                    Action::Redeem { ticket: self.issue_ticket(&ctx.token, session_key, user_id) }
+                }
+                other => other,
+            })
+            .collect();
+        Ok((ops, actions))
+    }
+
+    fn issue_ticket(&self, token: &str, session_key: &str, user_id: Option<i64>) -> String {
+        let ticket = new_token();
+        let mut tickets = self.tickets.lock().unwrap_or_else(|p| p.into_inner());
+        let now = Instant::now();
+        tickets.retain(|_, t| now.duration_since(t.issued) < TICKET_LIFETIME);
+        tickets.insert(
+            ticket.clone(),
+            Ticket { token: token.to_string(), session_key: session_key.to_string(), user_id, issued: now },
+        );
+        ticket
+    }
+
+    /// Takes a login/logout ticket issued to the session `session_key` within
+    /// the last minute; each ticket works once.
+    pub fn redeem(&self, ticket: &str, session_key: &str) -> Option<Ticket> {
+        let mut tickets = self.tickets.lock().unwrap_or_else(|p| p.into_inner());
+        let found = tickets.remove(ticket)?;
+        (found.session_key == session_key && found.issued.elapsed() < TICKET_LIFETIME).then_some(found)
+    }
+
+    /// Moves tab `token` to the session `session_key` (after a login or
+    /// logout changed the session's key).
+    pub async fn rebind(&self, token: &str, session_key: &str) -> Result<(), sea_orm::DbErr> {
+        let lock = self.lock_of(token);
+        let _in_order = lock.lock().await;
+        if let Some(mut tab) = self.states.load(token).await? {
+            tab.session_key = session_key.to_string();
+            self.states.save(token, &tab).await?;
+        }
+        Ok(())
     }
 
     /// Forgets idle tabs.

@@ -31,7 +31,7 @@ pub mod socket;
 pub mod state;
 pub mod store;
 
-pub use context::{EventContext, RouterData};
+pub use context::{Action, EventContext, RouterData};
 pub use engine::{Engine, Limits};
 pub use futures_util::future::BoxFuture;
 pub use page::Page;

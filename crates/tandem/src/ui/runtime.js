@@ -214,8 +214,29 @@
     for (const w of watchers.slice()) if (!touched || touched.has(w.top)) w.update();
   }
 
+  // ---- actions asked for by handlers ---------------------------------------
+  async function perform(action) {
+    if (action.do === "redirect") {
+      await navigate(action.to, true);
+    } else if (action.do === "notice") {
+      notice(action.message, action.level);
+    } else if (action.do === "redeem") {
+      // A login or logout: the HTTP response carries the new HttpOnly cookie;
+      // then reconnect so the socket runs as the new session.
+      const token = (document.cookie.split("; ").find((c) => c.startsWith("csrftoken=")) || "").slice(10);
+      await fetch("/_tandem/session", {
+        method: "POST",
+        credentials: "same-origin",
+        headers: { "Content-Type": "application/json", "X-CSRFToken": token },
+        body: JSON.stringify({ ticket: action.ticket }),
+      });
+      backoff = 0;
+      socket.close();
+    }
+  }
+
   // ---- notices -------------------------------------------------------------
-  function notice(message) {
+  function notice(message, level) {
     let area = document.getElementById("tandem-notice");
     if (!area) {
       area = document.createElement("div");
@@ -225,8 +246,10 @@
       document.body.append(area);
     }
     const item = document.createElement("div");
-    item.className = "t-notice t-notice-error";
-    item.style.cssText = "background:#b42318;color:#fff;padding:.6rem .9rem;border-radius:6px;margin-top:.4rem";
+    const kind = level || "error";
+    const colours = { error: "#b42318", success: "#067647", info: "#175cd3" };
+    item.className = `t-notice t-notice-${kind}`;
+    item.style.cssText = `background:${colours[kind] || colours.info};color:#fff;padding:.6rem .9rem;border-radius:6px;margin-top:.4rem`;
     item.textContent = message;
     area.append(item);
     setTimeout(() => item.remove(), 6000);
@@ -238,14 +261,18 @@
     socket.send(JSON.stringify(frame));
   }
 
+  function sayHello() {
+    if (!socket || socket.readyState !== WebSocket.OPEN) return; // onopen will
+    ready = false;
+    const token = sessionStorage.getItem(TOKEN_KEY) || boot.token;
+    socket.send(JSON.stringify({ t: "hello", token, path: location.pathname + location.search }));
+  }
+
   function connect() {
     const scheme = location.protocol === "https:" ? "wss:" : "ws:";
     socket = new WebSocket(`${scheme}//${location.host}/_event`);
     ready = false;
-    socket.onopen = () => {
-      const token = sessionStorage.getItem(TOKEN_KEY) || boot.token;
-      socket.send(JSON.stringify({ t: "hello", token, path: location.pathname + location.search }));
-    };
+    socket.onopen = sayHello;
     socket.onmessage = (message) => {
       const frame = JSON.parse(message.data);
       if (frame.t === "ready") {
@@ -260,6 +287,8 @@
       } else if (frame.t === "delta") {
         pending.delete(frame.id);
         applyOps(frame.ops);
+        const actions = frame.actions || [];
+        if (actions.length) (async () => { for (const action of actions) await perform(action); })();
       } else if (frame.t === "error") {
         pending.delete(frame.id);
         notice(frame.message);
@@ -270,7 +299,7 @@
       ready = false;
       if (event.code === 4403) { sessionStorage.removeItem(TOKEN_KEY); location.reload(); return; }
       setTimeout(connect, backoff);
-      backoff = Math.min(backoff * 2, 8000);
+      backoff = Math.min(Math.max(backoff * 2, 250), 8000);
     };
   }
 
@@ -286,8 +315,7 @@
     boot = next;
     data = next.data;
     mount();
-    ready = false;
-    socket.send(JSON.stringify({ t: "hello", token: sessionStorage.getItem(TOKEN_KEY) || next.token, path: location.pathname + location.search }));
+    sayHello();
     window.scrollTo(0, 0);
   }
 

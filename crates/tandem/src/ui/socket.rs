@@ -27,6 +27,8 @@ use crate::sessions::{SESSION_COOKIE, Session};
 pub const CLOSE_OTHER_SESSION: u16 = 4403;
 /// Close code: a frame over the size limit.
 pub const CLOSE_TOO_BIG: u16 = 1009;
+/// Close code: the server is shutting down; reconnect.
+pub const CLOSE_RESTART: u16 = 1012;
 
 /// A frame from the browser.
 #[derive(Deserialize)]
@@ -95,7 +97,18 @@ struct Connection {
 impl Connection {
     async fn run(mut self, mut socket: WebSocket) {
         let mut bucket = Bucket::new(self.engine.limits);
-        while let Some(received) = socket.recv().await {
+        let mut closing = self.engine.closing();
+        loop {
+            let received = tokio::select! {
+                received = socket.recv() => match received {
+                    Some(received) => received,
+                    None => break,
+                },
+                _ = async { closing.wait_for(|closing| *closing).await.is_ok() } => {
+                    let _ = socket.send(close(CLOSE_RESTART, "server restarting")).await;
+                    break;
+                }
+            };
             let text = match received {
                 Ok(Message::Text(text)) => text,
                 Ok(Message::Binary(_)) => {
@@ -128,7 +141,8 @@ impl Connection {
                         json!({"t": "error", "id": id, "message": "too many events; this one was not applied"})
                     } else {
                         match self.event(&name, args).await {
-                            Ok(ops) => json!({"t": "delta", "id": id, "ops": ops}),
+                            Ok((ops, actions)) if actions.is_empty() => json!({"t": "delta", "id": id, "ops": ops}),
+                            Ok((ops, actions)) => json!({"t": "delta", "id": id, "ops": ops, "actions": actions}),
                             Err(TabError::OtherSession) => {
                                 let _ =
                                     socket.send(close(CLOSE_OTHER_SESSION, "token belongs to another session")).await;
@@ -181,7 +195,11 @@ impl Connection {
         Ok(json!({"t": "ready", "token": token, "state": page.state_name(), "data": data}))
     }
 
-    async fn event(&mut self, name: &str, args: Value) -> Result<Vec<super::delta::Op>, TabError> {
+    async fn event(
+        &mut self,
+        name: &str,
+        args: Value,
+    ) -> Result<(Vec<super::delta::Op>, Vec<super::context::Action>), TabError> {
         let Some(tab) = &self.tab else {
             return Err(TabError::Event(super::state::EventError::new("send a hello frame first")));
         };
@@ -189,12 +207,7 @@ impl Connection {
         let Some(page) = engine.pages().nth(tab.page) else {
             return Err(TabError::Event(super::state::EventError::new("the page is gone")));
         };
-        let mut ctx = EventContext {
-            db: self.db.clone(),
-            user: self.user.clone(),
-            router: tab.router.clone(),
-            token: tab.token.clone(),
-        };
+        let mut ctx = EventContext::new(self.db.clone(), self.user.clone(), tab.router.clone(), tab.token.clone());
         let result = engine.event(page, name, args, &mut ctx, &self.session_key).await;
         if let Err(TabError::Event(error)) = &result {
             tracing::warn!(target: "tandem::ui", state = page.state_name(), event = name, %error, "event failed; state rolled back");

@@ -1,0 +1,56 @@
+//! `/login`: a login form whose handler logs the tab's session in. The
+//! browser receives the new `sessionid` cookie over HTTP, still HttpOnly.
+
+use serde::{Deserialize, Serialize};
+use tandem::ui::node::*;
+use tandem::ui::{EventContext, EventError, State, events};
+
+/// The login form's state. The password is never kept.
+#[derive(Default, Serialize, Deserialize, State)]
+pub struct Login {
+    /// The name typed last.
+    pub username: String,
+    /// Why the last attempt failed.
+    pub error: String,
+}
+
+/// What the form submits.
+#[derive(Deserialize)]
+pub struct Credentials {
+    #[serde(default)]
+    username: String,
+    #[serde(default)]
+    password: String,
+}
+
+#[events]
+impl Login {
+    /// Checks the credentials; on success logs in and goes to the shop.
+    pub async fn submit(&mut self, ctx: &mut EventContext, form: Credentials) -> Result<(), EventError> {
+        self.username = form.username.trim().to_string();
+        match tandem::auth::authenticate(&ctx.db, &self.username, &form.password).await? {
+            Some(user) => {
+                self.error.clear();
+                ctx.login(&user);
+                ctx.notify("success", &format!("Welcome, {}.", user.username));
+                ctx.redirect("/");
+            }
+            None => self.error = "Invalid username or password.".into(),
+        }
+        Ok(())
+    }
+}
+
+/// The page.
+pub fn view() -> Node {
+    main().children([
+        h1().text("Log in"),
+        form().id("login").on_submit(event("submit")).children([
+            label().text("Username").child(input().attr("name", "username").bind_value("username")),
+            label().text("Password").child(input().attr("name", "password").attr("type", "password")),
+            button().attr("type", "submit").text("Log in"),
+        ]),
+        p().class("error").id("login-error").child(bind("error")),
+        p().child(a().href("/").text("Back to the shop")),
+    ])
+}

@@ -1,0 +1,50 @@
+//! `/products/<id>`: one product, or a not-found state.
+
+use sea_orm::EntityTrait;
+use serde::{Deserialize, Serialize};
+use tandem::ui::node::*;
+use tandem::ui::{EventContext, EventError, State, events};
+
+use crate::shop::models::product;
+
+/// The product page's state.
+#[derive(Default, Serialize, Deserialize, State)]
+pub struct ProductPage {
+    /// Whether the id names a product.
+    pub found: bool,
+    /// Its name.
+    pub name: String,
+    /// Its price, exact, as text.
+    pub price: String,
+    /// Its SKU.
+    pub sku: String,
+}
+
+#[events]
+impl ProductPage {
+    /// Loads the product named by the route's `id`.
+    pub async fn load(&mut self, ctx: &mut EventContext) -> Result<(), EventError> {
+        let id = ctx.router.params.get("id").and_then(|id| id.parse::<i64>().ok()).unwrap_or_default();
+        *self = match product::Entity::find_by_id(id).one(&ctx.db).await? {
+            Some(p) => ProductPage { found: true, name: p.name, price: p.price.quantize(2).to_string(), sku: p.sku },
+            None => ProductPage::default(),
+        };
+        Ok(())
+    }
+}
+
+/// The page.
+pub fn view() -> Node {
+    main().children([
+        cond(
+            "found",
+            article().id("product").children([
+                h1().child(bind("name")),
+                p().children([text("Price: "), span().class("price").child(bind("price"))]),
+                p().children([text("SKU: "), bind("sku")]),
+            ]),
+            h1().id("not-found").text("No such product"),
+        ),
+        p().child(a().id("back").href("/").text("Back to the shop")),
+    ])
+}
