@@ -194,6 +194,18 @@ impl App {
         let addr = settings.server.addr.clone();
         let ctx = self.prepare(settings).await?;
         let engine = ctx.ui.clone();
+        let expiring = engine.clone();
+        tokio::spawn(async move {
+            let mut every = tokio::time::interval(std::time::Duration::from_secs(300));
+            loop {
+                every.tick().await;
+                match expiring.expire().await {
+                    Ok(0) => {}
+                    Ok(n) => tracing::info!("forgot {n} idle tab(s)"),
+                    Err(error) => tracing::warn!(%error, "cannot expire idle tabs"),
+                }
+            }
+        });
         let router = self.router(ctx)?;
         let listener = TcpListener::bind(&addr)
             .await

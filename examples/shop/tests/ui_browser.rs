@@ -26,6 +26,7 @@ async fn search_narrows_the_list_without_a_reload_and_survives_one() {
     tab.eval("window.__sameDocument = true").await;
 
     tab.type_text("#search", "kettle").await;
+    tab.wait_for("document.documentElement.dataset.tandemPending === '0'").await;
     tab.wait_for("document.querySelectorAll('#products li').length === 1").await;
     assert_eq!(tab.text("#products li .name").await, "Pour-over kettle");
     assert_eq!(tab.eval("window.__sameDocument === true").await, json!(true), "no reload happened");
@@ -205,6 +206,10 @@ async fn product_pages_and_a_restart() {
 
     // A restart keeps the tab's state: the search text survives it.
     tab.type_text("#search", "grind").await;
+    tab.wait_for(
+        "document.documentElement.dataset.tandemPending === '0' && document.querySelector('#search').value === 'grind'",
+    )
+    .await;
     tab.wait_for("document.querySelectorAll('#products li').length === 1").await;
     server.restart(&shop::app()).await;
     tab.reload().await;

@@ -299,6 +299,15 @@ async fn state_is_kept_in_the_database() {
     assert_eq!(tab.states["counter"], json!({"count": 41}));
     assert!(restarted.load("unknown").await.unwrap().is_none());
 
+    // Idle tabs expire.
+    let brief = DatabaseStates::new(server.db.clone(), std::time::Duration::from_secs(1));
+    brief.save("short-lived", &tab).await.unwrap();
+    assert!(brief.load("short-lived").await.unwrap().is_some());
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    assert!(brief.load("short-lived").await.unwrap().is_none(), "expired in memory");
+    assert!(restarted.load("short-lived").await.unwrap().is_none(), "expired in the database");
+    assert!(brief.expire().await.unwrap() >= 1, "the row is deleted");
+
     // A reload of the page (same session) resumes through the stored token.
     let mut socket = connect(&server, &page.cookies, &origin(&server)).await.unwrap();
     let ready = hello(&mut socket, Some(&page.token), "/counter").await;
@@ -320,7 +329,10 @@ async fn search_narrows_the_catalog_from_the_database() {
     assert!(ops.contains(&json!({"op": "set", "path": ["count"], "value": 1})), "{delta}");
     let mut data = page.boot["data"].clone();
     apply_json(&mut data, delta["ops"].as_array().unwrap());
-    assert_eq!(data["products"], json!([{"id": 2, "name": "Pour-over kettle", "price": "49.00", "url": "/products/2"}]));
+    assert_eq!(
+        data["products"],
+        json!([{"id": 2, "name": "Pour-over kettle", "price": "49.00", "url": "/products/2"}])
+    );
     server.stop().await;
 }
 

@@ -249,6 +249,13 @@ impl<E: EntityTrait> ModelSerializer<E> {
         Value::Object(object)
     }
 
+    /// Renders many models: the rows a UI state binds to (reflex-django's
+    /// `ReflexDjangoModelSerializer`) or a list response. Decimals come out
+    /// as exact strings, datetimes as ISO 8601, foreign keys as primary keys.
+    pub fn many(&self, models: &[E::Model]) -> Vec<Value> {
+        models.iter().map(|model| self.to_representation(model)).collect()
+    }
+
     /// Validates request data: every writable field (only those present when
     /// `partial`), uniqueness against the table (excluding `instance`), then
     /// the object validators. `form` applies HTML-form rules (a missing

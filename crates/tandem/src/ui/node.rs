@@ -176,14 +176,17 @@ pub fn foreach(path: &str, key: &str, template: Node) -> Node {
     Node::Each { path: path.to_string(), key: key.to_string(), name: "item".into(), template: Box::new(template) }
 }
 
-/// A vertical stack (`display: flex; flex-direction: column`).
+/// A vertical stack: children in a column, spaced.
 pub fn vstack(children: impl IntoIterator<Item = Node>) -> Node {
-    div().class("t-vstack").children(children)
+    div().class("t-vstack").attr("style", "display:flex;flex-direction:column;gap:.5rem").children(children)
 }
 
-/// A horizontal stack.
+/// A horizontal stack: children in a row, spaced, vertically centred.
 pub fn hstack(children: impl IntoIterator<Item = Node>) -> Node {
-    div().class("t-hstack").children(children)
+    div()
+        .class("t-hstack")
+        .attr("style", "display:flex;flex-direction:row;gap:.5rem;align-items:center")
+        .children(children)
 }
 
 impl Node {

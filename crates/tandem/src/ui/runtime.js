@@ -165,6 +165,7 @@
     else if (type === "keydown") args.push(e.key);
     const id = nextId++;
     pending.set(id, el);
+    document.documentElement.dataset.tandemPending = String(pending.size);
     send({ t: "event", id, name: spec.name, args });
   }
 
@@ -293,7 +294,10 @@
         pending.delete(frame.id);
         notice(frame.message);
       }
+      // Observable state for tests and tooling: the last answered event and
+      // how many are still unanswered.
       document.documentElement.dataset.tandemSeen = String(frame.id || 0);
+      document.documentElement.dataset.tandemPending = String(pending.size);
     };
     socket.onclose = (event) => {
       ready = false;

@@ -137,3 +137,48 @@ pub fn public_json<S: State>(state: &S) -> Result<Value, serde_json::Error> {
     }
     Ok(value)
 }
+
+#[cfg(test)]
+mod tests {
+    use serde::{Deserialize, Serialize};
+
+    use super::*;
+    use crate::ui::State;
+
+    #[derive(Default, Serialize, Deserialize, State)]
+    #[state(name = "vault")]
+    struct Vault {
+        shown: u32,
+        #[state(backend)]
+        secret: String,
+    }
+
+    #[crate::ui::events]
+    impl Vault {
+        async fn reveal(&mut self, times: u32) {
+            self.shown += times;
+        }
+    }
+
+    #[test]
+    fn backend_fields_never_reach_the_public_data() {
+        let vault = Vault { shown: 1, secret: "hunter2".into() };
+        assert_eq!(<Vault as State>::NAME, "vault");
+        assert_eq!(public_json(&vault).unwrap(), serde_json::json!({"shown": 1}));
+        assert_eq!(serde_json::to_value(&vault).unwrap()["secret"], "hunter2", "but they are stored");
+    }
+
+    #[tokio::test]
+    async fn dispatch_decodes_arguments_and_refuses_unknown_events() {
+        let db = sea_orm::DatabaseConnection::default();
+        let mut ctx = EventContext::new(db, Default::default(), Default::default(), "t".into());
+        let mut vault = Vault::default();
+        vault.dispatch("reveal", serde_json::json!({"times": 3}), &mut ctx).await.unwrap();
+        assert_eq!(vault.shown, 3);
+        let error = vault.dispatch("open", Value::Null, &mut ctx).await.unwrap_err();
+        assert_eq!(error.message, "unknown event `open`");
+        let error = vault.dispatch("reveal", serde_json::json!([-1]), &mut ctx).await.unwrap_err();
+        assert!(error.message.starts_with("argument `times`:"), "{}", error.message);
+        assert_eq!(vault.shown, 3);
+    }
+}

@@ -37,7 +37,7 @@ pub trait StateManager: Send + Sync {
 pub struct DatabaseStates {
     db: DatabaseConnection,
     idle: Duration,
-    cache: Mutex<HashMap<String, Tab>>,
+    cache: Mutex<HashMap<String, (Tab, chrono::DateTime<Utc>)>>,
 }
 
 impl DatabaseStates {
@@ -46,7 +46,7 @@ impl DatabaseStates {
         Self { db, idle, cache: Mutex::default() }
     }
 
-    fn cache(&self) -> std::sync::MutexGuard<'_, HashMap<String, Tab>> {
+    fn cache(&self) -> std::sync::MutexGuard<'_, HashMap<String, (Tab, chrono::DateTime<Utc>)>> {
         self.cache.lock().unwrap_or_else(|p| p.into_inner())
     }
 
@@ -58,8 +58,16 @@ impl DatabaseStates {
 impl StateManager for DatabaseStates {
     fn load<'a>(&'a self, token: &'a str) -> BoxFuture<'a, Result<Option<Tab>, DbErr>> {
         Box::pin(async move {
-            if let Some(tab) = self.cache().get(token).cloned() {
-                return Ok(Some(tab));
+            {
+                let mut cache = self.cache();
+                match cache.get(token) {
+                    Some((tab, expires)) if *expires > Utc::now() => return Ok(Some(tab.clone())),
+                    Some(_) => {
+                        cache.remove(token);
+                        return Ok(None);
+                    }
+                    None => {}
+                }
             }
             let Some(row) = model::Entity::find_by_id(token.to_string())
                 .filter(model::Column::ExpiresAt.gt(Utc::now()))
@@ -73,24 +81,25 @@ impl StateManager for DatabaseStates {
                 _ => Map::new(),
             };
             let tab = Tab { session_key: row.session_key, states };
-            self.cache().insert(token.to_string(), tab.clone());
+            self.cache().insert(token.to_string(), (tab.clone(), row.expires_at));
             Ok(Some(tab))
         })
     }
 
     fn save<'a>(&'a self, token: &'a str, tab: &'a Tab) -> BoxFuture<'a, Result<(), DbErr>> {
         Box::pin(async move {
+            let expires_at = self.expires_at();
             let row = model::ActiveModel {
                 token: Set(token.to_string()),
                 session_key: Set(tab.session_key.clone()),
                 data: Set(Value::Object(tab.states.clone()).to_string()),
-                expires_at: Set(self.expires_at()),
+                expires_at: Set(expires_at),
             };
             let conflict = OnConflict::column(model::Column::Token)
                 .update_columns([model::Column::SessionKey, model::Column::Data, model::Column::ExpiresAt])
                 .to_owned();
             model::Entity::insert(row).on_conflict(conflict).exec_without_returning(&self.db).await?;
-            self.cache().insert(token.to_string(), tab.clone());
+            self.cache().insert(token.to_string(), (tab.clone(), expires_at));
             Ok(())
         })
     }
@@ -99,10 +108,8 @@ impl StateManager for DatabaseStates {
         Box::pin(async move {
             let result =
                 model::Entity::delete_many().filter(model::Column::ExpiresAt.lte(Utc::now())).exec(&self.db).await?;
-            // The memory copy only holds tabs seen since start-up; drop the
-            // ones whose rows are gone.
-            let live: Vec<String> = model::Entity::find().all(&self.db).await?.into_iter().map(|r| r.token).collect();
-            self.cache().retain(|token, _| live.contains(token));
+            let now = Utc::now();
+            self.cache().retain(|_, (_, expires)| *expires > now);
             Ok(result.rows_affected)
         })
     }

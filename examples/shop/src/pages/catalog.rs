@@ -6,7 +6,7 @@
 use sea_orm::{ActiveModelBehavior, ActiveModelTrait, ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
-use tandem::rest::RestError;
+use tandem::rest::{ModelSerializer, RestError};
 use tandem::ui::node::*;
 use tandem::ui::{EventContext, EventError, State, events};
 
@@ -83,16 +83,18 @@ impl Catalog {
             );
         }
         let rows = select.order_by_desc(product::Column::Id).all(&ctx.db).await?;
-        self.products = rows
-            .iter()
-            .map(|p| {
-                let url = format!("/products/{}", p.id);
-                json!({"id": p.id, "name": p.name, "price": p.price.quantize(2).to_string(), "url": url})
-            })
-            .collect();
+        self.products = product_rows().many(&rows);
         self.count = self.products.len();
         Ok(())
     }
+}
+
+/// The rows the page binds to: the product's own serializer, narrowed to
+/// what the list shows, plus the product page's URL.
+fn product_rows() -> ModelSerializer<product::Entity> {
+    ModelSerializer::new().fields(&["id", "name", "price"]).representation(|product: &product::Model, row| {
+        row.insert("url".into(), json!(format!("/products/{}", product.id)));
+    })
 }
 
 fn field(name: &str, label_text: &str) -> Node {

@@ -26,9 +26,7 @@ pub fn product_viewset() -> ModelViewSet<product::Entity> {
                 .order_by_asc(review::Column::Id)
                 .all(&request.db)
                 .await?;
-            let serializer = review_serializer();
-            let items: Vec<Value> = reviews.iter().map(|r| serializer.to_representation(r)).collect();
-            Ok::<_, RestError>(Json(Value::Array(items)))
+            Ok::<_, RestError>(Json(review_serializer().many(&reviews)))
         })
 }
 
