@@ -405,3 +405,42 @@ async fn an_append_costs_the_same_bytes_whatever_the_list_length() {
     assert_eq!(sizes[0], sizes[1], "an append to 10 rows and to 499 rows is the same size");
     server.stop().await;
 }
+
+/// A state that counts visits in the HTTP session.
+#[derive(Default, Serialize, Deserialize, State)]
+struct Visits {
+    seen: u64,
+}
+
+#[events]
+impl Visits {
+    async fn visit(&mut self, ctx: &mut tandem::ui::EventContext) -> Result<(), EventError> {
+        let session = ctx.session().await?;
+        self.seen = session.get::<u64>("visits").unwrap_or(0) + 1;
+        session.insert("visits", self.seen);
+        Ok(())
+    }
+}
+
+fn visits_view() -> Node {
+    p().child(bind("seen"))
+}
+
+#[tokio::test]
+async fn handlers_read_and_write_the_http_session() {
+    let app = tandem::App::new(env!("CARGO_MANIFEST_DIR")).urls(no_urls).page(Page::new::<Visits>(
+        "visits",
+        "Visits",
+        visits_view,
+    ));
+    let server = TestServer::start(&app, |_| {}).await;
+    let page = load(&server, "/visits", None).await;
+    let key = page.cookies.split("; ").find_map(|c| c.strip_prefix("sessionid=")).unwrap().to_string();
+    let mut socket = connect(&server, &page.cookies, &origin(&server)).await.unwrap();
+    hello(&mut socket, Some(&page.token), "/visits").await;
+    assert_eq!(event(&mut socket, 1, "visit", json!([])).await["ops"][0]["value"], 1);
+    assert_eq!(event(&mut socket, 2, "visit", json!([])).await["ops"][0]["value"], 2);
+    let stored = tandem::sessions::store::load(&server.db, &key).await.unwrap().unwrap();
+    assert_eq!(stored["visits"], 2, "saved in the session row the HTTP side reads");
+    server.stop().await;
+}

@@ -125,6 +125,13 @@ impl Session {
             .map(|data| Session(Arc::new(Mutex::new(State { key: Some(key.to_string()), data, ..State::default() })))))
     }
 
+    /// The data, if it changed since the session was loaded (for saving a
+    /// session outside the HTTP middleware).
+    pub(crate) fn changed_data(&self) -> Option<Map<String, Value>> {
+        let state = self.state();
+        state.modified.then(|| state.data.clone())
+    }
+
     /// The session key, once the session is stored.
     pub fn key(&self) -> Option<String> {
         self.state().key.clone()

@@ -24,7 +24,9 @@ use std::collections::BTreeMap;
 use sea_orm::DatabaseConnection;
 use serde::Serialize;
 
+use super::state::EventError;
 use crate::auth::CurrentUser;
+use crate::sessions::Session;
 
 /// The page a tab shows: its path, the route's parameters and the query.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -47,6 +49,8 @@ pub struct EventContext {
     pub router: RouterData,
     /// The tab's token.
     pub token: String,
+    pub(crate) session_key: String,
+    pub(crate) session: Option<Session>,
     pub(crate) actions: Vec<Action>,
 }
 
@@ -78,9 +82,42 @@ pub enum Action {
 }
 
 impl EventContext {
-    /// A context for `token` on `router`'s page.
-    pub fn new(db: DatabaseConnection, user: CurrentUser, router: RouterData, token: String) -> Self {
-        Self { db, user, router, token, actions: Vec::new() }
+    /// A context for tab `token` of session `session_key`, on `router`'s page.
+    pub fn new(
+        db: DatabaseConnection,
+        user: CurrentUser,
+        router: RouterData,
+        token: String,
+        session_key: &str,
+    ) -> Self {
+        Self { db, user, router, token, session_key: session_key.to_string(), session: None, actions: Vec::new() }
+    }
+
+    /// The tab's HTTP session (the same `sessionid` the backend reads),
+    /// loaded on first use. Values inserted or removed here are saved when
+    /// the event succeeds; log in and out with [`EventContext::login`] and
+    /// [`EventContext::logout`].
+    ///
+    /// ```ignore
+    /// let session = ctx.session().await?;
+    /// let visits = session.get::<u64>("visits").unwrap_or(0) + 1;
+    /// session.insert("visits", visits);
+    /// ```
+    pub async fn session(&mut self) -> Result<Session, EventError> {
+        if let Some(session) = &self.session {
+            return Ok(session.clone());
+        }
+        let session = Session::load(&self.db, &self.session_key).await?.unwrap_or_default();
+        self.session = Some(session.clone());
+        Ok(session)
+    }
+
+    /// Saves the session if the event changed it.
+    pub(crate) async fn save_session(&self) -> Result<(), sea_orm::DbErr> {
+        match self.session.as_ref().and_then(Session::changed_data) {
+            Some(data) => crate::sessions::store::save(&self.db, &self.session_key, &data).await,
+            None => Ok(()),
+        }
     }
 
     /// Logs `user` in for this tab's session, as the HTTP login does: the

@@ -127,9 +127,12 @@ impl Engine {
         let token = new_token();
         let mut full = page.kind.fresh()?;
         if let Some(on_load) = &page.on_load {
-            let mut ctx = EventContext::new(db, user, router, token.clone());
+            let mut ctx = EventContext::new(db, user, router, token.clone(), session_key);
             match page.kind.run(full.clone(), on_load, Value::Null, &mut ctx).await {
-                Ok(loaded) => full = loaded,
+                Ok(loaded) => {
+                    full = loaded;
+                    ctx.save_session().await?;
+                }
                 Err(error) => tracing::warn!(page = %page.route, %error, "on_load failed; showing the initial state"),
             }
         }
@@ -164,9 +167,12 @@ impl Engine {
             None => page.kind.fresh()?,
         };
         if let Some(on_load) = &page.on_load {
-            let mut ctx = EventContext::new(db, user, router, token.clone());
+            let mut ctx = EventContext::new(db, user, router, token.clone(), session_key);
             match page.kind.run(full.clone(), on_load, Value::Null, &mut ctx).await {
-                Ok(loaded) => full = loaded,
+                Ok(loaded) => {
+                    full = loaded;
+                    ctx.save_session().await?;
+                }
                 Err(error) => tracing::warn!(page = %page.route, %error, "on_load failed; keeping the state"),
             }
         }
@@ -237,6 +243,7 @@ impl Engine {
             None => page.kind.fresh()?,
         };
         let after = page.kind.run(before.clone(), event, args, ctx).await?;
+        ctx.save_session().await?;
         let ops = diff(&page.kind.public(&before)?, &page.kind.public(&after)?);
         if after != before {
             tab.states.insert(page.state_name().to_string(), after);

@@ -207,7 +207,13 @@ impl Connection {
         let Some(page) = engine.pages().nth(tab.page) else {
             return Err(TabError::Event(super::state::EventError::new("the page is gone")));
         };
-        let mut ctx = EventContext::new(self.db.clone(), self.user.clone(), tab.router.clone(), tab.token.clone());
+        let mut ctx = EventContext::new(
+            self.db.clone(),
+            self.user.clone(),
+            tab.router.clone(),
+            tab.token.clone(),
+            &self.session_key,
+        );
         let result = engine.event(page, name, args, &mut ctx, &self.session_key).await;
         if let Err(TabError::Event(error)) = &result {
             tracing::warn!(target: "tandem::ui", state = page.state_name(), event = name, %error, "event failed; state rolled back");
