@@ -5,7 +5,8 @@
 
 use std::str::FromStr;
 
-use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
+use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, Utc};
+use sea_orm::prelude::Uuid;
 use sea_orm::sea_query::StringLen;
 use sea_orm::{ColumnDef, ColumnType, Value as DbValue};
 use serde_json::{Value, json};
@@ -38,6 +39,10 @@ pub enum FieldKind {
     DateTime,
     /// A calendar date.
     Date,
+    /// A time of day.
+    Time,
+    /// A UUID, rendered as its lower-case dashed text.
+    Uuid,
     /// Any JSON value.
     Json,
 }
@@ -60,6 +65,8 @@ impl FieldKind {
             ColumnType::Boolean => FieldKind::Boolean,
             ColumnType::DateTime | ColumnType::Timestamp | ColumnType::TimestampWithTimeZone => FieldKind::DateTime,
             ColumnType::Date => FieldKind::Date,
+            ColumnType::Time => FieldKind::Time,
+            ColumnType::Uuid => FieldKind::Uuid,
             ColumnType::Json | ColumnType::JsonBinary => FieldKind::Json,
             ColumnType::String(StringLen::N(n)) | ColumnType::Char(Some(n)) => {
                 FieldKind::String { max_length: Some(*n) }
@@ -78,6 +85,8 @@ impl FieldKind {
             FieldKind::Boolean => "boolean",
             FieldKind::DateTime => "datetime",
             FieldKind::Date => "date",
+            FieldKind::Time => "time",
+            FieldKind::Uuid => "string",
             FieldKind::Json => "json",
         }
     }
@@ -157,6 +166,8 @@ impl Field {
             (DbValue::ChronoDateTimeUtc(Some(dt)), _) => json!(iso_datetime(dt)),
             (DbValue::ChronoDateTime(Some(dt)), _) => json!(iso_datetime(&dt.and_utc())),
             (DbValue::ChronoDate(Some(d)), _) => json!(d.format("%Y-%m-%d").to_string()),
+            (DbValue::ChronoTime(Some(t)), _) => json!(t.format("%H:%M:%S%.f").to_string()),
+            (DbValue::Uuid(Some(u)), _) => json!(u.hyphenated().to_string()),
             _ => plain_json(value),
         }
     }
@@ -234,6 +245,21 @@ impl Field {
                     .map(|d| json!(d.format("%Y-%m-%d").to_string()))
                     .map_err(|_| "Date has wrong format. Use one of these formats instead: YYYY-MM-DD.".into())
             }
+            FieldKind::Time => {
+                let text = input.as_str().unwrap_or_default().trim();
+                ["%H:%M:%S%.f", "%H:%M"]
+                    .iter()
+                    .find_map(|f| NaiveTime::parse_from_str(text, f).ok())
+                    .map(|t| json!(t.format("%H:%M:%S%.f").to_string()))
+                    .ok_or_else(|| {
+                        "Time has wrong format. Use one of these formats instead: hh:mm[:ss[.uuuuuu]].".into()
+                    })
+            }
+            FieldKind::Uuid => input
+                .as_str()
+                .and_then(|s| Uuid::parse_str(s.trim()).ok())
+                .map(|u| json!(u.hyphenated().to_string()))
+                .ok_or_else(|| "Must be a valid UUID.".into()),
             FieldKind::Json => Ok(input.clone()),
         }
     }
@@ -263,6 +289,10 @@ impl Field {
             ColumnType::Date => {
                 DbValue::ChronoDate(value.as_str().and_then(|s| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok()))
             }
+            ColumnType::Time => {
+                DbValue::ChronoTime(value.as_str().and_then(|s| NaiveTime::parse_from_str(s, "%H:%M:%S%.f").ok()))
+            }
+            ColumnType::Uuid => DbValue::Uuid(value.as_str().and_then(|s| Uuid::parse_str(s).ok())),
             ColumnType::Json | ColumnType::JsonBinary => {
                 DbValue::Json(if null { None } else { Some(Box::new(value.clone())) })
             }
@@ -451,5 +481,34 @@ mod tests {
     fn datetimes_render_with_z() {
         let dt = DateTime::parse_from_rfc3339("2026-11-25T10:00:00.123456+02:00").unwrap().with_timezone(&Utc);
         assert_eq!(iso_datetime(&dt), "2026-11-25T08:00:00.123456Z");
+    }
+
+    fn field(kind: FieldKind) -> Field {
+        Field {
+            name: "x".into(),
+            kind,
+            read_only: false,
+            required: true,
+            allow_null: false,
+            unique: false,
+            label: "X".into(),
+        }
+    }
+
+    #[test]
+    fn uuids_dates_and_times_are_strings() {
+        let id = Uuid::parse_str("3F2B8C1E-9D4A-4E6B-8F0A-1C2D3E4F5A6B").unwrap();
+        let uuid = field(FieldKind::Uuid);
+        assert_eq!(uuid.to_representation(&DbValue::Uuid(Some(id))), json!("3f2b8c1e-9d4a-4e6b-8f0a-1c2d3e4f5a6b"));
+        assert_eq!(uuid.to_internal_value(&json!("3F2B8C1E-9D4A-4E6B-8F0A-1C2D3E4F5A6B")), Ok(json!(id.to_string())));
+        assert_eq!(uuid.to_internal_value(&json!("nope")), Err("Must be a valid UUID.".to_string()));
+        let time = field(FieldKind::Time);
+        let noon = NaiveTime::from_hms_micro_opt(12, 30, 5, 250).unwrap();
+        assert_eq!(time.to_representation(&DbValue::ChronoTime(Some(noon))), json!("12:30:05.000250"));
+        assert_eq!(time.to_internal_value(&json!("12:30")), Ok(json!("12:30:00")));
+        let date = field(FieldKind::Date);
+        let day = NaiveDate::from_ymd_opt(2026, 11, 25).unwrap();
+        assert_eq!(date.to_representation(&DbValue::ChronoDate(Some(day))), json!("2026-11-25"));
+        assert_eq!(FieldKind::of(&ColumnType::Uuid), FieldKind::Uuid);
     }
 }

@@ -123,6 +123,8 @@ fn field_schema(field: &Field, input: bool) -> Value {
         FieldKind::Boolean => json!({"type": "boolean"}),
         FieldKind::DateTime => json!({"type": "string", "format": "date-time"}),
         FieldKind::Date => json!({"type": "string", "format": "date"}),
+        FieldKind::Time => json!({"type": "string", "format": "time"}),
+        FieldKind::Uuid => json!({"type": "string", "format": "uuid"}),
         FieldKind::Json => json!({}),
     };
     if field.allow_null
