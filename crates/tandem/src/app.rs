@@ -179,7 +179,7 @@ impl App {
                 tracing::warn!("{} migrations are not applied; run the `migrate` command", pending.len());
             }
         }
-        let states = Arc::new(crate::ui::store::DatabaseStates::new(db.clone(), settings.ui.idle()));
+        let states = crate::ui::store::DatabaseStates::new(db.clone(), settings.ui.idle());
         let engine = crate::ui::Engine::new(self.pages.clone(), states, settings.ui.limits())?;
         Ok(AppContext { db, settings: Arc::new(settings), throttles: Arc::default(), ui: Arc::new(engine) })
     }
@@ -211,13 +211,16 @@ impl App {
             .await
             .map_err(|source| Error::Io { context: format!("cannot listen on {addr}"), source })?;
         tracing::info!("serving on http://{addr}");
+        let closing = engine.clone();
         let shutdown = async move {
             crate::server::shutdown_signal().await;
-            engine.close_all();
+            closing.close_all();
         };
-        crate::server::serve(listener, router, shutdown)
+        let served = crate::server::serve(listener, router, shutdown)
             .await
-            .map_err(|source| Error::Io { context: "server".into(), source })
+            .map_err(|source| Error::Io { context: "server".into(), source });
+        engine.flush().await?;
+        served
     }
 
     /// Parses the command line and runs the chosen command; the exit status is

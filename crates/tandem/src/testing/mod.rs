@@ -143,6 +143,15 @@ impl TestServer {
         if let Some(task) = self.task.take() {
             let _ = task.await;
         }
+        if let Err(error) = self.ui.flush().await {
+            // A test may have closed the pool on purpose.
+            tracing::warn!(%error, "cannot write the tabs' states at shutdown");
+        }
+    }
+
+    /// The application's UI engine (pages, tabs).
+    pub fn ui(&self) -> &std::sync::Arc<crate::ui::Engine> {
+        &self.ui
     }
 
     /// Stops the server and starts `app` again on the same address and

@@ -297,6 +297,11 @@ impl Engine {
     pub async fn expire(&self) -> Result<u64, sea_orm::DbErr> {
         self.states.expire().await
     }
+
+    /// Makes every tab's state durable (at shutdown).
+    pub async fn flush(&self) -> Result<(), sea_orm::DbErr> {
+        self.states.flush().await
+    }
 }
 
 /// 24 random bytes, hex: a tab's token.

@@ -16,7 +16,7 @@ use serde_json::Value;
 
 use super::context::EventContext;
 use super::node::Node;
-use super::state::{EventError, Events, State, public_json};
+use super::state::{EventError, Events, State};
 use crate::urls::{Pattern, PatternError};
 
 /// One page of the UI.
@@ -103,8 +103,13 @@ impl<S: State + Events> StateKind for Kind<S> {
     }
 
     fn public(&self, full: &Value) -> Result<Value, EventError> {
-        let state: S = stored(full.clone())?;
-        public_json(&state).map_err(|e| EventError::new(format!("state is not serializable: {e}")))
+        let mut public = full.clone();
+        if let Value::Object(map) = &mut public {
+            for field in S::backend_fields() {
+                map.remove(*field);
+            }
+        }
+        Ok(public)
     }
 
     fn run<'a>(

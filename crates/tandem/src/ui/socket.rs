@@ -74,7 +74,11 @@ pub async fn event_socket(ctx: AppContext, headers: HeaderMap, upgrade: WebSocke
     let session_key = session.key().unwrap_or_default();
     let engine = ctx.ui.clone();
     let limits = engine.limits;
+    // Small buffers: an idle tab should cost kilobytes, not the 128 KiB
+    // tungstenite reserves by default; they grow for large frames.
     upgrade
+        .read_buffer_size(4096)
+        .write_buffer_size(0)
         .max_message_size(limits.max_frame_bytes)
         .max_frame_size(limits.max_frame_bytes)
         .on_upgrade(move |socket| Connection { engine, db: ctx.db, session_key, user, tab: None }.run(socket))

@@ -1,17 +1,18 @@
 //! Where tabs' states live between events. [`StateManager`] is the seam for
 //! other engines (Redis, for several processes); [`DatabaseStates`], the
-//! embedded default, keeps them in the application's database (table
-//! `tandem_ui_tab`) with an in-memory copy, so they survive a reload and a
-//! restart.
+//! embedded default, keeps them in memory and writes them behind to the
+//! application's database (table `tandem_ui_tab`) every 100 ms and at
+//! shutdown, so they survive a reload and a restart. A crash loses at most
+//! the last 100 ms of changes; an event never waits for the disk.
 
-use std::collections::HashMap;
-use std::sync::Mutex;
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex, MutexGuard, Weak};
 use std::time::Duration;
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use futures_util::future::BoxFuture;
 use sea_orm::sea_query::OnConflict;
-use sea_orm::{ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, Set};
+use sea_orm::{ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, Set, TransactionTrait};
 use serde_json::{Map, Value};
 
 /// One tab: the session it belongs to and the full JSON of each state it used.
@@ -29,29 +30,101 @@ pub trait StateManager: Send + Sync {
     fn load<'a>(&'a self, token: &'a str) -> BoxFuture<'a, Result<Option<Tab>, DbErr>>;
     /// Saves the tab of `token`, renewing its expiry.
     fn save<'a>(&'a self, token: &'a str, tab: &'a Tab) -> BoxFuture<'a, Result<(), DbErr>>;
-    /// Forgets tabs idle for longer than the expiry; returns how many.
+    /// Makes every saved tab durable now (at shutdown).
+    fn flush(&self) -> BoxFuture<'_, Result<(), DbErr>>;
+    /// Forgets tabs idle for longer than the expiry; returns how many rows went.
     fn expire(&self) -> BoxFuture<'_, Result<u64, DbErr>>;
 }
 
-/// The embedded state manager: the app's database plus a memory copy.
+/// How often changed tabs are written to the database.
+const WRITE_BEHIND: Duration = Duration::from_millis(100);
+
+struct Memory {
+    tabs: HashMap<String, (Tab, DateTime<Utc>)>,
+    dirty: HashSet<String>,
+}
+
+/// The embedded state manager: memory, written behind to the app's database.
 pub struct DatabaseStates {
     db: DatabaseConnection,
     idle: Duration,
-    cache: Mutex<HashMap<String, (Tab, chrono::DateTime<Utc>)>>,
+    memory: Mutex<Memory>,
+    writing: tokio::sync::Mutex<()>,
 }
 
 impl DatabaseStates {
-    /// Tabs in `db`, expiring after `idle` without events.
-    pub fn new(db: DatabaseConnection, idle: Duration) -> Self {
-        Self { db, idle, cache: Mutex::default() }
+    /// Tabs in `db`, expiring after `idle` without events. Starts the
+    /// write-behind task (it ends when the manager is dropped).
+    pub fn new(db: DatabaseConnection, idle: Duration) -> Arc<Self> {
+        let states = Arc::new(Self {
+            db,
+            idle,
+            memory: Mutex::new(Memory { tabs: HashMap::new(), dirty: HashSet::new() }),
+            writing: tokio::sync::Mutex::new(()),
+        });
+        let weak: Weak<Self> = Arc::downgrade(&states);
+        if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+            runtime.spawn(async move {
+                let mut every = tokio::time::interval(WRITE_BEHIND);
+                loop {
+                    every.tick().await;
+                    let Some(states) = weak.upgrade() else { break };
+                    if let Err(error) = states.write_dirty().await {
+                        tracing::warn!(%error, "cannot write tab states; will retry");
+                    }
+                }
+            });
+        }
+        states
     }
 
-    fn cache(&self) -> std::sync::MutexGuard<'_, HashMap<String, (Tab, chrono::DateTime<Utc>)>> {
-        self.cache.lock().unwrap_or_else(|p| p.into_inner())
+    fn memory(&self) -> MutexGuard<'_, Memory> {
+        self.memory.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    fn expires_at(&self) -> chrono::DateTime<Utc> {
+    fn expires_at(&self) -> DateTime<Utc> {
         Utc::now() + chrono::Duration::from_std(self.idle).unwrap_or(chrono::Duration::hours(1))
+    }
+
+    /// Writes the changed tabs in one transaction.
+    async fn write_dirty(&self) -> Result<(), DbErr> {
+        let _one_writer = self.writing.lock().await;
+        let rows: Vec<model::ActiveModel> = {
+            let mut memory = self.memory();
+            let dirty: Vec<String> = memory.dirty.drain().collect();
+            dirty
+                .into_iter()
+                .filter_map(|token| {
+                    let (tab, expires_at) = memory.tabs.get(&token)?;
+                    Some(model::ActiveModel {
+                        token: Set(token),
+                        session_key: Set(tab.session_key.clone()),
+                        data: Set(Value::Object(tab.states.clone()).to_string()),
+                        expires_at: Set(*expires_at),
+                    })
+                })
+                .collect()
+        };
+        if rows.is_empty() {
+            return Ok(());
+        }
+        let tokens: Vec<String> = rows.iter().map(|r| r.token.clone().unwrap()).collect();
+        let written = async {
+            let txn = self.db.begin().await?;
+            for row in rows {
+                let conflict = OnConflict::column(model::Column::Token)
+                    .update_columns([model::Column::SessionKey, model::Column::Data, model::Column::ExpiresAt])
+                    .to_owned();
+                model::Entity::insert(row).on_conflict(conflict).exec_without_returning(&txn).await?;
+            }
+            txn.commit().await
+        }
+        .await;
+        if written.is_err() {
+            // Try again next time.
+            self.memory().dirty.extend(tokens);
+        }
+        written
     }
 }
 
@@ -59,11 +132,12 @@ impl StateManager for DatabaseStates {
     fn load<'a>(&'a self, token: &'a str) -> BoxFuture<'a, Result<Option<Tab>, DbErr>> {
         Box::pin(async move {
             {
-                let mut cache = self.cache();
-                match cache.get(token) {
+                let mut memory = self.memory();
+                match memory.tabs.get(token) {
                     Some((tab, expires)) if *expires > Utc::now() => return Ok(Some(tab.clone())),
                     Some(_) => {
-                        cache.remove(token);
+                        memory.tabs.remove(token);
+                        memory.dirty.remove(token);
                         return Ok(None);
                     }
                     None => {}
@@ -81,7 +155,7 @@ impl StateManager for DatabaseStates {
                 _ => Map::new(),
             };
             let tab = Tab { session_key: row.session_key, states };
-            self.cache().insert(token.to_string(), (tab.clone(), row.expires_at));
+            self.memory().tabs.entry(token.to_string()).or_insert_with(|| (tab.clone(), row.expires_at));
             Ok(Some(tab))
         })
     }
@@ -89,27 +163,26 @@ impl StateManager for DatabaseStates {
     fn save<'a>(&'a self, token: &'a str, tab: &'a Tab) -> BoxFuture<'a, Result<(), DbErr>> {
         Box::pin(async move {
             let expires_at = self.expires_at();
-            let row = model::ActiveModel {
-                token: Set(token.to_string()),
-                session_key: Set(tab.session_key.clone()),
-                data: Set(Value::Object(tab.states.clone()).to_string()),
-                expires_at: Set(expires_at),
-            };
-            let conflict = OnConflict::column(model::Column::Token)
-                .update_columns([model::Column::SessionKey, model::Column::Data, model::Column::ExpiresAt])
-                .to_owned();
-            model::Entity::insert(row).on_conflict(conflict).exec_without_returning(&self.db).await?;
-            self.cache().insert(token.to_string(), (tab.clone(), expires_at));
+            let mut memory = self.memory();
+            memory.tabs.insert(token.to_string(), (tab.clone(), expires_at));
+            memory.dirty.insert(token.to_string());
             Ok(())
         })
     }
 
+    fn flush(&self) -> BoxFuture<'_, Result<(), DbErr>> {
+        Box::pin(self.write_dirty())
+    }
+
     fn expire(&self) -> BoxFuture<'_, Result<u64, DbErr>> {
         Box::pin(async move {
-            let result =
-                model::Entity::delete_many().filter(model::Column::ExpiresAt.lte(Utc::now())).exec(&self.db).await?;
+            self.write_dirty().await?;
             let now = Utc::now();
-            self.cache().retain(|_, (_, expires)| *expires > now);
+            {
+                let mut memory = self.memory();
+                memory.tabs.retain(|_, (_, expires)| *expires > now);
+            }
+            let result = model::Entity::delete_many().filter(model::Column::ExpiresAt.lte(now)).exec(&self.db).await?;
             Ok(result.rows_affected)
         })
     }

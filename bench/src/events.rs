@@ -1,0 +1,111 @@
+//! A WebSocket load client speaking Tandem's event protocol
+//! (`docs/protocol.md`): tabs that send events back to back, each waiting for
+//! the previous answer.
+
+use std::time::{Duration, Instant};
+
+use futures_util::{SinkExt, StreamExt};
+use serde_json::{Value, json};
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+
+type Socket = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+/// One connected browser tab.
+pub struct Tab {
+    socket: Socket,
+    next: u64,
+}
+
+/// Loads `path` like a browser (cookies, token), connects to `/_event` and
+/// says hello.
+pub async fn open_tab(addr: &str, path: &str) -> Tab {
+    let page = crate::http::get(addr, path, "").await.expect("cannot load the page");
+    assert_eq!(page.status, 200, "GET {path}");
+    let cookies: Vec<&str> = page.all("set-cookie").filter_map(|c| c.split(';').next()).collect();
+    let html = String::from_utf8_lossy(&page.body);
+    let start = html.find("id=\"tandem-boot\">").expect("no boot data") + "id=\"tandem-boot\">".len();
+    let end = start + html[start..].find("</script>").expect("unterminated boot data");
+    let boot: Value = serde_json::from_str(&html[start..end]).expect("boot data is JSON");
+    let mut request = format!("ws://{addr}/_event").into_client_request().expect("a request");
+    request.headers_mut().insert("cookie", cookies.join("; ").parse().expect("a cookie header"));
+    request.headers_mut().insert("origin", format!("http://{addr}").parse().expect("an origin"));
+    let (socket, _) = tokio_tungstenite::connect_async(request).await.expect("cannot open the socket");
+    let mut tab = Tab { socket, next: 1 };
+    let ready = tab.call(json!({"t": "hello", "token": boot["token"], "path": path})).await;
+    assert_eq!(ready["t"], "ready", "{ready}");
+    tab
+}
+
+impl Tab {
+    async fn call(&mut self, frame: Value) -> Value {
+        self.socket.send(Message::Text(frame.to_string().into())).await.expect("the socket closed");
+        loop {
+            match self.socket.next().await {
+                Some(Ok(Message::Text(text))) => return serde_json::from_str(&text).expect("a JSON frame"),
+                Some(Ok(_)) => continue,
+                other => panic!("the socket ended: {other:?}"),
+            }
+        }
+    }
+
+    /// Sends event `name` and waits for its answer.
+    pub async fn event(&mut self, name: &str, args: &Value) -> bool {
+        let id = self.next;
+        self.next += 1;
+        let reply = self.call(json!({"t": "event", "id": id, "name": name, "args": args})).await;
+        reply["t"] == "delta" && reply["id"] == id
+    }
+}
+
+/// What an event run measured.
+#[derive(Default)]
+pub struct Run {
+    /// Events answered with a delta.
+    pub ok: u64,
+    /// Events answered otherwise.
+    pub errors: u64,
+    /// Per-event round trips.
+    pub latencies: Vec<Duration>,
+    /// Wall time.
+    pub elapsed: Duration,
+}
+
+/// `tabs` tabs on `path`, each sending `name(args)` back to back for `duration`.
+pub async fn run(addr: &str, path: &str, tabs: usize, name: &str, args: Value, duration: Duration) -> Run {
+    let mut opened = Vec::new();
+    for _ in 0..tabs {
+        opened.push(open_tab(addr, path).await);
+    }
+    let started = Instant::now();
+    let deadline = started + duration;
+    let tasks: Vec<_> = opened
+        .into_iter()
+        .map(|mut tab| {
+            let (name, args) = (name.to_string(), args.clone());
+            tokio::spawn(async move {
+                let mut run = Run::default();
+                while Instant::now() < deadline {
+                    let sent = Instant::now();
+                    if tab.event(&name, &args).await {
+                        run.ok += 1;
+                        run.latencies.push(sent.elapsed());
+                    } else {
+                        run.errors += 1;
+                    }
+                }
+                run
+            })
+        })
+        .collect();
+    let mut total = Run::default();
+    for task in tasks {
+        if let Ok(run) = task.await {
+            total.ok += run.ok;
+            total.errors += run.errors;
+            total.latencies.extend(run.latencies);
+        }
+    }
+    total.elapsed = started.elapsed();
+    total
+}

@@ -1,0 +1,318 @@
+//! Tandem's benchmark harness: `cargo run --release -p tandem-bench -- all`.
+//! See `bench/README.md` for the workloads and how to read the table.
+
+mod baseline;
+mod events;
+mod http;
+mod procfs;
+mod server;
+
+use std::path::Path;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use serde_json::{Value, json};
+
+use server::Server;
+
+/// How long each measurement runs.
+#[derive(Clone, Copy)]
+struct Plan {
+    http_round: Duration,
+    http_rounds: usize,
+    event_run: Duration,
+    idle_tabs: usize,
+}
+
+impl Plan {
+    fn full() -> Self {
+        Plan { http_round: Duration::from_secs(3), http_rounds: 4, event_run: Duration::from_secs(4), idle_tabs: 1000 }
+    }
+
+    fn quick() -> Self {
+        Plan {
+            http_round: Duration::from_millis(300),
+            http_rounds: 2,
+            event_run: Duration::from_millis(300),
+            idle_tabs: 50,
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match args.first().map(String::as_str) {
+        Some("serve-shop") if args.len() == 3 => server::serve_shop(Path::new(&args[1]), &args[2]),
+        Some("serve-baseline") if args.len() == 3 => {
+            let runtime = tokio::runtime::Runtime::new().expect("no runtime");
+            match runtime.block_on(baseline::serve(&args[1], &args[2])) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(error) => {
+                    eprintln!("error: {error}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
+        // `load <addr> <path> <seconds>`: load an already running server, for profiling.
+        Some("load") if args.len() == 4 => {
+            let runtime = tokio::runtime::Runtime::new().expect("no runtime");
+            let seconds: f64 = args[3].parse().unwrap_or(5.0);
+            let load = runtime.block_on(http::load(&args[1], &[args[2].clone()], 16, Duration::from_secs_f64(seconds)));
+            println!(
+                "{} ok, {} errors, {:.0} req/s",
+                load.ok,
+                load.errors,
+                load.ok as f64 / load.elapsed.as_secs_f64()
+            );
+            ExitCode::SUCCESS
+        }
+        Some("all") => {
+            let quick = args.iter().any(|a| a == "--quick");
+            let json_file = args.iter().position(|a| a == "--json").and_then(|i| args.get(i + 1)).cloned();
+            let runtime = tokio::runtime::Runtime::new().expect("no runtime");
+            let results = runtime.block_on(all(if quick { Plan::quick() } else { Plan::full() }, quick));
+            print_table(&results);
+            if let Some(file) = json_file {
+                let text = serde_json::to_string_pretty(&results).unwrap_or_default();
+                if let Err(error) = std::fs::write(&file, text + "\n") {
+                    eprintln!("error: cannot write {file}: {error}");
+                    return ExitCode::FAILURE;
+                }
+            }
+            ExitCode::SUCCESS
+        }
+        _ => {
+            eprintln!("usage: tandem-bench all [--quick] [--json FILE] | load ADDR PATH SECONDS");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn percentile(latencies: &mut [Duration], p: f64) -> f64 {
+    if latencies.is_empty() {
+        return 0.0;
+    }
+    latencies.sort_unstable();
+    let index = ((latencies.len() as f64 - 1.0) * p).round() as usize;
+    latencies[index].as_secs_f64() * 1000.0
+}
+
+fn machine() -> String {
+    let cpu = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("model name"))
+                .map(|l| l.split(':').nth(1).unwrap_or("").trim().to_string())
+        })
+        .unwrap_or_else(|| "unknown CPU".into());
+    let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
+    format!("{cores} cores, {cpu}")
+}
+
+async fn all(plan: Plan, quick: bool) -> Value {
+    let (_dir, config, db) = server::prepare().await;
+    let tandem = Server::start("serve-shop", &[&config], "/").await;
+    let baseline = Server::start("serve-baseline", &[&db], "/ping").await;
+    let http = http_workloads(plan, &tandem, &baseline).await;
+    let events = event_workloads(plan, &tandem).await;
+    drop(tandem);
+    // A fresh process, so memory freed by earlier workloads does not hide the tabs' cost.
+    let fresh = Server::start("serve-shop", &[&config], "/").await;
+    let memory = memory_workload(plan, &fresh).await;
+    drop(fresh);
+    let startup = startup_workload(&config).await;
+    json!({
+        "date": chrono_date(),
+        "machine": machine(),
+        "quick": quick,
+        "http": http,
+        "events": events,
+        "memory": memory,
+        "startup": startup,
+    })
+}
+
+fn chrono_date() -> String {
+    std::process::Command::new("date")
+        .arg("-u")
+        .arg("+%Y-%m-%d %H:%M UTC")
+        .output()
+        .ok()
+        .and_then(|o| String::from_utf8(o.stdout).ok())
+        .map(|s| s.trim().to_string())
+        .unwrap_or_default()
+}
+
+async fn http_workloads(plan: Plan, tandem: &Server, baseline: &Server) -> Value {
+    let detail_paths: Vec<String> = (1..=server::PRODUCTS).map(|i| format!("/api/shop/products/{i}/")).collect();
+    let routes = [
+        ("GET /api/shop/active/", vec!["/api/shop/active/".to_string()]),
+        ("GET /api/shop/products/{id}/", detail_paths),
+    ];
+    let mut rows = Vec::new();
+    for (name, paths) in routes {
+        // The same JSON from both, or the comparison means nothing.
+        let ours = http::get(&tandem.addr, &paths[0], "").await.expect("tandem answers").body;
+        let theirs = http::get(&baseline.addr, &paths[0], "").await.expect("baseline answers").body;
+        assert_eq!(ours, theirs, "{name}: the two servers must return identical JSON");
+        let mut sides = [http::Load::default(), http::Load::default()];
+        for round in 0..plan.http_rounds {
+            // Alternate which side goes first: the machine is noisy.
+            let order = if round % 2 == 0 { [0, 1] } else { [1, 0] };
+            for side in order {
+                let addr = if side == 0 { &tandem.addr } else { &baseline.addr };
+                let load = http::load(addr, &paths, 16, plan.http_round).await;
+                let total = &mut sides[side];
+                total.ok += load.ok;
+                total.errors += load.errors;
+                total.latencies.extend(load.latencies);
+                total.elapsed += load.elapsed;
+            }
+        }
+        let mut stats: Vec<Value> = Vec::new();
+        for load in &mut sides {
+            let rps = load.ok as f64 / load.elapsed.as_secs_f64().max(1e-9);
+            stats.push(json!({
+                "requests_per_s": rps.round() as u64,
+                "p50_ms": percentile(&mut load.latencies, 0.50),
+                "p99_ms": percentile(&mut load.latencies, 0.99),
+                "errors": load.errors,
+            }));
+        }
+        let ratio = stats[0]["requests_per_s"].as_f64().unwrap_or(0.0)
+            / stats[1]["requests_per_s"].as_f64().unwrap_or(1.0).max(1.0);
+        rows.push(
+            json!({"route": name, "tandem": stats[0], "baseline": stats[1], "ratio": (ratio * 100.0).round() / 100.0}),
+        );
+    }
+    Value::Array(rows)
+}
+
+async fn event_workloads(plan: Plan, tandem: &Server) -> Value {
+    let mut rows = Vec::new();
+    let cases = [("/counter", "increment", json!([])), ("/", "search", json!([""]))];
+    for (path, name, args) in cases {
+        for tabs in [1usize, 20, 50] {
+            let before = procfs::cpu_time(tandem.pid()).unwrap_or_default();
+            let mut run = events::run(&tandem.addr, path, tabs, name, args.clone(), plan.event_run).await;
+            let cpu = procfs::cpu_time(tandem.pid()).unwrap_or_default().saturating_sub(before);
+            let per_s = run.ok as f64 / run.elapsed.as_secs_f64().max(1e-9);
+            rows.push(json!({
+                "event": format!("{path} {name}"),
+                "tabs": tabs,
+                "events_per_s": per_s.round() as u64,
+                "p50_ms": percentile(&mut run.latencies, 0.50),
+                "p99_ms": percentile(&mut run.latencies, 0.99),
+                // Includes opening the tabs: an upper bound on the per-event cost.
+                "cpu_us_per_event": if run.ok > 0 { (cpu.as_secs_f64() * 1e6 / run.ok as f64 * 10.0).round() / 10.0 } else { 0.0 },
+                "errors": run.errors,
+            }));
+        }
+    }
+    Value::Array(rows)
+}
+
+async fn memory_workload(plan: Plan, tandem: &Server) -> Value {
+    // One tab first, so code paths and pools are warm before the baseline.
+    let warm = events::open_tab(&tandem.addr, "/counter").await;
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let before = procfs::rss_kib(tandem.pid()).unwrap_or_default();
+    let mut tabs = Vec::with_capacity(plan.idle_tabs);
+    for _ in 0..plan.idle_tabs {
+        tabs.push(events::open_tab(&tandem.addr, "/counter").await);
+    }
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let after = procfs::rss_kib(tandem.pid()).unwrap_or_default();
+    // Signed: the allocator may give memory back while tabs connect.
+    let per_tab = (after as f64 - before as f64) / plan.idle_tabs as f64;
+    drop(tabs);
+    drop(warm);
+    json!({"tabs": plan.idle_tabs, "rss_before_kib": before, "rss_after_kib": after, "per_tab_kib": (per_tab * 10.0).round() / 10.0})
+}
+
+async fn startup_workload(config: &Path) -> Value {
+    let mut times = Vec::new();
+    let mut bytes = 0;
+    for _ in 0..3 {
+        let server = Server::start("serve-shop", &[config], "/").await;
+        times.push(server.startup);
+        if bytes == 0 {
+            bytes = first_paint_bytes(&server.addr).await;
+        }
+    }
+    times.sort();
+    json!({"to_first_200_ms": (times[1].as_secs_f64() * 10_000.0).round() / 10.0, "first_paint_gzip_bytes": bytes})
+}
+
+/// The gzipped size of `/` and the runtime script: what a first visit downloads.
+async fn first_paint_bytes(addr: &str) -> usize {
+    let page = http::get(addr, "/", "").await.expect("the page").body;
+    let html = String::from_utf8_lossy(&page).to_string();
+    let script = html.split("src=\"").nth(1).and_then(|s| s.split('"').next()).unwrap_or("/").to_string();
+    let runtime = http::get(addr, &script, "").await.expect("the runtime").body;
+    gzip_len(&page) + gzip_len(&runtime)
+}
+
+fn gzip_len(bytes: &[u8]) -> usize {
+    use std::io::Write;
+    let mut child = std::process::Command::new("gzip")
+        .arg("-9c")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("gzip is needed to measure transfer sizes");
+    child.stdin.take().expect("stdin").write_all(bytes).expect("gzip input");
+    child.wait_with_output().expect("gzip output").stdout.len()
+}
+
+fn print_table(results: &Value) {
+    println!(
+        "Tandem benchmarks, {} ({})",
+        results["date"].as_str().unwrap_or(""),
+        results["machine"].as_str().unwrap_or("")
+    );
+    println!();
+    println!(
+        "{:<30} {:>12} {:>9} {:>9} {:>12} {:>9} {:>9} {:>7}",
+        "HTTP route", "tandem r/s", "p50 ms", "p99 ms", "baseline r/s", "p50 ms", "p99 ms", "ratio"
+    );
+    for row in results["http"].as_array().into_iter().flatten() {
+        let (t, b) = (&row["tandem"], &row["baseline"]);
+        println!(
+            "{:<30} {:>12} {:>9.3} {:>9.3} {:>12} {:>9.3} {:>9.3} {:>7}",
+            row["route"].as_str().unwrap_or(""),
+            t["requests_per_s"].to_string(),
+            t["p50_ms"].as_f64().unwrap_or(0.0),
+            t["p99_ms"].as_f64().unwrap_or(0.0),
+            b["requests_per_s"].to_string(),
+            b["p50_ms"].as_f64().unwrap_or(0.0),
+            b["p99_ms"].as_f64().unwrap_or(0.0),
+            row["ratio"].to_string(),
+        );
+    }
+    println!();
+    println!("{:<22} {:>5} {:>10} {:>9} {:>9} {:>12}", "event", "tabs", "events/s", "p50 ms", "p99 ms", "CPU µs/event");
+    for row in results["events"].as_array().into_iter().flatten() {
+        println!(
+            "{:<22} {:>5} {:>10} {:>9.3} {:>9.3} {:>12}",
+            row["event"].as_str().unwrap_or(""),
+            row["tabs"].to_string(),
+            row["events_per_s"].to_string(),
+            row["p50_ms"].as_f64().unwrap_or(0.0),
+            row["p99_ms"].as_f64().unwrap_or(0.0),
+            row["cpu_us_per_event"].to_string(),
+        );
+    }
+    let memory = &results["memory"];
+    println!();
+    println!(
+        "memory: {} idle tabs, RSS {} → {} KiB, {} KiB per tab",
+        memory["tabs"], memory["rss_before_kib"], memory["rss_after_kib"], memory["per_tab_kib"]
+    );
+    let startup = &results["startup"];
+    println!(
+        "start-up: {} ms to the first 200 on /; first paint of / downloads {} bytes gzipped",
+        startup["to_first_200_ms"], startup["first_paint_gzip_bytes"]
+    );
+}

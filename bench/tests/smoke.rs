@@ -1,0 +1,46 @@
+//! The harness end to end, briefly: every workload runs and reports sane
+//! numbers. Not a performance assertion: the figures are only checked to
+//! exist and be plausible.
+
+use std::process::Command;
+
+use serde_json::Value;
+
+#[test]
+fn every_workload_reports_numbers() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("results.json");
+    let out = Command::new(env!("CARGO_BIN_EXE_tandem-bench"))
+        .args(["all", "--quick", "--json"])
+        .arg(&file)
+        .env_remove("DATABASE_URL")
+        .output()
+        .unwrap();
+    let printed = String::from_utf8_lossy(&out.stdout).to_string();
+    assert!(out.status.success(), "{printed}\n{}", String::from_utf8_lossy(&out.stderr));
+    assert!(printed.contains("HTTP route") && printed.contains("start-up:"), "{printed}");
+    let results: Value = serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+
+    let http = results["http"].as_array().unwrap();
+    assert_eq!(http.len(), 2);
+    for row in http {
+        for side in ["tandem", "baseline"] {
+            assert!(row[side]["requests_per_s"].as_u64().unwrap() > 0, "{row}");
+            assert_eq!(row[side]["errors"], 0, "{row}");
+            let (p50, p99) = (row[side]["p50_ms"].as_f64().unwrap(), row[side]["p99_ms"].as_f64().unwrap());
+            assert!(p50 > 0.0 && p50 <= p99, "{row}");
+        }
+        assert!(row["ratio"].as_f64().unwrap() > 0.0, "{row}");
+    }
+    let events = results["events"].as_array().unwrap();
+    assert_eq!(events.len(), 6, "two events at 1, 20 and 50 tabs");
+    for row in events {
+        assert!(row["events_per_s"].as_u64().unwrap() > 0, "{row}");
+        assert_eq!(row["errors"], 0, "{row}");
+        assert!(row["cpu_us_per_event"].as_f64().unwrap() >= 0.0, "{row}");
+    }
+    assert!(results["memory"]["rss_after_kib"].as_u64().unwrap() > 1000);
+    assert!(results["startup"]["to_first_200_ms"].as_f64().unwrap() > 0.0);
+    let bytes = results["startup"]["first_paint_gzip_bytes"].as_u64().unwrap();
+    assert!((1000..200_000).contains(&bytes), "{bytes}");
+}
