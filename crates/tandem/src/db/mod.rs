@@ -28,6 +28,10 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
     let mut options = ConnectOptions::new(url.to_string());
     options.sqlx_logging(false).connect_timeout(Duration::from_secs(10)).acquire_timeout(Duration::from_secs(10));
     if url.starts_with("sqlite:") {
+        // SeaORM gives SQLite one connection unless told otherwise, which
+        // serialises every query of the process; in WAL mode readers run in
+        // parallel and writers wait on `busy_timeout`.
+        options.max_connections(8);
         options.map_sqlx_sqlite_opts(|o| {
             o.create_if_missing(true)
                 .journal_mode(SqliteJournalMode::Wal)
