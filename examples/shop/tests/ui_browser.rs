@@ -218,3 +218,51 @@ async fn product_pages_and_a_restart() {
     browser.close().await;
     server.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn server_actions_and_event_options() {
+    let browser = browser_or_skip!();
+    let server = TestServer::start(&shop::app(), |_| {}).await;
+    let tab = browser.open(&server.url("/counter")).await;
+    tab.wait_for("document.documentElement.dataset.tandemSeen !== undefined").await;
+
+    // Actions: title, focus, notice.
+    tab.click("#add-five").await;
+    tab.wait_for("document.querySelector('#count').textContent === '5'").await;
+    tab.click("#reset").await;
+    tab.wait_for("document.title === 'Counter (reset)'").await;
+    tab.wait_for("document.activeElement && document.activeElement.id === 'increment'").await;
+    tab.wait_for("document.querySelector('#tandem-notice')?.textContent.includes('Back to zero.')").await;
+    assert_eq!(tab.text("#count").await, "0");
+
+    // A download: the file the browser is handed.
+    tab.eval(
+        "window.__downloads = []; const blobs = new Map(); const make = URL.createObjectURL; \
+         URL.createObjectURL = (blob) => { const url = make(blob); blobs.set(url, blob); return url; }; \
+         const click = HTMLAnchorElement.prototype.click; \
+         HTMLAnchorElement.prototype.click = function () { \
+           if (this.download) { const name = this.download; \
+             blobs.get(this.href).text().then(t => window.__downloads.push(name + ':' + t)); return; } \
+           return click.call(this); }",
+    )
+    .await;
+    tab.click("#increment").await;
+    tab.wait_for("document.querySelector('#count').textContent === '1'").await;
+    tab.click("#export").await;
+    tab.wait_for("window.__downloads.length === 1").await;
+    assert_eq!(tab.eval("window.__downloads[0]").await, json!("count.txt:1\n"));
+
+    // Debounce: five keystrokes, one event.
+    tab.type_text("#note", "hello").await;
+    tab.wait_for("document.querySelector('#note-shown').textContent === 'hello'").await;
+    assert_eq!(tab.text("#note-events").await, "1");
+
+    // stopPropagation: the inner button's click does not reach the panel.
+    tab.click("#inner").await;
+    tab.wait_for("document.querySelector('#button-clicks').textContent === '1'").await;
+    tab.click("#panel").await;
+    tab.wait_for("document.querySelector('#panel-clicks').textContent === '1'").await;
+    assert_eq!(tab.text("#button-clicks").await, "1");
+    browser.close().await;
+    server.stop().await;
+}

@@ -79,6 +79,30 @@ pub enum Action {
         /// The ticket.
         ticket: String,
     },
+    /// Move the keyboard focus to the first element matching `selector`.
+    Focus {
+        /// A CSS selector.
+        selector: String,
+    },
+    /// Scroll the first element matching `selector` into view.
+    Scroll {
+        /// A CSS selector.
+        selector: String,
+    },
+    /// Set the page's title.
+    Title {
+        /// The new title.
+        title: String,
+    },
+    /// Offer a file for download.
+    Download {
+        /// The file's name.
+        filename: String,
+        /// Its media type.
+        content_type: String,
+        /// Its bytes, base64.
+        base64: String,
+    },
 }
 
 impl EventContext {
@@ -136,6 +160,31 @@ impl EventContext {
     /// Navigates the tab to `path` after this event.
     pub fn redirect(&mut self, path: &str) {
         self.actions.push(Action::Redirect { to: path.to_string() });
+    }
+
+    /// Moves the keyboard focus to the element matching `selector` after this event.
+    pub fn focus(&mut self, selector: &str) {
+        self.actions.push(Action::Focus { selector: selector.to_string() });
+    }
+
+    /// Scrolls the element matching `selector` into view after this event.
+    pub fn scroll_into_view(&mut self, selector: &str) {
+        self.actions.push(Action::Scroll { selector: selector.to_string() });
+    }
+
+    /// Sets the page's `<title>`.
+    pub fn set_title(&mut self, title: &str) {
+        self.actions.push(Action::Title { title: title.to_string() });
+    }
+
+    /// Offers `bytes` to the browser as a download named `filename`.
+    pub fn download(&mut self, filename: &str, content_type: &str, bytes: &[u8]) {
+        use base64::Engine;
+        self.actions.push(Action::Download {
+            filename: filename.to_string(),
+            content_type: content_type.to_string(),
+            base64: base64::engine::general_purpose::STANDARD.encode(bytes),
+        });
     }
 
     /// Shows a notice (`level`: `info`, `success`, `error`).

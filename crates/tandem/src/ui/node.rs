@@ -45,11 +45,28 @@ pub struct EventSpec {
     /// Call `preventDefault()` (always for `submit`).
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub prevent_default: bool,
+    /// Call `stopPropagation()`.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub stop_propagation: bool,
+    /// Send only after the DOM event has been quiet for this many milliseconds.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub debounce_ms: Option<u32>,
+    /// Send at most once per this many milliseconds (later ones are dropped).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub throttle_ms: Option<u32>,
 }
 
 /// An event binding for `name`.
 pub fn event(name: &str) -> EventSpec {
-    EventSpec { name: name.to_string(), args: Vec::new(), keys: Vec::new(), prevent_default: false }
+    EventSpec {
+        name: name.to_string(),
+        args: Vec::new(),
+        keys: Vec::new(),
+        prevent_default: false,
+        stop_propagation: false,
+        debounce_ms: None,
+        throttle_ms: None,
+    }
 }
 
 impl EventSpec {
@@ -74,6 +91,24 @@ impl EventSpec {
     /// Prevents the browser's default action.
     pub fn prevent_default(mut self) -> Self {
         self.prevent_default = true;
+        self
+    }
+
+    /// Stops the DOM event from reaching outer elements' bindings.
+    pub fn stop_propagation(mut self) -> Self {
+        self.stop_propagation = true;
+        self
+    }
+
+    /// Waits until the DOM event has been quiet for `ms` (typing in a search box).
+    pub fn debounce(mut self, ms: u32) -> Self {
+        self.debounce_ms = Some(ms);
+        self
+    }
+
+    /// Sends at most one event per `ms`, dropping the rest (scrolling, dragging).
+    pub fn throttle(mut self, ms: u32) -> Self {
+        self.throttle_ms = Some(ms);
         self
     }
 }

@@ -156,9 +156,29 @@
     }
   }
 
+  const timers = new WeakMap(); // element -> {debounce, last} per binding
+
   function fire(e, el, type, spec, scope) {
     if (type === "keydown" && spec.keys && !spec.keys.includes(e.key)) return;
     if (spec.prevent_default || type === "submit") e.preventDefault();
+    if (spec.stop_propagation) e.stopPropagation();
+    const key = `${type}:${spec.name}`;
+    const state = timers.get(el) || {};
+    timers.set(el, state);
+    if (spec.throttle_ms) {
+      const now = Date.now();
+      if (state[key + ":last"] && now - state[key + ":last"] < spec.throttle_ms) return;
+      state[key + ":last"] = now;
+    }
+    if (spec.debounce_ms) {
+      clearTimeout(state[key]);
+      state[key] = setTimeout(() => dispatch(e, el, type, spec, scope), spec.debounce_ms);
+      return;
+    }
+    dispatch(e, el, type, spec, scope);
+  }
+
+  function dispatch(e, el, type, spec, scope) {
     const args = (spec.args || []).map((a) => ("value" in a ? a.value : lookup(a.path, scope)));
     if (type === "input" || type === "change") args.push(el.type === "checkbox" ? el.checked : el.value);
     else if (type === "submit") args.push(Object.fromEntries(new FormData(el)));
@@ -221,6 +241,23 @@
       await navigate(action.to, true);
     } else if (action.do === "notice") {
       notice(action.message, action.level);
+    } else if (action.do === "focus") {
+      const target = document.querySelector(action.selector);
+      if (target) target.focus();
+    } else if (action.do === "scroll") {
+      const target = document.querySelector(action.selector);
+      if (target) target.scrollIntoView({ block: "nearest" });
+    } else if (action.do === "title") {
+      document.title = action.title;
+    } else if (action.do === "download") {
+      const bytes = Uint8Array.from(atob(action.base64), (c) => c.charCodeAt(0));
+      const link = document.createElement("a");
+      link.href = URL.createObjectURL(new Blob([bytes], { type: action.content_type }));
+      link.download = action.filename;
+      document.body.append(link);
+      link.click();
+      link.remove();
+      setTimeout(() => URL.revokeObjectURL(link.href), 1000);
     } else if (action.do === "redeem") {
       // A login or logout: the HTTP response carries the new HttpOnly cookie;
       // then reconnect so the socket runs as the new session.
