@@ -64,7 +64,10 @@ fn state_impl(input: &DeriveInput) -> syn::Result<proc_macro2::TokenStream> {
     })
 }
 
-/// Implements `tandem::ui::Events` from the `async fn`s of an `impl` block.
+/// Implements `tandem::ui::Events` from the `async fn`s of an `impl` block,
+/// and computed values from its `#[computed]` methods (`fn(&self) -> T`,
+/// `T: Serialize`; `#[computed(deps = ["field"])]` recomputes only when a
+/// listed field changed, `backend` keeps the value on the server).
 ///
 /// Each event handler takes `&mut self`, optionally a
 /// `&mut tandem::ui::EventContext` (or `&EventContext`), then any arguments
@@ -72,8 +75,15 @@ fn state_impl(input: &DeriveInput) -> syn::Result<proc_macro2::TokenStream> {
 /// `Result<(), E>` with `E: Into<tandem::ui::EventError>`.
 #[proc_macro_attribute]
 pub fn events(_attr: TokenStream, item: TokenStream) -> TokenStream {
-    let block = parse_macro_input!(item as ItemImpl);
-    match events_impl(&block) {
+    let mut block = parse_macro_input!(item as ItemImpl);
+    let generated = events_impl(&block);
+    // `#[computed]` is ours: take it off the methods we give back.
+    for item in &mut block.items {
+        if let ImplItem::Fn(method) = item {
+            method.attrs.retain(|a| !a.path().is_ident("computed"));
+        }
+    }
+    match generated {
         Ok(generated) => quote!(#block #generated).into(),
         Err(error) => {
             let error = error.to_compile_error();
@@ -82,13 +92,59 @@ pub fn events(_attr: TokenStream, item: TokenStream) -> TokenStream {
     }
 }
 
+/// A `#[computed]` / `#[computed(deps = ["a", "b"], backend)]` method.
+struct ComputedSpec {
+    name: String,
+    ident: syn::Ident,
+    deps: Vec<String>,
+    backend: bool,
+}
+
+fn computed_spec(method: &syn::ImplItemFn) -> syn::Result<Option<ComputedSpec>> {
+    let Some(attr) = method.attrs.iter().find(|a| a.path().is_ident("computed")) else { return Ok(None) };
+    let mut spec = ComputedSpec {
+        name: method.sig.ident.to_string(),
+        ident: method.sig.ident.clone(),
+        deps: Vec::new(),
+        backend: false,
+    };
+    if matches!(attr.meta, syn::Meta::List(_)) {
+        attr.parse_nested_meta(|meta| {
+            if meta.path.is_ident("backend") {
+                spec.backend = true;
+                Ok(())
+            } else if meta.path.is_ident("deps") {
+                let list: syn::ExprArray = meta.value()?.parse()?;
+                for element in list.elems {
+                    match element {
+                        syn::Expr::Lit(syn::ExprLit { lit: syn::Lit::Str(s), .. }) => spec.deps.push(s.value()),
+                        other => return Err(syn::Error::new_spanned(other, "deps are field names in quotes")),
+                    }
+                }
+                Ok(())
+            } else {
+                Err(meta.error("expected `deps = [\"field\", …]` or `backend`"))
+            }
+        })?;
+    }
+    if method.sig.asyncness.is_some() {
+        return Err(syn::Error::new_spanned(&method.sig, "a computed value is a plain `fn(&self) -> T`"));
+    }
+    Ok(Some(spec))
+}
+
 fn events_impl(block: &ItemImpl) -> syn::Result<proc_macro2::TokenStream> {
     let self_ty = &block.self_ty;
     let (impl_generics, _, where_clause) = block.generics.split_for_impl();
     let mut names = Vec::new();
     let mut arms = Vec::new();
+    let mut computed = Vec::new();
     for item in &block.items {
         let ImplItem::Fn(method) = item else { continue };
+        if let Some(spec) = computed_spec(method)? {
+            computed.push(spec);
+            continue;
+        }
         if method.sig.asyncness.is_none() {
             continue;
         }
@@ -135,10 +191,29 @@ fn events_impl(block: &ItemImpl) -> syn::Result<proc_macro2::TokenStream> {
         });
         names.push(name);
     }
+    let computed_meta = computed.iter().map(|c| {
+        let (name, deps, backend) = (&c.name, &c.deps, c.backend);
+        quote!(::tandem::ui::Computed { name: #name, deps: &[#(#deps),*], backend: #backend })
+    });
+    let computed_arms = computed.iter().map(|c| {
+        let (name, ident) = (&c.name, &c.ident);
+        quote!(#name => ::tandem::ui::serde_json::to_value(Self::#ident(self)).ok(),)
+    });
     Ok(quote! {
         impl #impl_generics ::tandem::ui::Events for #self_ty #where_clause {
             fn event_names() -> &'static [&'static str] {
                 &[#(#names),*]
+            }
+
+            fn computed() -> &'static [::tandem::ui::Computed] {
+                &[#(#computed_meta),*]
+            }
+
+            fn compute(&self, name: &str) -> ::core::option::Option<::tandem::ui::serde_json::Value> {
+                match name {
+                    #(#computed_arms)*
+                    _ => ::core::option::Option::None,
+                }
             }
 
             fn dispatch<'a>(

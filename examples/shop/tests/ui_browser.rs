@@ -229,6 +229,7 @@ async fn server_actions_and_event_options() {
     // Actions: title, focus, notice.
     tab.click("#add-five").await;
     tab.wait_for("document.querySelector('#count').textContent === '5'").await;
+    assert_eq!(tab.text("#doubled").await, "10", "a computed value follows its field");
     tab.click("#reset").await;
     tab.wait_for("document.title === 'Counter (reset)'").await;
     tab.wait_for("document.activeElement && document.activeElement.id === 'increment'").await;

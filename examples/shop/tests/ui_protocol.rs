@@ -133,7 +133,7 @@ async fn the_first_paint_is_server_rendered() {
 async fn events_update_state_with_minimal_deltas_in_order() {
     let server = TestServer::start(&shop::app(), |_| {}).await;
     let page = load(&server, "/counter", None).await;
-    let fresh = json!({"count": 0, "note": "", "note_events": 0, "panel_clicks": 0, "button_clicks": 0});
+    let fresh = json!({"count": 0, "note": "", "note_events": 0, "panel_clicks": 0, "button_clicks": 0, "doubled": 0});
     assert_eq!(page.boot["data"], fresh);
     let mut socket = connect(&server, &page.cookies, &origin(&server)).await.unwrap();
     let ready = hello(&mut socket, Some(&page.token), "/counter").await;
@@ -144,7 +144,15 @@ async fn events_update_state_with_minimal_deltas_in_order() {
 
     assert_eq!(
         event(&mut socket, 1, "increment", json!([])).await,
-        json!({"t": "delta", "id": 1, "ops": [{"op": "set", "path": ["count"], "value": 1}]})
+        json!({"t": "delta", "id": 1, "ops": [
+            {"op": "set", "path": ["count"], "value": 1},
+            {"op": "set", "path": ["doubled"], "value": 2},
+        ]})
+    );
+    // A field the computed value does not read: only that field is sent.
+    assert_eq!(
+        event(&mut socket, 100, "set_note", json!(["hi"])).await["ops"],
+        json!([{"op": "set", "path": ["note"], "value": "hi"}, {"op": "set", "path": ["note_events"], "value": 1}])
     );
     assert_eq!(event(&mut socket, 2, "add", json!([5])).await["ops"][0]["value"], 6);
     assert_eq!(

@@ -36,7 +36,7 @@ pub use engine::{Engine, Limits};
 pub use futures_util::future::BoxFuture;
 pub use page::Page;
 pub use settings::UiSettings;
-pub use state::{EventError, Events, State, event_arg, public_json};
+pub use state::{Computed, EventError, Events, State, event_arg, public_json};
 pub use tandem_macros::{State, events};
 
 /// Re-exported for the code `#[events]` generates.

@@ -16,7 +16,7 @@ use serde_json::Value;
 
 use super::context::EventContext;
 use super::node::Node;
-use super::state::{EventError, Events, State};
+use super::state::{EventError, Events, State, refresh_computed};
 use crate::urls::{Pattern, PatternError};
 
 /// One page of the UI.
@@ -99,7 +99,10 @@ impl<S: State + Events> StateKind for Kind<S> {
     }
 
     fn fresh(&self) -> Result<Value, EventError> {
-        to_json(&S::default())
+        let state = S::default();
+        let mut full = to_json(&state)?;
+        refresh_computed(&state, None, &mut full);
+        Ok(full)
     }
 
     fn public(&self, full: &Value) -> Result<Value, EventError> {
@@ -107,6 +110,9 @@ impl<S: State + Events> StateKind for Kind<S> {
         if let Value::Object(map) = &mut public {
             for field in S::backend_fields() {
                 map.remove(*field);
+            }
+            for computed in S::computed().iter().filter(|c| c.backend) {
+                map.remove(computed.name);
             }
         }
         Ok(public)
@@ -120,10 +126,14 @@ impl<S: State + Events> StateKind for Kind<S> {
         ctx: &'a mut EventContext,
     ) -> BoxFuture<'a, Result<Value, EventError>> {
         Box::pin(async move {
-            let mut state: S = stored(full)?;
+            let mut state: S = stored(full.clone())?;
             let outcome = std::panic::AssertUnwindSafe(state.dispatch(event, args, ctx)).catch_unwind().await;
             match outcome {
-                Ok(Ok(())) => to_json(&state),
+                Ok(Ok(())) => {
+                    let mut after = to_json(&state)?;
+                    refresh_computed(&state, Some(&full), &mut after);
+                    Ok(after)
+                }
                 Ok(Err(error)) => Err(error),
                 Err(panic) => {
                     let what = panic

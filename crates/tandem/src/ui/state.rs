@@ -53,6 +53,19 @@ pub trait Events: Send {
     where
         Self: Sized;
 
+    /// The state's computed values.
+    fn computed() -> &'static [Computed]
+    where
+        Self: Sized,
+    {
+        &[]
+    }
+
+    /// The current value of computed value `name`.
+    fn compute(&self, _name: &str) -> Option<Value> {
+        None
+    }
+
     /// Runs event `event` with JSON `args`.
     fn dispatch<'a>(
         &'a mut self,
@@ -60,6 +73,45 @@ pub trait Events: Send {
         args: Value,
         ctx: &'a mut EventContext,
     ) -> BoxFuture<'a, Result<(), EventError>>;
+}
+
+/// A computed value: a method whose result the page binds to like a field.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Computed {
+    /// The name the page binds to (the method's).
+    pub name: &'static str,
+    /// The fields it reads; it is recomputed only when one of them changed.
+    /// Empty: after every event.
+    pub deps: &'static [&'static str],
+    /// Kept on the server, never sent.
+    pub backend: bool,
+}
+
+/// Brings the computed values stored in `after` (the state's full JSON) up
+/// to date: those whose fields changed since `before` (or that are missing)
+/// are recomputed, the others keep their stored value.
+pub fn refresh_computed<S: State + Events>(state: &S, before: Option<&Value>, after: &mut Value) {
+    let computed = S::computed();
+    if computed.is_empty() {
+        return;
+    }
+    let is_computed = |key: &str| computed.iter().any(|c| c.name == key);
+    let changed = |field: &str| match (before, &*after) {
+        (Some(Value::Object(old)), Value::Object(new)) => old.get(field) != new.get(field),
+        _ => true,
+    };
+    let changed_fields: Vec<String> = match &*after {
+        Value::Object(map) => map.keys().filter(|k| !is_computed(k) && changed(k)).cloned().collect(),
+        _ => Vec::new(),
+    };
+    let Value::Object(map) = after else { return };
+    for c in computed {
+        let stored = before.and_then(|b| b.get(c.name));
+        let stale =
+            stored.is_none() || c.deps.is_empty() || c.deps.iter().any(|d| changed_fields.iter().any(|f| f == d));
+        let value = if stale { state.compute(c.name) } else { stored.cloned() };
+        map.insert(c.name.to_string(), value.unwrap_or(Value::Null));
+    }
 }
 
 /// Why an event failed: shown to the tab as an error notice; the state is
@@ -166,6 +218,59 @@ mod tests {
         assert_eq!(<Vault as State>::NAME, "vault");
         assert_eq!(public_json(&vault).unwrap(), serde_json::json!({"shown": 1}));
         assert_eq!(serde_json::to_value(&vault).unwrap()["secret"], "hunter2", "but they are stored");
+    }
+
+    static SUMS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+    #[derive(Default, Serialize, Deserialize, State)]
+    struct Cart {
+        prices: Vec<u32>,
+        coupon: String,
+    }
+
+    #[crate::ui::events]
+    impl Cart {
+        async fn add(&mut self, price: u32) {
+            self.prices.push(price);
+        }
+
+        #[computed(deps = ["prices"])]
+        fn total(&self) -> u32 {
+            SUMS.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            self.prices.iter().sum()
+        }
+
+        #[computed(backend)]
+        fn audit(&self) -> String {
+            format!("{} items", self.prices.len())
+        }
+    }
+
+    #[test]
+    fn computed_values_follow_their_fields() {
+        use std::sync::atomic::Ordering;
+        let mut cart = Cart { prices: vec![3, 4], coupon: String::new() };
+        let mut before = serde_json::to_value(&cart).unwrap();
+        refresh_computed(&cart, None, &mut before);
+        assert_eq!(
+            (before["total"].clone(), before["audit"].clone()),
+            (serde_json::json!(7), serde_json::json!("2 items"))
+        );
+        let sums = SUMS.load(Ordering::SeqCst);
+
+        // A field the total does not read: the stored total is kept.
+        cart.coupon = "SAVE".into();
+        let mut after = serde_json::to_value(&cart).unwrap();
+        refresh_computed(&cart, Some(&before), &mut after);
+        assert_eq!(after["total"], 7);
+        assert_eq!(SUMS.load(Ordering::SeqCst), sums, "not recomputed");
+
+        cart.prices.push(10);
+        let mut later = serde_json::to_value(&cart).unwrap();
+        refresh_computed(&cart, Some(&after), &mut later);
+        assert_eq!(later["total"], 17);
+        assert_eq!(SUMS.load(Ordering::SeqCst), sums + 1);
+        assert_eq!(<Cart as Events>::computed().iter().map(|c| c.name).collect::<Vec<_>>(), ["total", "audit"]);
     }
 
     #[tokio::test]

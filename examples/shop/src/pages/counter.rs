@@ -62,6 +62,12 @@ impl Counter {
     pub async fn button(&mut self) {
         self.button_clicks += 1;
     }
+
+    /// Twice the count: a computed value, recomputed only when `count` changes.
+    #[computed(deps = ["count"])]
+    pub fn doubled(&self) -> i64 {
+        self.count.saturating_mul(2)
+    }
 }
 
 /// The page.
@@ -69,6 +75,7 @@ pub fn view() -> Node {
     main().children([
         h1().text("Counter"),
         p().attr("id", "count").child(bind("count")),
+        p().children([text("doubled: "), span().id("doubled").child(bind("doubled"))]),
         hstack([
             button().id("increment").text("+1").on_click(event("increment")),
             button().id("add-five").text("+5").on_click(event("add").arg(5)),
