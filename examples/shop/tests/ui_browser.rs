@@ -223,7 +223,7 @@ async fn product_pages_and_a_restart() {
 async fn server_actions_and_event_options() {
     let browser = browser_or_skip!();
     let server = TestServer::start(&shop::app(), |_| {}).await;
-    let tab = browser.open(&server.url("/counter")).await;
+    let tab = browser.open(&server.url("/playground")).await;
     tab.wait_for("document.documentElement.dataset.tandemSeen !== undefined").await;
 
     // Actions: title, focus, notice.
@@ -231,7 +231,7 @@ async fn server_actions_and_event_options() {
     tab.wait_for("document.querySelector('#count').textContent === '5'").await;
     assert_eq!(tab.text("#doubled").await, "10", "a computed value follows its field");
     tab.click("#reset").await;
-    tab.wait_for("document.title === 'Counter (reset)'").await;
+    tab.wait_for("document.title === 'Playground (reset)'").await;
     tab.wait_for("document.activeElement && document.activeElement.id === 'increment'").await;
     tab.wait_for("document.querySelector('#tandem-notice')?.textContent.includes('Back to zero.')").await;
     assert_eq!(tab.text("#count").await, "0");

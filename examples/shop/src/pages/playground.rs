@@ -1,0 +1,103 @@
+//! `/playground`: a computed value, the server actions a handler can ask for
+//! and the event options a binding can use.
+
+use serde::{Deserialize, Serialize};
+use tandem::ui::node::*;
+use tandem::ui::{EventContext, State, events};
+
+/// The playground's state.
+#[derive(Default, Serialize, Deserialize, State)]
+pub struct Playground {
+    /// The number shown.
+    pub count: i64,
+    /// A note typed into a debounced input.
+    pub note: String,
+    /// How many `set_note` events arrived (debouncing keeps it low).
+    pub note_events: u32,
+    /// Clicks that reached the panel itself.
+    pub panel_clicks: u32,
+    /// Clicks on the button inside the panel (they stop there).
+    pub button_clicks: u32,
+}
+
+#[events]
+impl Playground {
+    /// Adds one.
+    pub async fn increment(&mut self) {
+        self.count = self.count.saturating_add(1);
+    }
+
+    /// Adds `amount`, saturating.
+    pub async fn add(&mut self, amount: i64) {
+        self.count = self.count.saturating_add(amount);
+    }
+
+    /// Back to zero: a new title, the focus on `+1`, a notice.
+    pub async fn reset(&mut self, ctx: &mut EventContext) {
+        self.count = 0;
+        ctx.set_title("Playground (reset)");
+        ctx.focus("#increment");
+        ctx.scroll_into_view("#increment");
+        ctx.notify("info", "Back to zero.");
+    }
+
+    /// Downloads the count as a text file.
+    pub async fn export(&mut self, ctx: &mut EventContext) {
+        ctx.download("count.txt", "text/plain", format!("{}\n", self.count).as_bytes());
+    }
+
+    /// Keeps the note (sent after typing pauses).
+    pub async fn set_note(&mut self, note: String) {
+        self.note = note;
+        self.note_events += 1;
+    }
+
+    /// A click on the panel.
+    pub async fn panel(&mut self) {
+        self.panel_clicks += 1;
+    }
+
+    /// A click on the panel's button, which does not reach the panel.
+    pub async fn button(&mut self) {
+        self.button_clicks += 1;
+    }
+
+    /// Twice the count: a computed value, recomputed only when `count` changes.
+    #[computed(deps = ["count"])]
+    pub fn doubled(&self) -> i64 {
+        self.count.saturating_mul(2)
+    }
+}
+
+/// The page.
+pub fn view() -> Node {
+    main().children([
+        h1().text("Playground"),
+        p().attr("id", "count").child(bind("count")),
+        p().children([text("doubled: "), span().id("doubled").child(bind("doubled"))]),
+        hstack([
+            button().id("increment").text("+1").on_click(event("increment")),
+            button().id("add-five").text("+5").on_click(event("add").arg(5)),
+            button().id("reset").text("Reset").on_click(event("reset")),
+            button().id("export").text("Download").on_click(event("export")),
+        ]),
+        label().children([
+            text("Note "),
+            input().id("note").on_input(event("set_note").debounce(300)),
+            span().id("note-shown").child(bind("note")),
+        ]),
+        div().id("panel").on_click(event("panel")).children([
+            text("Panel "),
+            button().id("inner").text("Inner").on_click(event("button").stop_propagation()),
+        ]),
+        p().children([
+            text("panel "),
+            span().id("panel-clicks").child(bind("panel_clicks")),
+            text(", button "),
+            span().id("button-clicks").child(bind("button_clicks")),
+            text(", note events "),
+            span().id("note-events").child(bind("note_events")),
+        ]),
+        p().child(a().href("/").text("Back to the shop")),
+    ])
+}
