@@ -34,6 +34,7 @@ pub mod context;
 pub mod csrf;
 pub mod db;
 pub mod http;
+pub mod random;
 pub mod rest;
 pub mod server;
 pub mod sessions;

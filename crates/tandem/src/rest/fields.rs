@@ -409,7 +409,8 @@ fn verbose_name(name: &str) -> String {
     name.replace('_', " ")
 }
 
-fn capitalize(text: &str) -> String {
+/// `text` with its first letter in upper case (Django's `capfirst`).
+pub(crate) fn capitalize(text: &str) -> String {
     let mut chars = text.chars();
     match chars.next() {
         Some(first) => first.to_uppercase().chain(chars).collect(),

@@ -78,13 +78,18 @@ pub fn operation(
         op["requestBody"] = json!({"required": true, "content": {"application/json": {"schema": schema}}});
     }
     for (status, description, schema) in responses {
-        op["responses"][*status] = if schema.is_null() {
-            json!({"description": description})
-        } else {
-            json!({"description": description, "content": {"application/json": {"schema": schema}}})
-        };
+        op["responses"][*status] = response(description, schema);
     }
     op
+}
+
+/// A response object: `schema` as JSON content, none when `null`.
+fn response(description: &str, schema: &Value) -> Value {
+    if schema.is_null() {
+        json!({"description": description})
+    } else {
+        json!({"description": description, "content": {"application/json": {"schema": schema}}})
+    }
 }
 
 /// `{"detail": "…"}`.
@@ -277,11 +282,7 @@ where
                 if op["responses"].get(status).is_some() {
                     continue;
                 }
-                op["responses"][status] = if schema.is_null() {
-                    json!({"description": description})
-                } else {
-                    json!({"description": description, "content": {"application/json": {"schema": schema}}})
-                };
+                op["responses"][status] = response(description, &schema);
             }
             op["security"] = security(&schemes, &permissions, method);
             operations.push((method.clone(), op));

@@ -30,7 +30,7 @@ use sea_orm::{
 use serde_json::{Map, Value, json};
 
 use super::error::RestError;
-use super::fields::{Field, FieldKind};
+use super::fields::{Field, FieldKind, capitalize};
 
 /// Validation errors in DRF's shape: `{"field": ["message", …], …}` in field
 /// order, `non_field_errors` for whole-object problems.
@@ -387,11 +387,6 @@ impl<E: EntityTrait> ModelSerializer<E> {
         }
         Ok(())
     }
-}
-
-fn capitalize(text: &str) -> String {
-    let mut chars = text.chars();
-    chars.next().map(|c| c.to_uppercase().chain(chars).collect()).unwrap_or_default()
 }
 
 /// The Python type name DRF puts in "Expected a dictionary, but got …".

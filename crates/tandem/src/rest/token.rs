@@ -25,19 +25,11 @@ pub async fn token_for(db: &DatabaseConnection, user: &user::Model, reset: bool)
         }
         None => {}
     }
-    let key = new_key();
+    let key = crate::random::hex(20); // 40 characters, as DRF's keys
     model::ActiveModel { key: Set(key.clone()), user_id: Set(user.id), created: Set(chrono::Utc::now()) }
         .insert(db)
         .await?;
     Ok(key)
-}
-
-/// 40 hexadecimal characters from 20 random bytes, as DRF's keys.
-fn new_key() -> String {
-    use rand::RngCore;
-    let mut bytes = [0u8; 20];
-    rand::rng().fill_bytes(&mut bytes);
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// `authtoken_token`: one API token per user (DRF's `authtoken` table).

@@ -26,7 +26,7 @@ use serde_json::{Map, Value, json};
 
 use super::auth::{self, Authentication};
 use super::error::RestError;
-use super::fields::Field;
+use super::fields::{Field, capitalize};
 use super::filters::Filters;
 use super::pagination::{Pagination, link};
 use super::permissions::Permission;
@@ -99,6 +99,8 @@ pub struct ModelViewSet<E: EntityTrait> {
     before_create: Option<SaveHook<E::ActiveModel>>,
     before_update: Option<SaveHook<E::ActiveModel>>,
     pub(super) actions: Vec<ExtraAction<E::Model>>,
+    /// The single primary key a detail URL names, read once from the entity.
+    lookup: Option<(Field, E::Column)>,
 }
 
 /// DRF's `ReadOnlyModelViewSet`: list and retrieve only.
@@ -150,6 +152,16 @@ where
             before_create: None,
             before_update: None,
             actions: Vec::new(),
+            lookup: {
+                let mut pks = E::PrimaryKey::iter();
+                match (pks.next(), pks.next()) {
+                    (Some(pk), None) => {
+                        let column = pk.into_column();
+                        Some((Field::from_column(column.as_str(), &column.def(), false), column))
+                    }
+                    _ => None,
+                }
+            },
         }
     }
 
@@ -485,14 +497,7 @@ where
     async fn get_object(&self, req: &RestRequest, schemes: &[Authentication]) -> Result<E::Model, RestError> {
         let raw = req.kwargs.raw("pk").unwrap_or_default().to_string();
         let mut select = self.base_queryset(req);
-        let column = {
-            let mut pks = E::PrimaryKey::iter();
-            match (pks.next(), pks.next()) {
-                (Some(pk), None) => pk.into_column(),
-                _ => return Err(ApiError::not_found().into()),
-            }
-        };
-        let field = Field::from_column(column.as_str(), &column.def(), false);
+        let Some((field, column)) = &self.lookup else { return Err(ApiError::not_found().into()) };
         let value = field.to_internal_value(&Value::String(raw)).map_err(|_| ApiError::not_found())?;
         select = select.filter(column.eq(field.to_db_value(&value, column.def().get_column_type())));
         let object = select.one(&req.db).await?.ok_or_else(|| {
@@ -624,9 +629,4 @@ fn denied(schemes: &[Authentication], anonymous: bool) -> RestError {
     } else {
         ApiError::new(StatusCode::FORBIDDEN, PERMISSION_DENIED).into()
     }
-}
-
-fn capitalize(word: &str) -> String {
-    let mut chars = word.chars();
-    chars.next().map(|c| c.to_uppercase().chain(chars).collect()).unwrap_or_default()
 }

@@ -5,7 +5,6 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use rand::RngCore;
 use serde_json::Value;
 
 use super::context::{Action, EventContext, RouterData};
@@ -124,7 +123,7 @@ impl Engine {
         user: CurrentUser,
         db: sea_orm::DatabaseConnection,
     ) -> Result<(String, Value), TabError> {
-        let token = new_token();
+        let token = crate::random::hex(24);
         let mut full = page.kind.fresh()?;
         if let Some(on_load) = &page.on_load {
             let mut ctx = EventContext::new(db, user, router, token.clone(), session_key);
@@ -161,7 +160,7 @@ impl Engine {
         if tab.session_key != session_key {
             return Err(TabError::OtherSession);
         }
-        let token = if self.connected().contains(token) { new_token() } else { token.to_string() };
+        let token = if self.connected().contains(token) { crate::random::hex(24) } else { token.to_string() };
         let mut full = match tab.states.get(page.state_name()) {
             Some(full) => full.clone(),
             None => page.kind.fresh()?,
@@ -262,7 +261,7 @@ impl Engine {
     }
 
     fn issue_ticket(&self, token: &str, session_key: &str, user_id: Option<i64>) -> String {
-        let ticket = new_token();
+        let ticket = crate::random::hex(24);
         let mut tickets = self.tickets.lock().unwrap_or_else(|p| p.into_inner());
         let now = Instant::now();
         tickets.retain(|_, t| now.duration_since(t.issued) < TICKET_LIFETIME);
@@ -302,11 +301,4 @@ impl Engine {
     pub async fn flush(&self) -> Result<(), sea_orm::DbErr> {
         self.states.flush().await
     }
-}
-
-/// 24 random bytes, hex: a tab's token.
-fn new_token() -> String {
-    let mut bytes = [0u8; 24];
-    rand::rng().fill_bytes(&mut bytes);
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }

@@ -89,26 +89,26 @@ impl DatabaseStates {
     /// Writes the changed tabs in one transaction.
     async fn write_dirty(&self) -> Result<(), DbErr> {
         let _one_writer = self.writing.lock().await;
-        let rows: Vec<model::ActiveModel> = {
+        let (tokens, rows): (Vec<String>, Vec<model::ActiveModel>) = {
             let mut memory = self.memory();
             let dirty: Vec<String> = memory.dirty.drain().collect();
             dirty
                 .into_iter()
                 .filter_map(|token| {
                     let (tab, expires_at) = memory.tabs.get(&token)?;
-                    Some(model::ActiveModel {
-                        token: Set(token),
+                    let row = model::ActiveModel {
+                        token: Set(token.clone()),
                         session_key: Set(tab.session_key.clone()),
                         data: Set(Value::Object(tab.states.clone()).to_string()),
                         expires_at: Set(*expires_at),
-                    })
+                    };
+                    Some((token, row))
                 })
-                .collect()
+                .unzip()
         };
         if rows.is_empty() {
             return Ok(());
         }
-        let tokens: Vec<String> = rows.iter().map(|r| r.token.clone().unwrap()).collect();
         let written = async {
             let txn = self.db.begin().await?;
             for row in rows {
