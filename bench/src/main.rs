@@ -5,6 +5,7 @@ mod baseline;
 mod events;
 mod http;
 mod procfs;
+mod scale;
 mod server;
 
 use std::path::Path;
@@ -22,11 +23,18 @@ struct Plan {
     http_rounds: usize,
     event_run: Duration,
     idle_tabs: usize,
+    scale_tabs: usize,
 }
 
 impl Plan {
     fn full() -> Self {
-        Plan { http_round: Duration::from_secs(3), http_rounds: 4, event_run: Duration::from_secs(4), idle_tabs: 1000 }
+        Plan {
+            http_round: Duration::from_secs(3),
+            http_rounds: 4,
+            event_run: Duration::from_secs(4),
+            idle_tabs: 1000,
+            scale_tabs: 50,
+        }
     }
 
     fn quick() -> Self {
@@ -35,6 +43,7 @@ impl Plan {
             http_rounds: 2,
             event_run: Duration::from_millis(300),
             idle_tabs: 50,
+            scale_tabs: 10,
         }
     }
 }
@@ -112,16 +121,17 @@ fn machine() -> String {
 
 async fn all(plan: Plan, quick: bool) -> Value {
     let (_dir, config, db) = server::prepare().await;
-    let tandem = Server::start("serve-shop", &[&config], "/").await;
-    let baseline = Server::start("serve-baseline", &[&db], "/ping").await;
+    let tandem = Server::start("serve-shop", &[&config], "/", &[]).await;
+    let baseline = Server::start("serve-baseline", &[&db], "/ping", &[]).await;
     let http = http_workloads(plan, &tandem, &baseline).await;
     let events = event_workloads(plan, &tandem).await;
     drop(tandem);
     // A fresh process, so memory freed by earlier workloads does not hide the tabs' cost.
-    let fresh = Server::start("serve-shop", &[&config], "/").await;
+    let fresh = Server::start("serve-shop", &[&config], "/", &[]).await;
     let memory = memory_workload(plan, &fresh).await;
     drop(fresh);
     let startup = startup_workload(&config).await;
+    let scale = scale::workload(plan.event_run, plan.scale_tabs).await;
     json!({
         "date": chrono_date(),
         "machine": machine(),
@@ -130,6 +140,7 @@ async fn all(plan: Plan, quick: bool) -> Value {
         "events": events,
         "memory": memory,
         "startup": startup,
+        "scale": scale,
     })
 }
 
@@ -235,7 +246,7 @@ async fn startup_workload(config: &Path) -> Value {
     let mut times = Vec::new();
     let mut bytes = 0;
     for _ in 0..3 {
-        let server = Server::start("serve-shop", &[config], "/").await;
+        let server = Server::start("serve-shop", &[config], "/", &[]).await;
         times.push(server.startup);
         if bytes == 0 {
             bytes = first_paint_bytes(&server.addr).await;
@@ -245,13 +256,18 @@ async fn startup_workload(config: &Path) -> Value {
     json!({"to_first_200_ms": (times[1].as_secs_f64() * 10_000.0).round() / 10.0, "first_paint_gzip_bytes": bytes})
 }
 
-/// The gzipped size of `/` and the runtime script: what a first visit downloads.
+/// The gzipped size of `/` and of every `/_tandem/` asset it links (the
+/// runtime script, the stylesheet): what a first visit downloads.
 async fn first_paint_bytes(addr: &str) -> usize {
     let page = http::get(addr, "/", "").await.expect("the page").body;
     let html = String::from_utf8_lossy(&page).to_string();
-    let script = html.split("src=\"").nth(1).and_then(|s| s.split('"').next()).unwrap_or("/").to_string();
-    let runtime = http::get(addr, &script, "").await.expect("the runtime").body;
-    gzip_len(&page) + gzip_len(&runtime)
+    let mut total = gzip_len(&page);
+    for link in html.split("\"/_tandem/").skip(1) {
+        let file = link.split('"').next().unwrap_or_default();
+        let asset = http::get(addr, &format!("/_tandem/{file}"), "").await.expect("an asset").body;
+        total += gzip_len(&asset);
+    }
+    total
 }
 
 fn gzip_len(bytes: &[u8]) -> usize {
@@ -315,4 +331,5 @@ fn print_table(results: &Value) {
         "start-up: {} ms to the first 200 on /; first paint of / downloads {} bytes gzipped",
         startup["to_first_200_ms"], startup["first_paint_gzip_bytes"]
     );
+    scale::print(&results["scale"]);
 }

@@ -21,7 +21,14 @@ pub async fn prepare() -> (tempfile::TempDir, PathBuf, PathBuf) {
     std::fs::write(&config, "[app]\nname = \"shop\"\n[database]\nurl = \"sqlite:bench.sqlite3\"\n[ui]\nburst = 1000000\nevents_per_second = 1000000\n")
         .expect("cannot write Tandem.toml");
     let db = tandem::db::connect(&format!("sqlite://{}", db_path.display())).await.expect("cannot open the database");
-    shop::app().migrate(&db).await.expect("cannot migrate");
+    fill(&db).await;
+    let _ = db.close().await;
+    (dir, config, db_path)
+}
+
+/// Migrates `db` and inserts the fixed data set.
+pub async fn fill(db: &sea_orm::DatabaseConnection) {
+    shop::app().migrate(db).await.expect("cannot migrate");
     for i in 1..=PRODUCTS {
         product::ActiveModel {
             id: Set(i),
@@ -30,12 +37,10 @@ pub async fn prepare() -> (tempfile::TempDir, PathBuf, PathBuf) {
             sku: Set(format!("SKU-{i:04}")),
             is_active: Set(i % 3 != 0),
         }
-        .insert(&db)
+        .insert(db)
         .await
         .expect("cannot insert a product");
     }
-    let _ = db.close().await;
-    (dir, config, db_path)
 }
 
 /// A free loopback port.
@@ -54,8 +59,10 @@ pub struct Server {
 }
 
 impl Server {
-    /// Starts this binary in `mode` with `args` and waits for a 200 on `ready_path`.
-    pub async fn start(mode: &str, args: &[&Path], ready_path: &str) -> Server {
+    /// Starts this binary in `mode` with `args` and waits for a 200 on
+    /// `ready_path`; it sees no `DATABASE_URL` or `REDIS_URL` of the
+    /// harness's own environment, only those in `env`.
+    pub async fn start(mode: &str, args: &[&Path], ready_path: &str, env: &[(&str, &str)]) -> Server {
         let addr = free_addr();
         let started = Instant::now();
         let child = Command::new(std::env::current_exe().expect("no executable"))
@@ -65,6 +72,8 @@ impl Server {
             .env("TANDEM_ENV", "production")
             .env("SECRET_KEY", "benchmark-secret-key-not-for-production-use-0123456789")
             .env_remove("DATABASE_URL")
+            .env_remove("REDIS_URL")
+            .envs(env.iter().copied())
             .stdout(Stdio::null())
             .stderr(Stdio::inherit())
             .spawn()

@@ -13,7 +13,6 @@ fn every_workload_reports_numbers() {
     let out = Command::new(env!("CARGO_BIN_EXE_tandem-bench"))
         .args(["all", "--quick", "--json"])
         .arg(&file)
-        .env_remove("DATABASE_URL")
         .output()
         .unwrap();
     let printed = String::from_utf8_lossy(&out.stdout).to_string();
@@ -43,4 +42,17 @@ fn every_workload_reports_numbers() {
     assert!(results["startup"]["to_first_200_ms"].as_f64().unwrap() > 0.0);
     let bytes = results["startup"]["first_paint_gzip_bytes"].as_u64().unwrap();
     assert!((1000..200_000).contains(&bytes), "{bytes}");
+
+    // The scale-out run needs PostgreSQL and Redis (DATABASE_URL, REDIS_URL).
+    let scale = &results["scale"];
+    if scale.get("skipped").is_none() {
+        for side in ["one_process_embedded", "two_processes_redis"] {
+            assert!(scale[side]["events_per_s"].as_u64().unwrap() > 0, "{scale}");
+            assert_eq!(scale[side]["errors"], 0, "{scale}");
+        }
+        assert_eq!(scale["two_processes_redis"]["processes"], 2);
+        assert!(scale["redis_cost_us_per_event"].is_number(), "{scale}");
+    } else {
+        assert!(printed.contains("scale-out (PostgreSQL + Redis): skipped"), "{printed}");
+    }
 }

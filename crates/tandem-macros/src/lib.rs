@@ -2,7 +2,8 @@
 //!
 //! - `#[derive(State)]` names a state (`#[state(name = "counter")]`, by default
 //!   the type's name in snake case) and lists its backend-only fields
-//!   (`#[state(backend)]`), which never leave the server.
+//!   (`#[state(backend)]`), which never leave the server, and the fields kept
+//!   in the browser too (`#[state(local_storage)]`, `#[state(cookie)]`).
 //! - `#[events]` on an `impl` block turns each `async fn` into an event the
 //!   browser can send, with typed arguments decoded from the event's JSON.
 
@@ -41,15 +42,21 @@ fn state_impl(input: &DeriveInput) -> syn::Result<proc_macro2::TokenStream> {
         return Err(syn::Error::new_spanned(ident, "a state is a struct with named fields"));
     };
     let mut backend = Vec::new();
+    let mut stored = Vec::new();
     for field in &fields.named {
+        let field_name = field.ident.as_ref().map(|i| i.to_string()).unwrap_or_default();
         for attr in field.attrs.iter().filter(|a| a.path().is_ident("state")) {
             attr.parse_nested_meta(|meta| {
                 if meta.path.is_ident("backend") {
-                    backend.push(field.ident.as_ref().map(|i| i.to_string()).unwrap_or_default());
-                    Ok(())
+                    backend.push(field_name.clone());
+                } else if meta.path.is_ident("local_storage") {
+                    stored.push(quote!((#field_name, ::tandem::ui::ClientStorage::Local)));
+                } else if meta.path.is_ident("cookie") {
+                    stored.push(quote!((#field_name, ::tandem::ui::ClientStorage::Cookie)));
                 } else {
-                    Err(meta.error("expected `backend`"))
+                    return Err(meta.error("expected `backend`, `local_storage` or `cookie`"));
                 }
+                Ok(())
             })?;
         }
     }
@@ -60,6 +67,9 @@ fn state_impl(input: &DeriveInput) -> syn::Result<proc_macro2::TokenStream> {
             fn backend_fields() -> &'static [&'static str] {
                 &[#(#backend),*]
             }
+            fn client_storage() -> &'static [(&'static str, ::tandem::ui::ClientStorage)] {
+                &[#(#stored),*]
+            }
         }
     })
 }
@@ -69,6 +79,9 @@ fn state_impl(input: &DeriveInput) -> syn::Result<proc_macro2::TokenStream> {
 /// `T: Serialize`; `#[computed(deps = ["field"])]` recomputes only when a
 /// listed field changed, `backend` keeps the value on the server).
 ///
+/// `#[throttle(ms = 500)]` on a handler makes the server refuse (and not
+/// apply) a tab's event that comes sooner than that after the last one.
+///
 /// Each event handler takes `&mut self`, optionally a
 /// `&mut tandem::ui::EventContext` (or `&EventContext`), then any arguments
 /// that implement `serde::Deserialize`; it returns nothing or a
@@ -77,10 +90,10 @@ fn state_impl(input: &DeriveInput) -> syn::Result<proc_macro2::TokenStream> {
 pub fn events(_attr: TokenStream, item: TokenStream) -> TokenStream {
     let mut block = parse_macro_input!(item as ItemImpl);
     let generated = events_impl(&block);
-    // `#[computed]` is ours: take it off the methods we give back.
+    // `#[computed]` and `#[throttle]` are ours: take them off the methods we give back.
     for item in &mut block.items {
         if let ImplItem::Fn(method) = item {
-            method.attrs.retain(|a| !a.path().is_ident("computed"));
+            method.attrs.retain(|a| !a.path().is_ident("computed") && !a.path().is_ident("throttle"));
         }
     }
     match generated {
@@ -133,12 +146,28 @@ fn computed_spec(method: &syn::ImplItemFn) -> syn::Result<Option<ComputedSpec>> 
     Ok(Some(spec))
 }
 
+/// The `ms` of a `#[throttle(ms = 500)]` attribute.
+fn throttle_ms(method: &syn::ImplItemFn) -> syn::Result<Option<u64>> {
+    let Some(attr) = method.attrs.iter().find(|a| a.path().is_ident("throttle")) else { return Ok(None) };
+    let mut ms = None;
+    attr.parse_nested_meta(|meta| {
+        if meta.path.is_ident("ms") {
+            ms = Some(meta.value()?.parse::<syn::LitInt>()?.base10_parse::<u64>()?);
+            Ok(())
+        } else {
+            Err(meta.error("expected `ms = <milliseconds>`"))
+        }
+    })?;
+    ms.map(Some).ok_or_else(|| syn::Error::new_spanned(attr, "expected `#[throttle(ms = <milliseconds>)]`"))
+}
+
 fn events_impl(block: &ItemImpl) -> syn::Result<proc_macro2::TokenStream> {
     let self_ty = &block.self_ty;
     let (impl_generics, _, where_clause) = block.generics.split_for_impl();
     let mut names = Vec::new();
     let mut arms = Vec::new();
     let mut computed = Vec::new();
+    let mut throttles = Vec::new();
     for item in &block.items {
         let ImplItem::Fn(method) = item else { continue };
         if let Some(spec) = computed_spec(method)? {
@@ -150,6 +179,9 @@ fn events_impl(block: &ItemImpl) -> syn::Result<proc_macro2::TokenStream> {
         }
         let ident = &method.sig.ident;
         let name = ident.to_string();
+        if let Some(ms) = throttle_ms(method)? {
+            throttles.push(quote!(#name => ::core::option::Option::Some(::std::time::Duration::from_millis(#ms)),));
+        }
         let mut inputs = method.sig.inputs.iter();
         match inputs.next() {
             Some(FnArg::Receiver(receiver)) if receiver.mutability.is_some() && receiver.reference.is_some() => {}
@@ -212,6 +244,13 @@ fn events_impl(block: &ItemImpl) -> syn::Result<proc_macro2::TokenStream> {
             fn compute(&self, name: &str) -> ::core::option::Option<::tandem::ui::serde_json::Value> {
                 match name {
                     #(#computed_arms)*
+                    _ => ::core::option::Option::None,
+                }
+            }
+
+            fn throttle(event: &str) -> ::core::option::Option<::std::time::Duration> {
+                match event {
+                    #(#throttles)*
                     _ => ::core::option::Option::None,
                 }
             }

@@ -37,9 +37,18 @@ pub enum Error {
     /// The database refused.
     #[error("database: {0}")]
     Database(#[from] sea_orm::DbErr),
+    /// The UI's state store (the database or Redis) refused.
+    #[error("tab states: {0}")]
+    States(#[from] crate::ui::store::StoreError),
+    /// Redis (`[ui] redis_url` / `REDIS_URL`) could not be reached.
+    #[error("{0} (`[ui] redis_url` / `REDIS_URL`)")]
+    Redis(#[from] crate::redis::RedisError),
     /// A fixture did not load.
     #[error(transparent)]
     Fixture(#[from] FixtureError),
+    /// The theme sets a variable that cannot be written safely.
+    #[error("{0}")]
+    Theme(String),
     /// A command was refused (e.g. `createsuperuser` with a taken username).
     #[error("{0}")]
     Command(String),
@@ -62,6 +71,8 @@ pub struct App {
     fixtures: Fixtures,
     initial_data: Option<&'static str>,
     pages: Vec<crate::ui::Page>,
+    not_found: Option<crate::ui::Page>,
+    theme: crate::ui::Theme,
 }
 
 struct NoMigrations;
@@ -82,6 +93,8 @@ impl App {
             fixtures: Fixtures::default(),
             initial_data: None,
             pages: Vec::new(),
+            not_found: None,
+            theme: crate::ui::Theme::default(),
         }
     }
 
@@ -123,6 +136,34 @@ impl App {
         self
     }
 
+    /// The page shown, with status 404, at every UI path no page's route
+    /// matches (also after a client-side navigation); its route is not used.
+    /// A normal page: state, `on_load`, events. Without it Tandem shows its
+    /// own "Page not found".
+    ///
+    /// ```ignore
+    /// App::new(env!("CARGO_MANIFEST_DIR"))
+    ///     .not_found(Page::new::<Missing>("", "Not found", missing_view).on_load("load"))
+    /// ```
+    pub fn not_found(mut self, page: crate::ui::Page) -> Self {
+        self.not_found = Some(page);
+        self
+    }
+
+    /// Values for the default stylesheet's CSS variables on every page
+    /// (see [`Theme`](crate::ui::Theme)); checked when the application starts.
+    ///
+    /// ```
+    /// use tandem::{App, ui::Theme};
+    ///
+    /// let app = App::new(".").theme(Theme::new().set("accent", "#0f766e").set("radius", "10px"));
+    /// # let _ = app;
+    /// ```
+    pub fn theme(mut self, theme: crate::ui::Theme) -> Self {
+        self.theme = theme;
+        self
+    }
+
     /// The registered pages.
     pub fn page_list(&self) -> &[crate::ui::Page] {
         &self.pages
@@ -159,9 +200,15 @@ impl App {
         Ok(self.fixtures.load(db, json).await?)
     }
 
-    /// Connects to the database and, in development, applies pending migrations
-    /// and the initial data.
+    /// Connects to the database (and to Redis when `[ui] redis_url` or
+    /// `REDIS_URL` is set: tabs and REST throttle counts then live there) and,
+    /// in development, applies pending migrations and the initial data.
     pub async fn prepare(&self, settings: Settings) -> Result<AppContext, Error> {
+        self.theme.check().map_err(Error::Theme)?;
+        let redis = match &settings.ui.redis_url {
+            Some(url) => Some(crate::redis::Redis::connect(url, &settings.ui.redis_prefix).await?),
+            None => None,
+        };
         let db = crate::db::connect(&settings.database.url).await?;
         if settings.debug() {
             for name in self.migrate(&db).await? {
@@ -179,9 +226,27 @@ impl App {
                 tracing::warn!("{} migrations are not applied; run the `migrate` command", pending.len());
             }
         }
-        let states = crate::ui::store::DatabaseStates::new(db.clone(), settings.ui.idle());
-        let engine = crate::ui::Engine::new(self.pages.clone(), states, settings.ui.limits())?;
-        Ok(AppContext { db, settings: Arc::new(settings), throttles: Arc::default(), ui: Arc::new(engine) })
+        let (states, throttles): (Arc<dyn crate::ui::store::StateManager>, _) = match &redis {
+            Some(redis) => (
+                Arc::new(
+                    crate::redis::RedisStates::new(redis.clone(), settings.ui.idle())
+                        .with_lease(settings.ui.redis_lease()),
+                ),
+                crate::rest::throttle::ThrottleStore::shared(redis.clone()),
+            ),
+            None => (crate::ui::store::DatabaseStates::new(db.clone(), settings.ui.idle()), Default::default()),
+        };
+        let mut engine =
+            crate::ui::Engine::new(self.pages.clone(), states, settings.ui.limits())?.with_theme(&self.theme);
+        if let Some(page) = &self.not_found {
+            engine = engine.with_not_found(page.clone());
+        }
+        let engine = Arc::new(engine);
+        if let Some(redis) = &redis {
+            // Pushes to tabs connected elsewhere and live updates reach every process.
+            engine.set_bus(Arc::new(crate::redis::RedisBus::start(redis.clone(), &engine).await?));
+        }
+        Ok(AppContext { db, settings: Arc::new(settings), throttles: Arc::new(throttles), ui: engine, redis })
     }
 
     /// The full service for a prepared context.
@@ -214,6 +279,9 @@ impl App {
         let closing = engine.clone();
         let shutdown = async move {
             crate::server::shutdown_signal().await;
+            // Readiness fails first, then every tab finishes its current
+            // event and is told to reconnect (to another process).
+            closing.drain();
             closing.close_all();
         };
         let served = crate::server::serve(listener, router, shutdown)

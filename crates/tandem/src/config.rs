@@ -17,7 +17,8 @@
 //! ```
 //!
 //! Environment variables win over the file: `TANDEM_ADDR`, `DATABASE_URL`,
-//! `SECRET_KEY`, `TANDEM_ENV` (`development`, the default, or `production`).
+//! `REDIS_URL` (`[ui] redis_url`), `SECRET_KEY`, `TANDEM_ENV`
+//! (`development`, the default, or `production`).
 //! A relative SQLite path is resolved against the folder that holds `Tandem.toml`.
 //!
 //! ```
@@ -88,7 +89,7 @@ pub enum Environment {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AppSection {
-    /// The application's name, shown in the shell page title and logs.
+    /// The application's name, shown as the OpenAPI schema's title.
     pub name: String,
 }
 
@@ -242,6 +243,12 @@ impl Settings {
             base_dir,
         };
         settings.database.url = settings.resolve_database_url(&settings.database.url);
+        if let Some(url) = &settings.ui.redis_url {
+            check_redis_url(url).map_err(|p| invalid("ui.redis_url", p))?;
+        }
+        if settings.ui.redis_prefix.is_empty() || settings.ui.redis_prefix.chars().any(char::is_whitespace) {
+            return Err(invalid("ui.redis_prefix", "must be a word such as `tandem`".into()));
+        }
         Ok(settings)
     }
 
@@ -266,6 +273,10 @@ impl Settings {
         }
         if let Some(url) = var("DATABASE_URL").filter(|u| !u.is_empty()) {
             self.database.url = self.resolve_database_url(&url);
+        }
+        if let Some(url) = var("REDIS_URL").filter(|u| !u.is_empty()) {
+            check_redis_url(&url).map_err(|p| invalid("REDIS_URL", p))?;
+            self.ui.redis_url = Some(url);
         }
         match var("SECRET_KEY").filter(|k| !k.is_empty()) {
             Some(key) => self.secret_key = key,
@@ -302,6 +313,24 @@ impl Settings {
         let full = self.base_dir.join(path);
         let query = if query.is_empty() { String::new() } else { format!("?{query}") };
         format!("sqlite://{}{query}", full.display())
+    }
+}
+
+/// Refuses what cannot be a Redis URL Tandem connects to (TLS, `rediss://`,
+/// is not built in).
+///
+/// ```
+/// use tandem::config::check_redis_url;
+/// assert!(check_redis_url("redis://127.0.0.1:6379/0").is_ok());
+/// assert!(check_redis_url("unix:///run/redis.sock").is_ok());
+/// assert!(check_redis_url("127.0.0.1:6379").is_err());
+/// ```
+pub fn check_redis_url(url: &str) -> Result<(), String> {
+    const SCHEMES: &[&str] = &["redis://", "unix://", "redis+unix://"];
+    if SCHEMES.iter().any(|scheme| url.starts_with(scheme)) {
+        Ok(())
+    } else {
+        Err(format!("`{}` is not a `redis://` or `unix://` URL", crate::redis::redacted(url)))
     }
 }
 
@@ -399,6 +428,21 @@ mod tests {
         assert_eq!(s.server.addr, "0.0.0.0:8000");
         assert_eq!(s.database.url, "postgres://localhost/test");
         assert!(s.debug());
+    }
+
+    #[test]
+    fn redis_url_from_the_file_and_the_environment() {
+        let mut s = parse("[app]\nname = \"x\"\n[ui]\nredis_url = \"redis://file:6379\"\n").unwrap();
+        assert_eq!(s.ui.redis_url.as_deref(), Some("redis://file:6379"));
+        s.apply_env(|k| (k == "REDIS_URL").then(|| "redis://env:6379/2".to_string())).unwrap();
+        assert_eq!(s.ui.redis_url.as_deref(), Some("redis://env:6379/2"), "the environment wins");
+        let err = s.apply_env(|k| (k == "REDIS_URL").then(|| "http://x".to_string())).unwrap_err();
+        assert!(err.to_string().contains("`REDIS_URL`"), "{err}");
+        let err = parse("[app]\nname = \"x\"\n[ui]\nredis_url = \"localhost:6379\"\n").unwrap_err();
+        assert!(err.to_string().contains("`ui.redis_url`"), "{err}");
+        let err = parse("[app]\nname = \"x\"\n[ui]\nredis_prefix = \"\"\n").unwrap_err();
+        assert!(err.to_string().contains("`ui.redis_prefix`"), "{err}");
+        assert_eq!(parse("[app]\nname = \"x\"\n").unwrap().ui.redis_url, None);
     }
 
     #[test]

@@ -31,6 +31,18 @@ pub struct AppContext {
     pub throttles: Arc<crate::rest::throttle::ThrottleStore>,
     /// The reactive UI's pages and tabs.
     pub ui: Arc<crate::ui::Engine>,
+    /// The Redis that tabs and throttle counts are shared through, when
+    /// `[ui] redis_url` / `REDIS_URL` is set; for readiness checks:
+    ///
+    /// ```
+    /// async fn redis_ready(ctx: &tandem::AppContext) -> bool {
+    ///     match &ctx.redis {
+    ///         Some(redis) => redis.ping().await.is_ok(),
+    ///         None => true,
+    ///     }
+    /// }
+    /// ```
+    pub redis: Option<crate::redis::Redis>,
 }
 
 /// Extractor for the application's database pool; derefs to a SeaORM

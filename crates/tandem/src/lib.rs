@@ -35,6 +35,7 @@ pub mod csrf;
 pub mod db;
 pub mod http;
 pub mod random;
+pub mod redis;
 pub mod rest;
 pub mod server;
 pub mod sessions;

@@ -8,7 +8,7 @@ pub mod shop;
 
 use tandem::App;
 
-/// The application: its root URLs, migrations, models and initial data.
+/// The application: its root URLs, migrations, models, initial data, pages and theme.
 pub fn app() -> App {
     App::new(env!("CARGO_MANIFEST_DIR"))
         .urls(backend::urls::urlpatterns)
@@ -17,4 +17,11 @@ pub fn app() -> App {
         .model::<shop::models::review::Entity>("shop.review")
         .initial_data(include_str!("../fixtures/products.json"))
         .pages(pages::pages())
+        .not_found(pages::not_found())
+        .theme(theme())
+}
+
+/// The shop's colours on top of the default stylesheet: a teal accent.
+pub fn theme() -> tandem::ui::Theme {
+    tandem::ui::Theme::new().set("accent", "#0f766e").set_dark("accent", "#2dd4bf")
 }

@@ -59,15 +59,24 @@ async fn prefixes_dispatch_to_the_backend_or_the_ui_side() {
     assert_eq!(response.status(), StatusCode::NOT_FOUND);
     assert_eq!(json_of(response).await, json!({"detail": "Not found."}));
 
-    // `/apix` is not under `/api`: the UI side's shell page answers, as it
-    // does for any client-side route.
-    for page in ["/apix", "/apix/shop/active/", "/", "/products/42", "/webhooksfoo"] {
+    // `/apix` is not under `/api`: the UI side answers. A registered page is
+    // 200; any other path gets the 404 page, server-rendered HTML too.
+    for (page, status) in [
+        ("/", StatusCode::OK),
+        ("/products/42", StatusCode::OK),
+        ("/apix", StatusCode::NOT_FOUND),
+        ("/apix/shop/active/", StatusCode::NOT_FOUND),
+        ("/webhooksfoo", StatusCode::NOT_FOUND),
+    ] {
         let response = http.get(server.url(page)).send().await.unwrap();
-        assert_eq!(response.status(), StatusCode::OK, "{page}");
+        assert_eq!(response.status(), status, "{page}");
         assert!(response.headers()["content-type"].to_str().unwrap().starts_with("text/html"), "{page}");
         assert_security_headers(response.headers(), page);
+        assert!(response.headers()["content-security-policy"].to_str().unwrap().contains("script-src 'self'"));
         let body = response.text().await.unwrap();
-        assert!(body.starts_with("<!DOCTYPE html>") || body.starts_with("<!doctype html>"), "{page}: {body}");
+        assert!(body.starts_with("<!doctype html>"), "{page}: {body}");
+        assert!(body.contains("id=\"tandem-boot\""), "{page}: a live page, not a shell");
+        assert_eq!(body.contains("Nothing here"), status == StatusCode::NOT_FOUND, "{page}: {body}");
     }
 
     // The extra prefix is backend too.

@@ -267,3 +267,171 @@ async fn server_actions_and_event_options() {
     browser.close().await;
     server.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn progress_moves_while_a_handler_runs_and_background_work_arrives_later() {
+    let browser = browser_or_skip!();
+    let server = TestServer::start(&shop::app(), |_| {}).await;
+    let tab = browser.open(&server.url("/jobs")).await;
+    tab.wait_for("document.documentElement.dataset.tandemSeen !== undefined").await;
+
+    // Every value the progress bar shows, as the person would see it.
+    tab.eval(
+        "window.__progress = []; const bar = document.querySelector('#progress'); \
+         new MutationObserver(() => window.__progress.push(bar.getAttribute('value'))) \
+           .observe(bar, { attributes: true, attributeFilter: ['value'] })",
+    )
+    .await;
+    tab.click("#process").await;
+    tab.wait_for("document.querySelector('#stage').textContent === 'done'").await;
+    let seen = tab.eval("window.__progress").await;
+    let seen: Vec<String> = serde_json::from_value(seen).unwrap();
+    assert!(seen.len() >= 5, "the bar moved step by step, not at once: {seen:?}");
+    assert_eq!(seen.last().map(String::as_str), Some("100"));
+
+    // A failure half-way: the bar goes back to where it was, with a notice.
+    tab.click("#process-fail").await;
+    tab.wait_for("document.querySelector('#tandem-notice')?.textContent.includes('failed half-way')").await;
+    tab.wait_for("document.querySelector('#percent').textContent === '100'").await;
+    assert_eq!(tab.text("#stage").await, "done");
+
+    // Chained events show up in order.
+    tab.click("#chain").await;
+    tab.wait_for("document.querySelectorAll('#steps li').length === 3").await;
+    assert_eq!(
+        tab.eval("[...document.querySelectorAll('#steps li')].map(li => li.textContent).join(',')").await,
+        json!("first,second,third")
+    );
+
+    // The background import: pings are answered while it runs.
+    tab.click("#import").await;
+    tab.wait_for("document.querySelector('#importing') !== null").await;
+    tab.click("#ping").await;
+    tab.wait_for("document.querySelector('#pings').textContent === '1'").await;
+    assert_ne!(tab.text("#imported").await, "4", "the ping did not wait for the import");
+    tab.wait_for("document.querySelector('#imported').textContent === '4' && !document.querySelector('#importing')")
+        .await;
+
+    // The server throttle: a double click saves one draft.
+    tab.eval("const b = document.querySelector('#save-draft'); b.click(); b.click();").await;
+    tab.wait_for("document.querySelector('#tandem-notice')?.textContent.includes('limited to one every')").await;
+    assert_eq!(tab.text("#drafts").await, "1");
+    browser.close().await;
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_form_arrives_typed_shows_field_errors_and_resets_after_success() {
+    let browser = browser_or_skip!();
+    let server = TestServer::start(&shop::app(), |_| {}).await;
+    let tab = browser.open(&server.url("/order")).await;
+    tab.wait_for("document.documentElement.dataset.tandemSeen !== undefined").await;
+
+    // The controlled input: the state follows each keystroke.
+    tab.type_text("#name", "Ada").await;
+    tab.wait_for("document.querySelector('#greeting').textContent === 'Hello, Ada'").await;
+
+    // Wrong input: an error under each field at fault, nothing typed is lost.
+    tab.type_text("#email", "ada-at-example").await;
+    tab.click("#place").await;
+    tab.wait_for("document.querySelector('[data-field=quantity]') !== null").await;
+    assert_eq!(tab.text("[data-field=quantity]").await, "This field is required.");
+    assert_eq!(tab.eval("document.querySelector('#email').value").await, json!("ada-at-example"));
+
+    tab.type_text("#quantity", "12").await;
+    tab.click("#place").await;
+    tab.wait_for("document.querySelector('[data-field=email]') !== null").await;
+    assert_eq!(tab.text("[data-field=email]").await, "Enter a valid email address.");
+    assert_eq!(tab.text("[data-field=quantity]").await, "Order between 1 and 10.");
+    assert_eq!(tab.eval("document.querySelectorAll('#placed li').length").await, json!(0));
+
+    // Every kind of input, then a successful submit.
+    tab.eval(
+        "{ const f = document.querySelector('#order'); \
+         f.email.value = 'ada@example.com'; f.quantity.value = '2'; \
+         f.product.value = [...f.product.options].find(o => o.textContent === 'Pour-over kettle').value; \
+         f.gift_wrap.checked = true; f.querySelector('[name=extras][value=sample]').checked = true; \
+         f.querySelector('[name=delivery][value=express]').checked = true; f.notes.value = 'Ring twice'; }",
+    )
+    .await;
+    tab.click("#place").await;
+    tab.wait_for("document.querySelectorAll('#placed li').length === 1").await;
+    assert_eq!(
+        tab.text("#placed li").await,
+        "2 × Pour-over kettle for Ada, Express, gift-wrapped, with sample",
+        "the handler received each input typed"
+    );
+    assert_eq!(tab.eval("document.querySelectorAll('.t-field-error').length").await, json!(0), "errors cleared");
+    // Reset after success: uncontrolled inputs back to their defaults, the
+    // controlled one follows the state.
+    let reset = tab
+        .eval(
+            "(() => { const f = document.querySelector('#order'); return [f.name.value, f.email.value, f.quantity.value, \
+             f.gift_wrap.checked, f.querySelector('[name=extras][value=sample]').checked, \
+             f.querySelector('[name=delivery][value=standard]').checked, f.notes.value]; })()",
+        )
+        .await;
+    assert_eq!(reset, json!(["", "", "", false, false, true, ""]));
+    assert_eq!(tab.text("#greeting").await, "Hello, ");
+    browser.close().await;
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn client_storage_fields_survive_a_new_tab() {
+    let browser = browser_or_skip!();
+    let server = TestServer::start(&shop::app(), |_| {}).await;
+    let tab = browser.open(&server.url("/playground")).await;
+    tab.wait_for("document.documentElement.dataset.tandemSeen !== undefined").await;
+    tab.click("#dark").await;
+    tab.type_text("#favourite", "kettle").await;
+    tab.wait_for("document.querySelector('#favourite-shown').textContent === 'kettle'").await;
+    tab.wait_for("localStorage.getItem('tandem.playground.favourite') === '\"kettle\"'").await;
+    assert!(tab.eval("document.cookie").await.as_str().unwrap().contains("t_playground_theme=%22dark%22"));
+
+    // A new browser tab is a new Tandem tab with a fresh state, but the
+    // kept fields come back: the cookie one already in the first paint.
+    let second = browser.open(&server.url("/playground")).await;
+    second.wait_for("document.documentElement.dataset.tandemSeen !== undefined").await;
+    assert_eq!(
+        second.eval("JSON.parse(document.getElementById('tandem-boot').textContent).data.theme").await,
+        json!("dark")
+    );
+    second.wait_for("document.querySelector('#favourite-shown').textContent === 'kettle'").await;
+    assert_eq!(second.eval("document.querySelector('#favourite').value").await, json!("kettle"));
+    assert_ne!(
+        second.eval("sessionStorage.getItem('tandem-token')").await,
+        tab.eval("sessionStorage.getItem('tandem-token')").await,
+        "two tabs, two states"
+    );
+    browser.close().await;
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn files_upload_with_progress_and_come_back_under_media() {
+    let browser = browser_or_skip!();
+    let server = TestServer::start(&shop::app(), |_| {}).await;
+    let tab = browser.open(&server.url("/gallery")).await;
+    tab.wait_for("document.documentElement.dataset.tandemSeen !== undefined").await;
+    tab.eval(
+        "window.__progress = []; const bar = document.querySelector('progress[data-upload-for=files]'); \
+         new MutationObserver(() => window.__progress.push(Number(bar.getAttribute('value')))) \
+           .observe(bar, { attributes: true, attributeFilter: ['value'] }); \
+         { const input = document.querySelector('#files'); const files = new DataTransfer(); \
+           files.items.add(new File(['x'.repeat(3 * 1024 * 1024)], 'big.txt', { type: 'text/plain' })); \
+           files.items.add(new File(['hello'], 'hello.txt', { type: 'text/plain' })); \
+           input.files = files.files; input.dispatchEvent(new Event('change', { bubbles: true })); }",
+    )
+    .await;
+    tab.wait_for("document.querySelectorAll('#uploaded li').length === 2").await;
+    tab.wait_for("document.querySelector('progress[data-upload-for=files]').value === 100").await;
+    let seen: Vec<f64> = serde_json::from_value(tab.eval("window.__progress").await).unwrap();
+    assert!(seen.len() >= 2 && seen.last() == Some(&100.0), "the bar moved to 100: {seen:?}");
+    let names = tab.eval("[...document.querySelectorAll('#uploaded a.file')].map(a => a.textContent).join(',')").await;
+    assert_eq!(names, json!("big.txt,hello.txt"));
+    let fetched = tab.eval("fetch(document.querySelectorAll('#uploaded a.file')[1].href).then(r => r.text())").await;
+    assert_eq!(fetched, json!("hello"), "served back under /media");
+    browser.close().await;
+    server.stop().await;
+}

@@ -1,91 +1,17 @@
 //! The reactive UI at the protocol level: first paint over HTTP, then a raw
 //! WebSocket client speaking `docs/protocol.md` to `/_event`.
 
+mod support;
+
 use futures_util::{SinkExt, StreamExt};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
+use support::{Loaded, Socket, connect, event, hello, load, receive, send};
 use tandem::testing::TestServer;
 use tandem::ui::node::*;
 use tandem::ui::{EventError, Page, State, events};
 use tokio_tungstenite::tungstenite::Message;
-use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
-
-type Socket = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
-
-/// A page load: its cookies, its token and its boot data.
-struct Loaded {
-    cookies: String,
-    token: String,
-    boot: Value,
-    html: String,
-}
-
-async fn load(server: &TestServer, path: &str, cookies: Option<&str>) -> Loaded {
-    let mut request = reqwest::Client::new().get(server.url(path));
-    if let Some(cookies) = cookies {
-        request = request.header("cookie", cookies);
-    }
-    let response = request.send().await.unwrap();
-    assert_eq!(response.status(), 200);
-    let mut jar: Vec<String> = cookies.map(|c| c.split("; ").map(str::to_string).collect()).unwrap_or_default();
-    for header in response.headers().get_all("set-cookie") {
-        let pair = header.to_str().unwrap().split(';').next().unwrap().to_string();
-        let name = pair.split('=').next().unwrap().to_string();
-        jar.retain(|c| !c.starts_with(&format!("{name}=")));
-        jar.push(pair);
-    }
-    let html = response.text().await.unwrap();
-    let start = html.find("id=\"tandem-boot\">").expect("no boot data") + "id=\"tandem-boot\">".len();
-    let end = start + html[start..].find("</script>").unwrap();
-    let boot: Value = serde_json::from_str(&html[start..end]).unwrap();
-    Loaded { cookies: jar.join("; "), token: boot["token"].as_str().unwrap().to_string(), boot, html }
-}
-
-async fn connect(
-    server: &TestServer,
-    cookies: &str,
-    origin: &str,
-) -> Result<Socket, tokio_tungstenite::tungstenite::Error> {
-    let mut request = format!("{}/_event", server.base.replace("http://", "ws://")).into_client_request().unwrap();
-    request.headers_mut().insert("cookie", cookies.parse().unwrap());
-    if !origin.is_empty() {
-        request.headers_mut().insert("origin", origin.parse().unwrap());
-    }
-    tokio_tungstenite::connect_async(request).await.map(|(socket, _)| socket)
-}
-
-async fn send(socket: &mut Socket, frame: Value) {
-    socket.send(Message::Text(frame.to_string().into())).await.unwrap();
-}
-
-/// The next text frame as JSON, or the close frame's code.
-async fn receive(socket: &mut Socket) -> Result<Value, Option<CloseCode>> {
-    loop {
-        match socket.next().await {
-            Some(Ok(Message::Text(text))) => return Ok(serde_json::from_str(&text).unwrap()),
-            Some(Ok(Message::Close(frame))) => return Err(frame.map(|f| f.code)),
-            Some(Ok(_)) => continue,
-            Some(Err(_)) | None => return Err(None),
-        }
-    }
-}
-
-async fn hello(socket: &mut Socket, token: Option<&str>, path: &str) -> Value {
-    send(socket, json!({"t": "hello", "token": token, "path": path})).await;
-    let ready = receive(socket).await.unwrap();
-    assert_eq!(ready["t"], "ready", "{ready}");
-    ready
-}
-
-async fn event(socket: &mut Socket, id: u64, name: &str, args: Value) -> Value {
-    send(socket, json!({"t": "event", "id": id, "name": name, "args": args})).await;
-    receive(socket).await.unwrap()
-}
-
-fn origin(server: &TestServer) -> String {
-    server.base.clone()
-}
 
 #[tokio::test]
 async fn the_first_paint_is_server_rendered() {
@@ -132,10 +58,10 @@ async fn the_first_paint_is_server_rendered() {
 #[tokio::test]
 async fn events_update_state_with_minimal_deltas_in_order() {
     let server = TestServer::start(&shop::app(), |_| {}).await;
-    let page = load(&server, "/counter", None).await;
+    let page = load(&server.base, "/counter", None).await;
     let fresh = json!({"count": 0});
     assert_eq!(page.boot["data"], fresh);
-    let mut socket = connect(&server, &page.cookies, &origin(&server)).await.unwrap();
+    let mut socket = connect(&server.base, &page.cookies, &server.base).await.unwrap();
     let ready = hello(&mut socket, Some(&page.token), "/counter").await;
     assert_eq!(
         (ready["token"].as_str(), ready["state"].as_str(), &ready["data"]),
@@ -168,8 +94,8 @@ async fn events_update_state_with_minimal_deltas_in_order() {
 #[tokio::test]
 async fn failures_roll_back_and_bad_frames_get_clear_errors() {
     let server = TestServer::start(&shop::app(), |_| {}).await;
-    let page = load(&server, "/counter", None).await;
-    let mut socket = connect(&server, &page.cookies, &origin(&server)).await.unwrap();
+    let page = load(&server.base, "/counter", None).await;
+    let mut socket = connect(&server.base, &page.cookies, &server.base).await.unwrap();
 
     send(&mut socket, json!({"t": "event", "id": 1, "name": "increment"})).await;
     assert_eq!(receive(&mut socket).await.unwrap()["message"], "send a hello frame first");
@@ -217,10 +143,10 @@ async fn oversized_frames_and_floods_are_refused() {
         s.ui.events_per_second = 1;
     })
     .await;
-    let page = load(&server, "/counter", None).await;
-    let mut socket = connect(&server, &page.cookies, &origin(&server)).await.unwrap();
+    let page = load(&server.base, "/counter", None).await;
+    let mut socket = connect(&server.base, &page.cookies, &server.base).await.unwrap();
     hello(&mut socket, Some(&page.token), "/counter").await;
-    for id in 0..8 {
+    for id in 1..=8 {
         send(&mut socket, json!({"t": "event", "id": id, "name": "increment"})).await;
     }
     let mut refused = 0;
@@ -238,7 +164,7 @@ async fn oversized_frames_and_floods_are_refused() {
     assert_eq!(receive(&mut socket).await.unwrap_err(), Some(CloseCode::Size));
 
     // The tab's state is intact for a new connection.
-    let mut again = connect(&server, &page.cookies, &origin(&server)).await.unwrap();
+    let mut again = connect(&server.base, &page.cookies, &server.base).await.unwrap();
     let ready = hello(&mut again, Some(&page.token), "/counter").await;
     assert_eq!(ready["data"]["count"], 8 - refused);
     server.stop().await;
@@ -247,48 +173,51 @@ async fn oversized_frames_and_floods_are_refused() {
 #[tokio::test]
 async fn origins_and_sessions_guard_the_socket() {
     let server = TestServer::start(&shop::app(), |_| {}).await;
-    let alice = load(&server, "/counter", None).await;
-    let bob = load(&server, "/counter", None).await;
+    let alice = load(&server.base, "/counter", None).await;
+    let bob = load(&server.base, "/counter", None).await;
 
     for bad in ["http://evil.example", ""] {
-        let refused = connect(&server, &alice.cookies, bad).await.unwrap_err();
+        let refused = connect(&server.base, &alice.cookies, bad).await.unwrap_err();
         assert!(refused.to_string().contains("403"), "{bad}: {refused}");
     }
-    let no_session = connect(&server, "csrftoken=x", &origin(&server)).await.unwrap_err();
+    let no_session = connect(&server.base, "csrftoken=x", &server.base).await.unwrap_err();
     assert!(no_session.to_string().contains("403"), "{no_session}");
 
     // Bob's cookie with Alice's token: refused with the documented close code.
-    let mut socket = connect(&server, &bob.cookies, &origin(&server)).await.unwrap();
+    let mut socket = connect(&server.base, &bob.cookies, &server.base).await.unwrap();
     send(&mut socket, json!({"t": "hello", "token": alice.token, "path": "/counter"})).await;
     assert_eq!(receive(&mut socket).await.unwrap_err(), Some(CloseCode::Library(4403)));
 
     // Alice's state is untouched by Bob's attempt.
-    let mut socket = connect(&server, &alice.cookies, &origin(&server)).await.unwrap();
+    let mut socket = connect(&server.base, &alice.cookies, &server.base).await.unwrap();
     hello(&mut socket, Some(&alice.token), "/counter").await;
     assert_eq!(event(&mut socket, 1, "increment", json!([])).await["ops"][0]["value"], 1);
 
     // A second connection with the same token (a duplicated browser tab) gets its own copy.
-    let mut twin = connect(&server, &alice.cookies, &origin(&server)).await.unwrap();
+    let mut twin = connect(&server.base, &alice.cookies, &server.base).await.unwrap();
     let ready = hello(&mut twin, Some(&alice.token), "/counter").await;
     assert_ne!(ready["token"], alice.token);
     assert_eq!(ready["data"]["count"], 1);
-    assert_eq!(event(&mut twin, 1, "increment", json!([])).await["ops"][0]["value"], 2);
+    // (The copy carries on from the original's event ids, as the runtime's
+    // duplicated sessionStorage does.)
+    assert_eq!(event(&mut twin, 2, "increment", json!([])).await["ops"][0]["value"], 2);
     assert_eq!(event(&mut socket, 2, "increment", json!([])).await["ops"][0]["value"], 2, "the tabs are independent");
 
     // An unknown token or none: a new tab.
-    let mut fresh = connect(&server, &alice.cookies, &origin(&server)).await.unwrap();
+    let mut fresh = connect(&server.base, &alice.cookies, &server.base).await.unwrap();
     let ready = hello(&mut fresh, Some("0000"), "/counter").await;
     assert_eq!(ready["data"]["count"], 0);
-    send(&mut fresh, json!({"t": "hello", "path": "/nowhere"})).await;
-    assert_eq!(receive(&mut fresh).await.unwrap()["message"], "no page at `/nowhere`");
+    // A path no page serves attaches the 404 page, as its HTTP answer shows it.
+    let ready = hello(&mut fresh, None, "/nowhere?x=1").await;
+    assert_eq!((ready["state"].as_str(), ready["data"]["path"].as_str()), (Some("missing"), Some("/nowhere")));
     server.stop().await;
 }
 
 #[tokio::test]
 async fn state_is_kept_in_the_database() {
     let server = TestServer::start(&shop::app(), |_| {}).await;
-    let page = load(&server, "/counter", None).await;
-    let mut socket = connect(&server, &page.cookies, &origin(&server)).await.unwrap();
+    let page = load(&server.base, "/counter", None).await;
+    let mut socket = connect(&server.base, &page.cookies, &server.base).await.unwrap();
     hello(&mut socket, Some(&page.token), "/counter").await;
     event(&mut socket, 1, "add", json!([41])).await;
     drop(socket);
@@ -312,7 +241,7 @@ async fn state_is_kept_in_the_database() {
     assert!(restarted.load("short-lived").await.unwrap().is_none(), "and never comes back");
 
     // A reload of the page (same session) resumes through the stored token.
-    let mut socket = connect(&server, &page.cookies, &origin(&server)).await.unwrap();
+    let mut socket = connect(&server.base, &page.cookies, &server.base).await.unwrap();
     let ready = hello(&mut socket, Some(&page.token), "/counter").await;
     assert_eq!(ready["data"]["count"], 41);
     server.stop().await;
@@ -321,10 +250,10 @@ async fn state_is_kept_in_the_database() {
 #[tokio::test]
 async fn search_narrows_the_catalog_from_the_database() {
     let server = TestServer::start(&shop::app(), |_| {}).await;
-    let page = load(&server, "/", None).await;
+    let page = load(&server.base, "/", None).await;
     assert_eq!(page.boot["data"]["count"], 4);
     assert!(page.html.contains("4 products"));
-    let mut socket = connect(&server, &page.cookies, &origin(&server)).await.unwrap();
+    let mut socket = connect(&server.base, &page.cookies, &server.base).await.unwrap();
     hello(&mut socket, Some(&page.token), "/").await;
     let delta = event(&mut socket, 1, "search", json!(["kettle"])).await;
     let ops = delta["ops"].as_array().unwrap();
@@ -392,8 +321,8 @@ fn no_urls() -> Vec<tandem::urls::UrlPattern> {
 async fn an_append_costs_the_same_bytes_whatever_the_list_length() {
     let app = tandem::App::new(env!("CARGO_MANIFEST_DIR")).urls(no_urls).page(Page::new::<Log>("log", "Log", log_view));
     let server = TestServer::start(&app, |s| s.ui.burst = 10_000).await;
-    let page = load(&server, "/log", None).await;
-    let mut socket = connect(&server, &page.cookies, &origin(&server)).await.unwrap();
+    let page = load(&server.base, "/log", None).await;
+    let mut socket = connect(&server.base, &page.cookies, &server.base).await.unwrap();
     hello(&mut socket, Some(&page.token), "/log").await;
     let mut sizes = Vec::new();
     for id in 0..500u64 {
@@ -437,9 +366,9 @@ async fn handlers_read_and_write_the_http_session() {
         visits_view,
     ));
     let server = TestServer::start(&app, |_| {}).await;
-    let page = load(&server, "/visits", None).await;
+    let page = load(&server.base, "/visits", None).await;
     let key = page.cookies.split("; ").find_map(|c| c.strip_prefix("sessionid=")).unwrap().to_string();
-    let mut socket = connect(&server, &page.cookies, &origin(&server)).await.unwrap();
+    let mut socket = connect(&server.base, &page.cookies, &server.base).await.unwrap();
     hello(&mut socket, Some(&page.token), "/visits").await;
     assert_eq!(event(&mut socket, 1, "visit", json!([])).await["ops"][0]["value"], 1);
     assert_eq!(event(&mut socket, 2, "visit", json!([])).await["ops"][0]["value"], 2);
@@ -451,9 +380,9 @@ async fn handlers_read_and_write_the_http_session() {
 #[tokio::test]
 async fn computed_values_are_sent_only_when_their_fields_change() {
     let server = TestServer::start(&shop::app(), |_| {}).await;
-    let page = load(&server, "/playground", None).await;
+    let page = load(&server.base, "/playground", None).await;
     assert_eq!(page.boot["data"]["doubled"], 0);
-    let mut socket = connect(&server, &page.cookies, &origin(&server)).await.unwrap();
+    let mut socket = connect(&server.base, &page.cookies, &server.base).await.unwrap();
     hello(&mut socket, Some(&page.token), "/playground").await;
     assert_eq!(
         event(&mut socket, 1, "increment", json!([])).await["ops"],
@@ -463,5 +392,365 @@ async fn computed_values_are_sent_only_when_their_fields_change() {
         event(&mut socket, 2, "set_note", json!(["hi"])).await["ops"],
         json!([{"op": "set", "path": ["note"], "value": "hi"}, {"op": "set", "path": ["note_events"], "value": 1}])
     );
+    server.stop().await;
+}
+
+/// Frames until (and including) the answer to event `id`.
+async fn frames_until_answer(socket: &mut Socket, id: u64) -> Vec<Value> {
+    let mut frames = Vec::new();
+    loop {
+        let frame = receive(socket).await.unwrap();
+        let answered = frame["id"] == id;
+        frames.push(frame);
+        if answered {
+            return frames;
+        }
+    }
+}
+
+fn values_at(frames: &[Value], kind: &str, field: &str) -> Vec<Value> {
+    frames
+        .iter()
+        .filter(|f| f["t"] == kind)
+        .flat_map(|f| f["ops"].as_array().cloned().unwrap_or_default())
+        .filter(|op| op["path"] == json!([field]))
+        .map(|op| op["value"].clone())
+        .collect()
+}
+
+#[tokio::test]
+async fn a_handler_streams_its_progress_before_its_answer() {
+    let server = TestServer::start(&shop::app(), |_| {}).await;
+    let page = load(&server.base, "/jobs", None).await;
+    let mut socket = connect(&server.base, &page.cookies, &server.base).await.unwrap();
+    hello(&mut socket, Some(&page.token), "/jobs").await;
+    send(&mut socket, json!({"t": "event", "id": 1, "name": "process", "args": []})).await;
+    let frames = frames_until_answer(&mut socket, 1).await;
+    let pushed = values_at(&frames, "push", "progress");
+    assert_eq!(pushed, (1..=10).map(|s| json!(s * 10)).collect::<Vec<_>>(), "every step, in order: {frames:?}");
+    assert!(frames.iter().filter(|f| f["t"] == "push").all(|f| f["state"] == "jobs"));
+    let answer = frames.last().unwrap();
+    assert_eq!(answer["t"], "delta");
+    assert_eq!(answer["ops"], json!([{"op": "set", "path": ["stage"], "value": "done"}]), "only what was not pushed");
+
+    // A failure after a push: the error frame takes the pushed values back,
+    // and the stored state never had them.
+    send(&mut socket, json!({"t": "event", "id": 2, "name": "process_and_fail", "args": []})).await;
+    let frames = frames_until_answer(&mut socket, 2).await;
+    assert_eq!(values_at(&frames, "push", "progress"), [json!(50)]);
+    let error = frames.last().unwrap();
+    assert_eq!(error["t"], "error");
+    assert_eq!(error["message"], "The job failed half-way; nothing was kept.");
+    let undo: Vec<Value> = error["ops"].as_array().unwrap().clone();
+    assert!(undo.contains(&json!({"op": "set", "path": ["progress"], "value": 100})), "{undo:?}");
+    assert!(undo.contains(&json!({"op": "set", "path": ["stage"], "value": "done"})), "{undo:?}");
+    drop(socket);
+    let mut socket = connect(&server.base, &page.cookies, &server.base).await.unwrap();
+    let ready = hello(&mut socket, Some(&page.token), "/jobs").await;
+    assert_eq!((ready["data"]["progress"].clone(), ready["data"]["stage"].clone()), (json!(100), json!("done")));
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn queued_events_run_on_the_server_in_order_before_the_next_browser_event() {
+    let server = TestServer::start(&shop::app(), |_| {}).await;
+    let page = load(&server.base, "/jobs", None).await;
+    let mut socket = connect(&server.base, &page.cookies, &server.base).await.unwrap();
+    hello(&mut socket, Some(&page.token), "/jobs").await;
+    send(&mut socket, json!({"t": "event", "id": 1, "name": "chain", "args": []})).await;
+    send(&mut socket, json!({"t": "event", "id": 2, "name": "ping", "args": []})).await;
+    let mut frames = Vec::new();
+    for _ in 0..4 {
+        frames.push(receive(&mut socket).await.unwrap());
+    }
+    let kinds: Vec<(Value, Value)> = frames.iter().map(|f| (f["t"].clone(), f["id"].clone())).collect();
+    assert_eq!(
+        kinds,
+        [
+            (json!("delta"), json!(1)),
+            (json!("push"), Value::Null),
+            (json!("push"), Value::Null),
+            (json!("delta"), json!(2))
+        ],
+        "{frames:?}"
+    );
+    assert_eq!(frames[0]["ops"], json!([{"op": "append", "path": ["steps"], "values": ["first"]}]));
+    assert_eq!(frames[1]["ops"], json!([{"op": "append", "path": ["steps"], "values": ["second"]}]));
+    assert_eq!(frames[2]["ops"], json!([{"op": "append", "path": ["steps"], "values": ["third"]}]));
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn a_background_task_updates_the_tab_without_holding_it_up() {
+    let server = TestServer::start(&shop::app(), |_| {}).await;
+    let page = load(&server.base, "/jobs", None).await;
+    let mut socket = connect(&server.base, &page.cookies, &server.base).await.unwrap();
+    hello(&mut socket, Some(&page.token), "/jobs").await;
+    let started = event(&mut socket, 1, "start_import", json!([])).await;
+    assert_eq!(started["t"], "delta");
+    assert!(started["ops"].as_array().unwrap().contains(&json!({"op": "set", "path": ["importing"], "value": true})));
+    // The import takes 4 × 80 ms; a ping is answered long before it ends.
+    let answer = event(&mut socket, 2, "ping", json!([])).await;
+    assert_eq!(answer, json!({"t": "delta", "id": 2, "ops": [{"op": "set", "path": ["pings"], "value": 1}]}));
+    let again = event(&mut socket, 3, "start_import", json!([])).await;
+    assert_eq!(again["message"], "An import is already running.", "{again}");
+
+    let mut imported = Vec::new();
+    loop {
+        let frame = receive(&mut socket).await.unwrap();
+        assert_eq!(frame["t"], "push", "{frame}");
+        imported.extend(values_at(std::slice::from_ref(&frame), "push", "imported"));
+        if values_at(std::slice::from_ref(&frame), "push", "importing") == [json!(false)] {
+            break;
+        }
+    }
+    assert_eq!(imported, [json!(1), json!(2), json!(3), json!(4)], "the four active products, one by one");
+
+    // Saved like any event's changes: a reconnect sees the import's result,
+    // and an event after it builds on it.
+    drop(socket);
+    let mut socket = connect(&server.base, &page.cookies, &server.base).await.unwrap();
+    let ready = hello(&mut socket, Some(&page.token), "/jobs").await;
+    assert_eq!(ready["data"]["imported"], 4);
+    assert_eq!(ready["data"]["last_imported"], "Green beans, 1 kg", "the last active product by id");
+    assert_eq!(event(&mut socket, 4, "ping", json!([])).await["ops"][0]["value"], 2);
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn the_server_refuses_events_faster_than_their_throttle() {
+    let server = TestServer::start(&shop::app(), |_| {}).await;
+    let page = load(&server.base, "/jobs", None).await;
+    let mut socket = connect(&server.base, &page.cookies, &server.base).await.unwrap();
+    hello(&mut socket, Some(&page.token), "/jobs").await;
+    assert_eq!(event(&mut socket, 1, "save_draft", json!([])).await["ops"][0]["value"], 1);
+    let refused = event(&mut socket, 2, "save_draft", json!([])).await;
+    assert_eq!(refused["t"], "error");
+    assert_eq!(refused["message"], "`save_draft` is limited to one every 1000 ms; this one was not applied");
+    // Other events are not throttled.
+    assert_eq!(event(&mut socket, 3, "ping", json!([])).await["t"], "delta");
+    drop(socket);
+    let mut socket = connect(&server.base, &page.cookies, &server.base).await.unwrap();
+    let ready = hello(&mut socket, Some(&page.token), "/jobs").await;
+    assert_eq!(ready["data"]["drafts"], 1, "the refused event changed nothing");
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn client_storage_fields_come_back_from_cookies_and_the_hello_type_checked() {
+    let server = TestServer::start(&shop::app(), |_| {}).await;
+    // The cookie field is in the first paint; a forged value of the wrong
+    // type, or too big, is ignored.
+    let page = load(&server.base, "/playground", Some("t_playground_theme=%22dark%22")).await;
+    assert_eq!(page.boot["data"]["theme"], "dark");
+    assert!(page.html.contains("<span id=\"theme\">dark</span>"), "{}", page.html);
+    let forged = load(&server.base, "/playground", Some("t_playground_theme=42; t_playground_count=99")).await;
+    assert_eq!((forged.boot["data"]["theme"].clone(), forged.boot["data"]["count"].clone()), (json!(""), json!(0)));
+
+    // localStorage values arrive with the hello; the ready frame says which
+    // fields the browser should keep, and where.
+    let mut socket = connect(&server.base, &page.cookies, &server.base).await.unwrap();
+    send(
+        &mut socket,
+        json!({"t": "hello", "token": page.token, "path": "/playground",
+               "storage": {"favourite": "Burr grinder", "theme": "dark", "count": 1000}}),
+    )
+    .await;
+    let ready = receive(&mut socket).await.unwrap();
+    assert_eq!(ready["data"]["favourite"], "Burr grinder");
+    assert_eq!(ready["data"]["count"], 0, "only declared fields are taken back");
+    assert_eq!(ready["storage"], json!({"theme": "cookie", "favourite": "local"}));
+    let huge = "x".repeat(tandem::ui::storage::MAX_STORED_VALUE + 1);
+    send(
+        &mut socket,
+        json!({"t": "hello", "token": page.token, "path": "/playground", "storage": {"favourite": huge}}),
+    )
+    .await;
+    let ready = receive(&mut socket).await.unwrap();
+    assert_eq!(ready["data"]["favourite"], "Burr grinder", "an oversized value is ignored");
+    server.stop().await;
+}
+
+fn cookie_value(cookies: &str, name: &str) -> String {
+    cookies.split("; ").find_map(|c| c.strip_prefix(&format!("{name}="))).unwrap_or_default().to_string()
+}
+
+/// `POST /_upload` of `files` (name, bytes) for `event` of the gallery tab.
+async fn upload(
+    server: &TestServer,
+    page: &Loaded,
+    event: &str,
+    files: &[(&str, Vec<u8>)],
+    csrf: bool,
+) -> reqwest::Response {
+    let mut form = reqwest::multipart::Form::new();
+    for (name, bytes) in files {
+        form = form.part("files", reqwest::multipart::Part::bytes(bytes.clone()).file_name(name.to_string()));
+    }
+    let mut request = reqwest::Client::new()
+        .post(server.url("/_upload"))
+        .header("cookie", &page.cookies)
+        .header("x-tandem-token", &page.token)
+        .header("x-tandem-state", "gallery")
+        .header("x-tandem-event", event)
+        .multipart(form);
+    if csrf {
+        request = request.header("x-csrftoken", cookie_value(&page.cookies, "csrftoken"));
+    }
+    request.send().await.unwrap()
+}
+
+#[tokio::test]
+async fn uploads_reach_the_handler_in_order_and_are_served_back_sandboxed() {
+    // The media root inside a folder that also holds a file it must not serve.
+    let outer = tempfile::tempdir().unwrap();
+    std::fs::write(outer.path().join("secret.txt"), "not for you").unwrap();
+    let root = outer.path().join("media");
+    let server = TestServer::start(&shop::app(), |s| {
+        s.ui.upload_max_bytes = 64 * 1024;
+        s.ui.media_root = root.clone();
+    })
+    .await;
+    let page = load(&server.base, "/gallery", None).await;
+    let mut socket = connect(&server.base, &page.cookies, &server.base).await.unwrap();
+    hello(&mut socket, Some(&page.token), "/gallery").await;
+
+    let picture = b"<svg xmlns='http://www.w3.org/2000/svg'><script>alert(1)</script></svg>".to_vec();
+    let response = upload(
+        &server,
+        &page,
+        "add_files",
+        &[("../../evil.svg", picture.clone()), ("notes.txt", b"hi".to_vec())],
+        true,
+    )
+    .await;
+    assert_eq!(response.status(), 200);
+    let urls: Vec<String> = serde_json::from_value(response.json::<Value>().await.unwrap()["files"].clone()).unwrap();
+    assert_eq!(urls.len(), 2);
+    assert!(urls[0].starts_with("/media/uploads/") && urls[0].ends_with("/evil.svg"), "{urls:?}");
+
+    // The handler's changes arrive over the tab's socket, as a push.
+    let pushed = receive(&mut socket).await.unwrap();
+    assert_eq!(pushed["t"], "push", "{pushed}");
+    assert_eq!(pushed["ops"][0]["values"][0]["name"], "evil.svg");
+    assert_eq!(pushed["ops"][0]["values"][1]["size"], 2);
+
+    // Served back byte for byte, with its type, and unable to run scripts here.
+    let served = reqwest::get(server.url(&urls[0])).await.unwrap();
+    assert_eq!(served.status(), 200);
+    assert_eq!(served.headers()["content-type"], "image/svg+xml");
+    assert!(served.headers()["content-security-policy"].to_str().unwrap().starts_with("sandbox"));
+    assert_eq!(served.headers()["x-content-type-options"], "nosniff");
+    assert_eq!(served.bytes().await.unwrap().to_vec(), picture);
+    let stored = std::fs::read_dir(root.join("uploads")).unwrap().count();
+    assert_eq!(stored, 1, "one folder per upload, inside the media root");
+    for escape in ["/media/..%2fsecret.txt", "/media/uploads/..%2f..%2fsecret.txt", "/media/uploads/nothing.txt"] {
+        assert_eq!(reqwest::get(server.url(escape)).await.unwrap().status(), 404, "{escape}");
+    }
+
+    // Refused: without the CSRF token, for another session's tab, over the
+    // size limit (nothing is kept), for an event that fails.
+    assert_eq!(upload(&server, &page, "add_files", &[("a.txt", b"a".to_vec())], false).await.status(), 403);
+    let stranger = load(&server.base, "/gallery", None).await;
+    let forged = Loaded { token: page.token.clone(), ..stranger };
+    let response = upload(&server, &forged, "add_files", &[("a.txt", b"a".to_vec())], true).await;
+    assert_eq!(response.status(), 403);
+    assert_eq!(response.json::<Value>().await.unwrap()["detail"], "This tab belongs to another session.");
+    let response = upload(&server, &page, "add_files", &[("big.bin", vec![7u8; 100 * 1024])], true).await;
+    assert_eq!(response.status(), 413);
+    assert_eq!(std::fs::read_dir(root.join("uploads")).unwrap().count(), 1, "the big one was removed");
+    let response = upload(&server, &page, "no_such_event", &[("a.txt", b"a".to_vec())], true).await;
+    assert_eq!(response.status(), 400);
+    assert_eq!(response.json::<Value>().await.unwrap()["detail"], "unknown event `no_such_event`");
+
+    // The failed event told the tab too; an event over the socket cannot
+    // claim uploads: the list is the server's.
+    let told = receive(&mut socket).await.unwrap();
+    assert_eq!(told, json!({"t": "error", "message": "unknown event `no_such_event`"}));
+    let direct = event(&mut socket, 9, "add_files", json!([{"url": "/etc/passwd"}])).await;
+    assert_eq!(direct, json!({"t": "error", "id": 9, "message": "Choose a file to upload."}));
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn an_event_sent_again_after_a_reconnect_is_applied_once() {
+    let server = TestServer::start(&shop::app(), |_| {}).await;
+    let page = load(&server.base, "/counter", None).await;
+    let mut socket = connect(&server.base, &page.cookies, &server.base).await.unwrap();
+    let ready = hello(&mut socket, Some(&page.token), "/counter").await;
+    assert_eq!(ready.get("applied"), None, "nothing applied yet");
+    assert_eq!(event(&mut socket, 1, "increment", json!([])).await["ops"][0]["value"], 1);
+    // Event 2 is sent, the connection drops before its answer is read.
+    send(&mut socket, json!({"t": "event", "id": 2, "name": "add", "args": [10]})).await;
+    drop(socket);
+
+    let mut socket = connect(&server.base, &page.cookies, &server.base).await.unwrap();
+    let ready = hello(&mut socket, Some(&page.token), "/counter").await;
+    let applied: Vec<u64> = serde_json::from_value(ready["applied"].clone()).unwrap();
+    assert!(applied == [1] || applied == [1, 2], "{ready}");
+    // The runtime sends again what is not listed; anything listed is
+    // answered without being applied twice.
+    let again = event(&mut socket, 2, "add", json!([10])).await;
+    assert_eq!(again["t"], "delta");
+    let replayed = event(&mut socket, 1, "increment", json!([])).await;
+    assert_eq!(replayed, json!({"t": "delta", "id": 1, "ops": []}), "an applied id changes nothing");
+    let ready = hello(&mut socket, Some(&page.token), "/counter").await;
+    assert_eq!(ready["data"]["count"], 11, "1 + 10, each once");
+    assert_eq!(ready["applied"], json!([1, 2]));
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn a_product_created_through_the_api_appears_in_a_live_catalog() {
+    let server = TestServer::start(&shop::app(), |_| {}).await;
+    let page = load(&server.base, "/", None).await;
+    let mut socket = connect(&server.base, &page.cookies, &server.base).await.unwrap();
+    let ready = hello(&mut socket, Some(&page.token), "/").await;
+    assert_eq!(ready["data"]["count"], 4);
+
+    // A superuser creates a product over HTTP Basic, as any API client would.
+    let admin = tandem::auth::NewUser {
+        username: "admin",
+        email: "",
+        password: Some("admin-pass-123"),
+        is_staff: true,
+        is_superuser: true,
+    };
+    tandem::auth::create_user(&server.db, admin).await.unwrap();
+    let created = reqwest::Client::new()
+        .post(server.url("/api/shop/products/"))
+        .basic_auth("admin", Some("admin-pass-123"))
+        .json(&json!({"name": "Milk jug", "price": "19.00", "sku": "JUG-1", "is_active": true}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(created.status(), 201, "{:?}", created.text().await);
+
+    // The tab's page is live on the product table: it reloads, on the
+    // server, and the change arrives as a push.
+    let pushed = receive(&mut socket).await.unwrap();
+    assert_eq!(pushed["t"], "push", "{pushed}");
+    assert!(
+        pushed["ops"].as_array().unwrap().contains(&json!({"op": "set", "path": ["count"], "value": 5})),
+        "{pushed}"
+    );
+    assert!(pushed.to_string().contains("Milk jug"), "{pushed}");
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn readiness_fails_while_draining() {
+    let server = TestServer::start(&shop::app(), |_| {}).await;
+    let ready = reqwest::get(server.url("/_ready")).await.unwrap();
+    assert_eq!(ready.status(), 200);
+    assert_eq!(
+        ready.json::<Value>().await.unwrap(),
+        json!({"status": "ready", "database": "reachable", "states": "reachable", "draining": false})
+    );
+    server.ui().drain();
+    let draining = reqwest::get(server.url("/_ready")).await.unwrap();
+    assert_eq!(draining.status(), 503);
+    assert_eq!(draining.json::<Value>().await.unwrap()["draining"], true);
+    assert_eq!(reqwest::get(server.url("/_health")).await.unwrap().status(), 200, "still alive, just not ready");
     server.stop().await;
 }

@@ -47,6 +47,8 @@ pub struct RestRequest {
     pub db: DatabaseConnection,
     /// The settings.
     pub settings: Arc<Settings>,
+    /// The reactive UI's engine (viewsets tell live pages about writes).
+    pub ui: Arc<crate::ui::Engine>,
     body: Body,
 }
 
@@ -82,6 +84,7 @@ impl RestRequest {
             session_user,
             db: ctx.db,
             settings: ctx.settings,
+            ui: ctx.ui,
             body,
         })
     }

@@ -11,7 +11,6 @@
 //! ```
 
 use std::sync::Arc;
-use std::time::Instant;
 
 use axum::Json;
 use axum::extract::{ConnectInfo, Request};
@@ -378,7 +377,7 @@ where
         let not_authenticated = authenticated.scheme.is_none();
         self.check_permissions(&req, schemes, not_authenticated).await?;
         if let Some(store) = throttles_store {
-            self.check_throttles(&req, &store, peer)?;
+            self.check_throttles(&req, &store, peer).await?;
         }
         if !allowed.contains(&req.method) {
             return Err(ApiError::new(
@@ -428,7 +427,7 @@ where
         Ok(())
     }
 
-    fn check_throttles(
+    async fn check_throttles(
         &self,
         req: &RestRequest,
         store: &super::throttle::ThrottleStore,
@@ -438,7 +437,6 @@ where
             let rest = &req.settings.rest;
             rest.throttle_anon.map(Throttle::Anon).into_iter().chain(rest.throttle_user.map(Throttle::User)).collect()
         });
-        let now = Instant::now();
         let mut longest = None;
         for throttle in throttles {
             let (key, rate) = match (throttle, req.user.user()) {
@@ -448,7 +446,7 @@ where
                 (Throttle::User(rate), Some(user)) => (format!("user:{}", user.id), rate),
                 _ => continue,
             };
-            if let Some(wait) = store.hit(&key, rate, now) {
+            if let Some(wait) = store.request(&key, rate).await {
                 longest = longest.max(Some(wait));
             }
         }
@@ -521,6 +519,7 @@ where
             Ok(model) => model,
             Err(error) => return Err(self.write_failure(req, &validated, None, error).await),
         };
+        changed::<E>(req);
         Ok((StatusCode::CREATED, Json(self.serializer.to_representation(&saved))).into_response())
     }
 
@@ -539,10 +538,12 @@ where
             hook(req, &mut active)?;
         }
         let saved = if active.is_changed() {
-            match active.update(&req.db).await {
+            let saved = match active.update(&req.db).await {
                 Ok(model) => model,
                 Err(error) => return Err(self.write_failure(req, &validated, Some(&object), error).await),
-            }
+            };
+            changed::<E>(req);
+            saved
         } else {
             object
         };
@@ -552,6 +553,7 @@ where
     async fn destroy(&self, req: &RestRequest, schemes: &[Authentication]) -> Result<Response, RestError> {
         let object = self.get_object(req, schemes).await?;
         object.delete(&req.db).await?;
+        changed::<E>(req);
         Ok(StatusCode::NO_CONTENT.into_response())
     }
 
@@ -629,4 +631,10 @@ fn denied(schemes: &[Authentication], anonymous: bool) -> RestError {
     } else {
         ApiError::new(StatusCode::FORBIDDEN, PERMISSION_DENIED).into()
     }
+}
+
+/// Tells live pages (`Page::live(<table>, …)`), in every process, that the
+/// viewset wrote to `E`'s table.
+fn changed<E: EntityTrait>(req: &RestRequest) {
+    req.ui.broadcast(E::default().table_name());
 }

@@ -5,11 +5,12 @@
 //! request ─► log ─► security headers ─► dispatch
 //!              ├─ under a backend prefix ─► backend (resolve URL ─► body limit ─► session
 //!              │                             ─► user ─► CSRF ─► view)
-//!              └─ anything else          ─► UI side (/ping, /_health, shell page)
+//!              └─ anything else          ─► UI side (/ping, /_health, /_event, pages, 404 page)
 //! ```
 
 mod backend;
 mod ui;
+mod uploads;
 
 use std::future::Future;
 
@@ -26,7 +27,7 @@ use crate::urls::UrlConf;
 /// Builds the whole application service for `ctx` and the backend's URLs.
 pub fn router(ctx: AppContext, urls: UrlConf) -> Router {
     let backend = backend::router(urls, ctx.settings.backend.max_body_bytes);
-    let ui = ui::router();
+    let ui = ui::router(&ctx.settings);
     let settings = ctx.settings.clone();
     let dispatch = tower::service_fn(move |request: Request| {
         let side = if settings.is_backend_path(request.uri().path()) { backend.clone() } else { ui.clone() };

@@ -1,7 +1,7 @@
 //! The UI side: everything outside the backend prefixes: `/ping`,
 //! `/_health`, the event socket `/_event`, the runtime under `/_tandem/`, the
 //! registered pages (server-rendered, with a session and the CSRF cookie)
-//! and, for any other GET, an HTML shell.
+//! and, for any other GET, the 404 page (rendered the same way, status 404).
 
 use axum::extract::Path;
 use axum::http::{HeaderValue, StatusCode, header};
@@ -22,30 +22,42 @@ use crate::ui::document::{CONTENT_SECURITY_POLICY, page_html};
 pub(super) const ROUTES: &[(&str, &str, &str)] = &[
     ("/ping", "GET", "tandem::server::ui::ping"),
     ("/_health", "GET", "tandem::server::ui::health"),
+    ("/_ready", "GET", "tandem::server::ui::ready"),
     ("/_event", "GET", "tandem::ui::socket::event_socket"),
     ("/_tandem/{file}", "GET", "tandem::server::ui::asset"),
     ("/_tandem/session", "POST", "tandem::server::ui::redeem_ticket"),
+    ("/_upload", "POST", "tandem::server::uploads::receive"),
+    ("/media/{*file}", "GET", "tandem::server::uploads::serve"),
     ("/{*page}", "GET", "tandem::server::ui::page"),
 ];
 
-pub(super) fn router() -> Router {
+pub(super) fn router(settings: &crate::config::Settings) -> Router {
+    let with_session = |route: axum::routing::MethodRouter| {
+        route
+            .layer(middleware::from_fn(crate::csrf::csrf_middleware))
+            .layer(middleware::from_fn(crate::auth::auth_middleware))
+            .layer(middleware::from_fn(crate::sessions::session_middleware))
+    };
     let pages = Router::new()
         .fallback(page)
         .layer(middleware::from_fn(crate::csrf::csrf_middleware))
         .layer(middleware::from_fn(crate::auth::auth_middleware))
         .layer(middleware::from_fn(crate::sessions::session_middleware));
+    // The multipart reader enforces the limit too; the slack is for its framing.
+    let upload_limit = usize::try_from(settings.ui.upload_max_bytes).unwrap_or(usize::MAX).saturating_add(64 * 1024);
+    let media = format!("{}/{{*file}}", settings.ui.media_url.trim_end_matches('/'));
     Router::new()
         .route("/ping", get(ping))
         .route("/_health", get(health))
+        .route("/_ready", get(ready))
         .route("/_event", get(crate::ui::socket::event_socket))
         .route("/_tandem/{file}", get(asset))
+        .route("/_tandem/session", with_session(post(redeem_ticket)))
         .route(
-            "/_tandem/session",
-            post(redeem_ticket)
-                .layer(middleware::from_fn(crate::csrf::csrf_middleware))
-                .layer(middleware::from_fn(crate::auth::auth_middleware))
-                .layer(middleware::from_fn(crate::sessions::session_middleware)),
+            "/_upload",
+            with_session(post(super::uploads::receive).layer(axum::extract::DefaultBodyLimit::max(upload_limit))),
         )
+        .route(&media, get(super::uploads::serve))
         .fallback_service(pages)
 }
 
@@ -85,22 +97,17 @@ async fn redeem_ticket(ctx: AppContext, auth: Auth, session: Session, body: Byte
     StatusCode::NO_CONTENT.into_response()
 }
 
-/// The runtime script, at its content-hashed name, cached forever.
+/// The runtime script and the stylesheet, at their content-hashed names, cached forever.
 async fn asset(Path(file): Path<String>) -> Response {
-    if file != crate::ui::document::runtime_file() {
+    let Some((content_type, content)) = crate::ui::document::asset(&file) else {
         return StatusCode::NOT_FOUND.into_response();
-    }
-    (
-        [
-            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
-            (header::CACHE_CONTROL, "public, max-age=31536000, immutable"),
-        ],
-        crate::ui::document::RUNTIME,
-    )
+    };
+    ([(header::CONTENT_TYPE, content_type), (header::CACHE_CONTROL, "public, max-age=31536000, immutable")], content)
         .into_response()
 }
 
-/// A registered page, rendered with a new tab's state; any other path gets the shell.
+/// A registered page, rendered with a new tab's state; any other path gets
+/// the 404 page, rendered the same way, with status 404.
 async fn page(
     ctx: AppContext,
     session: Session,
@@ -112,18 +119,21 @@ async fn page(
         return (StatusCode::METHOD_NOT_ALLOWED, [(header::ALLOW, "GET, HEAD")]).into_response();
     }
     let uri = request.uri();
-    let Some((page, router)) = ctx.ui.route(uri.path(), uri.query()) else {
-        return shell(&ctx);
+    let (status, (page, router)) = match ctx.ui.route(uri.path(), uri.query()) {
+        Some(found) => (StatusCode::OK, found),
+        None => (StatusCode::NOT_FOUND, ctx.ui.not_found(uri.path(), uri.query())),
     };
     // The page hands out the CSRF cookie and binds the tab to this session.
     let _ = csrf.masked();
     let session_key = session.ensure_key();
-    match ctx.ui.open_tab(page, router, &session_key, user, ctx.db.clone()).await {
+    let caller = crate::ui::engine::Caller { session_key, user, db: ctx.db.clone() };
+    let stored = crate::ui::storage::cookies_of(request.headers(), page.state_name());
+    match ctx.ui.open_tab(page, router.clone(), caller, &stored).await {
         Ok((token, data)) => {
             let mut backend = vec![ctx.settings.backend.prefix.clone()];
             backend.extend(ctx.settings.backend.extra_prefixes.iter().cloned());
-            let html = page_html(&page.title, &(page.view)(), page.state_name(), &token, &data, &backend);
-            let mut response = Html(html).into_response();
+            let html = page_html(page, &router, &token, &data, &backend, ctx.ui.theme_css());
+            let mut response = (status, Html(html)).into_response();
             response
                 .headers_mut()
                 .insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CONTENT_SECURITY_POLICY));
@@ -134,6 +144,23 @@ async fn page(
             ApiError::internal("page rendering failed").into_response()
         }
     }
+}
+
+/// Readiness, for a load balancer: 200 `{"status": "ready", …}` when the
+/// database (and Redis, when configured) answer and the process is not
+/// draining; else 503 naming what is not ready.
+async fn ready(ctx: AppContext) -> Response {
+    let database = ctx.db.ping().await.is_ok();
+    let states = ctx.ui.states_ready().await;
+    let draining = ctx.ui.draining();
+    let body = json!({
+        "status": if database && states && !draining { "ready" } else { "unavailable" },
+        "database": if database { "reachable" } else { "unreachable" },
+        "states": if states { "reachable" } else { "unreachable" },
+        "draining": draining,
+    });
+    let status = if database && states && !draining { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
+    (status, Json(body)).into_response()
 }
 
 async fn ping() -> &'static str {
@@ -151,15 +178,4 @@ async fn health(ctx: AppContext) -> Response {
                 .into_response()
         }
     }
-}
-
-fn shell(ctx: &AppContext) -> Response {
-    let name = crate::http::html_escape(&ctx.settings.app.name);
-    Html(format!(
-        "<!doctype html>\n<html lang=\"en\">\n<head><meta charset=\"utf-8\">\
-         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-         <title>{name}</title></head>\n<body><div id=\"tandem-root\" data-app=\"{name}\">\
-         <h1>{name}</h1><p>Served by Tandem.</p></div></body>\n</html>\n"
-    ))
-    .into_response()
 }

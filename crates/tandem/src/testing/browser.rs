@@ -199,6 +199,18 @@ impl Tab {
         }
     }
 
+    /// Presses and releases `key` (`"Escape"`, `"Enter"`) as a real key
+    /// press: it goes to the focused element.
+    ///
+    /// ```ignore
+    /// tab.press_key("Escape").await;
+    /// ```
+    pub async fn press_key(&self, key: &str) {
+        for kind in ["keyDown", "keyUp"] {
+            self.page.call("Input.dispatchKeyEvent", json!({"type": kind, "key": key, "code": key})).await;
+        }
+    }
+
     /// The browser's cookies for this page, as DevTools reports them
     /// (`name`, `value`, `httpOnly`, …).
     pub async fn cookies(&self) -> Vec<Value> {

@@ -101,6 +101,8 @@ pub struct TestServer {
     /// The settings the server runs with.
     pub settings: Settings,
     database: TestDatabase,
+    /// Where this server stores uploads (removed with the server).
+    pub media: std::sync::Arc<tempfile::TempDir>,
     ui: std::sync::Arc<crate::ui::Engine>,
     shutdown: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<std::io::Result<()>>>,
@@ -117,6 +119,8 @@ impl TestServer {
         let mut settings = Settings::from_toml_str(&text, &file).expect("the app's Tandem.toml is invalid");
         settings.database.url = database.url.clone();
         settings.server.addr = "127.0.0.1:0".into();
+        let media = std::sync::Arc::new(tempfile::tempdir().expect("cannot create a temporary folder"));
+        settings.ui.media_root = media.path().to_path_buf();
         configure(&mut settings);
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("cannot bind");
         let base = format!("http://{}", listener.local_addr().expect("no local address"));
@@ -124,7 +128,7 @@ impl TestServer {
         let (db, ui) = (ctx.db.clone(), ctx.ui.clone());
         let router = app.router(ctx).expect("invalid URL configuration");
         let (tx, task) = Self::serve(listener, router);
-        Self { base, db, settings, database, ui, shutdown: Some(tx), task: Some(task) }
+        Self { base, db, settings, database, media, ui, shutdown: Some(tx), task: Some(task) }
     }
 
     fn serve(listener: TcpListener, router: axum::Router) -> (oneshot::Sender<()>, JoinHandle<std::io::Result<()>>) {

@@ -24,7 +24,10 @@ use std::collections::BTreeMap;
 use sea_orm::DatabaseConnection;
 use serde::Serialize;
 
-use super::state::EventError;
+use super::background::{TabHandle, Task};
+use super::delta::diff;
+use super::outbox::{Frame, Outbox};
+use super::state::{EventError, Events, State, full_json, public_part};
 use crate::auth::CurrentUser;
 use crate::sessions::Session;
 
@@ -52,6 +55,19 @@ pub struct EventContext {
     pub(crate) session_key: String,
     pub(crate) session: Option<Session>,
     pub(crate) actions: Vec<Action>,
+    /// Where pushed updates go and what the browser was last shown.
+    pub(crate) stream: Option<Stream>,
+    pub(crate) queued: Vec<(String, serde_json::Value)>,
+    pub(crate) uploads: Vec<super::upload::UploadedFile>,
+    pub(crate) changed: Vec<String>,
+    // A mutex only to keep the context `Sync`; nothing contends for it.
+    pub(crate) tasks: std::sync::Mutex<Vec<Task>>,
+}
+
+/// The tab's queue during an event and the public state it last received.
+pub(crate) struct Stream {
+    pub(crate) outbox: Outbox,
+    pub(crate) shown: serde_json::Value,
 }
 
 /// What a handler asks the browser to do once the event's changes are applied.
@@ -94,6 +110,8 @@ pub enum Action {
         /// The new title.
         title: String,
     },
+    /// Clear the inputs of the form whose submit sent the event.
+    ResetForm,
     /// Offer a file for download.
     Download {
         /// The file's name.
@@ -114,7 +132,117 @@ impl EventContext {
         token: String,
         session_key: &str,
     ) -> Self {
-        Self { db, user, router, token, session_key: session_key.to_string(), session: None, actions: Vec::new() }
+        Self {
+            db,
+            user,
+            router,
+            token,
+            session_key: session_key.to_string(),
+            session: None,
+            actions: Vec::new(),
+            stream: None,
+            queued: Vec::new(),
+            uploads: Vec::new(),
+            changed: Vec::new(),
+            tasks: Default::default(),
+        }
+    }
+
+    /// Sends the state's current values to the browser now, while the
+    /// handler goes on: a progress bar that moves during a long event. The
+    /// event's own answer later carries only what changed since. If the
+    /// event then fails, the browser is told to take the pushed values back.
+    ///
+    /// ```
+    /// # use serde::{Deserialize, Serialize};
+    /// # use tandem::ui::{EventContext, State, events};
+    /// #[derive(Default, Serialize, Deserialize, State)]
+    /// pub struct Import { pub progress: u8 }
+    ///
+    /// #[events]
+    /// impl Import {
+    ///     pub async fn run(&mut self, ctx: &mut EventContext) {
+    ///         for step in 1..=4 {
+    ///             tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    ///             self.progress = step * 25;
+    ///             ctx.push(self).await;
+    ///         }
+    ///     }
+    /// }
+    /// ```
+    pub async fn push<S: State + Events>(&mut self, state: &S) {
+        if let Some(stream) = &mut self.stream {
+            match full_json(state, None) {
+                Ok(full) => {
+                    let public = public_part::<S>(&full);
+                    let ops = diff(&stream.shown, &public);
+                    if !ops.is_empty() {
+                        stream.outbox.send(Frame::push(S::NAME, &ops, &[]).encode());
+                        stream.shown = public;
+                    }
+                }
+                Err(error) => tracing::warn!(state = S::NAME, %error, "cannot push a state"),
+            }
+        }
+        // Lets the connection forward the frame before the handler goes on.
+        tokio::task::yield_now().await;
+    }
+
+    /// The files uploaded with this event (empty unless it came from an
+    /// input's `on_upload`). See [`super::upload`].
+    pub fn uploads(&self) -> &[super::upload::UploadedFile] {
+        &self.uploads
+    }
+
+    /// Tells every tab showing data under `topic` (`Page::live`), in every
+    /// process, that it changed, once this event has succeeded.
+    ///
+    /// ```ignore
+    /// ctx.changed("shop_product");
+    /// ```
+    pub fn changed(&mut self, topic: &str) {
+        self.changed.push(topic.to_string());
+    }
+
+    /// Runs event `event` of the same state with `args` after this one, on
+    /// the server, before any later event from the browser (Reflex's
+    /// chained events). Its changes reach the browser as a separate update.
+    ///
+    /// ```ignore
+    /// ctx.queue("refresh", serde_json::json!([]));
+    /// ```
+    pub fn queue(&mut self, event: &str, args: serde_json::Value) {
+        self.queued.push((event.to_string(), args));
+    }
+
+    /// Starts `task` once this event has succeeded (nothing starts if it
+    /// fails). The task outlives the event and does not hold up the tab's
+    /// other events; it changes the tab's state through
+    /// [`TabHandle::update`], in order with the tab's events, and the
+    /// browser sees each change.
+    ///
+    /// ```
+    /// # use serde::{Deserialize, Serialize};
+    /// # use tandem::ui::{EventContext, State, events};
+    /// #[derive(Default, Serialize, Deserialize, State)]
+    /// pub struct Report { pub ready: bool }
+    ///
+    /// #[events]
+    /// impl Report {
+    ///     pub async fn build(&mut self, ctx: &mut EventContext) {
+    ///         ctx.spawn(|tab| async move {
+    ///             tokio::time::sleep(std::time::Duration::from_secs(2)).await; // the slow part
+    ///             let _ = tab.update(|report: &mut Report| report.ready = true).await;
+    ///         });
+    ///     }
+    /// }
+    /// ```
+    pub fn spawn<F, Fut>(&mut self, task: F)
+    where
+        F: FnOnce(TabHandle) -> Fut + Send + 'static,
+        Fut: std::future::Future<Output = ()> + Send + 'static,
+    {
+        self.tasks.get_mut().unwrap_or_else(|p| p.into_inner()).push(Box::new(move |tab| Box::pin(task(tab))));
     }
 
     /// The tab's HTTP session (the same `sessionid` the backend reads),
@@ -170,6 +298,19 @@ impl EventContext {
     /// Scrolls the element matching `selector` into view after this event.
     pub fn scroll_into_view(&mut self, selector: &str) {
         self.actions.push(Action::Scroll { selector: selector.to_string() });
+    }
+
+    /// Clears the inputs of the form that sent this event, once its
+    /// changes are applied: call it when a submitted form was accepted, so a
+    /// rejected one keeps what the person typed.
+    ///
+    /// ```ignore
+    /// if self.errors.is_empty() {
+    ///     ctx.reset_form();
+    /// }
+    /// ```
+    pub fn reset_form(&mut self) {
+        self.actions.push(Action::ResetForm);
     }
 
     /// Sets the page's `<title>`.

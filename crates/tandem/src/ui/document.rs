@@ -4,43 +4,137 @@
 
 use serde_json::{Value, json};
 
-use super::node::Node;
+use super::context::RouterData;
+use super::page::Page;
 use super::render::render;
 use crate::http::html_escape;
 
 /// The runtime, embedded in the binary.
 pub const RUNTIME: &str = include_str!("runtime.js");
 
+/// The default stylesheet, embedded in the binary: the components' classes
+/// and the CSS variables a [`Theme`](super::theme::Theme) overrides.
+pub const STYLESHEET: &str = include_str!("tandem.css");
+
 /// The policy pages are served with: no inline script, no `eval`.
 pub const CONTENT_SECURITY_POLICY: &str =
     "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'";
 
+/// `<stem>.<hash>.<extension>`: the content hash makes the URL safe to cache forever.
+fn hashed_name(stem: &str, extension: &str, content: &str) -> String {
+    // FNV-1a: a stable fingerprint of the file, not a security measure.
+    let hash = content.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3));
+    format!("{stem}.{hash:016x}.{extension}")
+}
+
 /// `runtime.<hash>.js`: the content hash makes the URL safe to cache forever.
 pub fn runtime_file() -> &'static str {
     static NAME: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-    NAME.get_or_init(|| {
-        // FNV-1a: a stable fingerprint of the script, not a security measure.
-        let hash =
-            RUNTIME.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3));
-        format!("runtime.{hash:016x}.js")
-    })
+    NAME.get_or_init(|| hashed_name("runtime", "js", RUNTIME))
 }
 
-/// The page's full HTML.
-/// `backend` lists the backend prefixes, which client-side navigation leaves
-/// to the browser.
-pub fn page_html(title: &str, view: &Node, state: &str, token: &str, data: &Value, backend: &[String]) -> String {
-    let body = render(view, data);
-    let boot = json!({"state": state, "token": token, "template": view, "data": data, "backend": backend});
+/// `tandem.<hash>.css`, the stylesheet's name under `/_tandem/`.
+///
+/// ```
+/// let name = tandem::ui::document::stylesheet_file();
+/// assert!(name.starts_with("tandem.") && name.ends_with(".css"));
+/// ```
+pub fn stylesheet_file() -> &'static str {
+    static NAME: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    NAME.get_or_init(|| hashed_name("tandem", "css", STYLESHEET))
+}
+
+/// The file served at `/_tandem/<file>`: its content type and content.
+///
+/// ```
+/// use tandem::ui::document::{asset, stylesheet_file};
+///
+/// assert_eq!(asset(stylesheet_file()).map(|(kind, _)| kind), Some("text/css; charset=utf-8"));
+/// assert_eq!(asset("tandem.css"), None, "only the hashed name");
+/// ```
+pub fn asset(file: &str) -> Option<(&'static str, &'static str)> {
+    if file == runtime_file() {
+        Some(("text/javascript; charset=utf-8", RUNTIME))
+    } else if file == stylesheet_file() {
+        Some(("text/css; charset=utf-8", STYLESHEET))
+    } else {
+        None
+    }
+}
+
+/// The page's full HTML for a tab at `router` whose state's public data is
+/// `data`: the title and meta tags filled from the router's parameters and
+/// the state, the body rendered, the boot block. `backend` lists the backend
+/// prefixes, which client-side navigation leaves to the browser;
+/// `theme_css` (from [`Theme::css`](super::theme::Theme::css)) follows the
+/// stylesheet in an inline `<style>`.
+///
+/// ```ignore
+/// let html = page_html(page, &router, &token, &data, &["/api".to_string()], "");
+/// assert!(html.contains("<title>Product 3</title>"));
+/// ```
+pub fn page_html(
+    page: &Page,
+    router: &RouterData,
+    token: &str,
+    data: &Value,
+    backend: &[String],
+    theme_css: &str,
+) -> String {
+    let view = (page.view)();
+    let body = render(&view, data);
+    let boot = json!({"state": page.state_name(), "token": token, "template": view, "data": data, "backend": backend});
     // Inert JSON in a script element: `<` is escaped so no text can close it.
     let boot = boot.to_string().replace('<', "\\u003c");
+    // Theme CSS is checked to hold no `<`; dropping any keeps `</style>` out regardless.
+    let theme =
+        if theme_css.is_empty() { String::new() } else { format!("<style>{}</style>", theme_css.replace('<', "")) };
     format!(
         "<!doctype html>\n<html lang=\"en\">\n<head><meta charset=\"utf-8\">\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-         <title>{title}</title></head>\n<body><div id=\"tandem-root\">{body}</div>\n\
+         <title>{title}</title>{head}\
+         <link rel=\"stylesheet\" href=\"/_tandem/{stylesheet}\">{theme}</head>\n\
+         <body><div id=\"tandem-root\">{body}</div>\n\
          <script type=\"application/json\" id=\"tandem-boot\">{boot}</script>\n\
          <script src=\"/_tandem/{runtime}\" defer></script></body>\n</html>\n",
-        title = html_escape(title),
+        title = html_escape(&page.title_for(router, data)),
+        head = page.head_html(router, data),
+        stylesheet = stylesheet_file(),
         runtime = runtime_file(),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ui::node::*;
+
+    #[derive(Default, serde::Serialize, serde::Deserialize, crate::ui::State)]
+    struct Blank {}
+
+    #[crate::ui::events]
+    impl Blank {}
+
+    fn shop() -> Node {
+        p().text("hi")
+    }
+
+    fn html_with(theme_css: &str) -> String {
+        let page = Page::new::<Blank>("", "Shop", shop);
+        page_html(&page, &RouterData::default(), "t", &json!({}), &[], theme_css)
+    }
+
+    #[test]
+    fn pages_link_the_hashed_stylesheet_then_the_theme() {
+        let html = html_with(":root{--t-accent:teal}");
+        let link = format!("<link rel=\"stylesheet\" href=\"/_tandem/{}\">", stylesheet_file());
+        let (at_link, at_theme) = (html.find(&link), html.find("<style>:root{--t-accent:teal}</style>"));
+        assert!(at_link.is_some() && at_theme.is_some() && at_link < at_theme, "{html}");
+        assert!(!html_with("").contains("<style>"));
+        let hostile = html_with("a</style><script>");
+        assert_eq!(hostile.matches("</style>").count(), 1, "{hostile}");
+        assert_ne!(stylesheet_file(), runtime_file());
+        assert_eq!(asset(runtime_file()), Some(("text/javascript; charset=utf-8", RUNTIME)));
+        assert_eq!(asset("runtime.js"), None);
+    }
 }

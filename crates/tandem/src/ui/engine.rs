@@ -1,17 +1,20 @@
 //! The engine: pages by route, tabs by token, and the event loop of one tab
 //! (load its state, run the handler, diff, save), strictly in order per tab.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use super::context::{Action, EventContext, RouterData};
-use super::delta::{Op, diff};
-use super::page::Page;
-use super::state::EventError;
-use super::store::{StateManager, Tab};
+use super::background::TabHandle;
+use super::bus::{Bus, BusMessage};
+use super::context::{Action, EventContext, RouterData, Stream};
+use super::delta::diff;
+use super::outbox::{Frame, Outbox};
+use super::page::{Page, stored};
+use super::state::{EventError, Events, State, full_json, public_part};
+use super::store::{StateManager, StoreError, Tab};
 use crate::auth::CurrentUser;
 use crate::urls::{Pattern, PatternError};
 
@@ -30,6 +33,14 @@ impl Default for Limits {
     fn default() -> Self {
         Self { max_frame_bytes: 1 << 20, events_per_second: 200, burst: 400 }
     }
+}
+
+/// How many events queued by handlers one browser event may lead to.
+const MAX_CHAINED: usize = 100;
+
+/// The query parameters of a raw query string, the last value of each.
+fn parse_query(query: Option<&str>) -> BTreeMap<String, String> {
+    form_urlencoded::parse(query.unwrap_or("").as_bytes()).map(|(k, v)| (k.into_owned(), v.into_owned())).collect()
 }
 
 /// How long a login/logout ticket can be redeemed.
@@ -52,11 +63,15 @@ pub struct Engine {
     tickets: Mutex<HashMap<String, Ticket>>,
     closing: tokio::sync::watch::Sender<bool>,
     pages: Vec<(Pattern, Page)>,
+    not_found: Page,
     states: Arc<dyn StateManager>,
     locks: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
-    connected: Mutex<HashSet<String>>,
+    outboxes: Mutex<HashMap<String, Outbox>>,
+    bus: std::sync::RwLock<Option<Arc<dyn Bus>>>,
+    draining: std::sync::atomic::AtomicBool,
     /// Limits per connection.
     pub limits: Limits,
+    theme_css: String,
 }
 
 /// Why a tab cannot be used.
@@ -80,105 +95,234 @@ impl From<sea_orm::DbErr> for TabError {
     }
 }
 
+impl From<StoreError> for TabError {
+    fn from(error: StoreError) -> Self {
+        TabError::Event(error.into())
+    }
+}
+
+/// Who asks: the session that owns the tab, its user and the database.
+#[derive(Clone)]
+pub struct Caller {
+    /// The `sessionid` key.
+    pub session_key: String,
+    /// The session's user.
+    pub user: CurrentUser,
+    /// The application's database pool.
+    pub db: sea_orm::DatabaseConnection,
+}
+
 impl Engine {
     /// An engine serving `pages`, keeping tabs in `states`.
     pub fn new(pages: Vec<Page>, states: Arc<dyn StateManager>, limits: Limits) -> Result<Self, PatternError> {
         let pages = pages.into_iter().map(|page| Ok((page.pattern()?, page))).collect::<Result<_, PatternError>>()?;
         Ok(Self {
             pages,
+            not_found: super::not_found::page(),
             states,
             locks: Mutex::default(),
-            connected: Mutex::default(),
+            outboxes: Mutex::default(),
+            bus: std::sync::RwLock::new(None),
+            draining: std::sync::atomic::AtomicBool::new(false),
             limits,
             tickets: Mutex::default(),
             closing: tokio::sync::watch::Sender::new(false),
+            theme_css: String::new(),
         })
     }
 
-    /// The registered pages.
-    pub fn pages(&self) -> impl Iterator<Item = &Page> {
-        self.pages.iter().map(|(_, page)| page)
+    /// Shows `page` (its route is not used) at every path no page matches,
+    /// instead of Tandem's default 404 page.
+    ///
+    /// ```ignore
+    /// let engine = Engine::new(pages, states, Limits::default())?.with_not_found(missing_page);
+    /// ```
+    pub fn with_not_found(mut self, page: Page) -> Self {
+        self.not_found = page;
+        self
     }
 
-    /// The page for `path` and its router data (`query` is the raw query string).
+    /// Pages get `theme`'s CSS after the stylesheet.
+    ///
+    /// ```ignore
+    /// let engine = Engine::new(pages, states, Limits::default())?.with_theme(&Theme::new().set("accent", "teal"));
+    /// assert_eq!(engine.theme_css(), ":root{--t-accent:teal}");
+    /// ```
+    pub fn with_theme(mut self, theme: &super::theme::Theme) -> Self {
+        self.theme_css = theme.css();
+        self
+    }
+
+    /// The theme's CSS for every page's `<style>` (empty without a theme).
+    ///
+    /// ```ignore
+    /// let html = page_html(title, &view, state, &token, &data, &backend, engine.theme_css());
+    /// ```
+    pub fn theme_css(&self) -> &str {
+        &self.theme_css
+    }
+
+    /// The registered pages, in matching order, then the 404 page.
+    ///
+    /// ```ignore
+    /// let titles: Vec<&str> = engine.pages().map(|page| page.title.as_str()).collect();
+    /// ```
+    pub fn pages(&self) -> impl Iterator<Item = &Page> {
+        self.pages.iter().map(|(_, page)| page).chain(std::iter::once(&self.not_found))
+    }
+
+    /// The first page whose route matches `path` and its router data
+    /// (`query` is the raw query string); `None` when no route matches.
+    ///
+    /// ```ignore
+    /// let (page, router) = engine.route("/products/3/reviews/2", Some("sort=rating")).unwrap();
+    /// assert_eq!(router.params["page"], "2");
+    /// ```
     pub fn route(&self, path: &str, query: Option<&str>) -> Option<(&Page, RouterData)> {
         let decoded = percent_encoding::percent_decode_str(path).decode_utf8().ok()?;
         let trimmed = decoded.trim_start_matches('/');
         self.pages.iter().find_map(|(pattern, page)| {
-            let params = pattern.matches(trimmed).or_else(|| pattern.matches(&format!("{trimmed}/")))?;
-            let query: BTreeMap<String, String> = form_urlencoded::parse(query.unwrap_or("").as_bytes())
-                .map(|(k, v)| (k.into_owned(), v.into_owned()))
-                .collect();
-            Some((page, RouterData { path: decoded.to_string(), params: params.into_iter().collect(), query }))
+            // `/counter` also reaches a route written `counter/`; a path that
+            // already ends in `/` is not doubled (a catch-all would take it).
+            let slashed = || (!trimmed.ends_with('/')).then(|| pattern.matches(&format!("{trimmed}/"))).flatten();
+            let params = pattern.matches(trimmed).or_else(slashed)?;
+            let router = RouterData {
+                path: decoded.to_string(),
+                params: params.into_iter().collect(),
+                query: parse_query(query),
+            };
+            Some((page, router))
         })
     }
 
-    /// A new tab for `page`, owned by `session_key`: a fresh state after the
-    /// page's `on_load`. Returns the token and the state's public JSON.
+    /// The 404 page and its router data for `path` (no parameters).
+    ///
+    /// ```ignore
+    /// let (page, router) = engine.route(path, query).unwrap_or_else(|| engine.not_found(path, query));
+    /// ```
+    pub fn not_found(&self, path: &str, query: Option<&str>) -> (&Page, RouterData) {
+        let path = percent_encoding::percent_decode_str(path).decode_utf8_lossy().into_owned();
+        (&self.not_found, RouterData { path, params: BTreeMap::new(), query: parse_query(query) })
+    }
+
+    /// Runs the page's `on_load` on `full` (a failure keeps `full`).
+    async fn loaded(&self, page: &Page, full: Value, ctx: &mut EventContext) -> Result<Value, TabError> {
+        let Some(on_load) = &page.on_load else { return Ok(full) };
+        match page.kind.run(full.clone(), on_load, Value::Null, ctx).await {
+            Ok(loaded) => {
+                ctx.save_session().await?;
+                Ok(loaded)
+            }
+            Err(error) => {
+                tracing::warn!(page = %page.route, %error, "on_load failed; keeping the state");
+                Ok(full)
+            }
+        }
+    }
+
+    /// A new tab for `page`, owned by `caller`'s session: a fresh state
+    /// after the page's `on_load`, for the first paint. Returns the token
+    /// and the state's public JSON. `stored` holds the values the browser
+    /// keeps for the page's client storage fields (its cookies, on a page load).
     pub async fn open_tab(
         &self,
         page: &Page,
         router: RouterData,
-        session_key: &str,
-        user: CurrentUser,
-        db: sea_orm::DatabaseConnection,
+        caller: Caller,
+        stored: &serde_json::Map<String, Value>,
     ) -> Result<(String, Value), TabError> {
         let token = crate::random::hex(24);
-        let mut full = page.kind.fresh()?;
-        if let Some(on_load) = &page.on_load {
-            let mut ctx = EventContext::new(db, user, router, token.clone(), session_key);
-            match page.kind.run(full.clone(), on_load, Value::Null, &mut ctx).await {
-                Ok(loaded) => {
-                    full = loaded;
-                    ctx.save_session().await?;
-                }
-                Err(error) => tracing::warn!(page = %page.route, %error, "on_load failed; showing the initial state"),
-            }
-        }
-        let mut tab = Tab { session_key: session_key.to_string(), states: Default::default() };
+        let mut ctx = EventContext::new(caller.db, caller.user, router, token.clone(), &caller.session_key);
+        let full = page.kind.restore(page.kind.fresh()?, stored);
+        let full = self.loaded(page, full, &mut ctx).await?;
+        let mut tab = Tab { session_key: caller.session_key, states: Default::default() };
         tab.states.insert(page.state_name().to_string(), full.clone());
         self.states.save(&token, &tab).await?;
-        let public = page.kind.public(&full)?;
-        Ok((token, public))
+        Ok((token, page.kind.public(&full)?))
     }
 
-    /// Reattaches a connection to `token` for `page` and runs the page's
-    /// `on_load` (as every page load does): the tab's public state, or `None`
-    /// when the token is unknown or expired. A token already connected
-    /// elsewhere (a duplicated browser tab) is copied to a new token,
-    /// returned with the state.
-    pub async fn attach(
+    /// Connects `outbox` to a tab showing `page`: the tab of `token` if it
+    /// is known, else a new one. The page's `on_load` runs (as on every page
+    /// load) and a `ready` frame with the state goes to `outbox`. A token
+    /// already connected elsewhere (a duplicated browser tab) is copied to a
+    /// new token. `stored` holds the values the browser keeps for the
+    /// page's client storage fields; they replace the tab's. Returns the token.
+    pub async fn hello(
         &self,
-        token: &str,
+        token: Option<&str>,
         page: &Page,
         router: RouterData,
-        session_key: &str,
-        user: CurrentUser,
-        db: sea_orm::DatabaseConnection,
-    ) -> Result<Option<(String, Value)>, TabError> {
-        let Some(mut tab) = self.states.load(token).await? else { return Ok(None) };
-        if tab.session_key != session_key {
-            return Err(TabError::OtherSession);
-        }
-        let token = if self.connected().contains(token) { crate::random::hex(24) } else { token.to_string() };
-        let mut full = match tab.states.get(page.state_name()) {
+        caller: Caller,
+        stored: &serde_json::Map<String, Value>,
+        outbox: &Outbox,
+    ) -> Result<String, TabError> {
+        let lock = token.map(|token| self.lock_of(token));
+        let _in_order = match &lock {
+            Some(lock) => Some(lock.lock().await),
+            None => None,
+        };
+        let (lease, found) = match token {
+            Some(token) => {
+                let (lease, found) = self.states.acquire(token).await?;
+                (Some(lease), found)
+            }
+            None => (None, None),
+        };
+        let attached = self.attach(token, found, page, router, caller, stored).await;
+        let kept = match (&attached, lease) {
+            // The same token: written back under its lease.
+            (Ok((new, tab, _)), Some(lease)) if Some(new.as_str()) == token => {
+                self.states.release(lease, Some(tab)).await
+            }
+            (Ok((new, tab, _)), lease) => {
+                if let Some(lease) = lease {
+                    self.states.release(lease, None).await?;
+                }
+                self.states.save(new, tab).await
+            }
+            (Err(_), Some(lease)) => self.states.release(lease, None).await,
+            (Err(_), None) => Ok(()),
+        };
+        let (token, tab, public) = attached?;
+        kept?;
+        self.outboxes().insert(token.clone(), outbox.clone());
+        let applied = tab.applied();
+        let ready = Frame::ready(&token, page.state_name(), &public, page.kind.storage()).applied(&applied);
+        let _ = outbox.send(ready.encode());
+        Ok(token)
+    }
+
+    /// The tab `hello` attaches to (`found` for `token`, a copy of it if it
+    /// is connected elsewhere, or a new one) after `on_load`: its token, the
+    /// tab to store and the page's public data.
+    async fn attach(
+        &self,
+        token: Option<&str>,
+        found: Option<Tab>,
+        page: &Page,
+        router: RouterData,
+        caller: Caller,
+        stored: &serde_json::Map<String, Value>,
+    ) -> Result<(String, Tab, Value), TabError> {
+        let (token, mut tab) = match (token, found) {
+            (Some(token), Some(tab)) => {
+                if tab.session_key != caller.session_key {
+                    return Err(TabError::OtherSession);
+                }
+                let copy = self.outboxes().contains_key(token);
+                (if copy { crate::random::hex(24) } else { token.to_string() }, tab)
+            }
+            _ => (crate::random::hex(24), Tab { session_key: caller.session_key.clone(), states: Default::default() }),
+        };
+        let full = match tab.states.get(page.state_name()) {
             Some(full) => full.clone(),
             None => page.kind.fresh()?,
         };
-        if let Some(on_load) = &page.on_load {
-            let mut ctx = EventContext::new(db, user, router, token.clone(), session_key);
-            match page.kind.run(full.clone(), on_load, Value::Null, &mut ctx).await {
-                Ok(loaded) => {
-                    full = loaded;
-                    ctx.save_session().await?;
-                }
-                Err(error) => tracing::warn!(page = %page.route, %error, "on_load failed; keeping the state"),
-            }
-        }
+        let mut ctx = EventContext::new(caller.db, caller.user, router, token.clone(), &caller.session_key);
+        let full = self.loaded(page, page.kind.restore(full, stored), &mut ctx).await?;
         tab.states.insert(page.state_name().to_string(), full.clone());
-        self.states.save(&token, &tab).await?;
-        self.connect(&token);
-        Ok(Some((token, page.kind.public(&full)?)))
+        let public = page.kind.public(&full)?;
+        Ok((token, tab, public))
     }
 
     /// Asks every open connection to close with code 1012 ("service
@@ -193,22 +337,88 @@ impl Engine {
         self.closing.subscribe()
     }
 
-    /// Marks `token` as having a live connection.
-    pub fn connect(&self, token: &str) {
-        self.connected().insert(token.to_string());
-    }
-
     /// The connection of `token` closed.
     pub fn detach(&self, token: &str) {
-        self.connected().remove(token);
+        self.outboxes().remove(token);
         let mut locks = self.locks.lock().unwrap_or_else(|p| p.into_inner());
         if locks.get(token).is_some_and(|lock| Arc::strong_count(lock) == 1) {
             locks.remove(token);
         }
     }
 
-    fn connected(&self) -> std::sync::MutexGuard<'_, HashSet<String>> {
-        self.connected.lock().unwrap_or_else(|p| p.into_inner())
+    fn outboxes(&self) -> std::sync::MutexGuard<'_, HashMap<String, Outbox>> {
+        self.outboxes.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Sends `frame` to the connection of `token`: here if it is connected
+    /// here, else through the bus to the process that has it.
+    fn deliver(&self, token: &str, frame: String) {
+        if let Some(outbox) = self.outboxes().get(token) {
+            outbox.send(frame);
+            return;
+        }
+        if let Some(bus) = self.bus() {
+            bus.publish(BusMessage::Frame { token: token.to_string(), frame });
+        }
+    }
+
+    fn bus(&self) -> Option<Arc<dyn Bus>> {
+        self.bus.read().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    /// Connects the engine to the other processes (Redis pub/sub): messages
+    /// published there come back through [`Engine::receive`].
+    pub fn set_bus(&self, bus: Arc<dyn Bus>) {
+        *self.bus.write().unwrap_or_else(|p| p.into_inner()) = Some(bus);
+    }
+
+    /// Tells every tab, in every process, that data under `topic` changed:
+    /// each tab whose page is live on it (`Page::live`) runs its refresh
+    /// event, in order with its own events. The REST viewsets call it with
+    /// their table's name after each write.
+    ///
+    /// ```ignore
+    /// ctx.ui.broadcast("shop_product");
+    /// ```
+    pub fn broadcast(&self, topic: &str) {
+        let message = BusMessage::Changed { topic: topic.to_string() };
+        match self.bus() {
+            Some(bus) => bus.publish(message),
+            None => self.receive(message),
+        }
+    }
+
+    /// Hands a message from the bus to this process's connections.
+    pub fn receive(&self, message: BusMessage) {
+        match message {
+            BusMessage::Frame { token, frame } => {
+                if let Some(outbox) = self.outboxes().get(&token) {
+                    outbox.send(frame);
+                }
+            }
+            BusMessage::Changed { topic } => {
+                let topic: Arc<str> = topic.into();
+                for outbox in self.outboxes().values() {
+                    outbox.changed(topic.clone());
+                }
+            }
+        }
+    }
+
+    /// Starts refusing readiness (the load balancer should send new
+    /// visitors elsewhere) ahead of a shutdown.
+    pub fn drain(&self) {
+        self.draining.store(true, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    /// Whether the state store answers.
+    pub async fn states_ready(&self) -> bool {
+        self.states.ping().await.is_ok()
+    }
+
+    /// Whether [`Engine::drain`] was called.
+    pub fn draining(&self) -> bool {
+        self.draining.load(std::sync::atomic::Ordering::SeqCst)
     }
 
     fn lock_of(&self, token: &str) -> Arc<tokio::sync::Mutex<()>> {
@@ -216,48 +426,230 @@ impl Engine {
         locks.entry(token.to_string()).or_default().clone()
     }
 
-    /// Runs `event` of `page`'s state for tab `token`: the changes to the
-    /// public state as operations and the actions for the browser, or the
-    /// error (the state is then unchanged and no action is taken).
+    /// Runs `event` of `page`'s state for tab `ctx.token`, in order with the
+    /// tab's other events, then the events its handlers queued. The answer
+    /// goes to `outbox`: a `delta` frame for `id` (a `push` for queued
+    /// events) with the changes to the public state and the actions, or an
+    /// `error` frame (the state is then unchanged and no action is taken).
+    /// Without an `id` (an upload's event) the answer is a `push`. Returns
+    /// how the first event went; fails only when the tab belongs to another
+    /// session.
     pub async fn event(
-        &self,
+        self: &Arc<Self>,
         page: &Page,
+        id: Option<u64>,
+        event: &str,
+        args: Value,
+        ctx: EventContext,
+        outbox: &Outbox,
+    ) -> Result<Result<(), EventError>, TabError> {
+        let mut next = vec![(event.to_string(), args)];
+        let mut ctx = ctx;
+        let mut first = None;
+        for round in 0..=MAX_CHAINED {
+            let Some((event, args)) = next.pop() else { break };
+            let id = id.filter(|_| round == 0);
+            if round == MAX_CHAINED {
+                let message = format!("`{event}` not run: more than {MAX_CHAINED} chained events");
+                let _ = outbox.send(Frame::error(id, &message, &[]).encode());
+                break;
+            }
+            let (outcome, queued) = self.run_one(page, id, &event, args, &mut ctx, outbox).await?;
+            first.get_or_insert(outcome);
+            next.extend(queued.into_iter().rev());
+            ctx = EventContext::new(ctx.db, ctx.user, ctx.router, ctx.token, &ctx.session_key);
+        }
+        Ok(first.unwrap_or(Ok(())))
+    }
+
+    /// The queue of `token`'s connection here, if it has one.
+    pub fn outbox_of(&self, token: &str) -> Option<Outbox> {
+        self.outboxes().get(token).cloned()
+    }
+
+    /// The session key that owns tab `token`, unless the tab is unknown.
+    pub async fn owner_of(&self, token: &str) -> Result<Option<String>, StoreError> {
+        Ok(self.states.load(token).await?.map(|tab| tab.session_key))
+    }
+
+    /// The first page bound to the state named `state`.
+    pub fn page_of_state(&self, state: &str) -> Option<&Page> {
+        self.pages().find(|page| page.state_name() == state)
+    }
+
+    /// One event under the tab's lease: run, answer, save. Returns how it
+    /// went and the events it queued.
+    async fn run_one(
+        self: &Arc<Self>,
+        page: &Page,
+        id: Option<u64>,
         event: &str,
         args: Value,
         ctx: &mut EventContext,
-        session_key: &str,
-    ) -> Result<(Vec<Op>, Vec<Action>), TabError> {
+        outbox: &Outbox,
+    ) -> Result<(Result<(), EventError>, Vec<(String, Value)>), TabError> {
         let lock = self.lock_of(&ctx.token);
         let _in_order = lock.lock().await;
-        let mut tab = self
-            .states
-            .load(&ctx.token)
-            .await?
-            .unwrap_or_else(|| Tab { session_key: session_key.to_string(), states: Default::default() });
-        if tab.session_key != session_key {
+        let (lease, found) = self.states.acquire(&ctx.token).await?;
+        ctx.stream = Some(Stream { outbox: outbox.clone(), shown: Value::Null });
+        let ran = self.run_leased(page, id, event, args, ctx, found).await;
+        let write = match &ran {
+            Ok((Ok(()), Some(tab), _)) => Some(tab),
+            _ => None,
+        };
+        let kept = self.states.release(lease, write).await;
+        let (outcome, _, answer) = ran?;
+        if let Err(error) = kept {
+            tracing::error!(target: "tandem::ui", token = %ctx.token, %error, "an event's changes were not kept");
+            outbox.send(Frame::resync(&EventError::from(error).message).encode());
+            return Ok((Err(EventError::new("the changes were not kept")), Vec::new()));
+        }
+        // Answered only once kept: an answered event is never lost.
+        outbox.send(answer);
+        if outcome.is_ok() {
+            let handle = || TabHandle {
+                engine: self.clone(),
+                token: ctx.token.clone(),
+                session_key: ctx.session_key.clone(),
+                db: ctx.db.clone(),
+                user: ctx.user.clone(),
+            };
+            for task in std::mem::take(ctx.tasks.get_mut().unwrap_or_else(|p| p.into_inner())) {
+                tokio::spawn(task(handle()));
+            }
+            for topic in std::mem::take(&mut ctx.changed) {
+                self.broadcast(&topic);
+            }
+        }
+        Ok((outcome, std::mem::take(&mut ctx.queued)))
+    }
+
+    /// Runs the event on `found` (the tab as loaded under its lease) and
+    /// diffs against what the browser was last shown (pushes go to
+    /// `ctx.stream`'s outbox as they happen): how it went, the tab to write
+    /// (`None`: nothing changed) and the answer to send once it is kept.
+    async fn run_leased(
+        &self,
+        page: &Page,
+        id: Option<u64>,
+        event: &str,
+        args: Value,
+        ctx: &mut EventContext,
+        found: Option<Tab>,
+    ) -> Result<(Result<(), EventError>, Option<Tab>, String), TabError> {
+        let Some(outbox) = ctx.stream.as_ref().map(|stream| stream.outbox.clone()) else {
+            return Err(TabError::Event(EventError::new("no connection to answer")));
+        };
+        let mut tab = found.unwrap_or_else(|| Tab { session_key: ctx.session_key.clone(), states: Default::default() });
+        if tab.session_key != ctx.session_key {
             return Err(TabError::OtherSession);
+        }
+        if let Some(id) = id
+            && tab.was_applied(id)
+        {
+            // Sent again after a reconnect: it was applied once already.
+            return Ok((Ok(()), None, Frame::delta(id, &[], &[]).encode()));
         }
         let before = match tab.states.get(page.state_name()) {
             Some(full) => full.clone(),
             None => page.kind.fresh()?,
         };
-        let after = page.kind.run(before.clone(), event, args, ctx).await?;
-        ctx.save_session().await?;
-        let ops = diff(&page.kind.public(&before)?, &page.kind.public(&after)?);
-        if after != before {
-            tab.states.insert(page.state_name().to_string(), after);
-            self.states.save(&ctx.token, &tab).await?;
+        let shown = page.kind.public(&before)?;
+        ctx.stream = Some(Stream { outbox, shown: shown.clone() });
+        let outcome = match page.kind.run(before.clone(), event, args, ctx).await {
+            Ok(after) => ctx.save_session().await.map(|()| after).map_err(EventError::from),
+            Err(error) => Err(error),
+        };
+        let pushed = ctx.stream.take().map(|stream| stream.shown).unwrap_or(Value::Null);
+        let after = match outcome {
+            Ok(after) => after,
+            Err(error) => {
+                tracing::warn!(target: "tandem::ui", state = page.state_name(), event, %error, "event failed; state rolled back");
+                let undo = if pushed == shown { Vec::new() } else { diff(&pushed, &shown) };
+                let answer = Frame::error(id, &error.message, &undo).encode();
+                return Ok((Err(error), None, answer));
+            }
+        };
+        let ops = diff(&pushed, &page.kind.public(&after)?);
+        let mut changed = after != before;
+        tab.states.insert(page.state_name().to_string(), after);
+        if let Some(id) = id {
+            tab.record_applied(id);
+            changed = true;
         }
-        let actions = std::mem::take(&mut ctx.actions)
+        let actions: Vec<Action> = std::mem::take(&mut ctx.actions)
             .into_iter()
             .map(|action| match action {
                 Action::Session(user_id) => {
-                    Action::Redeem { ticket: self.issue_ticket(&ctx.token, session_key, user_id) }
+                    Action::Redeem { ticket: self.issue_ticket(&ctx.token, &ctx.session_key, user_id) }
                 }
                 other => other,
             })
             .collect();
-        Ok((ops, actions))
+        let answer = match id {
+            Some(id) => Frame::delta(id, &ops, &actions),
+            None => Frame::push(page.state_name(), &ops, &actions),
+        };
+        Ok((Ok(()), changed.then_some(tab), answer.encode()))
+    }
+
+    /// Changes state `S` of tab `token` outside an event (a background
+    /// task), in order with the tab's events, and pushes the change.
+    pub(crate) async fn update_tab<S: State + Events>(
+        &self,
+        token: &str,
+        session_key: &str,
+        change: impl FnOnce(&mut S),
+    ) -> Result<(), EventError> {
+        let lock = self.lock_of(token);
+        let _in_order = lock.lock().await;
+        let (lease, found) = self.states.acquire(token).await?;
+        let changed = Self::changed_by(found, token, session_key, change);
+        let write = match &changed {
+            Ok(Some((tab, _))) => Some(tab),
+            _ => None,
+        };
+        let kept = self.states.release(lease, write).await;
+        let changed = changed?;
+        if let Err(error) = kept {
+            self.deliver(token, Frame::resync("A background change was not kept.").encode());
+            return Err(error.into());
+        }
+        if let Some((_, ops)) = changed
+            && !ops.is_empty()
+        {
+            self.deliver(token, Frame::push(S::NAME, &ops, &[]).encode());
+        }
+        Ok(())
+    }
+
+    /// `found` (tab `token`, owned by `session_key`) after `change` to its
+    /// state `S`, with the public changes; `None` when nothing changed.
+    fn changed_by<S: State + Events>(
+        found: Option<Tab>,
+        token: &str,
+        session_key: &str,
+        change: impl FnOnce(&mut S),
+    ) -> Result<Option<(Tab, Vec<super::delta::Op>)>, EventError> {
+        let Some(mut tab) = found else {
+            return Err(EventError::new(format!("the tab {token} has expired")));
+        };
+        if tab.session_key != session_key {
+            return Err(EventError::new("the tab belongs to another session now"));
+        }
+        let before = match tab.states.get(S::NAME) {
+            Some(full) => full.clone(),
+            None => full_json(&S::default(), None)?,
+        };
+        let mut state: S = stored(before.clone())?;
+        change(&mut state);
+        let after = full_json(&state, Some(&before))?;
+        if after == before {
+            return Ok(None);
+        }
+        let ops = diff(&public_part::<S>(&before), &public_part::<S>(&after));
+        tab.states.insert(S::NAME.to_string(), after);
+        Ok(Some((tab, ops)))
     }
 
     fn issue_ticket(&self, token: &str, session_key: &str, user_id: Option<i64>) -> String {
@@ -282,23 +674,24 @@ impl Engine {
 
     /// Moves tab `token` to the session `session_key` (after a login or
     /// logout changed the session's key).
-    pub async fn rebind(&self, token: &str, session_key: &str) -> Result<(), sea_orm::DbErr> {
+    pub async fn rebind(&self, token: &str, session_key: &str) -> Result<(), StoreError> {
         let lock = self.lock_of(token);
         let _in_order = lock.lock().await;
-        if let Some(mut tab) = self.states.load(token).await? {
+        let (lease, found) = self.states.acquire(token).await?;
+        let moved = found.map(|mut tab| {
             tab.session_key = session_key.to_string();
-            self.states.save(token, &tab).await?;
-        }
-        Ok(())
+            tab
+        });
+        self.states.release(lease, moved.as_ref()).await
     }
 
     /// Forgets idle tabs.
-    pub async fn expire(&self) -> Result<u64, sea_orm::DbErr> {
+    pub async fn expire(&self) -> Result<u64, StoreError> {
         self.states.expire().await
     }
 
     /// Makes every tab's state durable (at shutdown).
-    pub async fn flush(&self) -> Result<(), sea_orm::DbErr> {
+    pub async fn flush(&self) -> Result<(), StoreError> {
         self.states.flush().await
     }
 }

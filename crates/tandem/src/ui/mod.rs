@@ -19,25 +19,37 @@
 //! App::new(env!("CARGO_MANIFEST_DIR")).page(Page::new::<Counter>("counter", "Counter", counter))
 //! ```
 
+pub mod background;
+pub mod bus;
+pub mod components;
 pub mod context;
 pub mod delta;
 pub mod document;
 pub mod engine;
+pub mod forms;
 pub mod node;
+mod not_found;
+pub mod outbox;
 pub mod page;
 pub mod render;
 pub mod settings;
 pub mod socket;
 pub mod state;
+pub mod storage;
 pub mod store;
+pub mod theme;
+pub mod upload;
 
+pub use background::TabHandle;
 pub use context::{Action, EventContext, RouterData};
 pub use engine::{Engine, Limits};
 pub use futures_util::future::BoxFuture;
-pub use page::Page;
+pub use page::{HeadTag, Page};
 pub use settings::UiSettings;
 pub use state::{Computed, EventError, Events, State, event_arg, public_json};
+pub use storage::ClientStorage;
 pub use tandem_macros::{State, events};
+pub use theme::Theme;
 
 /// Re-exported for the code `#[events]` generates.
 pub use serde_json;

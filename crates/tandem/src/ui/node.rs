@@ -54,6 +54,9 @@ pub struct EventSpec {
     /// Send at most once per this many milliseconds (later ones are dropped).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub throttle_ms: Option<u32>,
+    /// Upload the input's files to `/_upload` with the event (see [`super::upload`]).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub upload: bool,
 }
 
 /// An event binding for `name`.
@@ -66,6 +69,7 @@ pub fn event(name: &str) -> EventSpec {
         stop_propagation: false,
         debounce_ms: None,
         throttle_ms: None,
+        upload: false,
     }
 }
 
@@ -160,10 +164,100 @@ pub struct Element {
     pub attrs: Vec<(String, String)>,
     /// Attributes bound to fields: (attribute, path).
     pub bound: Vec<(String, String)>,
+    /// Attributes chosen by a field's value: (attribute, path, choice).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub chosen: Vec<(String, String, Choice)>,
     /// Event bindings: (DOM event, binding).
     pub on: Vec<(String, EventSpec)>,
     /// Children.
     pub children: Vec<Node>,
+}
+
+/// An attribute's value chosen by a field's value: the first case whose
+/// value equals the field's wins, else `otherwise`; `None` means no
+/// attribute at all (how `hidden` goes away).
+///
+/// ```
+/// use tandem::ui::node::*;
+///
+/// let tab = button()
+///     .bind_attr_choice("aria-selected", "tab", choice().when("reviews", "true").otherwise("false"));
+/// let panel = div().bind_attr_choice("hidden", "tab", choice().absent_when("reviews").otherwise(""));
+/// # let _ = (tab, panel);
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Choice {
+    /// (the field's value, the attribute's value), in order.
+    pub cases: Vec<(Value, Option<String>)>,
+    /// The attribute's value when no case matches.
+    pub otherwise: Option<String>,
+}
+
+/// A [`Choice`] with no cases: no attribute until cases are added.
+///
+/// ```
+/// use serde_json::json;
+/// use tandem::ui::node::choice;
+///
+/// let sort = choice().when("name", "ascending").when("-name", "descending");
+/// assert_eq!(sort.pick(Some(&json!("-name"))), Some("descending"));
+/// assert_eq!(sort.pick(Some(&json!("price"))), None);
+/// ```
+pub fn choice() -> Choice {
+    Choice::default()
+}
+
+impl Choice {
+    /// The attribute is `value` when the field equals `equals`.
+    ///
+    /// ```
+    /// # use serde_json::json;
+    /// let selected = tandem::ui::node::choice().when("a", "true");
+    /// assert_eq!(selected.pick(Some(&json!("a"))), Some("true"));
+    /// ```
+    pub fn when(mut self, equals: impl Into<Value>, value: &str) -> Self {
+        self.cases.push((equals.into(), Some(value.to_string())));
+        self
+    }
+
+    /// No attribute when the field equals `equals`.
+    ///
+    /// ```
+    /// # use serde_json::json;
+    /// let hidden = tandem::ui::node::choice().absent_when("a").otherwise("");
+    /// assert_eq!(hidden.pick(Some(&json!("a"))), None);
+    /// assert_eq!(hidden.pick(Some(&json!("b"))), Some(""));
+    /// ```
+    pub fn absent_when(mut self, equals: impl Into<Value>) -> Self {
+        self.cases.push((equals.into(), None));
+        self
+    }
+
+    /// The attribute is `value` when no case matches.
+    ///
+    /// ```
+    /// let selected = tandem::ui::node::choice().when("a", "true").otherwise("false");
+    /// assert_eq!(selected.pick(None), Some("false"));
+    /// ```
+    pub fn otherwise(mut self, value: &str) -> Self {
+        self.otherwise = Some(value.to_string());
+        self
+    }
+
+    /// The attribute's value for a field's value (a missing field counts as `null`).
+    ///
+    /// ```
+    /// # use serde_json::json;
+    /// let tone = tandem::ui::node::choice().when(true, "success").otherwise("neutral");
+    /// assert_eq!(tone.pick(Some(&json!(true))), Some("success"));
+    /// ```
+    pub fn pick(&self, field: Option<&Value>) -> Option<&str> {
+        let field = field.unwrap_or(&Value::Null);
+        self.cases
+            .iter()
+            .find(|(equals, _)| equals == field)
+            .map_or(self.otherwise.as_deref(), |(_, value)| value.as_deref())
+    }
 }
 
 /// Elements that have no closing tag.
@@ -174,7 +268,14 @@ macro_rules! elements {
         $(
             #[doc = concat!("A `<", stringify!($tag), ">` element.")]
             pub fn $tag() -> Node {
-                Node::El(Element { tag: stringify!($tag), attrs: Vec::new(), bound: Vec::new(), on: Vec::new(), children: Vec::new() })
+                Node::El(Element {
+                    tag: stringify!($tag),
+                    attrs: Vec::new(),
+                    bound: Vec::new(),
+                    chosen: Vec::new(),
+                    on: Vec::new(),
+                    children: Vec::new(),
+                })
             }
         )*
     };
@@ -182,7 +283,8 @@ macro_rules! elements {
 
 elements!(
     div, span, p, h1, h2, h3, h4, h5, h6, a, button, input, textarea, select, option, form, label, table, thead, tbody,
-    tr, th, td, ul, ol, li, img, nav, header, footer, main, section, article, strong, em, small, br, hr,
+    tr, th, td, ul, ol, li, img, nav, header, footer, main, section, article, strong, em, small, br, hr, progress,
+    fieldset, legend,
 );
 
 /// Fixed text.
@@ -211,17 +313,55 @@ pub fn foreach(path: &str, key: &str, template: Node) -> Node {
     Node::Each { path: path.to_string(), key: key.to_string(), name: "item".into(), template: Box::new(template) }
 }
 
-/// A vertical stack: children in a column, spaced.
+/// A vertical stack: children in a column, spaced (`.t-vstack` in the stylesheet).
+///
+/// ```
+/// use tandem::ui::node::*;
+///
+/// let form = vstack([label().text("Name"), input().attr("name", "name")]);
+/// # let _ = form;
+/// ```
 pub fn vstack(children: impl IntoIterator<Item = Node>) -> Node {
-    div().class("t-vstack").attr("style", "display:flex;flex-direction:column;gap:.5rem").children(children)
+    div().class("t-vstack").children(children)
 }
 
-/// A horizontal stack: children in a row, spaced, vertically centred.
+/// A horizontal stack: children in a row, spaced, vertically centred,
+/// wrapping when narrow (`.t-hstack` in the stylesheet).
+///
+/// ```
+/// use tandem::ui::node::*;
+///
+/// let toolbar = hstack([button().text("Save"), button().text("Cancel")]);
+/// # let _ = toolbar;
+/// ```
 pub fn hstack(children: impl IntoIterator<Item = Node>) -> Node {
-    div()
-        .class("t-hstack")
-        .attr("style", "display:flex;flex-direction:row;gap:.5rem;align-items:center")
-        .children(children)
+    div().class("t-hstack").children(children)
+}
+
+/// Text converts to a text node, so components take `"Title"` or `bind("title")` alike.
+///
+/// ```
+/// use tandem::ui::node::*;
+///
+/// assert_eq!(Node::from("Hi"), text("Hi"));
+/// ```
+impl From<&str> for Node {
+    fn from(value: &str) -> Self {
+        text(value)
+    }
+}
+
+/// See the `From<&str>` conversion.
+///
+/// ```
+/// use tandem::ui::node::*;
+///
+/// assert_eq!(Node::from(String::from("Hi")), text("Hi"));
+/// ```
+impl From<String> for Node {
+    fn from(value: String) -> Self {
+        text(value)
+    }
 }
 
 impl Node {
@@ -268,6 +408,19 @@ impl Node {
     /// Binds attribute `name` to field `path` (`value`, `href`, `disabled`, `checked`, …).
     pub fn bind_attr(self, name: &str, path: &str) -> Self {
         self.with_element(|element| element.bound.push((name.to_string(), path.to_string())))
+    }
+
+    /// Sets attribute `name` from field `path` through `choice`, kept in step
+    /// with the field (`aria-selected`, `aria-sort`, `hidden`, …).
+    ///
+    /// ```
+    /// use tandem::ui::node::*;
+    ///
+    /// let th = th().bind_attr_choice("aria-sort", "ordering", choice().when("name", "ascending"));
+    /// # let _ = th;
+    /// ```
+    pub fn bind_attr_choice(self, name: &str, path: &str, choice: Choice) -> Self {
+        self.with_element(|element| element.chosen.push((name.to_string(), path.to_string(), choice)))
     }
 
     /// Binds an input's value to field `path`.
@@ -318,5 +471,19 @@ impl Node {
     /// On a key press, with the key's name.
     pub fn on_key_down(self, spec: EventSpec) -> Self {
         self.on("keydown", spec)
+    }
+
+    /// On an `<input type=file>`: once files are chosen, uploads them and
+    /// runs `spec`'s event, whose handler reads them from
+    /// [`EventContext::uploads`](super::EventContext::uploads).
+    ///
+    /// ```
+    /// use tandem::ui::node::*;
+    /// let picker = input().id("photo").attr("type", "file").on_upload(event("add_photo"));
+    /// # let _ = picker;
+    /// ```
+    pub fn on_upload(self, mut spec: EventSpec) -> Self {
+        spec.upload = true;
+        self.on("change", spec)
     }
 }

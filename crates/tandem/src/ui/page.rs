@@ -1,11 +1,17 @@
 //! Pages: a route, a title, a component function and the state it binds to,
-//! with an optional `on_load` event run before the first paint.
+//! with an optional `on_load` event run before the first paint and the meta
+//! tags of the document's `<head>`.
 //!
 //! ```ignore
 //! App::new(env!("CARGO_MANIFEST_DIR"))
 //!     .page(Page::new::<Counter>("counter", "Counter", counter_view))
-//!     .page(Page::new::<Catalog>("", "Shop", catalog_view).on_load("load"))
+//!     .page(Page::new::<Catalog>("", "Shop", catalog_view).on_load("load").meta("description", "Coffee gear."))
+//!     .page(Page::new::<Reviews>("products/<int:id>/reviews[/<int:page>]", "Reviews of product {id}", reviews_view))
 //! ```
+//!
+//! The title and the meta tags' contents are templates: `{name}` is the
+//! route parameter `name`, else the state's public top-level field `name`
+//! (after `on_load`); `{{` and `}}` are braces.
 
 use std::marker::PhantomData;
 use std::sync::Arc;
@@ -14,20 +20,49 @@ use futures_util::FutureExt;
 use futures_util::future::BoxFuture;
 use serde_json::Value;
 
-use super::context::EventContext;
+use super::context::{EventContext, RouterData};
 use super::node::Node;
-use super::state::{EventError, Events, State, refresh_computed};
+use super::state::{EventError, Events, State, full_json, public_part};
+use super::storage::ClientStorage;
+use crate::http::html_escape;
 use crate::urls::{Pattern, PatternError};
 
 /// One page of the UI.
+///
+/// ```
+/// use serde::{Deserialize, Serialize};
+/// use tandem::ui::node::*;
+/// use tandem::ui::{Page, State, events};
+///
+/// #[derive(Default, Serialize, Deserialize, State)]
+/// pub struct Blog { pub heading: String }
+///
+/// #[events]
+/// impl Blog {}
+///
+/// fn view() -> Node { h1().child(bind("heading")) }
+///
+/// // `/blog` and `/blog/2`: `page` is absent from the router data at `/blog`.
+/// let page = Page::new::<Blog>("blog[/<int:page>]", "Blog, page {page}", view)
+///     .meta("description", "What we are up to.")
+///     .meta_property("og:title", "{heading}")
+///     .canonical("/blog");
+/// assert_eq!(page.route, "blog[/<int:page>]");
+/// ```
 #[derive(Clone)]
 pub struct Page {
-    /// The route without leading `/`, in URL-pattern syntax: `products/<int:id>`.
+    /// The route without leading `/`: URL-pattern syntax (`products/<int:id>`,
+    /// `docs/<path:rest>`) plus optional groups (`blog[/<int:page>]`).
     pub route: String,
-    /// The `<title>`.
+    /// The `<title>`, a template (`Product {id}`).
     pub title: String,
+    /// The `<head>` tags besides the title, in order; contents are templates.
+    pub head: Vec<HeadTag>,
     /// The event run before the first paint, if any.
     pub on_load: Option<String>,
+    /// Topic → the event that refreshes the page when data under the topic
+    /// changes (see [`Page::live`]).
+    pub live: Vec<(String, String)>,
     /// The component function.
     pub view: fn() -> Node,
     pub(crate) kind: Arc<dyn StateKind>,
@@ -40,26 +75,175 @@ impl Page {
         Page {
             route: route.trim_start_matches('/').to_string(),
             title: title.to_string(),
+            head: Vec::new(),
             on_load: None,
+            live: Vec::new(),
             view,
             kind: Arc::new(Kind::<S>(PhantomData)),
         }
     }
 
-    /// Runs event `event` before every first paint of the page.
+    /// Runs event `event` before every first paint of the page and whenever
+    /// a tab navigates to it.
+    ///
+    /// ```ignore
+    /// Page::new::<Catalog>("", "Shop", catalog_view).on_load("load")
+    /// ```
     pub fn on_load(mut self, event: &str) -> Self {
         self.on_load = Some(event.to_string());
         self
     }
 
+    /// Keeps the page live on `topic`: whenever data under it changes
+    /// anywhere (a REST write to the table `topic`, `ctx.changed(topic)`,
+    /// `Engine::broadcast`), every connected tab showing the page runs
+    /// `event`, in order with its own events, in whichever process holds
+    /// its connection.
+    ///
+    /// ```ignore
+    /// Page::new::<Catalog>("", "Shop", catalog_view).on_load("load").live("shop_product", "load")
+    /// ```
+    pub fn live(mut self, topic: &str, event: &str) -> Self {
+        self.live.push((topic.to_string(), event.to_string()));
+        self
+    }
+
+    /// The event that refreshes the page when `topic` changes.
+    pub fn live_event(&self, topic: &str) -> Option<&str> {
+        self.live.iter().find(|(t, _)| t == topic).map(|(_, event)| event.as_str())
+    }
+
+    /// Adds `<meta name="{name}" content="{content}">`; `content` is a template.
+    ///
+    /// ```ignore
+    /// Page::new::<Catalog>("", "Shop", catalog_view).meta("description", "Coffee gear, roasted and brewed.")
+    /// ```
+    pub fn meta(mut self, name: &str, content: &str) -> Self {
+        self.head.push(HeadTag::Meta { name: name.to_string(), content: content.to_string() });
+        self
+    }
+
+    /// Adds `<meta property="{property}" content="{content}">`, as Open Graph
+    /// wants it; `content` is a template.
+    ///
+    /// ```ignore
+    /// Page::new::<ProductPage>("products/<int:id>", "Product {id}", view).meta_property("og:title", "{name}")
+    /// ```
+    pub fn meta_property(mut self, property: &str, content: &str) -> Self {
+        self.head.push(HeadTag::Property { property: property.to_string(), content: content.to_string() });
+        self
+    }
+
+    /// Adds `<link rel="canonical" href="{href}">`; `href` is a template.
+    ///
+    /// ```ignore
+    /// Page::new::<ProductPage>("products/<int:id>", "Product {id}", view).canonical("/products/{id}")
+    /// ```
+    pub fn canonical(mut self, href: &str) -> Self {
+        self.head.push(HeadTag::Canonical { href: href.to_string() });
+        self
+    }
+
     /// The state's name.
+    ///
+    /// ```ignore
+    /// assert_eq!(Page::new::<Counter>("counter", "Counter", view).state_name(), "counter");
+    /// ```
     pub fn state_name(&self) -> &'static str {
         self.kind.name()
     }
 
     pub(crate) fn pattern(&self) -> Result<Pattern, PatternError> {
-        Pattern::compile(&self.route)
+        Pattern::compile_page(&self.route)
     }
+
+    /// The title for `router` and the state's public `data`.
+    pub(crate) fn title_for(&self, router: &RouterData, data: &Value) -> String {
+        fill(&self.title, router, data)
+    }
+
+    /// The `<head>` tags for `router` and `data`, as escaped HTML.
+    pub(crate) fn head_html(&self, router: &RouterData, data: &Value) -> String {
+        let attr = |template: &str| html_escape(&fill(template, router, data));
+        self.head
+            .iter()
+            .map(|tag| match tag {
+                HeadTag::Meta { name, content } => {
+                    format!("<meta name=\"{}\" content=\"{}\">", html_escape(name), attr(content))
+                }
+                HeadTag::Property { property, content } => {
+                    format!("<meta property=\"{}\" content=\"{}\">", html_escape(property), attr(content))
+                }
+                HeadTag::Canonical { href } => format!("<link rel=\"canonical\" href=\"{}\">", attr(href)),
+            })
+            .collect()
+    }
+}
+
+/// A tag of a page's `<head>`, besides the title (see [`Page::meta`],
+/// [`Page::meta_property`], [`Page::canonical`]).
+///
+/// ```
+/// use tandem::ui::page::HeadTag;
+/// let tag = HeadTag::Meta { name: "description".into(), content: "Coffee gear.".into() };
+/// assert!(matches!(tag, HeadTag::Meta { .. }));
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HeadTag {
+    /// `<meta name="…" content="…">`
+    Meta {
+        /// The `name` attribute (`description`, `robots`).
+        name: String,
+        /// The content template.
+        content: String,
+    },
+    /// `<meta property="…" content="…">` (Open Graph: `og:title`).
+    Property {
+        /// The `property` attribute.
+        property: String,
+        /// The content template.
+        content: String,
+    },
+    /// `<link rel="canonical" href="…">`
+    Canonical {
+        /// The URL template.
+        href: String,
+    },
+}
+
+/// Fills `{name}` in `template` with route parameter `name`, else the
+/// public state's top-level field `name` (text as it is, numbers and
+/// booleans written out, anything else empty); `{{` and `}}` are braces.
+fn fill(template: &str, router: &RouterData, data: &Value) -> String {
+    let mut out = String::with_capacity(template.len());
+    let mut rest = template;
+    while let Some(at) = rest.find(['{', '}']) {
+        out.push_str(&rest[..at]);
+        let tail = &rest[at..];
+        if tail.starts_with("{{") || tail.starts_with("}}") {
+            out.push_str(&tail[..1]);
+            rest = &tail[2..];
+            continue;
+        }
+        let close = if tail.starts_with('{') { tail.find('}') } else { None };
+        let Some(close) = close else {
+            out.push_str(&tail[..1]);
+            rest = &tail[1..];
+            continue;
+        };
+        let name = &tail[1..close];
+        match router.params.get(name) {
+            Some(value) => out.push_str(value),
+            None => match data.get(name) {
+                Some(Value::String(text)) => out.push_str(text),
+                Some(value @ (Value::Number(_) | Value::Bool(_))) => out.push_str(&value.to_string()),
+                _ => {}
+            },
+        }
+        rest = &tail[close + 1..];
+    }
+    out.push_str(rest);
+    out
 }
 
 /// A state type, erased: what the engine needs to run it from stored JSON.
@@ -69,6 +253,12 @@ pub(crate) trait StateKind: Send + Sync {
     fn fresh(&self) -> Result<Value, EventError>;
     /// The public part of a full JSON.
     fn public(&self, full: &Value) -> Result<Value, EventError>;
+    /// The shortest interval allowed between two `event`s of one tab.
+    fn throttle(&self, event: &str) -> Option<std::time::Duration>;
+    /// The client storage fields and where each is kept.
+    fn storage(&self) -> &'static [(&'static str, ClientStorage)];
+    /// `full` with its client storage fields set from what the browser kept.
+    fn restore(&self, full: Value, stored: &serde_json::Map<String, Value>) -> Value;
     /// Runs an event on a state given as full JSON, returning the new full
     /// JSON. A handler error or panic leaves nothing changed.
     fn run<'a>(
@@ -82,15 +272,11 @@ pub(crate) trait StateKind: Send + Sync {
 
 struct Kind<S>(PhantomData<fn() -> S>);
 
-fn stored<S: State>(full: Value) -> Result<S, EventError> {
+pub(crate) fn stored<S: State>(full: Value) -> Result<S, EventError> {
     serde_json::from_value(full).map_err(|e| {
         tracing::error!(state = S::NAME, %e, "stored state does not match its type");
         EventError::new("This page's saved state no longer fits; reload the page.")
     })
-}
-
-fn to_json<T: serde::Serialize>(value: &T) -> Result<Value, EventError> {
-    serde_json::to_value(value).map_err(|e| EventError::new(format!("state is not serializable: {e}")))
 }
 
 impl<S: State + Events> StateKind for Kind<S> {
@@ -99,23 +285,23 @@ impl<S: State + Events> StateKind for Kind<S> {
     }
 
     fn fresh(&self) -> Result<Value, EventError> {
-        let state = S::default();
-        let mut full = to_json(&state)?;
-        refresh_computed(&state, None, &mut full);
-        Ok(full)
+        full_json(&S::default(), None)
     }
 
     fn public(&self, full: &Value) -> Result<Value, EventError> {
-        let mut public = full.clone();
-        if let Value::Object(map) = &mut public {
-            for field in S::backend_fields() {
-                map.remove(*field);
-            }
-            for computed in S::computed().iter().filter(|c| c.backend) {
-                map.remove(computed.name);
-            }
-        }
-        Ok(public)
+        Ok(public_part::<S>(full))
+    }
+
+    fn throttle(&self, event: &str) -> Option<std::time::Duration> {
+        S::throttle(event)
+    }
+
+    fn storage(&self) -> &'static [(&'static str, ClientStorage)] {
+        S::client_storage()
+    }
+
+    fn restore(&self, full: Value, stored: &serde_json::Map<String, Value>) -> Value {
+        super::storage::restore::<S>(full, stored)
     }
 
     fn run<'a>(
@@ -129,11 +315,7 @@ impl<S: State + Events> StateKind for Kind<S> {
             let mut state: S = stored(full.clone())?;
             let outcome = std::panic::AssertUnwindSafe(state.dispatch(event, args, ctx)).catch_unwind().await;
             match outcome {
-                Ok(Ok(())) => {
-                    let mut after = to_json(&state)?;
-                    refresh_computed(&state, Some(&full), &mut after);
-                    Ok(after)
-                }
+                Ok(Ok(())) => full_json(&state, Some(&full)),
                 Ok(Err(error)) => Err(error),
                 Err(panic) => {
                     let what = panic
@@ -146,5 +328,49 @@ impl<S: State + Events> StateKind for Kind<S> {
                 }
             }
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::ui::node::p;
+    use crate::ui::not_found::NotFound;
+
+    fn router(params: &[(&str, &str)]) -> RouterData {
+        RouterData {
+            path: "/x".into(),
+            params: params.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+            query: Default::default(),
+        }
+    }
+
+    #[test]
+    fn templates_take_route_parameters_then_state_fields() {
+        let data = json!({"id": 99, "name": "Mug", "page": 1, "on": true, "rows": [1], "none": null});
+        assert_eq!(fill("Product {id}: {name}", &router(&[("id", "3")]), &data), "Product 3: Mug");
+        assert_eq!(fill("page {page}", &router(&[]), &data), "page 1", "an absent parameter: the field");
+        assert_eq!(fill("{on}|{rows}|{none}|{missing}", &router(&[]), &data), "true|||");
+        assert_eq!(fill("{{id}} {id}}} {", &router(&[("id", "3")]), &data), "{id} 3} {");
+        assert_eq!(fill("a } b", &router(&[]), &data), "a } b");
+    }
+
+    #[test]
+    fn head_tags_are_filled_and_escaped() {
+        let page = Page::new::<NotFound>("", "T", p)
+            .meta("description", "About {name} & more")
+            .meta_property("og:title", "{name}")
+            .canonical("/p/{id}?a=1&b=2");
+        let html = page.head_html(&router(&[("id", "3")]), &json!({"name": "<\"Mug\">"}));
+        assert_eq!(
+            html,
+            "<meta name=\"description\" content=\"About &lt;&quot;Mug&quot;&gt; &amp; more\">\
+             <meta property=\"og:title\" content=\"&lt;&quot;Mug&quot;&gt;\">\
+             <link rel=\"canonical\" href=\"/p/3?a=1&amp;b=2\">"
+        );
+        let hostile = Page::new::<NotFound>("", "T", p).meta("x\" onload=\"y", "z");
+        assert!(hostile.head_html(&router(&[]), &json!({})).starts_with("<meta name=\"x&quot; onload=&quot;y\""));
     }
 }

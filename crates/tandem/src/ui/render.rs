@@ -99,6 +99,11 @@ fn write<'n, 'v>(node: &'n Node, data: &'v Value, scope: &mut Vec<(&'n str, &'v 
                     _ => push_attr(out, name, &display(value)),
                 }
             }
+            for (name, path, choice) in &element.chosen {
+                if let Some(value) = choice.pick(lookup(data, scope, path)) {
+                    push_attr(out, name, value);
+                }
+            }
             out.push('>');
             if VOID.contains(&element.tag) {
                 return;
@@ -144,5 +149,19 @@ mod tests {
         );
         let html = render(&page, &json!({"user": {"name": "Alice"}, "query": "", "busy": false}));
         assert!(html.starts_with("<div><span>Alice</span><input value=\"\">"), "{html}");
+    }
+
+    #[test]
+    fn chosen_attributes_follow_the_field_and_are_escaped() {
+        let tab = button()
+            .bind_attr_choice("aria-selected", "tab", choice().when("a", "true").otherwise("x\"><b>"))
+            .bind_attr_choice("hidden", "tab", choice().absent_when("a").otherwise(""))
+            .bind_attr_choice("on\"x", "tab", choice().otherwise("1"));
+        assert_eq!(render(&tab, &json!({"tab": "a"})), "<button aria-selected=\"true\"></button>");
+        assert_eq!(
+            render(&tab, &json!({"tab": "b"})),
+            "<button aria-selected=\"x&quot;&gt;&lt;b&gt;\" hidden=\"\"></button>"
+        );
+        assert_eq!(render(&tab, &json!({})), render(&tab, &json!({"tab": null})), "missing counts as null");
     }
 }

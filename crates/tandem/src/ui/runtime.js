@@ -15,7 +15,11 @@
   let socket = null;
   let ready = false;
   let queue = [];
-  let nextId = 1;
+  // Event ids are unique per tab, across reloads and reconnects: the server
+  // applies an id once, so an event sent again after a dropped connection is safe.
+  const NEXT_ID_KEY = "tandem-next-id";
+  let nextId = Number(sessionStorage.getItem(NEXT_ID_KEY)) || 1;
+  const unacked = new Map(); // event id -> the frame sent and not yet answered
   let backoff = 250;
   const pending = new Map(); // event id -> the element that sent it
 
@@ -137,9 +141,33 @@
       apply();
       watch(el, path, scope, apply);
     }
+    bindChoices(el, node, scope);
+    autofocus(el, node);
     for (const [type, spec] of node.on) el.addEventListener(type, (e) => fire(e, el, type, spec, scope));
     for (const child of node.children) for (const n of build(child, scope)) el.append(n);
     return el;
+  }
+
+  // Attributes chosen by a field's value (aria-selected, aria-sort, hidden):
+  // the first case equal to the field wins, else `otherwise`; null removes it.
+  function bindChoices(el, node, scope) {
+    for (const [name, path, choice] of node.chosen || []) {
+      if (!/^[\w-]+$/.test(name)) continue;
+      const apply = () => {
+        const json = JSON.stringify(lookup(path, scope) ?? null);
+        const hit = choice.cases.find(([equals]) => JSON.stringify(equals) === json);
+        const value = hit ? hit[1] : choice.otherwise;
+        if (value === null) el.removeAttribute(name); else el.setAttribute(name, value);
+      };
+      apply();
+      watch(el, path, scope, apply);
+    }
+  }
+
+  // An element built with `autofocus` (a dialog that just opened) takes the
+  // focus once it is in the page; browsers honour the attribute only once.
+  function autofocus(el, node) {
+    if (node.attrs.some(([name]) => name === "autofocus")) queueMicrotask(() => el.isConnected && el.focus());
   }
 
   function setAttr(el, name, value) {
@@ -158,6 +186,52 @@
 
   const timers = new WeakMap(); // element -> {debounce, last} per binding
 
+  function csrfToken() {
+    return (document.cookie.split("; ").find((c) => c.startsWith("csrftoken=")) || "").slice(10);
+  }
+
+  function showPending() {
+    document.documentElement.dataset.tandemPending = String(pending.size);
+  }
+
+  // Files chosen in an <input type=file> go to /_upload, which runs the event
+  // with them; its changes arrive over the socket like any other.
+  function upload(el, spec, scope) {
+    if (!el.files || !el.files.length) return;
+    const body = new FormData();
+    for (const file of el.files) body.append(el.name || "file", file);
+    const args = (spec.args || []).map((a) => ("value" in a ? a.value : lookup(a.path, scope)));
+    const progress = (percent) => {
+      el.dataset.uploadProgress = String(percent);
+      for (const bar of document.querySelectorAll(`progress[data-upload-for="${CSS.escape(el.id)}"]`)) bar.value = percent;
+    };
+    const xhr = new XMLHttpRequest();
+    xhr.open("POST", "/_upload");
+    const headers = {
+      "X-CSRFToken": csrfToken(),
+      "X-Tandem-Token": sessionStorage.getItem(TOKEN_KEY) || boot.token,
+      "X-Tandem-State": boot.state,
+      "X-Tandem-Event": spec.name,
+      "X-Tandem-Args": encodeURIComponent(JSON.stringify(args)),
+    };
+    for (const [name, value] of Object.entries(headers)) xhr.setRequestHeader(name, value);
+    xhr.upload.onprogress = (e) => { if (e.lengthComputable) progress(Math.round((100 * e.loaded) / e.total)); };
+    const id = `upload-${Date.now()}-${Math.random()}`;
+    pending.set(id, el);
+    showPending();
+    xhr.onloadend = () => {
+      pending.delete(id);
+      showPending();
+      if (xhr.status === 200) { progress(100); el.value = ""; return; }
+      let detail = null;
+      try { detail = JSON.parse(xhr.responseText).detail; } catch (_) { /* not JSON */ }
+      progress(0);
+      notice(detail || "The upload failed.");
+    };
+    progress(0);
+    xhr.send(body);
+  }
+
   function fire(e, el, type, spec, scope) {
     if (type === "keydown" && spec.keys && !spec.keys.includes(e.key)) return;
     if (spec.prevent_default || type === "submit") e.preventDefault();
@@ -170,6 +244,7 @@
       if (state[key + ":last"] && now - state[key + ":last"] < spec.throttle_ms) return;
       state[key + ":last"] = now;
     }
+    if (spec.upload) { upload(el, spec, scope); return; }
     if (spec.debounce_ms) {
       clearTimeout(state[key]);
       state[key] = setTimeout(() => dispatch(e, el, type, spec, scope), spec.debounce_ms);
@@ -178,14 +253,41 @@
     dispatch(e, el, type, spec, scope);
   }
 
+  // An input's value as JSON: numbers for number inputs (empty: null), a
+  // boolean for a checkbox, a list for a multiple select.
+  function inputValue(el) {
+    if (el.type === "checkbox") return el.checked;
+    if (el.type === "number" || el.type === "range") return el.value === "" ? null : Number(el.value);
+    if (el.type === "select-multiple") return [...el.selectedOptions].map((o) => o.value);
+    return el.value;
+  }
+
+  // A form's fields as one object (docs/guide/state-and-events.md, Forms).
+  function formValues(form) {
+    const values = {};
+    for (const el of form.elements) {
+      if (!el.name || el.disabled || ["file", "submit", "button", "reset"].includes(el.type)) continue;
+      const group = form.querySelectorAll(`input[type=checkbox][name="${CSS.escape(el.name)}"]`).length > 1;
+      if (el.type === "checkbox" && group) {
+        values[el.name] = values[el.name] || [];
+        if (el.checked) values[el.name].push(el.value);
+      } else if (el.type === "radio") {
+        if (el.checked) values[el.name] = el.value;
+        else if (!(el.name in values)) values[el.name] = null;
+      } else values[el.name] = inputValue(el);
+    }
+    return values;
+  }
+
   function dispatch(e, el, type, spec, scope) {
     const args = (spec.args || []).map((a) => ("value" in a ? a.value : lookup(a.path, scope)));
-    if (type === "input" || type === "change") args.push(el.type === "checkbox" ? el.checked : el.value);
-    else if (type === "submit") args.push(Object.fromEntries(new FormData(el)));
+    if (type === "input" || type === "change") args.push(inputValue(el));
+    else if (type === "submit") args.push(formValues(el));
     else if (type === "keydown") args.push(e.key);
     const id = nextId++;
+    sessionStorage.setItem(NEXT_ID_KEY, String(nextId));
     pending.set(id, el);
-    document.documentElement.dataset.tandemPending = String(pending.size);
+    showPending();
     send({ t: "event", id, name: spec.name, args });
   }
 
@@ -236,8 +338,11 @@
   }
 
   // ---- actions asked for by handlers ---------------------------------------
-  async function perform(action) {
-    if (action.do === "redirect") {
+  async function perform(action, sender) {
+    if (action.do === "reset_form") {
+      const form = sender && sender.closest("form");
+      if (form) form.reset();
+    } else if (action.do === "redirect") {
       await navigate(action.to, true);
     } else if (action.do === "notice") {
       notice(action.message, action.level);
@@ -261,11 +366,10 @@
     } else if (action.do === "redeem") {
       // A login or logout: the HTTP response carries the new HttpOnly cookie;
       // then reconnect so the socket runs as the new session.
-      const token = (document.cookie.split("; ").find((c) => c.startsWith("csrftoken=")) || "").slice(10);
       await fetch("/_tandem/session", {
         method: "POST",
         credentials: "same-origin",
-        headers: { "Content-Type": "application/json", "X-CSRFToken": token },
+        headers: { "Content-Type": "application/json", "X-CSRFToken": csrfToken() },
         body: JSON.stringify({ ticket: action.ticket }),
       });
       backoff = 0;
@@ -280,22 +384,54 @@
       area = document.createElement("div");
       area.id = "tandem-notice";
       area.setAttribute("role", "alert");
-      area.style.cssText = "position:fixed;top:1rem;right:1rem;max-width:24rem;z-index:1000";
       document.body.append(area);
     }
+    // Placed and coloured by the stylesheet (#tandem-notice, .t-notice-<level>).
     const item = document.createElement("div");
-    const kind = level || "error";
-    const colours = { error: "#b42318", success: "#067647", info: "#175cd3" };
-    item.className = `t-notice t-notice-${kind}`;
-    item.style.cssText = `background:${colours[kind] || colours.info};color:#fff;padding:.6rem .9rem;border-radius:6px;margin-top:.4rem`;
+    item.className = `t-notice t-notice-${level || "error"}`;
     item.textContent = message;
     area.append(item);
     setTimeout(() => item.remove(), 6000);
   }
 
+  // ---- client storage fields (docs/guide/state-and-events.md) --------------
+  let kept = {}; // field -> "local" | "cookie", from the ready frame
+  const written = {}; // "state.field" -> the JSON last written
+
+  function storedValues() {
+    const values = {};
+    const read = (name, raw) => { try { values[name] = JSON.parse(raw); } catch (_) { /* not ours */ } };
+    const local = `tandem.${boot.state}.`;
+    for (let i = 0; i < localStorage.length; i++) {
+      const key = localStorage.key(i);
+      if (key.startsWith(local)) read(key.slice(local.length), localStorage.getItem(key));
+    }
+    const cookie = `t_${boot.state}_`;
+    for (const pair of document.cookie.split("; ")) {
+      const at = pair.indexOf("=");
+      if (pair.startsWith(cookie) && at > 0) read(pair.slice(cookie.length, at), decodeURIComponent(pair.slice(at + 1)));
+    }
+    return values;
+  }
+
+  function keep() {
+    for (const [field, where] of Object.entries(kept)) {
+      const json = JSON.stringify(data[field] === undefined ? null : data[field]);
+      const key = `${boot.state}.${field}`;
+      if (written[key] === json) continue;
+      written[key] = json;
+      if (where === "local") localStorage.setItem(`tandem.${key}`, json);
+      else {
+        const secure = location.protocol === "https:" ? "; secure" : "";
+        document.cookie = `t_${boot.state}_${field}=${encodeURIComponent(json)}; path=/; max-age=31536000; samesite=lax${secure}`;
+      }
+    }
+  }
+
   // ---- the socket ----------------------------------------------------------
   function send(frame) {
     if (frame.t === "event" && !ready) { queue.push(frame); return; }
+    if (frame.t === "event") unacked.set(frame.id, frame);
     socket.send(JSON.stringify(frame));
   }
 
@@ -303,7 +439,8 @@
     if (!socket || socket.readyState !== WebSocket.OPEN) return; // onopen will
     ready = false;
     const token = sessionStorage.getItem(TOKEN_KEY) || boot.token;
-    socket.send(JSON.stringify({ t: "hello", token, path: location.pathname + location.search }));
+    const storage = storedValues();
+    socket.send(JSON.stringify({ t: "hello", token, path: location.pathname + location.search, storage }));
   }
 
   function connect() {
@@ -316,24 +453,37 @@
       if (frame.t === "ready") {
         sessionStorage.setItem(TOKEN_KEY, frame.token);
         if (JSON.stringify(frame.data) !== JSON.stringify(data)) { data = frame.data; refresh(null); }
+        kept = frame.storage || {};
+        keep();
         ready = true;
         backoff = 250;
-        pending.clear();
+        // Events the server applied before the connection dropped are in
+        // `data`; the others are sent again, in order, then the queued ones.
+        const applied = new Set(frame.applied || []);
+        const again = [...unacked.values()].filter((f) => !applied.has(f.id)).sort((a, b) => a.id - b.id);
+        for (const id of unacked.keys()) if (applied.has(id)) pending.delete(id);
+        unacked.clear();
         const waiting = queue;
         queue = [];
-        for (const f of waiting) send(f);
-      } else if (frame.t === "delta") {
+        for (const f of again.concat(waiting)) send(f);
+      } else if (frame.t === "delta" || (frame.t === "push" && frame.state === boot.state)) {
+        const sender = pending.get(frame.id);
         pending.delete(frame.id);
+        unacked.delete(frame.id);
         applyOps(frame.ops);
+        keep();
         const actions = frame.actions || [];
-        if (actions.length) (async () => { for (const action of actions) await perform(action); })();
+        if (actions.length) (async () => { for (const action of actions) await perform(action, sender); })();
       } else if (frame.t === "error") {
         pending.delete(frame.id);
+        unacked.delete(frame.id);
+        if (frame.ops) { applyOps(frame.ops); keep(); } // takes back what the failed event had pushed
         notice(frame.message);
+        if (frame.resync) sayHello(); // the server kept something else: fetch it
       }
       // Observable state for tests and tooling: the last answered event and
       // how many are still unanswered.
-      document.documentElement.dataset.tandemSeen = String(frame.id || 0);
+      if (frame.id || frame.t === "ready") document.documentElement.dataset.tandemSeen = String(frame.id || 0);
       document.documentElement.dataset.tandemPending = String(pending.size);
     };
     socket.onclose = (event) => {
@@ -345,16 +495,24 @@
   }
 
   // ---- client-side navigation ----------------------------------------------
+  let navigation = 0; // the latest navigation wins; slower earlier answers are dropped
   async function navigate(url, push) {
+    const mine = ++navigation;
     const response = await fetch(url, { headers: { Accept: "text/html" }, credentials: "same-origin" });
     const html = await response.text();
+    if (mine !== navigation) return;
     const doc = new DOMParser().parseFromString(html, "text/html");
     const next = readBoot(doc);
     if (!next) { location.assign(url); return; }
     if (push) history.pushState({}, "", url);
     document.title = doc.title;
+    // The page's meta tags and canonical link follow it.
+    const HEAD = "meta[name]:not([name=viewport]),meta[property],link[rel=canonical]";
+    document.head.querySelectorAll(HEAD).forEach((el) => el.remove());
+    document.head.append(...doc.head.querySelectorAll(HEAD));
     boot = next;
     data = next.data;
+    unacked.clear(); // answers to the last page's events no longer matter
     mount();
     sayHello();
     window.scrollTo(0, 0);

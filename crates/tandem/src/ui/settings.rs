@@ -1,10 +1,12 @@
-//! `[ui]` in `Tandem.toml`: how long idle tabs are kept and what one
-//! connection may send.
+//! `[ui]` in `Tandem.toml`: how long idle tabs are kept, what one
+//! connection may send, where uploads go, and the Redis that several
+//! processes share tabs (and REST throttle counts) through.
 //!
 //! ```
 //! let ui: tandem::ui::UiSettings = toml::from_str("idle_seconds = 600").unwrap();
 //! assert_eq!(ui.idle().as_secs(), 600);
 //! assert_eq!(ui.limits().max_frame_bytes, 1 << 20);
+//! assert_eq!((ui.redis_url, ui.redis_prefix.as_str()), (None, "tandem"));
 //! ```
 
 use std::time::Duration;
@@ -25,6 +27,38 @@ pub struct UiSettings {
     pub events_per_second: u32,
     /// Events one connection may send in a burst (default 400).
     pub burst: u32,
+    /// Largest upload to `/_upload`, all files together (default 10 MiB).
+    pub upload_max_bytes: u64,
+    /// Where uploads are stored, relative to `Tandem.toml` (default `media`).
+    pub media_root: std::path::PathBuf,
+    /// The URL prefix stored uploads are served under (default `/media`).
+    pub media_url: String,
+    /// Keep tabs (and REST throttle counts) in this Redis, shared by every
+    /// process of the application, instead of the embedded store; `REDIS_URL`
+    /// overrides it. `redis://[:password@]host[:port][/db]` or `unix:///path`.
+    ///
+    /// ```
+    /// let ui: tandem::ui::UiSettings = toml::from_str("redis_url = \"redis://127.0.0.1:6379/0\"").unwrap();
+    /// assert_eq!(ui.redis_url.as_deref(), Some("redis://127.0.0.1:6379/0"));
+    /// ```
+    pub redis_url: Option<String>,
+    /// What every Redis key starts with (default `tandem`), so that several
+    /// applications can share one Redis: `tandem:tab:<token>`.
+    ///
+    /// ```
+    /// let ui: tandem::ui::UiSettings = toml::from_str("redis_prefix = \"shop\"").unwrap();
+    /// assert_eq!(ui.redis_prefix, "shop");
+    /// ```
+    pub redis_prefix: String,
+    /// How long a process holds a tab's lease in Redis without renewing it
+    /// (default 10,000 ms): a process that stalls or dies holds its tabs at
+    /// most this long; renewed every third of it while a handler runs.
+    ///
+    /// ```
+    /// let ui: tandem::ui::UiSettings = toml::from_str("redis_lease_ms = 2000").unwrap();
+    /// assert_eq!(ui.redis_lease().as_millis(), 2000);
+    /// ```
+    pub redis_lease_ms: u64,
 }
 
 impl Default for UiSettings {
@@ -35,11 +69,22 @@ impl Default for UiSettings {
             max_frame_bytes: limits.max_frame_bytes,
             events_per_second: limits.events_per_second,
             burst: limits.burst,
+            upload_max_bytes: 10 << 20,
+            media_root: "media".into(),
+            media_url: "/media".into(),
+            redis_url: None,
+            redis_prefix: "tandem".into(),
+            redis_lease_ms: 10_000,
         }
     }
 }
 
 impl UiSettings {
+    /// The lease on a tab in Redis.
+    pub fn redis_lease(&self) -> Duration {
+        Duration::from_millis(self.redis_lease_ms)
+    }
+
     /// The idle expiry.
     pub fn idle(&self) -> Duration {
         Duration::from_secs(self.idle_seconds.max(1))

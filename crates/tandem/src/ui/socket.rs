@@ -6,6 +6,7 @@
 //! load creates one). Frames are JSON text; anything else gets an error frame,
 //! never a dropped connection without a reason.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -16,8 +17,9 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::context::{EventContext, RouterData};
-use super::engine::{Engine, Limits, TabError};
-use crate::auth::{CurrentUser, user_of_session};
+use super::engine::{Caller, Engine, Limits, TabError};
+use super::outbox::{Inbox, Outbox, Outgoing, outbox};
+use crate::auth::user_of_session;
 use crate::context::AppContext;
 use crate::http::ApiError;
 use crate::http::cookies::request_cookie;
@@ -39,6 +41,9 @@ enum ClientFrame {
         #[serde(default)]
         token: Option<String>,
         path: String,
+        /// The values the browser keeps for client storage fields.
+        #[serde(default)]
+        storage: serde_json::Map<String, Value>,
     },
     /// Run an event of the page's state.
     Event {
@@ -81,7 +86,11 @@ pub async fn event_socket(ctx: AppContext, headers: HeaderMap, upgrade: WebSocke
         .write_buffer_size(0)
         .max_message_size(limits.max_frame_bytes)
         .max_frame_size(limits.max_frame_bytes)
-        .on_upgrade(move |socket| Connection { engine, db: ctx.db, session_key, user, tab: None }.run(socket))
+        .on_upgrade(move |socket| {
+            let (outbox, inbox) = outbox();
+            let caller = Caller { session_key, user, db: ctx.db };
+            Connection { engine, caller, tab: None, outbox, last_accepted: HashMap::new() }.run(socket, inbox)
+        })
 }
 
 struct Attached {
@@ -92,72 +101,98 @@ struct Attached {
 
 struct Connection {
     engine: Arc<Engine>,
-    db: sea_orm::DatabaseConnection,
-    session_key: String,
-    user: CurrentUser,
+    caller: Caller,
     tab: Option<Attached>,
+    outbox: Outbox,
+    /// When each server-throttled event was last accepted.
+    last_accepted: HashMap<String, Instant>,
+}
+
+/// What the connection does next.
+enum Work {
+    /// A frame from the browser.
+    Frame(Utf8Bytes),
+    /// Data under a topic changed.
+    Changed(Arc<str>),
+}
+
+/// How a frame from the browser ended.
+enum Handled {
+    Done,
+    /// Close the connection with this code and reason.
+    Close(u16, &'static str),
 }
 
 impl Connection {
-    async fn run(mut self, mut socket: WebSocket) {
+    async fn run(mut self, mut socket: WebSocket, mut inbox: Inbox) {
         let mut bucket = Bucket::new(self.engine.limits);
         let mut closing = self.engine.closing();
+        // Topics whose data changed while the connection was busy.
+        let mut changed: std::collections::VecDeque<Arc<str>> = Default::default();
         loop {
-            let received = tokio::select! {
-                received = socket.recv() => match received {
-                    Some(received) => received,
-                    None => break,
-                },
-                _ = async { closing.wait_for(|closing| *closing).await.is_ok() } => {
-                    let _ = socket.send(close(CLOSE_RESTART, "server restarting")).await;
-                    break;
-                }
-            };
-            let text = match received {
-                Ok(Message::Text(text)) => text,
-                Ok(Message::Binary(_)) => {
-                    send(&mut socket, json!({"t": "error", "message": "binary frames are not accepted"})).await;
-                    continue;
-                }
-                Ok(Message::Close(_)) => break,
-                Ok(_) => continue,
-                Err(error) => {
-                    let too_big = error.to_string().to_lowercase().contains("too");
-                    let (code, reason) =
-                        if too_big { (CLOSE_TOO_BIG, "frame too large") } else { (1002, "protocol error") };
-                    tracing::warn!(target: "tandem::ui", %error, "closing an event socket");
-                    let _ = socket.send(close(code, reason)).await;
-                    break;
-                }
-            };
-            let reply = match serde_json::from_str::<ClientFrame>(&text) {
-                Err(error) => json!({"t": "error", "message": format!("malformed frame: {error}")}),
-                Ok(ClientFrame::Hello { token, path }) => match self.hello(token, &path).await {
-                    Ok(reply) => reply,
-                    Err(TabError::OtherSession) => {
-                        let _ = socket.send(close(CLOSE_OTHER_SESSION, "token belongs to another session")).await;
-                        break;
-                    }
-                    Err(TabError::Event(error)) => json!({"t": "error", "message": error.message}),
-                },
-                Ok(ClientFrame::Event { id, name, args }) => {
-                    if !bucket.take() {
-                        json!({"t": "error", "id": id, "message": "too many events; this one was not applied"})
-                    } else {
-                        match self.event(&name, args).await {
-                            Ok((ops, actions)) if actions.is_empty() => json!({"t": "delta", "id": id, "ops": ops}),
-                            Ok((ops, actions)) => json!({"t": "delta", "id": id, "ops": ops, "actions": actions}),
-                            Err(TabError::OtherSession) => {
-                                let _ =
-                                    socket.send(close(CLOSE_OTHER_SESSION, "token belongs to another session")).await;
+            let work = if let Some(topic) = changed.pop_front() {
+                Work::Changed(topic)
+            } else {
+                tokio::select! {
+                    biased;
+                    Some(outgoing) = inbox.recv() => match outgoing {
+                        Outgoing::Frame(frame) => {
+                            if !send_text(&mut socket, frame).await {
                                 break;
                             }
-                            Err(TabError::Event(error)) => json!({"t": "error", "id": id, "message": error.message}),
+                            continue;
                         }
+                        Outgoing::Changed(topic) => Work::Changed(topic),
+                    },
+                    _ = async { closing.wait_for(|closing| *closing).await.is_ok() } => {
+                        let _ = socket.send(close(CLOSE_RESTART, "server restarting")).await;
+                        break;
                     }
+                    received = socket.recv() => match received {
+                        Some(Ok(Message::Text(text))) => Work::Frame(text),
+                        Some(Ok(Message::Binary(_))) => {
+                            self.reply(json!({"t": "error", "message": "binary frames are not accepted"}));
+                            continue;
+                        }
+                        Some(Ok(Message::Close(_))) | None => break,
+                        Some(Ok(_)) => continue,
+                        Some(Err(error)) => {
+                            let too_big = error.to_string().to_lowercase().contains("too");
+                            let (code, reason) =
+                                if too_big { (CLOSE_TOO_BIG, "frame too large") } else { (1002, "protocol error") };
+                            tracing::warn!(target: "tandem::ui", %error, "closing an event socket");
+                            let _ = socket.send(close(code, reason)).await;
+                            break;
+                        }
+                    },
                 }
             };
-            if !send(&mut socket, reply).await {
+            // While the work runs, what it pushes is forwarded at once (a
+            // handler streaming its progress).
+            let handling = self.work(work, &mut bucket);
+            tokio::pin!(handling);
+            let handled = loop {
+                tokio::select! {
+                    biased;
+                    handled = &mut handling => break handled,
+                    Some(outgoing) = inbox.recv() => match outgoing {
+                        Outgoing::Frame(frame) => { let _ = send_text(&mut socket, frame).await; }
+                        Outgoing::Changed(topic) => changed.push_back(topic),
+                    },
+                }
+            };
+            let mut open = true;
+            while let Ok(outgoing) = inbox.try_recv() {
+                match outgoing {
+                    Outgoing::Frame(frame) => open = open && send_text(&mut socket, frame).await,
+                    Outgoing::Changed(topic) => changed.push_back(topic),
+                }
+            }
+            if let Handled::Close(code, reason) = handled {
+                let _ = socket.send(close(code, reason)).await;
+                break;
+            }
+            if !open {
                 break;
             }
         }
@@ -166,68 +201,131 @@ impl Connection {
         }
     }
 
-    async fn hello(&mut self, token: Option<String>, path: &str) -> Result<Value, TabError> {
+    async fn work(&mut self, work: Work, bucket: &mut Bucket) -> Handled {
+        match work {
+            Work::Frame(text) => self.handle(&text, bucket).await,
+            Work::Changed(topic) => {
+                let outcome = self.refresh(&topic).await;
+                match outcome {
+                    Err(TabError::OtherSession) => {
+                        Handled::Close(CLOSE_OTHER_SESSION, "token belongs to another session")
+                    }
+                    _ => Handled::Done,
+                }
+            }
+        }
+    }
+
+    /// Runs the page's live event for `topic`, if it has one.
+    async fn refresh(&mut self, topic: &str) -> Result<(), TabError> {
+        let Some(tab) = &self.tab else { return Ok(()) };
+        let engine = self.engine.clone();
+        let Some(page) = engine.pages().nth(tab.page) else { return Ok(()) };
+        let Some(event) = page.live_event(topic) else { return Ok(()) };
+        let caller = &self.caller;
+        let ctx = EventContext::new(
+            caller.db.clone(),
+            caller.user.clone(),
+            tab.router.clone(),
+            tab.token.clone(),
+            &caller.session_key,
+        );
+        engine.event(page, None, event, Value::Null, ctx, &self.outbox).await.map(drop)
+    }
+
+    /// Queues a frame that changes no state.
+    fn reply(&self, frame: Value) {
+        self.outbox.send(frame.to_string());
+    }
+
+    async fn handle(&mut self, text: &str, bucket: &mut Bucket) -> Handled {
+        let outcome = match serde_json::from_str::<ClientFrame>(text) {
+            Err(error) => {
+                self.reply(json!({"t": "error", "message": format!("malformed frame: {error}")}));
+                return Handled::Done;
+            }
+            Ok(ClientFrame::Hello { token, path, storage }) => self.hello(token, &path, &storage).await,
+            Ok(ClientFrame::Event { id, name, args }) => {
+                if bucket.take() {
+                    self.event(id, &name, args).await
+                } else {
+                    self.reply(json!({"t": "error", "id": id, "message": "too many events; this one was not applied"}));
+                    Ok(())
+                }
+            }
+        };
+        match outcome {
+            Ok(()) => Handled::Done,
+            Err(TabError::OtherSession) => Handled::Close(CLOSE_OTHER_SESSION, "token belongs to another session"),
+            Err(TabError::Event(error)) => {
+                self.reply(json!({"t": "error", "message": error.message}));
+                Handled::Done
+            }
+        }
+    }
+
+    async fn hello(
+        &mut self,
+        token: Option<String>,
+        path: &str,
+        stored: &serde_json::Map<String, Value>,
+    ) -> Result<(), TabError> {
         let (path, query) = path.split_once('?').map_or((path, None), |(p, q)| (p, Some(q)));
         let engine = self.engine.clone();
-        let Some((page, router)) = engine.route(path, query) else {
-            return Err(TabError::Event(super::state::EventError::new(format!("no page at `{path}`"))));
-        };
+        // A path no page serves shows the 404 page, as its HTTP answer does.
+        let (page, router) = engine.route(path, query).unwrap_or_else(|| engine.not_found(path, query));
         let index = engine.pages().position(|p| std::ptr::eq(p, page)).unwrap_or(0);
-        let attached = match token {
-            Some(token) => {
-                engine
-                    .attach(&token, page, router.clone(), &self.session_key, self.user.clone(), self.db.clone())
-                    .await?
-            }
-            None => None,
-        };
-        let (token, data) = match attached {
-            Some(found) => found,
-            None => {
-                let opened = engine
-                    .open_tab(page, router.clone(), &self.session_key, self.user.clone(), self.db.clone())
-                    .await?;
-                engine.connect(&opened.0);
-                opened
-            }
-        };
+        // Its own tab again (client-side navigation) is not a duplicate.
+        if let (Some(tab), Some(token)) = (&self.tab, &token)
+            && &tab.token == token
+        {
+            engine.detach(token);
+        }
+        let token =
+            engine.hello(token.as_deref(), page, router.clone(), self.caller.clone(), stored, &self.outbox).await?;
         if let Some(previous) = self.tab.replace(Attached { token: token.clone(), page: index, router })
             && previous.token != token
         {
             engine.detach(&previous.token);
         }
-        Ok(json!({"t": "ready", "token": token, "state": page.state_name(), "data": data}))
+        self.last_accepted.clear();
+        Ok(())
     }
 
-    async fn event(
-        &mut self,
-        name: &str,
-        args: Value,
-    ) -> Result<(Vec<super::delta::Op>, Vec<super::context::Action>), TabError> {
+    async fn event(&mut self, id: u64, name: &str, args: Value) -> Result<(), TabError> {
         let Some(tab) = &self.tab else {
-            return Err(TabError::Event(super::state::EventError::new("send a hello frame first")));
+            self.reply(json!({"t": "error", "id": id, "message": "send a hello frame first"}));
+            return Ok(());
         };
         let engine = self.engine.clone();
         let Some(page) = engine.pages().nth(tab.page) else {
-            return Err(TabError::Event(super::state::EventError::new("the page is gone")));
+            self.reply(json!({"t": "error", "id": id, "message": "the page is gone"}));
+            return Ok(());
         };
-        let mut ctx = EventContext::new(
-            self.db.clone(),
-            self.user.clone(),
+        if let Some(interval) = page.kind.throttle(name) {
+            let now = Instant::now();
+            if self.last_accepted.get(name).is_some_and(|last| now.duration_since(*last) < interval) {
+                let message =
+                    format!("`{name}` is limited to one every {} ms; this one was not applied", interval.as_millis());
+                self.reply(json!({"t": "error", "id": id, "message": message}));
+                return Ok(());
+            }
+            self.last_accepted.insert(name.to_string(), now);
+        }
+        let caller = &self.caller;
+        let ctx = EventContext::new(
+            caller.db.clone(),
+            caller.user.clone(),
             tab.router.clone(),
             tab.token.clone(),
-            &self.session_key,
+            &caller.session_key,
         );
-        let result = engine.event(page, name, args, &mut ctx, &self.session_key).await;
-        if let Err(TabError::Event(error)) = &result {
-            tracing::warn!(target: "tandem::ui", state = page.state_name(), event = name, %error, "event failed; state rolled back");
-        }
-        result
+        engine.event(page, Some(id), name, args, ctx, &self.outbox).await.map(drop)
     }
 }
 
-async fn send(socket: &mut WebSocket, frame: Value) -> bool {
-    socket.send(Message::Text(Utf8Bytes::from(frame.to_string()))).await.is_ok()
+async fn send_text(socket: &mut WebSocket, frame: String) -> bool {
+    socket.send(Message::Text(Utf8Bytes::from(frame))).await.is_ok()
 }
 
 fn close(code: u16, reason: &'static str) -> Message {

@@ -44,6 +44,12 @@ pub trait State: Serialize + DeserializeOwned + Default + Send + Sync + 'static 
 
     /// Fields that never leave the server (`#[state(backend)]`).
     fn backend_fields() -> &'static [&'static str];
+
+    /// Fields the browser keeps too (`#[state(local_storage)]`,
+    /// `#[state(cookie)]`), so their values survive a new tab.
+    fn client_storage() -> &'static [(&'static str, super::storage::ClientStorage)] {
+        &[]
+    }
 }
 
 /// The events of a state. Implement it with `#[events]` on an `impl` block.
@@ -63,6 +69,16 @@ pub trait Events: Send {
 
     /// The current value of computed value `name`.
     fn compute(&self, _name: &str) -> Option<Value> {
+        None
+    }
+
+    /// The shortest interval the server allows between two `event`s of one
+    /// tab (`#[throttle(ms = 500)]` on the handler); faster ones are refused
+    /// and not applied.
+    fn throttle(_event: &str) -> Option<std::time::Duration>
+    where
+        Self: Sized,
+    {
         None
     }
 
@@ -142,6 +158,21 @@ impl From<sea_orm::DbErr> for EventError {
     }
 }
 
+impl From<super::store::StoreError> for EventError {
+    fn from(error: super::store::StoreError) -> Self {
+        match error {
+            super::store::StoreError::LeaseLost => {
+                tracing::warn!("a tab's lease was lost; its newer state stands");
+                Self::new("This page changed elsewhere meanwhile; it shows the latest state.")
+            }
+            other => {
+                tracing::error!(error = %other, "the tab store failed");
+                Self::new("A server error occurred.")
+            }
+        }
+    }
+}
+
 impl From<String> for EventError {
     fn from(message: String) -> Self {
         Self::new(message)
@@ -188,6 +219,30 @@ pub fn public_json<S: State>(state: &S) -> Result<Value, serde_json::Error> {
         }
     }
     Ok(value)
+}
+
+/// What the browser sees of a state's full JSON (`full`, computed values
+/// included): backend fields and backend computed values removed.
+pub(crate) fn public_part<S: State + Events>(full: &Value) -> Value {
+    let mut public = full.clone();
+    if let Value::Object(map) = &mut public {
+        for field in S::backend_fields() {
+            map.remove(*field);
+        }
+        for computed in S::computed().iter().filter(|c| c.backend) {
+            map.remove(computed.name);
+        }
+    }
+    public
+}
+
+/// The full JSON of `state` with its computed values brought up to date
+/// against `before` (the full JSON it was loaded from, if any).
+pub(crate) fn full_json<S: State + Events>(state: &S, before: Option<&Value>) -> Result<Value, EventError> {
+    let mut full =
+        serde_json::to_value(state).map_err(|e| EventError::new(format!("state is not serializable: {e}")))?;
+    refresh_computed(state, before, &mut full);
+    Ok(full)
 }
 
 #[cfg(test)]

@@ -20,20 +20,109 @@ use serde_json::{Map, Value};
 pub struct Tab {
     /// The `sessionid` key of the session that opened the tab.
     pub session_key: String,
-    /// State name → full JSON (backend fields included).
+    /// State name → full JSON (backend fields included), and the tab's own
+    /// bookkeeping under [`Tab::BOOKKEEPING`].
     pub states: Map<String, Value>,
+}
+
+impl Tab {
+    /// The key of `states` that holds the tab's bookkeeping (no state is
+    /// named so), stored with the states by every state manager.
+    pub const BOOKKEEPING: &'static str = "__tandem";
+
+    /// How many recent event ids a tab remembers as applied.
+    pub const REMEMBERED: usize = 32;
+
+    /// The ids of the browser events applied to the tab most recently
+    /// (oldest first, at most [`Tab::REMEMBERED`]): one sent again after a
+    /// reconnect is not applied twice.
+    ///
+    /// ```
+    /// let mut tab = tandem::ui::store::Tab::default();
+    /// assert!(!tab.was_applied(7));
+    /// tab.record_applied(7);
+    /// assert!(tab.was_applied(7));
+    /// assert_eq!(tab.applied(), [7]);
+    /// ```
+    pub fn applied(&self) -> Vec<u64> {
+        self.states
+            .get(Self::BOOKKEEPING)
+            .and_then(|b| b.get("applied"))
+            .and_then(Value::as_array)
+            .map(|ids| ids.iter().filter_map(Value::as_u64).collect())
+            .unwrap_or_default()
+    }
+
+    /// Whether event `id` was applied recently.
+    pub fn was_applied(&self, id: u64) -> bool {
+        self.applied().contains(&id)
+    }
+
+    /// Records that event `id` was applied.
+    pub fn record_applied(&mut self, id: u64) {
+        let mut ids = self.applied();
+        ids.push(id);
+        let excess = ids.len().saturating_sub(Self::REMEMBERED);
+        ids.drain(..excess);
+        let entry = self.states.entry(Self::BOOKKEEPING).or_insert_with(|| Value::Object(Map::new()));
+        if let Value::Object(bookkeeping) = entry {
+            bookkeeping.insert("applied".into(), ids.into());
+        }
+    }
+}
+
+/// Why the state store failed.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The lease on the tab ran out (its holder stalled) and another holder
+    /// took the tab over: nothing was written, so newer state is never
+    /// overwritten by a stale holder.
+    #[error("the tab's lease was lost to a newer holder; nothing was written")]
+    LeaseLost,
+    /// The database failed.
+    #[error(transparent)]
+    Db(#[from] DbErr),
+    /// Another engine (Redis) failed.
+    #[error("state store: {0}")]
+    Backend(String),
+}
+
+/// Exclusive use of one tab until [`StateManager::release`]: no other holder,
+/// in this process or another, gets the tab meanwhile. `fence` grows with
+/// every lease given out on the tab; a store refuses writes carrying an
+/// older one.
+pub struct Lease {
+    /// The tab's token.
+    pub token: String,
+    /// The fencing token of this lease.
+    pub fence: u64,
+    /// Whatever keeps the lease alive (a renewal task), dropped with it.
+    pub hold: Option<Box<dyn std::any::Any + Send + Sync>>,
 }
 
 /// Stores tabs by token.
 pub trait StateManager: Send + Sync {
-    /// The tab of `token`, unless unknown or expired.
-    fn load<'a>(&'a self, token: &'a str) -> BoxFuture<'a, Result<Option<Tab>, DbErr>>;
-    /// Saves the tab of `token`, renewing its expiry.
-    fn save<'a>(&'a self, token: &'a str, tab: &'a Tab) -> BoxFuture<'a, Result<(), DbErr>>;
+    /// The tab of `token`, unless unknown or expired (a read without a lease).
+    fn load<'a>(&'a self, token: &'a str) -> BoxFuture<'a, Result<Option<Tab>, StoreError>>;
+    /// Saves the tab of a new `token` (no lease needed: nobody else knows it).
+    fn save<'a>(&'a self, token: &'a str, tab: &'a Tab) -> BoxFuture<'a, Result<(), StoreError>>;
+    /// Waits for the lease on `token` and loads its tab (one round trip in
+    /// the common case). The engine already orders a tab's work within one
+    /// process; the lease orders it across processes.
+    fn acquire<'a>(&'a self, token: &'a str) -> BoxFuture<'a, Result<(Lease, Option<Tab>), StoreError>>;
+    /// Saves `tab` (when given) and gives the lease back (one round trip):
+    /// [`StoreError::LeaseLost`] if the lease ran out and a newer holder
+    /// exists, in which case nothing was written.
+    fn release<'a>(&'a self, lease: Lease, tab: Option<&'a Tab>) -> BoxFuture<'a, Result<(), StoreError>>;
     /// Makes every saved tab durable now (at shutdown).
-    fn flush(&self) -> BoxFuture<'_, Result<(), DbErr>>;
-    /// Forgets tabs idle for longer than the expiry; returns how many rows went.
-    fn expire(&self) -> BoxFuture<'_, Result<u64, DbErr>>;
+    fn flush(&self) -> BoxFuture<'_, Result<(), StoreError>>;
+    /// Forgets tabs idle for longer than the expiry; returns how many went.
+    fn expire(&self) -> BoxFuture<'_, Result<u64, StoreError>>;
+    /// Whether the store answers (for readiness); the embedded one always
+    /// does when the database does.
+    fn ping(&self) -> BoxFuture<'_, Result<(), StoreError>> {
+        Box::pin(async { Ok(()) })
+    }
 }
 
 /// How often changed tabs are written to the database.
@@ -129,7 +218,7 @@ impl DatabaseStates {
 }
 
 impl StateManager for DatabaseStates {
-    fn load<'a>(&'a self, token: &'a str) -> BoxFuture<'a, Result<Option<Tab>, DbErr>> {
+    fn load<'a>(&'a self, token: &'a str) -> BoxFuture<'a, Result<Option<Tab>, StoreError>> {
         Box::pin(async move {
             {
                 let mut memory = self.memory();
@@ -160,7 +249,7 @@ impl StateManager for DatabaseStates {
         })
     }
 
-    fn save<'a>(&'a self, token: &'a str, tab: &'a Tab) -> BoxFuture<'a, Result<(), DbErr>> {
+    fn save<'a>(&'a self, token: &'a str, tab: &'a Tab) -> BoxFuture<'a, Result<(), StoreError>> {
         Box::pin(async move {
             let expires_at = self.expires_at();
             let mut memory = self.memory();
@@ -170,11 +259,29 @@ impl StateManager for DatabaseStates {
         })
     }
 
-    fn flush(&self) -> BoxFuture<'_, Result<(), DbErr>> {
-        Box::pin(self.write_dirty())
+    /// One process owns the database's tabs: the engine's own ordering is
+    /// the whole lease.
+    fn acquire<'a>(&'a self, token: &'a str) -> BoxFuture<'a, Result<(Lease, Option<Tab>), StoreError>> {
+        Box::pin(async move {
+            let tab = self.load(token).await?;
+            Ok((Lease { token: token.to_string(), fence: 0, hold: None }, tab))
+        })
     }
 
-    fn expire(&self) -> BoxFuture<'_, Result<u64, DbErr>> {
+    fn release<'a>(&'a self, lease: Lease, tab: Option<&'a Tab>) -> BoxFuture<'a, Result<(), StoreError>> {
+        Box::pin(async move {
+            match tab {
+                Some(tab) => self.save(&lease.token, tab).await,
+                None => Ok(()),
+            }
+        })
+    }
+
+    fn flush(&self) -> BoxFuture<'_, Result<(), StoreError>> {
+        Box::pin(async move { Ok(self.write_dirty().await?) })
+    }
+
+    fn expire(&self) -> BoxFuture<'_, Result<u64, StoreError>> {
         Box::pin(async move {
             self.write_dirty().await?;
             let now = Utc::now();

@@ -1,5 +1,6 @@
 //! Django route syntax (`products/<int:pk>/`) compiled to anchored regular
-//! expressions, the way Django's `path()` does it.
+//! expressions, the way Django's `path()` does it. UI page routes may also
+//! hold optional groups in square brackets (`blog[/<int:page>]`).
 
 use regex::Regex;
 
@@ -70,30 +71,85 @@ pub struct Pattern {
 
 impl Pattern {
     /// Compiles a full route (no leading `/`), e.g. `api/shop/products/<int:pk>/`.
+    /// Square brackets are literal text here, as in Django.
+    ///
+    /// ```
+    /// use tandem::urls::Pattern;
+    /// let pattern = Pattern::compile("products/<int:pk>/").unwrap();
+    /// assert_eq!(pattern.matches("products/7/"), Some(vec![("pk".into(), "7".into())]));
+    /// assert_eq!(pattern.matches("products/x/"), None);
+    /// ```
     pub fn compile(route: &str) -> Result<Self, PatternError> {
+        Self::build(route, false)
+    }
+
+    /// Compiles a UI page route: Django's syntax plus optional groups. Text in
+    /// `[` `]` may be absent as a whole (groups may nest); a parameter in a
+    /// missing group is absent from the captures. `<path:rest>` captures the
+    /// rest of the path, slashes included.
+    ///
+    /// ```
+    /// use tandem::urls::Pattern;
+    /// let blog = Pattern::compile_page("blog[/<int:page>]").unwrap();
+    /// assert_eq!(blog.matches("blog"), Some(vec![]));
+    /// assert_eq!(blog.matches("blog/2"), Some(vec![("page".into(), "2".into())]));
+    /// assert_eq!(blog.matches("blog/two"), None);
+    ///
+    /// let docs = Pattern::compile_page("docs[/<path:rest>]").unwrap();
+    /// assert_eq!(docs.matches("docs/a/b.html"), Some(vec![("rest".into(), "a/b.html".into())]));
+    /// ```
+    pub fn compile_page(route: &str) -> Result<Self, PatternError> {
+        Self::build(route, true)
+    }
+
+    fn build(route: &str, optional_groups: bool) -> Result<Self, PatternError> {
         let fail = |problem: String| PatternError { route: route.to_string(), problem };
+        let specials: &[char] = if optional_groups { &['<', '[', ']'] } else { &['<'] };
         let mut regex = String::from("^");
         let mut params: Vec<(String, Converter)> = Vec::new();
+        // For each open group, the regex's length just after its `(?:`.
+        let mut groups: Vec<usize> = Vec::new();
         let mut rest = route;
-        while let Some(open) = rest.find('<') {
-            regex.push_str(&regex::escape(&rest[..open]));
-            let close = rest[open..].find('>').ok_or_else(|| fail("`<` without `>`".into()))? + open;
-            let inner = &rest[open + 1..close];
-            let (conv, name) = match inner.split_once(':') {
-                Some((conv, name)) => {
-                    (Converter::from_name(conv).ok_or_else(|| fail(format!("unknown converter `{conv}`")))?, name)
+        while let Some(at) = rest.find(specials) {
+            regex.push_str(&regex::escape(&rest[..at]));
+            match rest.as_bytes()[at] {
+                b'<' => {
+                    let close = rest[at..].find('>').ok_or_else(|| fail("`<` without `>`".into()))? + at;
+                    let inner = &rest[at + 1..close];
+                    let (conv, name) = match inner.split_once(':') {
+                        Some((conv, name)) => (
+                            Converter::from_name(conv).ok_or_else(|| fail(format!("unknown converter `{conv}`")))?,
+                            name,
+                        ),
+                        None => (Converter::Str, inner),
+                    };
+                    if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+                        return Err(fail(format!("`{name}` is not a valid parameter name")));
+                    }
+                    if params.iter().any(|(n, _)| n == name) {
+                        return Err(fail(format!("parameter `{name}` appears twice")));
+                    }
+                    regex.push_str(&format!("(?P<{name}>{})", conv.regex()));
+                    params.push((name.to_string(), conv));
+                    rest = &rest[close + 1..];
+                    continue;
                 }
-                None => (Converter::Str, inner),
-            };
-            if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
-                return Err(fail(format!("`{name}` is not a valid parameter name")));
+                b'[' => {
+                    regex.push_str("(?:");
+                    groups.push(regex.len());
+                }
+                _ => {
+                    let start = groups.pop().ok_or_else(|| fail("`]` without `[`".into()))?;
+                    if regex.len() == start {
+                        return Err(fail("an optional group `[]` must hold something".into()));
+                    }
+                    regex.push_str(")?");
+                }
             }
-            if params.iter().any(|(n, _)| n == name) {
-                return Err(fail(format!("parameter `{name}` appears twice")));
-            }
-            regex.push_str(&format!("(?P<{name}>{})", conv.regex()));
-            params.push((name.to_string(), conv));
-            rest = &rest[close + 1..];
+            rest = &rest[at + 1..];
+        }
+        if !groups.is_empty() {
+            return Err(fail("`[` without `]`".into()));
         }
         regex.push_str(&regex::escape(rest));
         regex.push('$');
@@ -112,13 +168,20 @@ impl Pattern {
     }
 
     /// Matches a decoded path without its leading `/`, returning the captured
-    /// parameters.
+    /// parameters in order (those of a missing optional group left out).
+    ///
+    /// ```
+    /// use tandem::urls::Pattern;
+    /// let pattern = Pattern::compile_page("files[/<path:rest>]").unwrap();
+    /// assert_eq!(pattern.matches("files"), Some(vec![]));
+    /// assert_eq!(pattern.matches("files/a/b"), Some(vec![("rest".into(), "a/b".into())]));
+    /// ```
     pub fn matches(&self, path: &str) -> Option<Vec<(String, String)>> {
         let caps = self.regex.captures(path)?;
         Some(
             self.params
                 .iter()
-                .map(|(name, _)| (name.clone(), caps.name(name).map_or("", |m| m.as_str()).to_string()))
+                .filter_map(|(name, _)| Some((name.clone(), caps.name(name)?.as_str().to_string())))
                 .collect(),
         )
     }
@@ -159,5 +222,58 @@ mod tests {
         assert!(Pattern::compile("p/<int:pk/").is_err());
         assert!(Pattern::compile("p/<float:x>/").is_err());
         assert!(Pattern::compile("p/<a>/<a>/").is_err());
+    }
+
+    fn page(route: &str, path: &str) -> Option<Vec<(String, String)>> {
+        Pattern::compile_page(route).unwrap().matches(path)
+    }
+
+    fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
+        list.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    }
+
+    #[test]
+    fn optional_groups_may_be_absent_and_then_capture_nothing() {
+        let route = "products/<int:id>/reviews[/<int:page>]";
+        assert_eq!(page(route, "products/3/reviews"), Some(pairs(&[("id", "3")])));
+        assert_eq!(page(route, "products/3/reviews/2"), Some(pairs(&[("id", "3"), ("page", "2")])));
+        // The converter still decides: no partial or foreign matches.
+        assert_eq!(page(route, "products/3/reviews/two"), None);
+        assert_eq!(page(route, "products/3/reviews/"), None);
+        assert_eq!(page(route, "products/3/reviews/2/3"), None);
+        assert_eq!(page(route, "products/x/reviews"), None);
+        // The group is all or nothing: its literal text does not match alone.
+        assert_eq!(page("a[/b/<int:n>]", "a/b"), None);
+        assert_eq!(page("a[/b/<int:n>]", "a/b/4"), Some(pairs(&[("n", "4")])));
+    }
+
+    #[test]
+    fn optional_groups_nest() {
+        let route = "docs[/<slug:section>[/<slug:entry>]]";
+        assert_eq!(page(route, "docs"), Some(vec![]));
+        assert_eq!(page(route, "docs/ui"), Some(pairs(&[("section", "ui")])));
+        assert_eq!(page(route, "docs/ui/routing"), Some(pairs(&[("section", "ui"), ("entry", "routing")])));
+        assert_eq!(page(route, "docs/ui/routing/more"), None);
+        assert_eq!(page(route, "docs/a.b"), None, "slug rejects dots");
+    }
+
+    #[test]
+    fn catch_all_takes_the_rest_with_its_slashes() {
+        assert_eq!(page("help/<path:topic>", "help/shipping/returns"), Some(pairs(&[("topic", "shipping/returns")])));
+        assert_eq!(page("help/<path:topic>", "help"), None);
+        assert_eq!(page("help/<path:topic>", "help/"), None);
+        assert_eq!(page("help[/<path:topic>]", "help"), Some(vec![]));
+        assert_eq!(page("help[/<path:topic>]", "help/a/b/"), Some(pairs(&[("topic", "a/b/")])));
+        assert_eq!(page("<path:all>", "any/thing"), Some(pairs(&[("all", "any/thing")])));
+    }
+
+    #[test]
+    fn brackets_are_literal_in_backend_routes_and_checked_in_page_routes() {
+        assert!(m("a[b]/", "a[b]/").is_some());
+        assert!(m("a[b]/", "a/").is_none());
+        for bad in ["a[b", "a]b", "a[]", "a[[b]", "a[<int:x>]]"] {
+            assert!(Pattern::compile_page(bad).is_err(), "{bad}");
+        }
+        assert!(Pattern::compile_page("a[/<int:x>][/<int:x>]").is_err(), "a name is still unique");
     }
 }

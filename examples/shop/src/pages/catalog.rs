@@ -146,6 +146,10 @@ pub fn view() -> Node {
             ]),
             nothing(),
         ),
-        p().child(a().href("/counter").text("Counter")),
+        p().children([
+            a().href("/counter").text("Counter"),
+            text(" · "),
+            a().id("help-link").href("/help").text("Help"),
+        ]),
     ])
 }

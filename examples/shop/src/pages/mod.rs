@@ -1,22 +1,57 @@
-//! The shop's reactive pages: the catalog at `/`, a product page, a login
-//! page, the `/counter` the benchmarks use, and a `/playground` of computed
-//! values, server actions and event options.
+//! The shop's reactive pages: the catalog at `/`, a product page and its
+//! reviews (an optional page segment), help topics (a catch-all segment), a
+//! login page, the `/counter` the benchmarks use, a `/playground` of computed
+//! values, server actions, event options and client storage, `/jobs`
+//! (streamed progress, chained events, a background import, a server-side
+//! throttle), `/order` (a typed form with per-field errors), `/gallery`
+//! (uploads), `/components` (the component library) and the 404 page.
 
 pub mod catalog;
+pub mod components;
 pub mod counter;
+pub mod gallery;
+pub mod help;
+pub mod jobs;
 pub mod login;
+pub mod missing;
+pub mod order;
 pub mod playground;
 pub mod product;
+pub mod reviews;
 
 use tandem::ui::Page;
 
-/// Every page, for `App::page`.
+/// Every page, for `App::pages`, in matching order.
 pub fn pages() -> Vec<Page> {
     vec![
-        Page::new::<catalog::Catalog>("", "Shop", catalog::view).on_load("load"),
-        Page::new::<product::ProductPage>("products/<int:id>", "Product", product::view).on_load("load"),
+        Page::new::<catalog::Catalog>("", "Shop", catalog::view)
+            .on_load("load")
+            // Products written through the REST API (any process) show up live.
+            .live("shop_product", "load")
+            .meta("description", "Coffee gear for the home barista: cups, kettles, grinders & beans.")
+            .meta_property("og:title", "Shop"),
+        Page::new::<product::ProductPage>("products/<int:id>", "{heading} · Product {id}", product::view)
+            .on_load("load")
+            .meta_property("og:title", "{heading}")
+            .canonical("/products/{id}"),
+        Page::new::<reviews::Reviews>(
+            "products/<int:id>/reviews[/<int:page>]",
+            "Reviews of product {id}, page {page}",
+            reviews::view,
+        )
+        .on_load("load"),
+        Page::new::<help::Help>("help[/<path:topic>]", "Help", help::view).on_load("load"),
         Page::new::<login::Login>("login", "Log in", login::view),
         Page::new::<counter::Counter>("counter", "Counter", counter::view),
         Page::new::<playground::Playground>("playground", "Playground", playground::view),
+        Page::new::<jobs::Jobs>("jobs", "Jobs", jobs::view),
+        Page::new::<order::Order>("order", "Order", order::view).on_load("load"),
+        Page::new::<gallery::Gallery>("gallery", "Gallery", gallery::view),
+        Page::new::<components::Components>("components", "Components", components::view).on_load("load"),
     ]
+}
+
+/// The page shown at every other path, for `App::not_found`.
+pub fn not_found() -> Page {
+    Page::new::<missing::Missing>("", "Not found · Shop", missing::view).on_load("load").meta("robots", "noindex")
 }

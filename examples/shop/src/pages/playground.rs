@@ -1,5 +1,6 @@
-//! `/playground`: a computed value, the server actions a handler can ask for
-//! and the event options a binding can use.
+//! `/playground`: a computed value, the server actions a handler can ask for,
+//! the event options a binding can use, and two fields the browser keeps
+//! (a cookie and `localStorage`).
 
 use serde::{Deserialize, Serialize};
 use tandem::ui::node::*;
@@ -18,6 +19,12 @@ pub struct Playground {
     pub panel_clicks: u32,
     /// Clicks on the button inside the panel (they stop there).
     pub button_clicks: u32,
+    /// `light` or `dark`, kept in a cookie: even a new tab's first paint has it.
+    #[state(cookie)]
+    pub theme: String,
+    /// A favourite product, kept in `localStorage`: a new tab gets it back.
+    #[state(local_storage)]
+    pub favourite: String,
 }
 
 #[events]
@@ -62,6 +69,16 @@ impl Playground {
         self.button_clicks += 1;
     }
 
+    /// Picks the theme (anything but `dark` is `light`).
+    pub async fn set_theme(&mut self, theme: String) {
+        self.theme = if theme == "dark" { "dark".into() } else { "light".into() };
+    }
+
+    /// Keeps a favourite product name.
+    pub async fn set_favourite(&mut self, favourite: String) {
+        self.favourite = favourite.chars().take(100).collect();
+    }
+
     /// Twice the count: a computed value, recomputed only when `count` changes.
     #[computed(deps = ["count"])]
     pub fn doubled(&self) -> i64 {
@@ -97,6 +114,17 @@ pub fn view() -> Node {
             span().id("button-clicks").child(bind("button_clicks")),
             text(", note events "),
             span().id("note-events").child(bind("note_events")),
+        ]),
+        section().id("kept").children([
+            h2().text("Kept in this browser"),
+            p().children([text("Theme: "), span().id("theme").child(bind("theme"))]),
+            button().id("light").text("Light").on_click(event("set_theme").arg("light")),
+            button().id("dark").text("Dark").on_click(event("set_theme").arg("dark")),
+            label().children([
+                text("Favourite "),
+                input().id("favourite").bind_value("favourite").on_input(event("set_favourite")),
+            ]),
+            span().id("favourite-shown").child(bind("favourite")),
         ]),
         p().child(a().href("/").text("Back to the shop")),
     ])

@@ -1,4 +1,5 @@
-//! `/products/<id>`: one product, or a not-found state.
+//! `/products/<id>`: one product, or a not-found state. Its title and
+//! `og:title` are filled from the route's `id` and the state's `heading`.
 
 use sea_orm::EntityTrait;
 use serde::{Deserialize, Serialize};
@@ -12,12 +13,16 @@ use crate::shop::models::product;
 pub struct ProductPage {
     /// Whether the id names a product.
     pub found: bool,
+    /// The product's name, or "No such product": the page's title.
+    pub heading: String,
     /// Its name.
     pub name: String,
     /// Its price, exact, as text.
     pub price: String,
     /// Its SKU.
     pub sku: String,
+    /// Its reviews page.
+    pub reviews_url: String,
 }
 
 #[events]
@@ -26,8 +31,15 @@ impl ProductPage {
     pub async fn load(&mut self, ctx: &mut EventContext) -> Result<(), EventError> {
         let id = ctx.router.params.get("id").and_then(|id| id.parse::<i64>().ok()).unwrap_or_default();
         *self = match product::Entity::find_by_id(id).one(&ctx.db).await? {
-            Some(p) => ProductPage { found: true, name: p.name, price: p.price.quantize(2).to_string(), sku: p.sku },
-            None => ProductPage::default(),
+            Some(p) => ProductPage {
+                found: true,
+                heading: p.name.clone(),
+                name: p.name,
+                price: p.price.quantize(2).to_string(),
+                sku: p.sku,
+                reviews_url: super::reviews::url(id, 1, "newest"),
+            },
+            None => ProductPage { heading: "No such product".into(), ..ProductPage::default() },
         };
         Ok(())
     }
@@ -42,6 +54,7 @@ pub fn view() -> Node {
                 h1().child(bind("name")),
                 p().children([text("Price: "), span().class("price").child(bind("price"))]),
                 p().children([text("SKU: "), bind("sku")]),
+                p().child(a().id("reviews-link").bind_attr("href", "reviews_url").text("Reviews")),
             ]),
             h1().id("not-found").text("No such product"),
         ),

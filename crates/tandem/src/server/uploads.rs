@@ -1,0 +1,199 @@
+//! `POST /_upload`: files for a tab's event (see [`crate::ui::upload`]), and
+//! the stored uploads served back under the media prefix.
+
+use std::path::{Component, Path, PathBuf};
+
+use axum::extract::{Multipart, Request};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde_json::{Value, json};
+use tokio::io::AsyncWriteExt;
+
+use crate::auth::CurrentUser;
+use crate::context::AppContext;
+use crate::http::ApiError;
+use crate::sessions::Session;
+use crate::ui::EventContext;
+use crate::ui::upload::{UploadedFile, safe_file_name};
+
+/// Served uploads may be anything a person sent: never run as a page here.
+const MEDIA_POLICY: &str = "sandbox; default-src 'none'; img-src 'self'; media-src 'self'; style-src 'unsafe-inline'";
+
+/// The headers the runtime sends with an upload.
+struct Target {
+    token: String,
+    state: String,
+    event: String,
+    args: Value,
+}
+
+fn target(headers: &HeaderMap) -> Result<Target, ApiError> {
+    let text = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_string);
+    let missing = || ApiError::bad_request("Expected the X-Tandem-Token, X-Tandem-State and X-Tandem-Event headers.");
+    let args = match text("x-tandem-args") {
+        Some(encoded) => {
+            let decoded = percent_encoding::percent_decode_str(&encoded).decode_utf8_lossy().to_string();
+            serde_json::from_str(&decoded).map_err(|_| ApiError::bad_request("X-Tandem-Args is not JSON."))?
+        }
+        None => json!([]),
+    };
+    Ok(Target {
+        token: text("x-tandem-token").ok_or_else(missing)?,
+        state: text("x-tandem-state").ok_or_else(missing)?,
+        event: text("x-tandem-event").ok_or_else(missing)?,
+        args,
+    })
+}
+
+/// Stores the request's files, then runs the event with them: 200
+/// `{"files": [...]}`, 400 `{"detail": …}` when the event failed, 403 for
+/// another session's tab, 404 for an unknown tab, 413 over the size limit.
+pub(super) async fn receive(
+    ctx: AppContext,
+    session: Session,
+    user: CurrentUser,
+    headers: HeaderMap,
+    multipart: Multipart,
+) -> Response {
+    match receive_files(ctx, session, user, headers, multipart).await {
+        Ok(response) => response,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn receive_files(
+    ctx: AppContext,
+    session: Session,
+    user: CurrentUser,
+    headers: HeaderMap,
+    multipart: Multipart,
+) -> Result<Response, ApiError> {
+    let target = target(&headers)?;
+    let session_key = session.key().unwrap_or_default();
+    match ctx.ui.owner_of(&target.token).await.map_err(ApiError::internal)? {
+        None => return Err(ApiError::new(StatusCode::NOT_FOUND, "No such tab.")),
+        Some(owner) if owner != session_key || session_key.is_empty() => {
+            return Err(ApiError::new(StatusCode::FORBIDDEN, "This tab belongs to another session."));
+        }
+        Some(_) => {}
+    }
+    let Some(page) = ctx.ui.page_of_state(&target.state) else {
+        return Err(ApiError::bad_request(format!("No page shows the state `{}`.", target.state)));
+    };
+    let root = media_root(&ctx);
+    let files = store(multipart, &root, &ctx.settings.ui.media_url, ctx.settings.ui.upload_max_bytes).await?;
+    let urls: Vec<&str> = files.iter().map(|file| file.url.as_str()).collect();
+    let body = json!({"files": urls});
+    let router = crate::ui::RouterData::default();
+    let mut event = EventContext::new(ctx.db.clone(), user, router, target.token.clone(), &session_key);
+    event.uploads = files;
+    // Not connected here: the changes are saved and shown at its next hello.
+    let outbox = ctx.ui.outbox_of(&target.token).unwrap_or_else(|| crate::ui::outbox::outbox().0);
+    match ctx.ui.event(page, None, &target.event, target.args, event, &outbox).await {
+        Ok(Ok(())) => Ok(axum::Json(body).into_response()),
+        Ok(Err(error)) => Err(ApiError::bad_request(error.message)),
+        Err(_) => Err(ApiError::new(StatusCode::FORBIDDEN, "This tab belongs to another session.")),
+    }
+}
+
+fn media_root(ctx: &AppContext) -> PathBuf {
+    ctx.settings.base_dir.join(&ctx.settings.ui.media_root)
+}
+
+/// Writes each file of `multipart` to a new folder under `root`; removes
+/// them all if the request breaks or passes `limit` bytes.
+async fn store(
+    mut multipart: Multipart,
+    root: &Path,
+    media_url: &str,
+    limit: u64,
+) -> Result<Vec<UploadedFile>, ApiError> {
+    let folder = crate::random::hex(16);
+    let dir = root.join("uploads").join(&folder);
+    let mut files = Vec::new();
+    let mut total = 0u64;
+    let outcome: Result<(), ApiError> = async {
+        while let Some(mut field) = multipart.next_field().await.map_err(too_big_or_bad)? {
+            let Some(original) = field.file_name().map(str::to_string) else { continue };
+            tokio::fs::create_dir_all(&dir).await.map_err(ApiError::internal)?;
+            let mut name = safe_file_name(&original);
+            if files.iter().any(|f: &UploadedFile| f.name == name) {
+                name = format!("{}-{name}", files.len());
+            }
+            let path = dir.join(&name);
+            let mut out = tokio::fs::File::create(&path).await.map_err(ApiError::internal)?;
+            let mut size = 0u64;
+            while let Some(chunk) = field.chunk().await.map_err(too_big_or_bad)? {
+                size += chunk.len() as u64;
+                total += chunk.len() as u64;
+                if total > limit {
+                    return Err(too_big(limit));
+                }
+                out.write_all(&chunk).await.map_err(ApiError::internal)?;
+            }
+            out.flush().await.map_err(ApiError::internal)?;
+            files.push(UploadedFile {
+                field: field.name().unwrap_or("file").to_string(),
+                content_type: field.content_type().unwrap_or("application/octet-stream").to_string(),
+                size,
+                url: format!("{}/uploads/{folder}/{name}", media_url.trim_end_matches('/')),
+                name,
+                path,
+            });
+        }
+        Ok(())
+    }
+    .await;
+    match outcome {
+        Ok(()) if files.is_empty() => Err(ApiError::bad_request("No file was sent.")),
+        Ok(()) => Ok(files),
+        Err(error) => {
+            let _ = tokio::fs::remove_dir_all(&dir).await;
+            Err(error)
+        }
+    }
+}
+
+fn too_big(limit: u64) -> ApiError {
+    ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, format!("The upload is larger than {limit} bytes."))
+}
+
+fn too_big_or_bad(error: axum::extract::multipart::MultipartError) -> ApiError {
+    if error.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "The upload is too large.")
+    } else {
+        ApiError::bad_request(format!("Malformed upload: {}", error.body_text()))
+    }
+}
+
+/// `GET <media_url>/<path>`: a stored upload, with its media type guessed
+/// from its name, sandboxed so an uploaded page or SVG cannot run scripts
+/// on this origin.
+pub(super) async fn serve(ctx: AppContext, request: Request) -> Response {
+    let prefix = ctx.settings.ui.media_url.trim_end_matches('/');
+    let path = request.uri().path();
+    let Some(relative) = path.strip_prefix(prefix).and_then(|rest| rest.strip_prefix('/')) else {
+        return ApiError::not_found().into_response();
+    };
+    let Ok(relative) = percent_encoding::percent_decode_str(relative).decode_utf8() else {
+        return ApiError::not_found().into_response();
+    };
+    let relative = Path::new(relative.as_ref());
+    if relative.components().any(|c| !matches!(c, Component::Normal(_))) {
+        return ApiError::not_found().into_response();
+    }
+    let file = media_root(&ctx).join(relative);
+    match tokio::fs::read(&file).await {
+        Ok(bytes) => {
+            let kind = mime_guess::from_path(&file).first_or_octet_stream();
+            let mut response = bytes.into_response();
+            let headers = response.headers_mut();
+            if let Ok(value) = HeaderValue::from_str(kind.essence_str()) {
+                headers.insert(header::CONTENT_TYPE, value);
+            }
+            headers.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(MEDIA_POLICY));
+            response
+        }
+        Err(_) => ApiError::not_found().into_response(),
+    }
+}

@@ -1,0 +1,459 @@
+//! The component library: a grid, cards, tables with sortable headers, a
+//! modal dialog, tabs, badges and spinners, on top of [`vstack`] and
+//! [`hstack`]. Every component is a plain [`Node`] tree styled by the
+//! default stylesheet (`tandem.css`, linked from every page; its colours,
+//! radius and spacing are CSS variables an app sets with
+//! [`App::theme`](crate::App::theme)). Whatever changes (the sort column,
+//! the open dialog, the selected tab) is a field of the page's state, set by
+//! the page's own events.
+//!
+//! ```
+//! use tandem::ui::components::*;
+//! use tandem::ui::node::*;
+//!
+//! fn view() -> Node {
+//!     vstack([
+//!         sortable_table("products", "id", "ordering", event("sort"), [column("name", "Name"), column("price", "Price")]),
+//!         button().text("Details").on_click(event("open")),
+//!         modal("Details", "open", event("close"), [p().text("Hello.")]),
+//!         tabs("tab", event("select"), [("about", "About", p().text("…")), ("terms", "Terms", p().text("…"))]),
+//!         hstack([badge("New", Tone::Success), busy_spinner()]),
+//!     ])
+//! }
+//! # let _ = view();
+//! ```
+
+use super::node::*;
+pub use super::node::{hstack, vstack};
+
+/// A grid of equal columns, each at least `min_column_width` wide (a CSS
+/// length: `"14rem"`, `"200px"`), as many as fit.
+///
+/// ```
+/// use tandem::ui::components::{card, grid};
+///
+/// let cards = grid("12rem", [card("One", []), card("Two", [])]);
+/// # let _ = cards;
+/// ```
+pub fn grid(min_column_width: &str, children: impl IntoIterator<Item = Node>) -> Node {
+    let grid = div().class("t-grid");
+    let grid = if super::theme::css_value_is_safe(min_column_width) {
+        grid.attr("style", format!("--t-grid-min:{min_column_width}"))
+    } else {
+        tracing::warn!(min_column_width, "grid: not a safe CSS length; using the default");
+        grid
+    };
+    grid.children(children)
+}
+
+/// A card: a bordered panel with a title (text or `bind("…")`) and content.
+///
+/// ```
+/// use tandem::ui::components::card;
+/// use tandem::ui::node::*;
+///
+/// let total = card("Total", [p().child(bind("total"))]);
+/// # let _ = total;
+/// ```
+pub fn card(title: impl Into<Node>, children: impl IntoIterator<Item = Node>) -> Node {
+    section().class("t-card").child(h3().class("t-card-title").child(title.into())).children(children)
+}
+
+/// A badge's colour.
+///
+/// ```
+/// use tandem::ui::components::{Tone, badge};
+///
+/// let stock = badge("Low stock", Tone::Warning);
+/// # let _ = stock;
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tone {
+    /// Muted text colour.
+    Neutral,
+    /// The accent colour.
+    Accent,
+    /// Blue.
+    Info,
+    /// Green.
+    Success,
+    /// Orange.
+    Warning,
+    /// Red.
+    Danger,
+}
+
+impl Tone {
+    /// The `data-tone` value the stylesheet colours (`neutral`, `success`, …);
+    /// bind `data-tone` to a field holding one of these to change it live.
+    ///
+    /// ```
+    /// assert_eq!(tandem::ui::components::Tone::Danger.name(), "danger");
+    /// ```
+    pub fn name(self) -> &'static str {
+        match self {
+            Tone::Neutral => "neutral",
+            Tone::Accent => "accent",
+            Tone::Info => "info",
+            Tone::Success => "success",
+            Tone::Warning => "warning",
+            Tone::Danger => "danger",
+        }
+    }
+}
+
+/// A small rounded label: text or `bind("…")`, coloured by `tone`.
+///
+/// ```
+/// use tandem::ui::components::{Tone, badge};
+/// use tandem::ui::node::bind;
+///
+/// let count = badge(bind("count"), Tone::Info);
+/// # let _ = count;
+/// ```
+pub fn badge(content: impl Into<Node>, tone: Tone) -> Node {
+    span().class("t-badge").attr("data-tone", tone.name()).child(content.into())
+}
+
+/// A spinning ring, announced to screen readers as "Loading…". Show it
+/// with `cond("loading", spinner(), nothing())`.
+///
+/// ```
+/// use tandem::ui::components::spinner;
+/// use tandem::ui::node::*;
+///
+/// let loading = cond("loading", spinner(), nothing());
+/// # let _ = loading;
+/// ```
+pub fn spinner() -> Node {
+    span().class("t-spinner").attr("role", "status").child(span().class("t-visually-hidden").text("Loading…"))
+}
+
+/// A [`spinner`] shown only while the tab waits for the server to answer
+/// its events (the runtime's `data-tandem-pending`; no state field needed).
+///
+/// ```
+/// use tandem::ui::components::busy_spinner;
+/// use tandem::ui::node::*;
+///
+/// let save = hstack([button().text("Save").on_click(event("save")), busy_spinner()]);
+/// # let _ = save;
+/// ```
+pub fn busy_spinner() -> Node {
+    spinner().class("t-when-busy")
+}
+
+/// One column of a [`data_table`] or [`sortable_table`].
+///
+/// ```
+/// use tandem::ui::components::column;
+/// use tandem::ui::node::*;
+///
+/// let name = column("name", "Name").cell(a().bind_attr("href", "item.url").child(bind("item.name")));
+/// # let _ = name;
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+pub struct Column {
+    key: String,
+    label: String,
+    sortable: bool,
+    cell: Node,
+}
+
+/// A column showing each row's `key` field under the header `label`;
+/// sortable in a [`sortable_table`].
+///
+/// ```
+/// let price = tandem::ui::components::column("price", "Price");
+/// # let _ = price;
+/// ```
+pub fn column(key: &str, label: &str) -> Column {
+    Column { key: key.to_string(), label: label.to_string(), sortable: true, cell: bind(&format!("item.{key}")) }
+}
+
+impl Column {
+    /// Shows `cell` in each row instead of the field (rows are `item`).
+    ///
+    /// ```
+    /// use tandem::ui::components::{Tone, badge, column};
+    /// use tandem::ui::node::bind;
+    ///
+    /// let sku = column("sku", "SKU").cell(badge(bind("item.sku"), Tone::Neutral));
+    /// # let _ = sku;
+    /// ```
+    pub fn cell(mut self, cell: Node) -> Self {
+        self.cell = cell;
+        self
+    }
+
+    /// A plain header, even in a [`sortable_table`].
+    ///
+    /// ```
+    /// let actions = tandem::ui::components::column("actions", "").unsortable();
+    /// # let _ = actions;
+    /// ```
+    pub fn unsortable(mut self) -> Self {
+        self.sortable = false;
+        self
+    }
+}
+
+/// A table of the list at `rows` (rows matched by their `key` field), one
+/// column per [`Column`].
+///
+/// ```
+/// use tandem::ui::components::{column, data_table};
+///
+/// let orders = data_table("orders", "id", [column("number", "Order"), column("total", "Total")]);
+/// # let _ = orders;
+/// ```
+pub fn data_table(rows: &str, key: &str, columns: impl IntoIterator<Item = Column>) -> Node {
+    build_table(rows, key, &columns.into_iter().collect::<Vec<_>>(), None)
+}
+
+/// A [`data_table`] whose headers sort it. The state field `ordering` holds
+/// the sort as Django writes it: `"price"` ascending, `"-price"`
+/// descending, anything else unsorted; the header shows it as `aria-sort`
+/// and an arrow. A header click sends `on_sort` with the column's key as
+/// last argument; the handler sets `ordering` (see [`next_ordering`]) and
+/// sorts the rows.
+///
+/// ```
+/// use tandem::ui::components::{column, sortable_table};
+/// use tandem::ui::node::event;
+///
+/// let products = sortable_table("products", "id", "ordering", event("sort"), [column("name", "Name")]);
+/// # let _ = products;
+/// ```
+pub fn sortable_table(
+    rows: &str,
+    key: &str,
+    ordering: &str,
+    on_sort: EventSpec,
+    columns: impl IntoIterator<Item = Column>,
+) -> Node {
+    build_table(rows, key, &columns.into_iter().collect::<Vec<_>>(), Some((ordering, &on_sort)))
+}
+
+/// The ordering after a click on column `key`: ascending first, then
+/// flipping between ascending and descending.
+///
+/// ```
+/// use tandem::ui::components::next_ordering;
+///
+/// assert_eq!(next_ordering("", "price"), "price");
+/// assert_eq!(next_ordering("price", "price"), "-price");
+/// assert_eq!(next_ordering("-price", "price"), "price");
+/// assert_eq!(next_ordering("-price", "name"), "name");
+/// ```
+pub fn next_ordering(current: &str, key: &str) -> String {
+    if current == key { format!("-{key}") } else { key.to_string() }
+}
+
+fn build_table(rows: &str, key: &str, columns: &[Column], sort: Option<(&str, &EventSpec)>) -> Node {
+    table().class("t-table").children([
+        thead().child(tr().children(columns.iter().map(|column| column_header(column, sort)))),
+        tbody().child(foreach(rows, key, tr().children(columns.iter().map(|column| td().child(column.cell.clone()))))),
+    ])
+}
+
+fn column_header(column: &Column, sort: Option<(&str, &EventSpec)>) -> Node {
+    let th = th().attr("scope", "col");
+    match sort {
+        Some((ordering, on_sort)) if column.sortable => th
+            .bind_attr_choice(
+                "aria-sort",
+                ordering,
+                choice().when(column.key.as_str(), "ascending").when(format!("-{}", column.key), "descending"),
+            )
+            .child(
+                button()
+                    .class("t-sort")
+                    .attr("type", "button")
+                    .attr("data-column", &column.key)
+                    .text(&column.label)
+                    .on_click(on_sort.clone().arg(column.key.as_str())),
+            ),
+        _ => th.text(&column.label),
+    }
+}
+
+/// A modal dialog, shown while the state field `open` is truthy. Its close
+/// button, a click on the backdrop and the Escape key send `on_close`,
+/// whose handler should clear `open`. The dialog is `role="dialog"`,
+/// `aria-modal`, named by `title`, and takes the focus when it opens.
+///
+/// ```
+/// use tandem::ui::components::modal;
+/// use tandem::ui::node::*;
+///
+/// let confirm = modal("Delete?", "confirming", event("cancel"), [button().text("Delete").on_click(event("delete"))]);
+/// # let _ = confirm;
+/// ```
+pub fn modal(
+    title: impl Into<Node>,
+    open: &str,
+    on_close: EventSpec,
+    children: impl IntoIterator<Item = Node>,
+) -> Node {
+    let title_id = format!("{}-title", element_id("t-modal", open));
+    let dialog = div()
+        .class("t-modal")
+        .attr("role", "dialog")
+        .attr("aria-modal", "true")
+        .attr("aria-labelledby", &title_id)
+        .attr("tabindex", "-1")
+        .attr("autofocus", "")
+        .children([
+            header().class("t-modal-header").children([
+                h2().id(&title_id).child(title.into()),
+                button()
+                    .class("t-modal-close")
+                    .attr("type", "button")
+                    .attr("aria-label", "Close")
+                    .text("×")
+                    .on_click(on_close.clone()),
+            ]),
+            div().class("t-modal-body").children(children),
+        ]);
+    let root = div()
+        .class("t-modal-root")
+        .on_key_down(on_close.clone().keys(&["Escape"]))
+        .children([div().class("t-modal-backdrop").on_click(on_close), dialog]);
+    cond(open, root, nothing())
+}
+
+/// Tabs: one button per `(key, label, content)`; the state field `active`
+/// holds the shown tab's key, and a click sends `on_select` with the key as
+/// last argument. Buttons are `role="tab"` with `aria-selected`, panels
+/// `role="tabpanel"`, `hidden` unless theirs is active.
+///
+/// ```
+/// use tandem::ui::components::tabs;
+/// use tandem::ui::node::*;
+///
+/// let product = tabs("tab", event("select_tab"), [
+///     ("details", "Details", p().child(bind("description"))),
+///     ("reviews", "Reviews", p().text("No reviews yet.")),
+/// ]);
+/// # let _ = product;
+/// ```
+pub fn tabs<'a>(active: &str, on_select: EventSpec, tabs: impl IntoIterator<Item = (&'a str, &'a str, Node)>) -> Node {
+    let tabs: Vec<_> = tabs.into_iter().collect();
+    let prefix = element_id("t-tabs", active);
+    let buttons = tabs.iter().map(|(key, label, _)| {
+        button()
+            .class("t-tab")
+            .attr("type", "button")
+            .attr("role", "tab")
+            .id(&format!("{prefix}-{}", id_part(key)))
+            .attr("aria-controls", format!("{prefix}-{}-panel", id_part(key)))
+            .bind_attr_choice("aria-selected", active, choice().when(*key, "true").otherwise("false"))
+            .text(*label)
+            .on_click(on_select.clone().arg(*key))
+    });
+    let list = div().class("t-tablist").attr("role", "tablist").children(buttons.collect::<Vec<_>>());
+    let panels = tabs.into_iter().map(|(key, _, content)| {
+        div()
+            .class("t-tabpanel")
+            .attr("role", "tabpanel")
+            .id(&format!("{prefix}-{}-panel", id_part(key)))
+            .attr("aria-labelledby", format!("{prefix}-{}", id_part(key)))
+            .attr("tabindex", "0")
+            .bind_attr_choice("hidden", active, choice().absent_when(key).otherwise(""))
+            .child(content)
+    });
+    div().class("t-tabs").child(list).children(panels.collect::<Vec<_>>())
+}
+
+/// An element id from a state path: `t-tabs-tab`, `t-modal-editing-open`.
+fn element_id(kind: &str, path: &str) -> String {
+    format!("{kind}-{}", id_part(path))
+}
+
+/// `text` with anything but ASCII letters, digits, `-` and `_` as `-`.
+fn id_part(text: &str) -> String {
+    text.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '-' }).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ui::render::render;
+    use serde_json::json;
+
+    #[test]
+    fn sortable_headers_show_the_ordering_as_aria_sort() {
+        let table =
+            sortable_table("rows", "id", "ordering", event("sort"), [column("name", "Name"), column("sku", "SKU")]);
+        let data = json!({"rows": [{"id": 1, "name": "<Mug>", "sku": "M"}], "ordering": "-name"});
+        let html = render(&table, &data);
+        assert!(html.contains("<th scope=\"col\" aria-sort=\"descending\"><button class=\"t-sort\""), "{html}");
+        assert!(html.contains("<th scope=\"col\"><button class=\"t-sort\" type=\"button\" data-column=\"sku\">SKU"));
+        assert!(html.contains("<td>&lt;Mug&gt;</td><td>M</td>"), "cells are escaped: {html}");
+        let html = render(&table, &json!({"rows": [], "ordering": "sku"}));
+        assert!(html.contains("aria-sort=\"ascending\"><button class=\"t-sort\" type=\"button\" data-column=\"sku\""));
+        assert_eq!(html.matches("aria-sort").count(), 1, "{html}");
+    }
+
+    #[test]
+    fn header_clicks_send_the_column_key() {
+        let Node::El(th) = column_header(&column("price", "Price"), Some(("ordering", &event("sort").arg("x")))) else {
+            panic!("an element")
+        };
+        let Some(Node::El(button)) = th.children.first() else { panic!("a button") };
+        assert_eq!(button.on[0].1, event("sort").arg("x").arg("price"));
+        let plain =
+            render(&column_header(&column("price", "Price").unsortable(), Some(("o", &event("sort")))), &json!({}));
+        assert_eq!(plain, "<th scope=\"col\">Price</th>");
+        assert_eq!(render(&column_header(&column("a", "A"), None), &json!({})), "<th scope=\"col\">A</th>");
+    }
+
+    #[test]
+    fn the_modal_is_an_accessible_dialog_only_while_open() {
+        let dialog = modal("Edit <it>", "editing.open", event("close"), [p().text("Body")]);
+        assert_eq!(render(&dialog, &json!({"editing": {"open": false}})), "");
+        let html = render(&dialog, &json!({"editing": {"open": true}}));
+        for part in [
+            "role=\"dialog\"",
+            "aria-modal=\"true\"",
+            "aria-labelledby=\"t-modal-editing-open-title\"",
+            "<h2 id=\"t-modal-editing-open-title\">Edit &lt;it&gt;</h2>",
+            "aria-label=\"Close\"",
+            "<p>Body</p>",
+        ] {
+            assert!(html.contains(part), "{part} in {html}");
+        }
+        let Node::Cond { then, .. } = &dialog else { panic!("a cond") };
+        let Node::El(root) = then.as_ref() else { panic!("an element") };
+        assert_eq!(root.on, vec![("keydown".to_string(), event("close").keys(&["Escape"]))]);
+    }
+
+    #[test]
+    fn tabs_select_by_the_active_field() {
+        let view = tabs("tab", event("pick"), [("a", "A", p().text("one")), ("b c", "B", p().text("two"))]);
+        let html = render(&view, &json!({"tab": "b c"}));
+        assert!(html.contains("role=\"tablist\""), "{html}");
+        assert!(html.contains("id=\"t-tabs-tab-a\" aria-controls=\"t-tabs-tab-a-panel\" aria-selected=\"false\""));
+        assert!(html.contains("id=\"t-tabs-tab-b-c\" aria-controls=\"t-tabs-tab-b-c-panel\" aria-selected=\"true\""));
+        assert!(html.contains("aria-labelledby=\"t-tabs-tab-a\" tabindex=\"0\" hidden=\"\"><p>one</p>"), "{html}");
+        assert!(html.contains("aria-labelledby=\"t-tabs-tab-b-c\" tabindex=\"0\"><p>two</p>"), "{html}");
+    }
+
+    #[test]
+    fn badges_cards_grids_and_spinners() {
+        assert_eq!(
+            render(&badge(bind("n"), Tone::Success), &json!({"n": "<3"})),
+            "<span class=\"t-badge\" data-tone=\"success\">&lt;3</span>"
+        );
+        assert_eq!(
+            render(&card("T", [p()]), &json!({})),
+            "<section class=\"t-card\"><h3 class=\"t-card-title\">T</h3><p></p></section>"
+        );
+        assert_eq!(render(&grid("10rem", []), &json!({})), "<div class=\"t-grid\" style=\"--t-grid-min:10rem\"></div>");
+        assert_eq!(render(&grid("1px;color:red", []), &json!({})), "<div class=\"t-grid\"></div>");
+        assert!(
+            render(&busy_spinner(), &json!({})).starts_with("<span class=\"t-spinner t-when-busy\" role=\"status\">")
+        );
+    }
+}

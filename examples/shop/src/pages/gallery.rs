@@ -1,0 +1,65 @@
+//! `/gallery`: files uploaded from an `<input type=file>` with a progress
+//! bar, stored under the media root and served back under `/media`.
+
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use tandem::ui::node::*;
+use tandem::ui::upload::upload_progress;
+use tandem::ui::{EventContext, EventError, State, events};
+
+/// The gallery's state.
+#[derive(Default, Serialize, Deserialize, State)]
+pub struct Gallery {
+    /// The uploaded files: `{"id", "name", "url", "size", "image"}`.
+    pub files: Vec<serde_json::Value>,
+}
+
+#[events]
+impl Gallery {
+    /// Keeps the files uploaded with this event (a direct event, without an
+    /// upload, brings none: the list comes from the server).
+    pub async fn add_files(&mut self, ctx: &mut EventContext) -> Result<(), EventError> {
+        if ctx.uploads().is_empty() {
+            return Err(EventError::new("Choose a file to upload."));
+        }
+        for file in ctx.uploads() {
+            self.files.push(json!({
+                "id": file.url,
+                "name": file.name,
+                "url": file.url,
+                "size": file.size,
+                "image": file.content_type.starts_with("image/"),
+            }));
+        }
+        ctx.notify("success", &format!("{} file(s) uploaded.", ctx.uploads().len()));
+        Ok(())
+    }
+}
+
+/// The page.
+pub fn view() -> Node {
+    main().children([
+        h1().text("Gallery"),
+        label().children([
+            text("Add files "),
+            input()
+                .id("files")
+                .attr("type", "file")
+                .attr("name", "files")
+                .attr("multiple", "")
+                .on_upload(event("add_files")),
+        ]),
+        upload_progress("files"),
+        ul().id("uploaded").child(foreach(
+            "files",
+            "id",
+            li().children([
+                a().class("file").bind_attr("href", "item.url").child(bind("item.name")),
+                text(" "),
+                small().children([bind("item.size"), text(" bytes")]),
+                cond("item.image", img().bind_attr("src", "item.url").attr("alt", "").attr("width", "96"), nothing()),
+            ]),
+        )),
+        p().child(a().href("/").text("Back to the shop")),
+    ])
+}

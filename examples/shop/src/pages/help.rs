@@ -1,0 +1,67 @@
+//! `/help[/<topic>]`: help topics under one page. The topic is a catch-all
+//! segment (`<path:topic>`, slashes included) in an optional group, so
+//! `/help`, `/help/shipping` and `/help/shipping/returns` are all this page.
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use tandem::ui::node::*;
+use tandem::ui::{EventContext, State, events};
+
+/// The help topics: path under `/help/` and answer.
+const TOPICS: &[(&str, &str)] = &[
+    ("shipping", "Orders ship within two working days."),
+    ("shipping/returns", "Unused items can be returned within 30 days."),
+    ("payment", "We take cards and bank transfers."),
+];
+
+/// The help page's state.
+#[derive(Default, Serialize, Deserialize, State)]
+pub struct Help {
+    /// The topic's path under `/help/`, empty for the index.
+    pub topic: String,
+    /// The breadcrumbs to the topic: `{"name", "url"}`, one per segment.
+    pub trail: Vec<Value>,
+    /// The answer.
+    pub answer: String,
+}
+
+#[events]
+impl Help {
+    /// Reads the topic from the route's catch-all parameter.
+    pub async fn load(&mut self, ctx: &mut EventContext) {
+        let topic = ctx.router.params.get("topic").map_or("", |t| t.trim_end_matches('/')).to_string();
+        let mut url = String::from("/help");
+        self.trail = topic
+            .split('/')
+            .filter(|segment| !segment.is_empty())
+            .map(|segment| {
+                url = format!("{url}/{segment}");
+                json!({"name": segment, "url": url})
+            })
+            .collect();
+        self.answer = match TOPICS.iter().find(|(path, _)| *path == topic) {
+            Some((_, answer)) => answer.to_string(),
+            None if topic.is_empty() => "Pick a topic below.".into(),
+            None => format!("No help on “{topic}” yet."),
+        };
+        self.topic = topic;
+    }
+}
+
+/// The page.
+pub fn view() -> Node {
+    main().children([
+        nav().id("trail").children([
+            a().href("/help").text("Help"),
+            foreach(
+                "trail",
+                "url",
+                span().children([text(" / "), a().bind_attr("href", "item.url").child(bind("item.name"))]),
+            ),
+        ]),
+        h1().id("topic").child(cond("topic", bind("topic"), text("Help"))),
+        p().id("answer").child(bind("answer")),
+        ul().children(TOPICS.iter().map(|(path, _)| li().child(a().href(&format!("/help/{path}")).text(*path)))),
+        p().child(a().href("/").text("Back to the shop")),
+    ])
+}

@@ -1,0 +1,191 @@
+//! `/order`: a form handed to its handler as a typed struct, with per-field
+//! errors, every kind of input (text, number, checkbox, checkbox group,
+//! radio, select, textarea), one controlled input and a reset after a
+//! successful submit.
+
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use tandem::ui::forms::{FieldErrors, Form, field_error};
+use tandem::ui::node::*;
+use tandem::ui::{EventContext, EventError, State, events};
+
+use crate::shop::models::product;
+
+/// How an order travels.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Delivery {
+    /// Three to five days.
+    Standard,
+    /// Next day.
+    Express,
+}
+
+/// The submitted form.
+#[derive(Debug, Deserialize)]
+pub struct OrderForm {
+    /// Who orders (a controlled input: the state follows every keystroke).
+    pub name: String,
+    /// Where the confirmation goes.
+    pub email: String,
+    /// Which product (a select).
+    pub product: i64,
+    /// How many, 1–10 (a number input).
+    pub quantity: u32,
+    /// A lone checkbox.
+    pub gift_wrap: bool,
+    /// A checkbox group.
+    pub extras: Vec<String>,
+    /// A radio group.
+    pub delivery: Delivery,
+    /// A textarea.
+    pub notes: String,
+}
+
+/// The order page's state.
+#[derive(Default, Serialize, Deserialize, State)]
+pub struct Order {
+    /// The products to choose from: `{"id", "name"}`.
+    pub products: Vec<serde_json::Value>,
+    /// The name as typed, for the greeting (the controlled input).
+    pub name: String,
+    /// The errors of the last submit, by field.
+    pub errors: FieldErrors,
+    /// The orders placed from this tab, newest last.
+    pub placed: Vec<serde_json::Value>,
+}
+
+#[events]
+impl Order {
+    /// Lists the active products for the select.
+    pub async fn load(&mut self, ctx: &mut EventContext) -> Result<(), EventError> {
+        let rows = product::Entity::find()
+            .filter(product::Column::IsActive.eq(true))
+            .order_by_asc(product::Column::Name)
+            .all(&ctx.db)
+            .await?;
+        self.products = rows.iter().map(|p| json!({"id": p.id.to_string(), "name": p.name})).collect();
+        Ok(())
+    }
+
+    /// Follows the name input.
+    pub async fn set_name(&mut self, name: String) {
+        self.name = name;
+    }
+
+    /// Places the order, or shows what to correct.
+    pub async fn place(&mut self, ctx: &mut EventContext, form: Form<OrderForm>) -> Result<(), EventError> {
+        let order = match form.into_result() {
+            Ok(order) => order,
+            Err(errors) => {
+                self.errors = errors;
+                return Ok(());
+            }
+        };
+        self.errors = validate(&order);
+        if !self.errors.is_empty() {
+            return Ok(());
+        }
+        let product =
+            product::Entity::find_by_id(order.product).filter(product::Column::IsActive.eq(true)).one(&ctx.db).await?;
+        let Some(product) = product else {
+            self.errors.add("product", "Choose a product from the list.");
+            return Ok(());
+        };
+        self.placed.push(json!({
+            "id": self.placed.len() + 1,
+            "summary": format!(
+                "{} × {} for {}, {:?}{}{}",
+                order.quantity,
+                product.name,
+                order.name.trim(),
+                order.delivery,
+                if order.gift_wrap { ", gift-wrapped" } else { "" },
+                if order.extras.is_empty() { String::new() } else { format!(", with {}", order.extras.join(" and ")) },
+            ),
+        }));
+        self.name.clear();
+        ctx.reset_form();
+        ctx.notify("success", "Order placed.");
+        Ok(())
+    }
+}
+
+/// The rules a typed form cannot express.
+fn validate(order: &OrderForm) -> FieldErrors {
+    let mut errors = FieldErrors::default();
+    if order.name.trim().is_empty() {
+        errors.add("name", "This field may not be blank.");
+    }
+    if !order.email.contains('@') {
+        errors.add("email", "Enter a valid email address.");
+    }
+    if !(1..=10).contains(&order.quantity) {
+        errors.add("quantity", "Order between 1 and 10.");
+    }
+    if order.notes.len() > 500 {
+        errors.add("notes", "Keep notes under 500 characters.");
+    }
+    errors
+}
+
+fn labelled(label_text: &str, field: &str, input: Node) -> Node {
+    label().class("field").children([text(label_text), input, field_error("errors", field)])
+}
+
+fn check(name: &str, value: &str, label_text: &str) -> Node {
+    label().children([input().attr("type", "checkbox").attr("name", name).attr("value", value), text(label_text)])
+}
+
+fn radio(value: &str, label_text: &str, checked: bool) -> Node {
+    let input = input().attr("type", "radio").attr("name", "delivery").attr("value", value);
+    label().children([if checked { input.attr("checked", "") } else { input }, text(label_text)])
+}
+
+/// The page.
+pub fn view() -> Node {
+    main().children([
+        h1().text("Order"),
+        p().id("greeting").children([text("Hello, "), bind("name")]),
+        // `novalidate`: the server checks the fields and says what is wrong.
+        form().id("order").attr("novalidate", "").on_submit(event("place")).children([
+            labelled(
+                "Name",
+                "name",
+                input().attr("name", "name").id("name").bind_value("name").on_input(event("set_name")),
+            ),
+            labelled("Email", "email", input().attr("name", "email").attr("type", "email").id("email")),
+            labelled(
+                "Product",
+                "product",
+                select().attr("name", "product").id("product").child(foreach(
+                    "products",
+                    "id",
+                    option().bind_attr("value", "item.id").child(bind("item.name")),
+                )),
+            ),
+            labelled("Quantity", "quantity", input().attr("name", "quantity").attr("type", "number").id("quantity")),
+            label().children([
+                input().attr("type", "checkbox").attr("name", "gift_wrap").id("gift-wrap"),
+                text("Gift wrap"),
+            ]),
+            fieldset().children([
+                legend().text("Extras"),
+                check("extras", "card", "Greeting card"),
+                check("extras", "sample", "Coffee sample"),
+            ]),
+            fieldset().children([
+                legend().text("Delivery"),
+                radio("standard", "Standard", true),
+                radio("express", "Express", false),
+                field_error("errors", "delivery"),
+            ]),
+            labelled("Notes", "notes", textarea().attr("name", "notes").id("notes")),
+            field_error("errors", "__all__"),
+            button().attr("type", "submit").id("place").text("Place order"),
+        ]),
+        ol().id("placed").child(foreach("placed", "id", li().child(bind("item.summary")))),
+        p().child(a().href("/").text("Back to the shop")),
+    ])
+}
