@@ -71,12 +71,18 @@ pub struct Run {
     pub elapsed: Duration,
 }
 
-/// `tabs` tabs on `path`, each sending `name(args)` back to back for `duration`.
-pub async fn run(addr: &str, path: &str, tabs: usize, name: &str, args: Value, duration: Duration) -> Run {
-    let mut opened = Vec::new();
+/// Opens `tabs` tabs on `path`, one after the other.
+pub async fn open_tabs(addr: &str, path: &str, tabs: usize) -> Vec<Tab> {
+    let mut opened = Vec::with_capacity(tabs);
     for _ in 0..tabs {
         opened.push(open_tab(addr, path).await);
     }
+    opened
+}
+
+/// Every tab sends `name(args)` back to back, the next after the previous
+/// answer, for `duration`.
+pub async fn drive(opened: Vec<Tab>, name: &str, args: Value, duration: Duration) -> Run {
     let started = Instant::now();
     let deadline = started + duration;
     let tasks: Vec<_> = opened

@@ -78,8 +78,14 @@ fn main() -> ExitCode {
         Some("all") => {
             let quick = args.iter().any(|a| a == "--quick");
             let json_file = args.iter().position(|a| a == "--json").and_then(|i| args.get(i + 1)).cloned();
+            let only = args.iter().position(|a| a == "--only").and_then(|i| args.get(i + 1)).cloned();
+            if let Some(name) = only.as_deref().filter(|name| !SECTIONS.contains(name)) {
+                eprintln!("error: --only takes one of {}, not {name}", SECTIONS.join(", "));
+                return ExitCode::from(2);
+            }
             let runtime = tokio::runtime::Runtime::new().expect("no runtime");
-            let results = runtime.block_on(all(if quick { Plan::quick() } else { Plan::full() }, quick));
+            let plan = if quick { Plan::quick() } else { Plan::full() };
+            let results = runtime.block_on(all(plan, quick, only.as_deref()));
             print_table(&results);
             if let Some(file) = json_file {
                 let text = serde_json::to_string_pretty(&results).unwrap_or_default();
@@ -91,7 +97,7 @@ fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
         _ => {
-            eprintln!("usage: tandem-bench all [--quick] [--json FILE] | load ADDR PATH SECONDS");
+            eprintln!("usage: tandem-bench all [--quick] [--only SECTION] [--json FILE] | load ADDR PATH SECONDS");
             ExitCode::from(2)
         }
     }
@@ -119,19 +125,32 @@ fn machine() -> String {
     format!("{cores} cores, {cpu}")
 }
 
-async fn all(plan: Plan, quick: bool) -> Value {
+/// The table's sections, in the order they run; `--only` picks one.
+const SECTIONS: [&str; 5] = ["http", "events", "memory", "startup", "scale"];
+
+async fn all(plan: Plan, quick: bool, only: Option<&str>) -> Value {
+    let runs = |section: &str| only.is_none_or(|name| name == section);
     let (_dir, config, db) = server::prepare().await;
-    let tandem = Server::start("serve-shop", &[&config], "/", &[]).await;
-    let baseline = Server::start("serve-baseline", &[&db], "/ping", &[]).await;
-    let http = http_workloads(plan, &tandem, &baseline).await;
-    let events = event_workloads(plan, &tandem).await;
-    drop(tandem);
-    // A fresh process, so memory freed by earlier workloads does not hide the tabs' cost.
-    let fresh = Server::start("serve-shop", &[&config], "/", &[]).await;
-    let memory = memory_workload(plan, &fresh).await;
-    drop(fresh);
-    let startup = startup_workload(&config).await;
-    let scale = scale::workload(plan.event_run, plan.scale_tabs).await;
+    let mut http = Value::Null;
+    let mut events = Value::Null;
+    if runs("http") || runs("events") {
+        let tandem = Server::start("serve-shop", &[&config], "/", &[]).await;
+        if runs("http") {
+            let baseline = Server::start("serve-baseline", &[&db], "/ping", &[]).await;
+            http = http_workloads(plan, &tandem, &baseline).await;
+        }
+        if runs("events") {
+            events = event_workloads(plan, &tandem).await;
+        }
+    }
+    let mut memory = Value::Null;
+    if runs("memory") {
+        // A fresh process, so memory freed by earlier workloads does not hide the tabs' cost.
+        let fresh = Server::start("serve-shop", &[&config], "/", &[]).await;
+        memory = memory_workload(plan, &fresh).await;
+    }
+    let startup = if runs("startup") { startup_workload(&config).await } else { Value::Null };
+    let scale = if runs("scale") { scale::workload(plan.event_run, plan.scale_tabs).await } else { Value::Null };
     json!({
         "date": chrono_date(),
         "machine": machine(),
@@ -205,8 +224,10 @@ async fn event_workloads(plan: Plan, tandem: &Server) -> Value {
     let cases = [("/counter", "increment", json!([])), ("/", "search", json!([""]))];
     for (path, name, args) in cases {
         for tabs in [1usize, 20, 50] {
+            let opened = events::open_tabs(&tandem.addr, path, tabs).await;
+            // Measured around the events only: opening the tabs is not their cost.
             let before = procfs::cpu_time(tandem.pid()).unwrap_or_default();
-            let mut run = events::run(&tandem.addr, path, tabs, name, args.clone(), plan.event_run).await;
+            let mut run = events::drive(opened, name, args.clone(), plan.event_run).await;
             let cpu = procfs::cpu_time(tandem.pid()).unwrap_or_default().saturating_sub(before);
             let per_s = run.ok as f64 / run.elapsed.as_secs_f64().max(1e-9);
             rows.push(json!({
@@ -215,7 +236,6 @@ async fn event_workloads(plan: Plan, tandem: &Server) -> Value {
                 "events_per_s": per_s.round() as u64,
                 "p50_ms": percentile(&mut run.latencies, 0.50),
                 "p99_ms": percentile(&mut run.latencies, 0.99),
-                // Includes opening the tabs: an upper bound on the per-event cost.
                 "cpu_us_per_event": if run.ok > 0 { (cpu.as_secs_f64() * 1e6 / run.ok as f64 * 10.0).round() / 10.0 } else { 0.0 },
                 "errors": run.errors,
             }));
@@ -288,12 +308,39 @@ fn print_table(results: &Value) {
         results["date"].as_str().unwrap_or(""),
         results["machine"].as_str().unwrap_or("")
     );
+    if results["http"].is_array() {
+        print_http(&results["http"]);
+    }
+    if results["events"].is_array() {
+        print_events(&results["events"]);
+    }
+    let memory = &results["memory"];
+    if !memory.is_null() {
+        println!();
+        println!(
+            "memory: {} idle tabs, RSS {} → {} KiB, {} KiB per tab",
+            memory["tabs"], memory["rss_before_kib"], memory["rss_after_kib"], memory["per_tab_kib"]
+        );
+    }
+    let startup = &results["startup"];
+    if !startup.is_null() {
+        println!(
+            "start-up: {} ms to the first 200 on /; first paint of / downloads {} bytes gzipped",
+            startup["to_first_200_ms"], startup["first_paint_gzip_bytes"]
+        );
+    }
+    if !results["scale"].is_null() {
+        scale::print(&results["scale"]);
+    }
+}
+
+fn print_http(rows: &Value) {
     println!();
     println!(
         "{:<30} {:>12} {:>9} {:>9} {:>12} {:>9} {:>9} {:>7}",
         "HTTP route", "tandem r/s", "p50 ms", "p99 ms", "baseline r/s", "p50 ms", "p99 ms", "ratio"
     );
-    for row in results["http"].as_array().into_iter().flatten() {
+    for row in rows.as_array().into_iter().flatten() {
         let (t, b) = (&row["tandem"], &row["baseline"]);
         println!(
             "{:<30} {:>12} {:>9.3} {:>9.3} {:>12} {:>9.3} {:>9.3} {:>7}",
@@ -307,9 +354,12 @@ fn print_table(results: &Value) {
             row["ratio"].to_string(),
         );
     }
+}
+
+fn print_events(rows: &Value) {
     println!();
     println!("{:<22} {:>5} {:>10} {:>9} {:>9} {:>12}", "event", "tabs", "events/s", "p50 ms", "p99 ms", "CPU µs/event");
-    for row in results["events"].as_array().into_iter().flatten() {
+    for row in rows.as_array().into_iter().flatten() {
         println!(
             "{:<22} {:>5} {:>10} {:>9.3} {:>9.3} {:>12}",
             row["event"].as_str().unwrap_or(""),
@@ -320,16 +370,4 @@ fn print_table(results: &Value) {
             row["cpu_us_per_event"].to_string(),
         );
     }
-    let memory = &results["memory"];
-    println!();
-    println!(
-        "memory: {} idle tabs, RSS {} → {} KiB, {} KiB per tab",
-        memory["tabs"], memory["rss_before_kib"], memory["rss_after_kib"], memory["per_tab_kib"]
-    );
-    let startup = &results["startup"];
-    println!(
-        "start-up: {} ms to the first 200 on /; first paint of / downloads {} bytes gzipped",
-        startup["to_first_200_ms"], startup["first_paint_gzip_bytes"]
-    );
-    scale::print(&results["scale"]);
 }

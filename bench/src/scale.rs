@@ -54,12 +54,15 @@ async fn drop_database(admin: &str, name: &str) {
 async fn measure(servers: &[&Server], tabs: usize, duration: Duration) -> Value {
     let cpu = || servers.iter().map(|s| procfs::cpu_time(s.pid()).unwrap_or_default()).sum::<Duration>();
     let redis_cpu = || redis_pid().and_then(procfs::cpu_time).unwrap_or_default();
-    let (before, redis_before) = (cpu(), redis_cpu());
     let per_server = tabs.div_ceil(servers.len());
-    let runs = futures_util::future::join_all(
-        servers.iter().map(|s| events::run(&s.addr, "/counter", per_server, "increment", json!([]), duration)),
-    )
-    .await;
+    let mut opened = Vec::with_capacity(servers.len());
+    for server in servers {
+        opened.push(events::open_tabs(&server.addr, "/counter", per_server).await);
+    }
+    let (before, redis_before) = (cpu(), redis_cpu());
+    let runs =
+        futures_util::future::join_all(opened.into_iter().map(|tabs| events::drive(tabs, "increment", json!([]), duration)))
+            .await;
     let (used, redis_used) = (cpu().saturating_sub(before), redis_cpu().saturating_sub(redis_before));
     let ok: u64 = runs.iter().map(|r| r.ok).sum();
     let errors: u64 = runs.iter().map(|r| r.errors).sum();

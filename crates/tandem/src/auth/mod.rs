@@ -204,20 +204,47 @@ pub async fn user_of_session(db: &DatabaseConnection, session: &Session) -> Resu
     })
 }
 
-/// Middleware: turns the session's `_auth_user_id` into a [`CurrentUser`].
-/// Runs after the session middleware.
-pub async fn auth_middleware(mut request: Request, next: Next) -> Response {
-    let (Some(ctx), Some(session)) =
-        (request.extensions().get::<AppContext>().cloned(), request.extensions().get::<Session>().cloned())
-    else {
-        return next.run(request).await;
-    };
-    let current = match user_of_session(&ctx.db, &session).await {
-        Ok(current) => current,
-        Err(error) => return ApiError::internal(error).into_response(),
+/// Middleware form of [`with_user`].
+pub async fn auth_middleware(request: Request, next: Next) -> Response {
+    with_user(request, |request| next.run(request)).await
+}
+
+/// Turns the session's `_auth_user_id` into a [`CurrentUser`] extension,
+/// then runs `inner`. Runs inside [`with_session`](crate::sessions::with_session).
+///
+/// ```
+/// use axum::extract::Request;
+/// use axum::response::{IntoResponse, Response};
+/// use tandem::auth::{CurrentUser, with_user};
+/// use tandem::sessions::with_session;
+///
+/// async fn view(request: Request) -> Response {
+///     let anonymous = request.extensions().get::<CurrentUser>().is_none_or(|u| !u.is_authenticated());
+///     format!("anonymous: {anonymous}").into_response()
+/// }
+///
+/// async fn handle(request: Request) -> Response {
+///     with_session(request, |request| with_user(request, view)).await
+/// }
+/// ```
+pub async fn with_user<F, Fut>(mut request: Request, inner: F) -> Response
+where
+    F: FnOnce(Request) -> Fut,
+    Fut: Future<Output = Response>,
+{
+    let current = {
+        let extensions = request.extensions();
+        let (Some(ctx), Some(session)) = (extensions.get::<AppContext>(), extensions.get::<Session>()) else {
+            return inner(request).await;
+        };
+        let (db, session) = (ctx.db.clone(), session.clone());
+        match user_of_session(&db, &session).await {
+            Ok(current) => current,
+            Err(error) => return ApiError::internal(error).into_response(),
+        }
     };
     request.extensions_mut().insert(current);
-    next.run(request).await
+    inner(request).await
 }
 
 /// Everything login and logout touch: the database, the session and the CSRF

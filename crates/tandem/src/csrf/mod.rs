@@ -108,9 +108,33 @@ fn is_safe(method: &Method) -> bool {
     matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS | Method::TRACE)
 }
 
-/// Middleware: checks unsafe requests to non-exempt routes, then sets the
-/// `csrftoken` cookie if the view handed out a token or rotated the secret.
+/// Middleware form of [`with_csrf`].
 pub async fn csrf_middleware(request: Request, next: Next) -> Response {
+    with_csrf(request, |request| next.run(request)).await
+}
+
+/// Checks an unsafe request to a non-exempt route before `inner` (403
+/// without running it), then sets the `csrftoken` cookie if the view handed
+/// out a token or rotated the secret.
+///
+/// ```
+/// use axum::extract::Request;
+/// use axum::response::{IntoResponse, Response};
+/// use tandem::csrf::with_csrf;
+///
+/// async fn view(_request: Request) -> Response {
+///     "checked".into_response()
+/// }
+///
+/// async fn handle(request: Request) -> Response {
+///     with_csrf(request, view).await
+/// }
+/// ```
+pub async fn with_csrf<F, Fut>(request: Request, inner: F) -> Response
+where
+    F: FnOnce(Request) -> Fut,
+    Fut: Future<Output = Response>,
+{
     let Some(ctx) = request.extensions().get::<AppContext>().cloned() else {
         return ApiError::internal("the application context is missing").into_response();
     };
@@ -137,7 +161,7 @@ pub async fn csrf_middleware(request: Request, next: Next) -> Response {
         }
     }
     request.extensions_mut().insert(handle.clone());
-    let mut response = next.run(request).await;
+    let mut response = inner(request).await;
     handle.write_cookie(&mut response, secure);
     response
 }

@@ -9,6 +9,8 @@ mod decimal;
 pub mod fixtures;
 pub mod migrations;
 
+use std::ffi::c_int;
+use std::ptr::NonNull;
 use std::time::Duration;
 
 use sea_orm::sqlx::sqlite::SqliteJournalMode;
@@ -41,6 +43,59 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
                 .foreign_keys(true)
                 .busy_timeout(Duration::from_secs(5))
         });
+        options.map_sqlx_sqlite_pool_opts(|pool| {
+            pool.after_connect(|connection, _| Box::pin(async move { stable_query_plans(connection).await }))
+        });
     }
     Database::connect(options).await
+}
+
+/// Turns on SQLite's query planner stability guarantee for `connection`.
+///
+/// The bundled SQLite is built with `SQLITE_ENABLE_STAT4`, under which binding
+/// a parameter the planner looked at (SeaORM's `LIMIT ?` on every `.one()`)
+/// expires the cached statement: the next step parses and plans it again,
+/// which was most of the SQL work of a detail request. With the guarantee on,
+/// a cached statement keeps its plan whatever values are bound.
+async fn stable_query_plans(connection: &mut sea_orm::sqlx::SqliteConnection) -> Result<(), sea_orm::sqlx::Error> {
+    let mut handle = connection.lock_handle().await?;
+    match query_planner_stability(handle.as_raw_handle(), 1) {
+        Ok(1) => Ok(()),
+        outcome => Err(sea_orm::sqlx::Error::Configuration(
+            format!("SQLITE_DBCONFIG_ENABLE_QPSG could not be set: {outcome:?}").into(),
+        )),
+    }
+}
+
+/// Sets (1), clears (0) or only reads (-1) `SQLITE_DBCONFIG_ENABLE_QPSG` on
+/// `db`; the setting after the call, or SQLite's error code.
+fn query_planner_stability(db: NonNull<libsqlite3_sys::sqlite3>, value: c_int) -> Result<c_int, c_int> {
+    let mut now: c_int = -1;
+    // SAFETY: `db` is an open connection the caller holds locked for the
+    // duration of the call; ENABLE_QPSG takes an int and an `int*` that
+    // receives the setting, which outlives the call.
+    let code = unsafe {
+        libsqlite3_sys::sqlite3_db_config(db.as_ptr(), libsqlite3_sys::SQLITE_DBCONFIG_ENABLE_QPSG, value, &raw mut now)
+    };
+    if code == libsqlite3_sys::SQLITE_OK { Ok(now) } else { Err(code) }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn every_sqlite_connection_keeps_its_query_plans() {
+        let dir = tempfile::tempdir().expect("a temporary folder");
+        let url = format!("sqlite://{}", dir.path().join("plans.sqlite3").display());
+        let db = connect(&url).await.expect("the database opens");
+        let pool = db.get_sqlite_connection_pool();
+        // Two connections at once: the setting is made on each, not once.
+        let mut first = pool.acquire().await.expect("a connection");
+        let mut second = pool.acquire().await.expect("a second connection");
+        for connection in [&mut first, &mut second] {
+            let mut handle = connection.lock_handle().await.expect("the handle");
+            assert_eq!(query_planner_stability(handle.as_raw_handle(), -1), Ok(1));
+        }
+    }
 }

@@ -28,8 +28,3 @@ pub fn add_security_headers(response: &mut Response) {
     }
 }
 
-/// Middleware form of [`add_security_headers`].
-pub async fn security_headers(mut response: Response) -> Response {
-    add_security_headers(&mut response);
-    response
-}

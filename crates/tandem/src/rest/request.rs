@@ -55,30 +55,27 @@ pub struct RestRequest {
 impl RestRequest {
     /// Reads the request (its whole body, within the configured limit).
     pub async fn read(request: Request) -> Result<Self, ApiError> {
-        let ctx = request
-            .extensions()
-            .get::<AppContext>()
-            .cloned()
-            .ok_or_else(|| ApiError::internal("the application context is missing"))?;
-        let kwargs = request.extensions().get::<ResolvedRoute>().map(|r| Kwargs(r.kwargs.clone())).unwrap_or_default();
-        let session_user = request.extensions().get::<CurrentUser>().cloned().unwrap_or_default();
-        let method = request.method().clone();
-        let headers = request.headers().clone();
-        let uri = request.uri().clone();
-        let is_multipart = content_type(&headers).is_some_and(|t| t.starts_with("multipart/form-data"));
+        let (mut parts, body) = request.into_parts();
+        let is_multipart = content_type(&parts.headers).is_some_and(|t| t.starts_with("multipart/form-data"));
         let body = if is_multipart {
-            Body::Multipart(read_multipart(request).await?)
+            Body::Multipart(read_multipart(Request::from_parts(parts.clone(), body)).await?)
         } else {
-            let limit = ctx.settings.backend.max_body_bytes;
-            let bytes = axum::body::to_bytes(request.into_body(), limit)
+            let limit = parts.extensions.get::<AppContext>().map_or(0, |ctx| ctx.settings.backend.max_body_bytes);
+            let bytes = axum::body::to_bytes(body, limit)
                 .await
                 .map_err(|_| ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "Request body exceeded the size limit."))?;
             Body::Raw(bytes)
         };
+        let ctx = parts
+            .extensions
+            .remove::<AppContext>()
+            .ok_or_else(|| ApiError::internal("the application context is missing"))?;
+        let kwargs = parts.extensions.remove::<ResolvedRoute>().map(|r| Kwargs(r.kwargs)).unwrap_or_default();
+        let session_user = parts.extensions.remove::<CurrentUser>().unwrap_or_default();
         Ok(Self {
-            method,
-            headers,
-            uri,
+            method: parts.method,
+            headers: parts.headers,
+            uri: parts.uri,
             kwargs,
             user: CurrentUser::Anonymous,
             session_user,

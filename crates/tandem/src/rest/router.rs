@@ -179,9 +179,10 @@ where
             (method, &*Box::leak(format!("{entity}::viewset::{action}").into_boxed_str()))
         })
         .collect();
+    let allow = Arc::new(viewset.allow(kind));
     let handler = move |request: Request| {
-        let viewset = viewset.clone();
-        viewset.handle(kind, request)
+        let (viewset, allow) = (viewset.clone(), allow.clone());
+        async move { viewset.handle(kind, &allow, request).await }
     };
     View::answering_every_method(handler, names)
 }

@@ -46,6 +46,12 @@ pub enum RouteKind {
     Action(usize),
 }
 
+/// A route's methods, in DRF's order, and the `Allow` header naming them.
+pub(super) struct Allow {
+    methods: Vec<Method>,
+    header: HeaderValue,
+}
+
 /// A rate throttle (DRF's `AnonRateThrottle` / `UserRateThrottle`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Throttle {
@@ -328,9 +334,19 @@ where
         methods
     }
 
-    /// Answers one request: DRF's `APIView.dispatch`.
-    pub async fn handle(self: Arc<Self>, kind: RouteKind, request: Request) -> Response {
-        let allowed = self.allowed_methods(kind);
+    /// The methods a route answers and its `Allow` header, computed once
+    /// per route rather than per request.
+    pub(super) fn allow(&self, kind: RouteKind) -> Allow {
+        let methods = self.allowed_methods(kind);
+        let text = methods.iter().map(Method::as_str).collect::<Vec<_>>().join(", ");
+        let header = HeaderValue::from_str(&text).unwrap_or_else(|_| HeaderValue::from_static(""));
+        Allow { methods, header }
+    }
+
+    /// Answers one request on the route `allow` was computed for: DRF's
+    /// `APIView.dispatch`.
+    pub(super) async fn handle(self: Arc<Self>, kind: RouteKind, allow: &Allow, request: Request) -> Response {
+        let allowed = &allow.methods;
         let head = request.method() == Method::HEAD;
         let settings = request.extensions().get::<crate::context::AppContext>().map(|c| c.settings.clone());
         let schemes = match (&self.authentication, &settings) {
@@ -338,7 +354,7 @@ where
             (None, Some(settings)) => settings.rest.authentication.clone(),
             (None, None) => Vec::new(),
         };
-        let mut response = match self.respond(kind, request, &allowed, &schemes).await {
+        let mut response = match self.respond(kind, request, allowed, &schemes).await {
             Ok(response) => response,
             Err(error) => {
                 let unauthorized = error.status() == StatusCode::UNAUTHORIZED;
@@ -349,11 +365,8 @@ where
                 response
             }
         };
-        let allow = allowed.iter().map(Method::as_str).collect::<Vec<_>>().join(", ");
         let headers = response.headers_mut();
-        if let Ok(value) = HeaderValue::from_str(&allow) {
-            headers.insert(header::ALLOW, value);
-        }
+        headers.insert(header::ALLOW, allow.header.clone());
         headers.insert(header::VARY, HeaderValue::from_static("Accept, Cookie"));
         if head {
             *response.body_mut() = axum::body::Body::empty();

@@ -12,7 +12,9 @@ mod backend;
 mod ui;
 mod uploads;
 
+use std::convert::Infallible;
 use std::future::Future;
+use std::sync::Arc;
 
 use axum::Router;
 use axum::extract::Request;
@@ -21,23 +23,37 @@ use tokio::net::TcpListener;
 use tower::ServiceExt;
 
 use crate::context::AppContext;
-use crate::http::{headers::security_headers, log::log_request};
+use crate::http::{headers::add_security_headers, log::log_request};
 use crate::urls::UrlConf;
 
 /// Builds the whole application service for `ctx` and the backend's URLs.
+///
+/// The dispatch is one plain async function rather than a stack of layers:
+/// each axum layer boxes the future inside it, and on a small request those
+/// allocations and moves cost as much as the view.
 pub fn router(ctx: AppContext, urls: UrlConf) -> Router {
-    let backend = backend::router(urls, ctx.settings.backend.max_body_bytes);
+    let backend = Arc::new(backend::Backend::new(urls, ctx.settings.backend.max_body_bytes));
     let ui = ui::router(&ctx.settings);
-    let settings = ctx.settings.clone();
-    let dispatch = tower::service_fn(move |request: Request| {
-        let side = if settings.is_backend_path(request.uri().path()) { backend.clone() } else { ui.clone() };
-        side.oneshot(request)
+    let debug = ctx.settings.debug();
+    let dispatch = tower::service_fn(move |mut request: Request| {
+        let (ctx, backend, ui) = (ctx.clone(), backend.clone(), ui.clone());
+        async move {
+            let on_backend = ctx.settings.is_backend_path(request.uri().path());
+            request.extensions_mut().insert(ctx);
+            let mut response = if on_backend {
+                backend.handle(request).await
+            } else {
+                match ui.oneshot(request).await {
+                    Ok(response) => response,
+                    Err(never) => match never {},
+                }
+            };
+            add_security_headers(&mut response);
+            Ok::<_, Infallible>(response)
+        }
     });
-    let mut app = Router::new().fallback_service(dispatch).layer(middleware::map_response(security_headers));
-    if ctx.settings.debug() {
-        app = app.layer(middleware::from_fn(log_request));
-    }
-    app.layer(axum::Extension(ctx))
+    let app = Router::new().fallback_service(dispatch);
+    if debug { app.layer(middleware::from_fn(log_request)) } else { app }
 }
 
 /// Serves `app` on `listener` until `shutdown` resolves, then lets in-flight

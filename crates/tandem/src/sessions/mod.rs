@@ -155,9 +155,35 @@ impl<S: Send + Sync> FromRequestParts<S> for Session {
     }
 }
 
-/// Middleware: loads the session before the view and saves it after, setting
-/// or deleting the cookie only when the session changed.
-pub async fn session_middleware(mut request: Request, next: Next) -> Response {
+/// Middleware form of [`with_session`].
+pub async fn session_middleware(request: Request, next: Next) -> Response {
+    with_session(request, |request| next.run(request)).await
+}
+
+/// Loads the session of the request's cookie before `inner` and saves it
+/// after, setting or deleting the cookie only when the session changed. The
+/// backend's pipeline calls it directly; [`session_middleware`] is the same
+/// as an axum layer.
+///
+/// ```
+/// use axum::extract::Request;
+/// use axum::response::{IntoResponse, Response};
+/// use tandem::sessions::{Session, with_session};
+///
+/// async fn view(request: Request) -> Response {
+///     let visits = request.extensions().get::<Session>().map(|s| s.get::<u64>("visits").unwrap_or(0));
+///     format!("{visits:?}").into_response()
+/// }
+///
+/// async fn handle(request: Request) -> Response {
+///     with_session(request, view).await
+/// }
+/// ```
+pub async fn with_session<F, Fut>(mut request: Request, inner: F) -> Response
+where
+    F: FnOnce(Request) -> Fut,
+    Fut: Future<Output = Response>,
+{
     let Some(ctx) = request.extensions().get::<AppContext>().cloned() else {
         return ApiError::internal("the application context is missing").into_response();
     };
@@ -176,7 +202,7 @@ pub async fn session_middleware(mut request: Request, next: Next) -> Response {
     }
     let session = Session(Arc::new(Mutex::new(state)));
     request.extensions_mut().insert(session.clone());
-    let mut response = next.run(request).await;
+    let mut response = inner(request).await;
 
     let (retired, save) = {
         let mut state = session.state();
