@@ -25,7 +25,7 @@
 //! let (lease, tab) = states.acquire("the-token").await?;
 //! let mut tab = tab.unwrap_or_default();
 //! tab.states.insert("counter".into(), serde_json::json!({"count": 1}));
-//! states.release(lease, Some(&tab)).await?;
+//! states.release(lease, Some(tab)).await?;
 //! # Ok(())
 //! # }
 //! ```
@@ -316,14 +316,14 @@ impl StateManager for RedisStates {
 
     /// One script: stops the renewal, then writes `tab` (or refreshes the
     /// tab's expiry) and frees the lock, unless a newer lease was given out.
-    fn release<'a>(&'a self, lease: Lease, tab: Option<&'a Tab>) -> BoxFuture<'a, Result<(), StoreError>> {
+    fn release(&self, lease: Lease, tab: Option<Tab>) -> BoxFuture<'_, Result<(), StoreError>> {
         Box::pin(async move {
             let Lease { token, fence, hold } = lease;
             drop(hold);
             let keys = self.keys(&token);
             let mut script = RELEASE.key(&keys.lock);
             script.key(&keys.fence).key(&keys.tab).arg(fence).arg(self.idle_seconds()).arg(self.fence_seconds());
-            if let Some(tab) = tab {
+            if let Some(tab) = &tab {
                 script.arg(encode(tab)?);
             }
             let kept: i64 = script.invoke_async(&mut self.redis.connection()).await.map_err(|e| self.redis.error(e))?;
@@ -384,7 +384,7 @@ mod tests {
         let (lease, found) = states.acquire("t1").await.unwrap();
         assert_eq!((lease.token.as_str(), found), ("t1", Some(tab(1))));
         let first = lease.fence;
-        states.release(lease, Some(&tab(2))).await.unwrap();
+        states.release(lease, Some(tab(2))).await.unwrap();
         assert_eq!(states.load("t1").await.unwrap(), Some(tab(2)));
 
         let (lease, found) = states.acquire("t1").await.unwrap();
@@ -440,7 +440,7 @@ mod tests {
                     let next = tab(count(&found) + 1);
                     tokio::task::yield_now().await;
                     inside.store(false, Ordering::SeqCst);
-                    states.release(lease, Some(&next)).await.unwrap();
+                    states.release(lease, Some(next)).await.unwrap();
                 }
             }));
         }
@@ -463,7 +463,7 @@ mod tests {
         // Four leases long: without renewal the other would get in.
         let waited = tokio::time::timeout(Duration::from_millis(1200), other.acquire("slow")).await;
         assert!(waited.is_err(), "the other acquired while the holder was still working");
-        holder.release(held, Some(&tab(1))).await.expect("the renewed lease was kept");
+        holder.release(held, Some(tab(1))).await.expect("the renewed lease was kept");
         let (lease, found) = other.acquire("slow").await.unwrap();
         assert_eq!(count(&found), 1);
         other.release(lease, None).await.unwrap();
@@ -485,17 +485,17 @@ mod tests {
         assert!(new.fence > old.fence);
         assert_eq!(count(&found), 0);
         // The stale holder wakes up while the newer one holds: nothing written.
-        assert!(matches!(stalled.release(old, Some(&tab(100))).await, Err(StoreError::LeaseLost)));
+        assert!(matches!(stalled.release(old, Some(tab(100))).await, Err(StoreError::LeaseLost)));
         assert_eq!(count(&stalled.load("t").await.unwrap()), 0);
-        newer.release(new, Some(&tab(1))).await.unwrap();
+        newer.release(new, Some(tab(1))).await.unwrap();
 
         // And after the newer one released: still nothing written, with or without a tab.
         for stale in [Some(tab(100)), None] {
             let (mut old, _) = stalled.acquire("t").await.unwrap();
             old.hold = None;
             let (new, _) = newer.acquire("t").await.unwrap();
-            newer.release(new, Some(&tab(2))).await.unwrap();
-            assert!(matches!(stalled.release(old, stale.as_ref()).await, Err(StoreError::LeaseLost)));
+            newer.release(new, Some(tab(2))).await.unwrap();
+            assert!(matches!(stalled.release(old, stale).await, Err(StoreError::LeaseLost)));
         }
         assert_eq!(count(&newer.load("t").await.unwrap()), 2, "the newer state stands");
 
@@ -503,7 +503,7 @@ mod tests {
         let (mut old, _) = stalled.acquire("t").await.unwrap();
         old.hold = None;
         tokio::time::sleep(lease * 2).await;
-        stalled.release(old, Some(&tab(3))).await.unwrap();
+        stalled.release(old, Some(tab(3))).await.unwrap();
         assert_eq!(count(&newer.load("t").await.unwrap()), 3);
         clean(&redis).await;
     }

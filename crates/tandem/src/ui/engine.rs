@@ -208,7 +208,7 @@ impl Engine {
     /// Runs the page's `on_load` on `full` (a failure keeps `full`).
     async fn loaded(&self, page: &Page, full: Value, ctx: &mut EventContext) -> Result<Value, TabError> {
         let Some(on_load) = &page.on_load else { return Ok(full) };
-        match page.kind.run(full.clone(), on_load, Value::Null, ctx).await {
+        match page.kind.run(&full, on_load, Value::Null, ctx).await {
             Ok(loaded) => {
                 ctx.save_session().await?;
                 Ok(loaded)
@@ -272,7 +272,7 @@ impl Engine {
         let kept = match (&attached, lease) {
             // The same token: written back under its lease.
             (Ok((new, tab, _)), Some(lease)) if Some(new.as_str()) == token => {
-                self.states.release(lease, Some(tab)).await
+                self.states.release(lease, Some(tab.clone())).await
             }
             (Ok((new, tab, _)), lease) => {
                 if let Some(lease) = lease {
@@ -492,13 +492,12 @@ impl Engine {
         let _in_order = lock.lock().await;
         let (lease, found) = self.states.acquire(&ctx.token).await?;
         ctx.stream = Some(Stream { outbox: outbox.clone(), shown: Value::Null });
-        let ran = self.run_leased(page, id, event, args, ctx, found).await;
-        let write = match &ran {
-            Ok((Ok(()), Some(tab), _)) => Some(tab),
-            _ => None,
+        let (ran, write) = match self.run_leased(page, id, event, args, ctx, found).await {
+            Ok((outcome, tab, answer)) => (Ok((outcome, answer)), tab),
+            Err(error) => (Err(error), None),
         };
         let kept = self.states.release(lease, write).await;
-        let (outcome, _, answer) = ran?;
+        let (outcome, answer) = ran?;
         if let Err(error) = kept {
             tracing::error!(target: "tandem::ui", token = %ctx.token, %error, "an event's changes were not kept");
             outbox.send(Frame::resync(&EventError::from(error).message).encode());
@@ -550,13 +549,17 @@ impl Engine {
             // Sent again after a reconnect: it was applied once already.
             return Ok((Ok(()), None, Frame::delta(id, &[], &[]).encode()));
         }
+        let fresh;
         let before = match tab.states.get(page.state_name()) {
-            Some(full) => full.clone(),
-            None => page.kind.fresh()?,
+            Some(full) => full,
+            None => {
+                fresh = page.kind.fresh()?;
+                &fresh
+            }
         };
-        let shown = page.kind.public(&before)?;
+        let shown = page.kind.public(before)?;
         ctx.stream = Some(Stream { outbox, shown: shown.clone() });
-        let outcome = match page.kind.run(before.clone(), event, args, ctx).await {
+        let outcome = match page.kind.run(before, event, args, ctx).await {
             Ok(after) => ctx.save_session().await.map(|()| after).map_err(EventError::from),
             Err(error) => Err(error),
         };
@@ -571,7 +574,7 @@ impl Engine {
             }
         };
         let ops = diff(&pushed, &page.kind.public(&after)?);
-        let mut changed = after != before;
+        let mut changed = after != *before;
         tab.states.insert(page.state_name().to_string(), after);
         if let Some(id) = id {
             tab.record_applied(id);
@@ -604,10 +607,10 @@ impl Engine {
         let lock = self.lock_of(token);
         let _in_order = lock.lock().await;
         let (lease, found) = self.states.acquire(token).await?;
-        let changed = Self::changed_by(found, token, session_key, change);
-        let write = match &changed {
-            Ok(Some((tab, _))) => Some(tab),
-            _ => None,
+        let (changed, write) = match Self::changed_by(found, token, session_key, change) {
+            Ok(Some((tab, ops))) => (Ok(Some(ops)), Some(tab)),
+            Ok(None) => (Ok(None), None),
+            Err(error) => (Err(error), None),
         };
         let kept = self.states.release(lease, write).await;
         let changed = changed?;
@@ -615,7 +618,7 @@ impl Engine {
             self.deliver(token, Frame::resync("A background change was not kept.").encode());
             return Err(error.into());
         }
-        if let Some((_, ops)) = changed
+        if let Some(ops) = changed
             && !ops.is_empty()
         {
             self.deliver(token, Frame::push(S::NAME, &ops, &[]).encode());
@@ -637,17 +640,21 @@ impl Engine {
         if tab.session_key != session_key {
             return Err(EventError::new("the tab belongs to another session now"));
         }
+        let fresh;
         let before = match tab.states.get(S::NAME) {
-            Some(full) => full.clone(),
-            None => full_json(&S::default(), None)?,
+            Some(full) => full,
+            None => {
+                fresh = full_json(&S::default(), None)?;
+                &fresh
+            }
         };
-        let mut state: S = stored(before.clone())?;
+        let mut state: S = stored(before)?;
         change(&mut state);
-        let after = full_json(&state, Some(&before))?;
-        if after == before {
+        let after = full_json(&state, Some(before))?;
+        if after == *before {
             return Ok(None);
         }
-        let ops = diff(&public_part::<S>(&before), &public_part::<S>(&after));
+        let ops = diff(&public_part::<S>(before), &public_part::<S>(&after));
         tab.states.insert(S::NAME.to_string(), after);
         Ok(Some((tab, ops)))
     }
@@ -682,7 +689,7 @@ impl Engine {
             tab.session_key = session_key.to_string();
             tab
         });
-        self.states.release(lease, moved.as_ref()).await
+        self.states.release(lease, moved).await
     }
 
     /// Forgets idle tabs.

@@ -263,7 +263,7 @@ pub(crate) trait StateKind: Send + Sync {
     /// JSON. A handler error or panic leaves nothing changed.
     fn run<'a>(
         &'a self,
-        full: Value,
+        full: &'a Value,
         event: &'a str,
         args: Value,
         ctx: &'a mut EventContext,
@@ -272,8 +272,8 @@ pub(crate) trait StateKind: Send + Sync {
 
 struct Kind<S>(PhantomData<fn() -> S>);
 
-pub(crate) fn stored<S: State>(full: Value) -> Result<S, EventError> {
-    serde_json::from_value(full).map_err(|e| {
+pub(crate) fn stored<S: State>(full: &Value) -> Result<S, EventError> {
+    S::deserialize(full).map_err(|e| {
         tracing::error!(state = S::NAME, %e, "stored state does not match its type");
         EventError::new("This page's saved state no longer fits; reload the page.")
     })
@@ -306,16 +306,16 @@ impl<S: State + Events> StateKind for Kind<S> {
 
     fn run<'a>(
         &'a self,
-        full: Value,
+        full: &'a Value,
         event: &'a str,
         args: Value,
         ctx: &'a mut EventContext,
     ) -> BoxFuture<'a, Result<Value, EventError>> {
         Box::pin(async move {
-            let mut state: S = stored(full.clone())?;
+            let mut state: S = stored(full)?;
             let outcome = std::panic::AssertUnwindSafe(state.dispatch(event, args, ctx)).catch_unwind().await;
             match outcome {
-                Ok(Ok(())) => full_json(&state, Some(&full)),
+                Ok(Ok(())) => full_json(&state, Some(full)),
                 Ok(Err(error)) => Err(error),
                 Err(panic) => {
                     let what = panic

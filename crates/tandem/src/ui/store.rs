@@ -113,7 +113,7 @@ pub trait StateManager: Send + Sync {
     /// Saves `tab` (when given) and gives the lease back (one round trip):
     /// [`StoreError::LeaseLost`] if the lease ran out and a newer holder
     /// exists, in which case nothing was written.
-    fn release<'a>(&'a self, lease: Lease, tab: Option<&'a Tab>) -> BoxFuture<'a, Result<(), StoreError>>;
+    fn release(&self, lease: Lease, tab: Option<Tab>) -> BoxFuture<'_, Result<(), StoreError>>;
     /// Makes every saved tab durable now (at shutdown).
     fn flush(&self) -> BoxFuture<'_, Result<(), StoreError>>;
     /// Forgets tabs idle for longer than the expiry; returns how many went.
@@ -175,26 +175,41 @@ impl DatabaseStates {
         Utc::now() + chrono::Duration::from_std(self.idle).unwrap_or(chrono::Duration::hours(1))
     }
 
+    /// Keeps `tab` in memory, to be written behind.
+    fn keep(&self, token: String, tab: Tab) {
+        let expires_at = self.expires_at();
+        let mut memory = self.memory();
+        memory.dirty.insert(token.clone());
+        memory.tabs.insert(token, (tab, expires_at));
+    }
+
     /// Writes the changed tabs in one transaction.
     async fn write_dirty(&self) -> Result<(), DbErr> {
         let _one_writer = self.writing.lock().await;
-        let (tokens, rows): (Vec<String>, Vec<model::ActiveModel>) = {
+        // Copied under the lock, serialised outside it: events wait on the lock.
+        let copies: Vec<(String, Tab, DateTime<Utc>)> = {
             let mut memory = self.memory();
             let dirty: Vec<String> = memory.dirty.drain().collect();
             dirty
                 .into_iter()
                 .filter_map(|token| {
                     let (tab, expires_at) = memory.tabs.get(&token)?;
-                    let row = model::ActiveModel {
-                        token: Set(token.clone()),
-                        session_key: Set(tab.session_key.clone()),
-                        data: Set(Value::Object(tab.states.clone()).to_string()),
-                        expires_at: Set(*expires_at),
-                    };
-                    Some((token, row))
+                    Some((token, tab.clone(), *expires_at))
                 })
-                .unzip()
+                .collect()
         };
+        let (tokens, rows): (Vec<String>, Vec<model::ActiveModel>) = copies
+            .into_iter()
+            .map(|(token, tab, expires_at)| {
+                let row = model::ActiveModel {
+                    token: Set(token.clone()),
+                    session_key: Set(tab.session_key),
+                    data: Set(Value::Object(tab.states).to_string()),
+                    expires_at: Set(expires_at),
+                };
+                (token, row)
+            })
+            .unzip();
         if rows.is_empty() {
             return Ok(());
         }
@@ -250,13 +265,8 @@ impl StateManager for DatabaseStates {
     }
 
     fn save<'a>(&'a self, token: &'a str, tab: &'a Tab) -> BoxFuture<'a, Result<(), StoreError>> {
-        Box::pin(async move {
-            let expires_at = self.expires_at();
-            let mut memory = self.memory();
-            memory.tabs.insert(token.to_string(), (tab.clone(), expires_at));
-            memory.dirty.insert(token.to_string());
-            Ok(())
-        })
+        self.keep(token.to_string(), tab.clone());
+        Box::pin(async { Ok(()) })
     }
 
     /// One process owns the database's tabs: the engine's own ordering is
@@ -268,13 +278,11 @@ impl StateManager for DatabaseStates {
         })
     }
 
-    fn release<'a>(&'a self, lease: Lease, tab: Option<&'a Tab>) -> BoxFuture<'a, Result<(), StoreError>> {
-        Box::pin(async move {
-            match tab {
-                Some(tab) => self.save(&lease.token, tab).await,
-                None => Ok(()),
-            }
-        })
+    fn release(&self, lease: Lease, tab: Option<Tab>) -> BoxFuture<'_, Result<(), StoreError>> {
+        if let Some(tab) = tab {
+            self.keep(lease.token, tab);
+        }
+        Box::pin(async { Ok(()) })
     }
 
     fn flush(&self) -> BoxFuture<'_, Result<(), StoreError>> {

@@ -3,7 +3,8 @@
 use axum::Json;
 use axum::http::Method;
 use bytes::Bytes;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use tandem::db::Decimal;
 use serde_json::{Value, json};
 use tandem::prelude::*;
 use tandem::rest::openapi::{detail_schema, operation};
@@ -43,15 +44,20 @@ pub fn review_viewset() -> ModelViewSet<review::Entity> {
 }
 
 /// The seed's `active_products_view`: `@require_GET`, active products, newest
-/// first, price as a JSON number (`float(p.price)`).
+/// first, price as a JSON number (`float(p.price)`). Only the three columns
+/// the answer shows are read, as Django's `.values_list("id", "name", "price")`.
 pub async fn active_products(db: Db) -> Result<Json<Value>, ApiError> {
-    let products = product::Entity::find()
-        .filter(product::Column::IsActive.eq(true))
-        .order_by_desc(product::Column::Id)
+    use product::Column::{Id, IsActive, Name, Price};
+    let products: Vec<(i64, String, Decimal)> = product::Entity::find()
+        .select_only()
+        .columns([Id, Name, Price])
+        .filter(IsActive.eq(true))
+        .order_by_desc(Id)
+        .into_tuple()
         .all(&*db)
         .await?;
     let results: Vec<Value> =
-        products.iter().map(|p| json!({"id": p.id, "name": p.name, "price": p.price.to_f64()})).collect();
+        products.into_iter().map(|(id, name, price)| json!({"id": id, "name": name, "price": price.to_f64()})).collect();
     Ok(Json(json!({ "results": results })))
 }
 
