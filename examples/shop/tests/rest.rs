@@ -152,6 +152,10 @@ async fn routes_root_and_format_suffixes() {
     assert_eq!(detail.header("allow"), "GET, PUT, PATCH, DELETE, HEAD, OPTIONS");
     assert_eq!(detail.json()["price"], "129.99");
 
+    // The retrieve statement is built once and bound per request.
+    for id in 1..=5 {
+        assert_eq!(c.get(&format!("/api/shop/products/{id}/")).await.json()["id"], id, "product {id}");
+    }
     let missing = c.get("/api/shop/products/999/").await;
     assert_eq!(
         (missing.status, missing.json()),

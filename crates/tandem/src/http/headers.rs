@@ -22,9 +22,7 @@ pub const SECURITY_HEADERS: [(HeaderName, &str); 4] = [
 pub fn add_security_headers(response: &mut Response) {
     let headers = response.headers_mut();
     for (name, value) in SECURITY_HEADERS {
-        if !headers.contains_key(&name) {
-            headers.insert(name, HeaderValue::from_static(value));
-        }
+        headers.entry(name).or_insert(HeaderValue::from_static(value));
     }
 }
 

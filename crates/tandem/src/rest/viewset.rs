@@ -10,7 +10,7 @@
 //! }
 //! ```
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use axum::Json;
 use axum::extract::{ConnectInfo, Request};
@@ -18,8 +18,8 @@ use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use futures_util::future::BoxFuture;
 use sea_orm::{
-    ActiveModelBehavior, ActiveModelTrait, ColumnTrait, EntityTrait, IdenStatic, IntoActiveModel, Iterable, ModelTrait,
-    PaginatorTrait, PrimaryKeyToColumn, QueryFilter, QuerySelect, Select,
+    ActiveModelBehavior, ActiveModelTrait, ColumnTrait, EntityTrait, FromQueryResult, IdenStatic, IntoActiveModel,
+    Iterable, ModelTrait, PaginatorTrait, PrimaryKeyToColumn, QueryFilter, QuerySelect, QueryTrait, Select, Statement,
 };
 use serde_json::{Map, Value, json};
 
@@ -106,6 +106,9 @@ pub struct ModelViewSet<E: EntityTrait> {
     pub(super) actions: Vec<ExtraAction<E::Model>>,
     /// The single primary key a detail URL names, read once from the entity.
     lookup: Option<(Field, E::Column)>,
+    /// `SELECT … WHERE pk = ? LIMIT ?` over the default queryset, built on
+    /// the first retrieve; later ones only bind their key.
+    retrieve: OnceLock<Statement>,
 }
 
 /// DRF's `ReadOnlyModelViewSet`: list and retrieve only.
@@ -167,6 +170,7 @@ where
                     _ => None,
                 }
             },
+            retrieve: OnceLock::new(),
         }
     }
 
@@ -507,17 +511,36 @@ where
     /// The object named by the URL's `pk`, after object permissions: DRF's `get_object`.
     async fn get_object(&self, req: &RestRequest, schemes: &[Authentication]) -> Result<E::Model, RestError> {
         let raw = req.kwargs.raw("pk").unwrap_or_default().to_string();
-        let mut select = self.base_queryset(req);
         let Some((field, column)) = &self.lookup else { return Err(ApiError::not_found().into()) };
         let value = field.to_internal_value(&Value::String(raw)).map_err(|_| ApiError::not_found())?;
-        select = select.filter(column.eq(field.to_db_value(&value, column.def().get_column_type())));
-        let object = select.one(&req.db).await?.ok_or_else(|| {
+        let key = field.to_db_value(&value, column.def().get_column_type());
+        let found = match &self.queryset {
+            Some(_) => self.base_queryset(req).filter(column.eq(key)).one(&req.db).await?,
+            None => E::Model::find_by_statement(self.retrieve_statement(req, *column, key)).one(&req.db).await?,
+        };
+        let object = found.ok_or_else(|| {
             ApiError::new(StatusCode::NOT_FOUND, format!("No {} matches the given query.", self.object_name()))
         })?;
         if self.object_permissions.iter().any(|check| !check(req, &object)) {
             return Err(denied(schemes, !req.user.is_authenticated()));
         }
         Ok(object)
+    }
+
+    /// The default queryset's retrieve for `key`: the cached statement with
+    /// its first value (the key; the second is the limit) replaced.
+    fn retrieve_statement(&self, req: &RestRequest, column: E::Column, key: sea_orm::Value) -> Statement {
+        let backend = req.db.get_database_backend();
+        let build = |key| E::find().filter(column.eq(key)).limit(1).build(backend);
+        let cached = self.retrieve.get_or_init(|| build(key.clone()));
+        if cached.db_backend != backend {
+            return build(key);
+        }
+        let mut statement = cached.clone();
+        if let Some(first) = statement.values.as_mut().and_then(|values| values.0.first_mut()) {
+            *first = key;
+        }
+        statement
     }
 
     async fn create(&self, req: &RestRequest) -> Result<Response, RestError> {

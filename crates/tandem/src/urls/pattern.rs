@@ -67,6 +67,12 @@ pub struct Pattern {
     route: String,
     regex: Regex,
     params: Vec<(String, Converter)>,
+    /// The text every match starts with: the route up to its first
+    /// parameter or group. Most routes a path is tried against fail here,
+    /// without running the regex.
+    prefix: String,
+    /// Whether the route is that text alone (no parameters, no groups).
+    literal: bool,
 }
 
 impl Pattern {
@@ -154,7 +160,9 @@ impl Pattern {
         regex.push_str(&regex::escape(rest));
         regex.push('$');
         let regex = Regex::new(&regex).map_err(|e| fail(e.to_string()))?;
-        Ok(Self { route: route.to_string(), regex, params })
+        let prefix = route.find(specials).map_or(route, |at| &route[..at]).to_string();
+        let literal = prefix.len() == route.len();
+        Ok(Self { route: route.to_string(), regex, params, prefix, literal })
     }
 
     /// The route text this pattern was compiled from.
@@ -177,6 +185,12 @@ impl Pattern {
     /// assert_eq!(pattern.matches("files/a/b"), Some(vec![("rest".into(), "a/b".into())]));
     /// ```
     pub fn matches(&self, path: &str) -> Option<Vec<(String, String)>> {
+        if self.literal {
+            return (path == self.prefix).then(Vec::new);
+        }
+        if !path.starts_with(&self.prefix) {
+            return None;
+        }
         let caps = self.regex.captures(path)?;
         Some(
             self.params
@@ -193,6 +207,23 @@ mod tests {
 
     fn m(route: &str, path: &str) -> Option<Vec<(String, String)>> {
         Pattern::compile(route).unwrap().matches(path)
+    }
+
+    #[test]
+    fn literal_routes_and_prefixes_match_exactly() {
+        assert_eq!(m("api/shop/active/", "api/shop/active/"), Some(vec![]));
+        assert!(m("api/shop/active/", "api/shop/active").is_none());
+        assert!(m("api/shop/active/", "api/shop/active/x").is_none());
+        assert!(m("", "").is_some());
+        assert!(m("", "x").is_none());
+        // Brackets are literal text in a backend route.
+        assert!(m("a[1]/", "a[1]/").is_some());
+        assert!(m("p/<int:pk>/", "q/1/").is_none());
+        let page = |route: &str, path: &str| Pattern::compile_page(route).unwrap().matches(path);
+        assert!(page("blog[/<int:page>]", "blog").is_some());
+        assert!(page("blog[/<int:page>]", "blo").is_none());
+        assert!(page("[<slug:lang>/]about", "about").is_some());
+        assert!(page("[<slug:lang>/]about", "en/about").is_some());
     }
 
     #[test]
