@@ -29,8 +29,8 @@ struct Plan {
 impl Plan {
     fn full() -> Self {
         Plan {
-            http_round: Duration::from_secs(3),
-            http_rounds: 4,
+            http_round: Duration::from_secs(2),
+            http_rounds: 8,
             event_run: Duration::from_secs(4),
             idle_tabs: 1000,
             scale_tabs: 50,
@@ -187,18 +187,24 @@ async fn http_workloads(plan: Plan, tandem: &Server, baseline: &Server) -> Value
         let theirs = http::get(&baseline.addr, &paths[0], "").await.expect("baseline answers").body;
         assert_eq!(ours, theirs, "{name}: the two servers must return identical JSON");
         let mut sides = [http::Load::default(), http::Load::default()];
+        // Tandem ÷ baseline of each round: the two sides of a round ran
+        // seconds apart, under the same conditions.
+        let mut round_ratios = Vec::new();
         for round in 0..plan.http_rounds {
             // Alternate which side goes first: the machine is noisy.
             let order = if round % 2 == 0 { [0, 1] } else { [1, 0] };
+            let mut rates = [0.0; 2];
             for side in order {
                 let addr = if side == 0 { &tandem.addr } else { &baseline.addr };
                 let load = http::load(addr, &paths, 16, plan.http_round).await;
+                rates[side] = load.ok as f64 / load.elapsed.as_secs_f64().max(1e-9);
                 let total = &mut sides[side];
                 total.ok += load.ok;
                 total.errors += load.errors;
                 total.latencies.extend(load.latencies);
                 total.elapsed += load.elapsed;
             }
+            round_ratios.push(rates[0] / rates[1].max(1.0));
         }
         let mut stats: Vec<Value> = Vec::new();
         for load in &mut sides {
@@ -210,11 +216,22 @@ async fn http_workloads(plan: Plan, tandem: &Server, baseline: &Server) -> Value
                 "errors": load.errors,
             }));
         }
-        let ratio = stats[0]["requests_per_s"].as_f64().unwrap_or(0.0)
-            / stats[1]["requests_per_s"].as_f64().unwrap_or(1.0).max(1.0);
-        rows.push(
-            json!({"route": name, "tandem": stats[0], "baseline": stats[1], "ratio": (ratio * 100.0).round() / 100.0}),
-        );
+        round_ratios.sort_by(f64::total_cmp);
+        let hundredths = |r: f64| (r * 100.0).round() / 100.0;
+        let middle = round_ratios.len() / 2;
+        let median = match round_ratios.len() {
+            0 => 0.0,
+            n if n % 2 == 1 => round_ratios[middle],
+            _ => (round_ratios[middle - 1] + round_ratios[middle]) / 2.0,
+        };
+        let range = [round_ratios.first(), round_ratios.last()].map(|r| hundredths(r.copied().unwrap_or(0.0)));
+        rows.push(json!({
+            "route": name,
+            "tandem": stats[0],
+            "baseline": stats[1],
+            "ratio": hundredths(median),
+            "ratio_range": range,
+        }));
     }
     Value::Array(rows)
 }
@@ -337,13 +354,13 @@ fn print_table(results: &Value) {
 fn print_http(rows: &Value) {
     println!();
     println!(
-        "{:<30} {:>12} {:>9} {:>9} {:>12} {:>9} {:>9} {:>7}",
-        "HTTP route", "tandem r/s", "p50 ms", "p99 ms", "baseline r/s", "p50 ms", "p99 ms", "ratio"
+        "{:<30} {:>12} {:>9} {:>9} {:>12} {:>9} {:>9} {:>7} {:>11}",
+        "HTTP route", "tandem r/s", "p50 ms", "p99 ms", "baseline r/s", "p50 ms", "p99 ms", "ratio", "rounds"
     );
     for row in rows.as_array().into_iter().flatten() {
         let (t, b) = (&row["tandem"], &row["baseline"]);
         println!(
-            "{:<30} {:>12} {:>9.3} {:>9.3} {:>12} {:>9.3} {:>9.3} {:>7}",
+            "{:<30} {:>12} {:>9.3} {:>9.3} {:>12} {:>9.3} {:>9.3} {:>7} {:>11}",
             row["route"].as_str().unwrap_or(""),
             t["requests_per_s"].to_string(),
             t["p50_ms"].as_f64().unwrap_or(0.0),
@@ -352,6 +369,7 @@ fn print_http(rows: &Value) {
             b["p50_ms"].as_f64().unwrap_or(0.0),
             b["p99_ms"].as_f64().unwrap_or(0.0),
             row["ratio"].to_string(),
+            format!("{}–{}", row["ratio_range"][0], row["ratio_range"][1]),
         );
     }
 }

@@ -30,6 +30,8 @@ fn every_workload_reports_numbers() {
             assert!(p50 > 0.0 && p50 <= p99, "{row}");
         }
         assert!(row["ratio"].as_f64().unwrap() > 0.0, "{row}");
+        let range: Vec<f64> = row["ratio_range"].as_array().unwrap().iter().map(|r| r.as_f64().unwrap()).collect();
+        assert!(range[0] <= row["ratio"].as_f64().unwrap() && row["ratio"].as_f64().unwrap() <= range[1], "{row}");
     }
     let events = results["events"].as_array().unwrap();
     assert_eq!(events.len(), 6, "two events at 1, 20 and 50 tabs");
@@ -55,4 +57,26 @@ fn every_workload_reports_numbers() {
     } else {
         assert!(printed.contains("scale-out (PostgreSQL + Redis): skipped"), "{printed}");
     }
+}
+
+#[test]
+fn only_runs_the_section_asked_for() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("startup.json");
+    let out = Command::new(env!("CARGO_BIN_EXE_tandem-bench"))
+        .args(["all", "--quick", "--only", "startup", "--json"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let results: Value = serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+    assert!(results["startup"]["to_first_200_ms"].as_f64().unwrap() > 0.0);
+    for skipped in ["http", "events", "memory", "scale"] {
+        assert!(results[skipped].is_null(), "{skipped} ran: {results}");
+    }
+
+    let wrong =
+        Command::new(env!("CARGO_BIN_EXE_tandem-bench")).args(["all", "--only", "everything"]).output().unwrap();
+    assert_eq!(wrong.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&wrong.stderr).contains("--only takes one of http, events"));
 }

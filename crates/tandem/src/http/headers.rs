@@ -25,4 +25,3 @@ pub fn add_security_headers(response: &mut Response) {
         headers.entry(name).or_insert(HeaderValue::from_static(value));
     }
 }
-

@@ -574,11 +574,12 @@ impl Engine {
             }
         };
         let ops = diff(&pushed, &page.kind.public(&after)?);
-        let mut changed = after != *before;
+        // An event with an id always changes the tab (its applied ids); only
+        // an upload's event needs the comparison.
+        let changed = id.is_some() || after != *before;
         tab.states.insert(page.state_name().to_string(), after);
         if let Some(id) = id {
             tab.record_applied(id);
-            changed = true;
         }
         let actions: Vec<Action> = std::mem::take(&mut ctx.actions)
             .into_iter()

@@ -178,9 +178,13 @@ impl DatabaseStates {
     /// Keeps `tab` in memory, to be written behind.
     fn keep(&self, token: String, tab: Tab) {
         let expires_at = self.expires_at();
-        let mut memory = self.memory();
-        memory.dirty.insert(token.clone());
-        memory.tabs.insert(token, (tab, expires_at));
+        let replaced = {
+            let mut memory = self.memory();
+            memory.dirty.insert(token.clone());
+            memory.tabs.insert(token, (tab, expires_at))
+        };
+        // The old tab is freed after the lock is let go.
+        drop(replaced);
     }
 
     /// Writes the changed tabs in one transaction.

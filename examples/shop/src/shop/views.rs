@@ -4,8 +4,8 @@ use axum::Json;
 use axum::http::Method;
 use bytes::Bytes;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
-use tandem::db::Decimal;
 use serde_json::{Value, json};
+use tandem::db::Decimal;
 use tandem::prelude::*;
 use tandem::rest::openapi::{detail_schema, operation};
 use tandem::rest::{Filters, ModelViewSet, Pagination, Permission, RestError};
@@ -56,8 +56,10 @@ pub async fn active_products(db: Db) -> Result<Json<Value>, ApiError> {
         .into_tuple()
         .all(&*db)
         .await?;
-    let results: Vec<Value> =
-        products.into_iter().map(|(id, name, price)| json!({"id": id, "name": name, "price": price.to_f64()})).collect();
+    let results: Vec<Value> = products
+        .into_iter()
+        .map(|(id, name, price)| json!({"id": id, "name": name, "price": price.to_f64()}))
+        .collect();
     Ok(Json(json!({ "results": results })))
 }
 
