@@ -71,6 +71,9 @@ fn only_runs_the_section_asked_for() {
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let results: Value = serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
     assert!(results["startup"]["to_first_200_ms"].as_f64().unwrap() > 0.0);
+    // The first paint of `/` (HTML, runtime, stylesheet) within its 40 KB budget.
+    let first_paint = results["startup"]["first_paint_gzip_bytes"].as_u64().unwrap();
+    assert!((5_000..=40_000).contains(&first_paint), "first paint {first_paint} bytes");
     for skipped in ["http", "events", "memory", "scale"] {
         assert!(results[skipped].is_null(), "{skipped} ran: {results}");
     }
@@ -79,4 +82,21 @@ fn only_runs_the_section_asked_for() {
         Command::new(env!("CARGO_BIN_EXE_tandem-bench")).args(["all", "--only", "everything"]).output().unwrap();
     assert_eq!(wrong.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&wrong.stderr).contains("--only takes one of http, events"));
+}
+
+/// The UI engine's budget: the runtime under 20 KB gzipped (a size, not a
+/// timing: deterministic). The first paint's budget is checked above.
+#[test]
+fn the_runtime_stays_within_budget() {
+    use std::io::Write;
+    let runtime = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/../crates/tandem/src/ui/runtime.js")).unwrap();
+    let mut gzip = Command::new("gzip")
+        .arg("-9c")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("gzip");
+    gzip.stdin.take().unwrap().write_all(&runtime).unwrap();
+    let gzipped = gzip.wait_with_output().unwrap().stdout.len();
+    assert!((1000..20_000).contains(&gzipped), "the runtime is {gzipped} bytes gzipped");
 }
