@@ -5,7 +5,7 @@
 use axum::extract::{DefaultBodyLimit, Request};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use tower::{Layer, ServiceExt};
+use tower::Layer;
 
 use crate::auth::with_user;
 use crate::csrf::with_csrf;
@@ -33,12 +33,7 @@ impl Backend {
         };
         request.extensions_mut().insert(resolved);
         request.extensions_mut().insert(self.urls.clone());
-        let view = |request: Request| async move {
-            match view.oneshot(request).await {
-                Ok(response) => response,
-                Err(never) => match never {},
-            }
-        };
+        let view = |request: Request| super::answer(view, request);
         with_session(request, |request| with_user(request, |request| with_csrf(request, view))).await
     }
 

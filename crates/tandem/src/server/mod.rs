@@ -19,6 +19,7 @@ use std::sync::Arc;
 use axum::Router;
 use axum::extract::Request;
 use axum::middleware;
+use axum::response::Response;
 use tokio::net::TcpListener;
 use tower::ServiceExt;
 
@@ -40,20 +41,24 @@ pub fn router(ctx: AppContext, urls: UrlConf) -> Router {
         async move {
             let on_backend = ctx.settings.is_backend_path(request.uri().path());
             request.extensions_mut().insert(ctx);
-            let mut response = if on_backend {
-                backend.handle(request).await
-            } else {
-                match ui.oneshot(request).await {
-                    Ok(response) => response,
-                    Err(never) => match never {},
-                }
-            };
+            let mut response = if on_backend { backend.handle(request).await } else { answer(ui, request).await };
             add_security_headers(&mut response);
             Ok::<_, Infallible>(response)
         }
     });
     let app = Router::new().fallback_service(dispatch);
     if debug { app.layer(middleware::from_fn(log_request)) } else { app }
+}
+
+/// What `service`, which cannot fail, answers to `request`.
+async fn answer<S>(service: S, request: Request) -> Response
+where
+    S: tower::Service<Request, Response = Response, Error = Infallible>,
+{
+    match service.oneshot(request).await {
+        Ok(response) => response,
+        Err(never) => match never {},
+    }
 }
 
 /// Serves `app` on `listener` until `shutdown` resolves, then lets in-flight

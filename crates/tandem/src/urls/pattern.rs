@@ -69,10 +69,9 @@ pub struct Pattern {
     params: Vec<(String, Converter)>,
     /// The text every match starts with: the route up to its first
     /// parameter or group. Most routes a path is tried against fail here,
-    /// without running the regex.
+    /// without running the regex; when it is the whole route (no
+    /// parameters, no groups), the path must equal it.
     prefix: String,
-    /// Whether the route is that text alone (no parameters, no groups).
-    literal: bool,
 }
 
 impl Pattern {
@@ -161,8 +160,7 @@ impl Pattern {
         regex.push('$');
         let regex = Regex::new(&regex).map_err(|e| fail(e.to_string()))?;
         let prefix = route.find(specials).map_or(route, |at| &route[..at]).to_string();
-        let literal = prefix.len() == route.len();
-        Ok(Self { route: route.to_string(), regex, params, prefix, literal })
+        Ok(Self { route: route.to_string(), regex, params, prefix })
     }
 
     /// The route text this pattern was compiled from.
@@ -185,7 +183,7 @@ impl Pattern {
     /// assert_eq!(pattern.matches("files/a/b"), Some(vec![("rest".into(), "a/b".into())]));
     /// ```
     pub fn matches(&self, path: &str) -> Option<Vec<(String, String)>> {
-        if self.literal {
+        if self.prefix.len() == self.route.len() {
             return (path == self.prefix).then(Vec::new);
         }
         if !path.starts_with(&self.prefix) {
