@@ -81,8 +81,8 @@ pub async fn open_tabs(addr: &str, path: &str, tabs: usize) -> Vec<Tab> {
 }
 
 /// Every tab sends `name(args)` back to back, the next after the previous
-/// answer, for `duration`.
-pub async fn drive(opened: Vec<Tab>, name: &str, args: Value, duration: Duration) -> Run {
+/// answer, for `duration`; the tabs come back for another run.
+pub async fn drive(opened: Vec<Tab>, name: &str, args: Value, duration: Duration) -> (Run, Vec<Tab>) {
     let started = Instant::now();
     let deadline = started + duration;
     let tasks: Vec<_> = opened
@@ -100,18 +100,27 @@ pub async fn drive(opened: Vec<Tab>, name: &str, args: Value, duration: Duration
                         run.errors += 1;
                     }
                 }
-                run
+                (run, tab)
             })
         })
         .collect();
     let mut total = Run::default();
+    let mut tabs = Vec::with_capacity(tasks.len());
     for task in tasks {
-        if let Ok(run) = task.await {
-            total.ok += run.ok;
-            total.errors += run.errors;
-            total.latencies.extend(run.latencies);
+        if let Ok((run, tab)) = task.await {
+            total.add(run);
+            tabs.push(tab);
         }
     }
     total.elapsed = started.elapsed();
-    total
+    (total, tabs)
+}
+
+impl Run {
+    /// Adds `other`'s events and latencies (not its wall time).
+    pub fn add(&mut self, other: Run) {
+        self.ok += other.ok;
+        self.errors += other.errors;
+        self.latencies.extend(other.latencies);
+    }
 }

@@ -16,6 +16,11 @@ use serde_json::{Value, json};
 
 use server::Server;
 
+/// The allocator the shop's own binary uses, so `serve-shop` runs it as
+/// `cargo run -p shop` does (the baseline, in this same binary, gets it too).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// How long each measurement runs.
 #[derive(Clone, Copy)]
 struct Plan {
@@ -75,6 +80,19 @@ fn main() -> ExitCode {
             );
             ExitCode::SUCCESS
         }
+        // `drive <addr> <tabs> <seconds>`: `/counter` increments against an
+        // already running server, for profiling.
+        Some("drive") if args.len() == 4 => {
+            let runtime = tokio::runtime::Runtime::new().expect("no runtime");
+            let tabs: usize = args[2].parse().unwrap_or(50);
+            let seconds: f64 = args[3].parse().unwrap_or(5.0);
+            let (run, _tabs) = runtime.block_on(async {
+                let opened = events::open_tabs(&args[1], "/counter", tabs).await;
+                events::drive(opened, "increment", json!([]), Duration::from_secs_f64(seconds)).await
+            });
+            println!("{} ok, {} errors, {:.0} events/s", run.ok, run.errors, run.ok as f64 / run.elapsed.as_secs_f64());
+            ExitCode::SUCCESS
+        }
         Some("all") => {
             let quick = args.iter().any(|a| a == "--quick");
             let json_file = args.iter().position(|a| a == "--json").and_then(|i| args.get(i + 1)).cloned();
@@ -97,7 +115,7 @@ fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
         _ => {
-            eprintln!("usage: tandem-bench all [--quick] [--only SECTION] [--json FILE] | load ADDR PATH SECONDS");
+            eprintln!("usage: tandem-bench all [--quick] [--only SECTION] [--json FILE] | load ADDR PATH SECONDS | drive ADDR TABS SECONDS");
             ExitCode::from(2)
         }
     }
@@ -135,12 +153,12 @@ async fn all(plan: Plan, quick: bool, only: Option<&str>) -> Value {
     let mut events = Value::Null;
     if runs("http") || runs("events") {
         let tandem = Server::start("serve-shop", &[&config], "/", &[]).await;
+        let baseline = Server::start("serve-baseline", &[&db], "/ping", &[]).await;
         if runs("http") {
-            let baseline = Server::start("serve-baseline", &[&db], "/ping", &[]).await;
             http = http_workloads(plan, &tandem, &baseline).await;
         }
         if runs("events") {
-            events = event_workloads(plan, &tandem).await;
+            events = event_workloads(plan, &tandem, &baseline).await;
         }
     }
     let mut memory = Value::Null;
@@ -236,29 +254,67 @@ async fn http_workloads(plan: Plan, tandem: &Server, baseline: &Server) -> Value
     Value::Array(rows)
 }
 
-async fn event_workloads(plan: Plan, tandem: &Server) -> Value {
+async fn event_workloads(plan: Plan, tandem: &Server, baseline: &Server) -> Value {
     let mut rows = Vec::new();
-    let cases = [("/counter", "increment", json!([])), ("/", "search", json!([""]))];
-    for (path, name, args) in cases {
+    // Only `increment` has a hand-written counterpart in the baseline.
+    let cases = [("/counter", "increment", json!([]), true), ("/", "search", json!([""]), false)];
+    for (path, name, args, compared) in cases {
         for tabs in [1usize, 20, 50] {
-            let opened = events::open_tabs(&tandem.addr, path, tabs).await;
-            // Measured around the events only: opening the tabs is not their cost.
-            let before = procfs::cpu_time(tandem.pid()).unwrap_or_default();
-            let mut run = events::drive(opened, name, args.clone(), plan.event_run).await;
-            let cpu = procfs::cpu_time(tandem.pid()).unwrap_or_default().saturating_sub(before);
-            let per_s = run.ok as f64 / run.elapsed.as_secs_f64().max(1e-9);
-            rows.push(json!({
-                "event": format!("{path} {name}"),
-                "tabs": tabs,
-                "events_per_s": per_s.round() as u64,
-                "p50_ms": percentile(&mut run.latencies, 0.50),
-                "p99_ms": percentile(&mut run.latencies, 0.99),
-                "cpu_us_per_event": if run.ok > 0 { (cpu.as_secs_f64() * 1e6 / run.ok as f64 * 10.0).round() / 10.0 } else { 0.0 },
-                "errors": run.errors,
-            }));
+            let servers: Vec<&Server> = if compared { vec![tandem, baseline] } else { vec![tandem] };
+            let mut opened = Vec::new();
+            for server in &servers {
+                opened.push(events::open_tabs(&server.addr, path, tabs).await);
+            }
+            let mut measured: Vec<(events::Run, Duration)> = servers.iter().map(|_| Default::default()).collect();
+            // Two halves, the side that goes first alternating: the machine is noisy.
+            for half in 0..2 {
+                let mut order: Vec<usize> = (0..servers.len()).collect();
+                if half == 1 {
+                    order.reverse();
+                }
+                for side in order {
+                    let pid = servers[side].pid();
+                    // Measured around the events only: opening the tabs is not their cost.
+                    let before = procfs::cpu_time(pid).unwrap_or_default();
+                    let tabs = std::mem::take(&mut opened[side]);
+                    let (run, tabs) = events::drive(tabs, name, args.clone(), plan.event_run / 2).await;
+                    let cpu = procfs::cpu_time(pid).unwrap_or_default().saturating_sub(before);
+                    opened[side] = tabs;
+                    let (total, total_cpu) = &mut measured[side];
+                    total.elapsed += run.elapsed;
+                    total.add(run);
+                    *total_cpu += cpu;
+                }
+            }
+            let mut stats: Vec<Value> = measured.iter_mut().map(|(run, cpu)| event_stats(run, *cpu)).collect();
+            let mut row = json!({"event": format!("{path} {name}"), "tabs": tabs});
+            if let Some(map) = row.as_object_mut()
+                && let Some(Value::Object(ours)) = stats.first_mut().map(Value::take)
+            {
+                map.extend(ours);
+            }
+            if let Some(theirs) = stats.get(1) {
+                let ratio = row["events_per_s"].as_f64().unwrap_or(0.0) / theirs["events_per_s"].as_f64().unwrap_or(1.0).max(1.0);
+                row["baseline"] = theirs.clone();
+                row["ratio"] = json!((ratio * 100.0).round() / 100.0);
+            }
+            rows.push(row);
         }
     }
     Value::Array(rows)
+}
+
+/// Events/s, p50, p99 and server CPU per event of one side's runs.
+fn event_stats(run: &mut events::Run, cpu: Duration) -> Value {
+    let per_s = run.ok as f64 / run.elapsed.as_secs_f64().max(1e-9);
+    let cpu_per_event = if run.ok > 0 { (cpu.as_secs_f64() * 1e6 / run.ok as f64 * 10.0).round() / 10.0 } else { 0.0 };
+    json!({
+        "events_per_s": per_s.round() as u64,
+        "p50_ms": percentile(&mut run.latencies, 0.50),
+        "p99_ms": percentile(&mut run.latencies, 0.99),
+        "cpu_us_per_event": cpu_per_event,
+        "errors": run.errors,
+    })
 }
 
 async fn memory_workload(plan: Plan, tandem: &Server) -> Value {
@@ -376,16 +432,33 @@ fn print_http(rows: &Value) {
 
 fn print_events(rows: &Value) {
     println!();
-    println!("{:<22} {:>5} {:>10} {:>9} {:>9} {:>12}", "event", "tabs", "events/s", "p50 ms", "p99 ms", "CPU µs/event");
+    println!(
+        "{:<22} {:>5} {:>10} {:>9} {:>9} {:>12} {:>12} {:>9} {:>12} {:>7}",
+        "event", "tabs", "events/s", "p50 ms", "p99 ms", "CPU µs/event", "baseline e/s", "p99 ms", "CPU µs/event", "ratio"
+    );
     for row in rows.as_array().into_iter().flatten() {
+        let baseline = &row["baseline"];
+        let (theirs, their_p99, their_cpu) = if baseline.is_null() {
+            ("—".to_string(), "—".to_string(), "—".to_string())
+        } else {
+            (
+                baseline["events_per_s"].to_string(),
+                format!("{:.3}", baseline["p99_ms"].as_f64().unwrap_or(0.0)),
+                baseline["cpu_us_per_event"].to_string(),
+            )
+        };
         println!(
-            "{:<22} {:>5} {:>10} {:>9.3} {:>9.3} {:>12}",
+            "{:<22} {:>5} {:>10} {:>9.3} {:>9.3} {:>12} {:>12} {:>9} {:>12} {:>7}",
             row["event"].as_str().unwrap_or(""),
             row["tabs"].to_string(),
             row["events_per_s"].to_string(),
             row["p50_ms"].as_f64().unwrap_or(0.0),
             row["p99_ms"].as_f64().unwrap_or(0.0),
             row["cpu_us_per_event"].to_string(),
+            theirs,
+            their_p99,
+            their_cpu,
+            if baseline.is_null() { "—".to_string() } else { row["ratio"].to_string() },
         );
     }
 }

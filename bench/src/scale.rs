@@ -60,10 +60,13 @@ async fn measure(servers: &[&Server], tabs: usize, duration: Duration) -> Value 
         opened.push(events::open_tabs(&server.addr, "/counter", per_server).await);
     }
     let (before, redis_before) = (cpu(), redis_cpu());
-    let runs = futures_util::future::join_all(
+    let runs: Vec<events::Run> = futures_util::future::join_all(
         opened.into_iter().map(|tabs| events::drive(tabs, "increment", json!([]), duration)),
     )
-    .await;
+    .await
+    .into_iter()
+    .map(|(run, _tabs)| run)
+    .collect();
     let (used, redis_used) = (cpu().saturating_sub(before), redis_cpu().saturating_sub(redis_before));
     let ok: u64 = runs.iter().map(|r| r.ok).sum();
     let errors: u64 = runs.iter().map(|r| r.errors).sum();

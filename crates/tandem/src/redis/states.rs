@@ -23,14 +23,13 @@
 //! let redis = Redis::connect("redis://127.0.0.1:6379", "tandem").await?;
 //! let states = RedisStates::new(redis, Duration::from_secs(3600));
 //! let (lease, tab) = states.acquire("the-token").await?;
-//! let mut tab = tab.unwrap_or_default();
-//! tab.states.insert("counter".into(), serde_json::json!({"count": 1}));
-//! states.release(lease, Some(tab)).await?;
+//! let tab = tab.map(|tab| tab.with_state("counter", serde_json::json!({"count": 1})));
+//! states.release(lease, tab).await?;
 //! # Ok(())
 //! # }
 //! ```
 
-use std::sync::LazyLock;
+use std::sync::{Arc, LazyLock};
 use std::time::Duration;
 
 use ::redis::Script;
@@ -245,18 +244,18 @@ impl RedisStates {
 
 /// The stored form: `["<session key>",{states}]`, JSON without whitespace.
 fn encode(tab: &Tab) -> Result<String, StoreError> {
-    serde_json::to_string(&(&tab.session_key, &tab.states)).map_err(|e| StoreError::Backend(e.to_string()))
+    serde_json::to_string(&(&tab.session_key, tab.stored_states())).map_err(|e| StoreError::Backend(e.to_string()))
 }
 
-fn decode(token: &str, text: &str) -> Result<Tab, StoreError> {
+fn decode(token: &str, text: &str) -> Result<Arc<Tab>, StoreError> {
     let (session_key, states): (String, Map<String, Value>) = serde_json::from_str(text)
         .map_err(|e| StoreError::Backend(format!("the stored tab {token} is not a tab: {e}")))?;
-    Ok(Tab { session_key, states })
+    Ok(Arc::new(Tab::from_stored(session_key, states)))
 }
 
 impl StateManager for RedisStates {
     /// One `GET`.
-    fn load<'a>(&'a self, token: &'a str) -> BoxFuture<'a, Result<Option<Tab>, StoreError>> {
+    fn load<'a>(&'a self, token: &'a str) -> BoxFuture<'a, Result<Option<Arc<Tab>>, StoreError>> {
         Box::pin(async move {
             let found: Option<String> = ::redis::cmd("GET")
                 .arg(self.keys(token).tab)
@@ -284,7 +283,7 @@ impl StateManager for RedisStates {
 
     /// One script when the tab is free; otherwise asks again after a short,
     /// growing pause (never longer than the lock has left) until it is.
-    fn acquire<'a>(&'a self, token: &'a str) -> BoxFuture<'a, Result<(Lease, Option<Tab>), StoreError>> {
+    fn acquire<'a>(&'a self, token: &'a str) -> BoxFuture<'a, Result<(Lease, Option<Arc<Tab>>), StoreError>> {
         Box::pin(async move {
             let keys = self.keys(token);
             let counter = self.redis.key("fences");
@@ -359,12 +358,10 @@ mod tests {
     use crate::redis::tests::{clean, redis};
 
     fn tab(count: i64) -> Tab {
-        let mut tab = Tab { session_key: "session".into(), states: Map::new() };
-        tab.states.insert("counter".into(), json!({"count": count}));
-        tab
+        Tab::new("session").with_state("counter", json!({"count": count}))
     }
 
-    fn count(tab: &Option<Tab>) -> i64 {
+    fn count(tab: &Option<Arc<Tab>>) -> i64 {
         tab.as_ref().map_or(0, |tab| tab.states["counter"]["count"].as_i64().unwrap())
     }
 
@@ -376,22 +373,22 @@ mod tests {
         let states = RedisStates::new(redis.clone(), HOUR);
         assert_eq!(states.load("t1").await.unwrap(), None);
         states.save("t1", &tab(1)).await.unwrap();
-        assert_eq!(states.load("t1").await.unwrap(), Some(tab(1)));
+        assert_eq!(states.load("t1").await.unwrap().as_deref(), Some(&tab(1)));
         let stored: String =
             ::redis::cmd("GET").arg(redis.key("tab:t1")).query_async(&mut redis.connection()).await.unwrap();
         assert_eq!(stored, r#"["session",{"counter":{"count":1}}]"#);
 
         let (lease, found) = states.acquire("t1").await.unwrap();
-        assert_eq!((lease.token.as_str(), found), ("t1", Some(tab(1))));
+        assert_eq!((lease.token.as_str(), found.as_deref()), ("t1", Some(&tab(1))));
         let first = lease.fence;
         states.release(lease, Some(tab(2))).await.unwrap();
-        assert_eq!(states.load("t1").await.unwrap(), Some(tab(2)));
+        assert_eq!(states.load("t1").await.unwrap().as_deref(), Some(&tab(2)));
 
         let (lease, found) = states.acquire("t1").await.unwrap();
         assert!(lease.fence > first, "every lease draws a newer fence");
-        assert_eq!(found, Some(tab(2)));
+        assert_eq!(found.as_deref(), Some(&tab(2)));
         states.release(lease, None).await.unwrap();
-        assert_eq!(states.load("t1").await.unwrap(), Some(tab(2)), "a release without a tab writes nothing");
+        assert_eq!(states.load("t1").await.unwrap().as_deref(), Some(&tab(2)), "a release without a tab writes nothing");
 
         let (lease, found) = states.acquire("unknown").await.unwrap();
         assert_eq!(found, None);
@@ -416,7 +413,7 @@ mod tests {
         states.release(lease, None).await.unwrap();
         tokio::time::sleep(Duration::from_millis(1200)).await;
         assert_eq!(states.load("gone").await.unwrap(), None, "idle for longer than its expiry");
-        assert_eq!(states.load("kept").await.unwrap(), Some(tab(1)), "an event refreshed it");
+        assert_eq!(states.load("kept").await.unwrap().as_deref(), Some(&tab(1)), "an event refreshed it");
         tokio::time::sleep(Duration::from_millis(1300)).await;
         assert_eq!(states.load("kept").await.unwrap(), None);
         clean(&redis).await;

@@ -64,10 +64,31 @@ pub struct EventContext {
     pub(crate) tasks: std::sync::Mutex<Vec<Task>>,
 }
 
-/// The tab's queue during an event and the public state it last received.
+/// The tab's queue during an event and what the browser shows meanwhile.
 pub(crate) struct Stream {
     pub(crate) outbox: Outbox,
-    pub(crate) shown: serde_json::Value,
+    pub(crate) shown: Shown,
+}
+
+/// What the browser shows of the state during an event.
+pub(crate) enum Shown {
+    /// The public part of the state as it was in this tab before the event
+    /// (nothing was pushed yet).
+    Before(std::sync::Arc<super::store::Tab>),
+    /// The public state pushed last.
+    Pushed(serde_json::Value),
+}
+
+impl Shown {
+    /// The public JSON the browser shows of state `S`.
+    fn public<S: State + Events>(&self) -> std::borrow::Cow<'_, serde_json::Value> {
+        match self {
+            Shown::Before(tab) => {
+                std::borrow::Cow::Owned(tab.states.get(S::NAME).map(public_part::<S>).unwrap_or_default())
+            }
+            Shown::Pushed(public) => std::borrow::Cow::Borrowed(public),
+        }
+    }
 }
 
 /// What a handler asks the browser to do once the event's changes are applied.
@@ -175,10 +196,10 @@ impl EventContext {
             match full_json(state, None) {
                 Ok(full) => {
                     let public = public_part::<S>(&full);
-                    let ops = diff(&stream.shown, &public);
+                    let ops = diff(&stream.shown.public::<S>(), &public);
                     if !ops.is_empty() {
                         stream.outbox.send(Frame::push(S::NAME, &ops, &[]).encode());
-                        stream.shown = public;
+                        stream.shown = Shown::Pushed(public);
                     }
                 }
                 Err(error) => tracing::warn!(state = S::NAME, %error, "cannot push a state"),

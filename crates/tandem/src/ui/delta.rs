@@ -17,7 +17,7 @@
 //! ```
 
 use serde::Serialize;
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 /// One step of a path: an object key or a list index.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -75,8 +75,27 @@ pub enum Op {
 
 /// The operations that turn `before` into `after`.
 pub fn diff(before: &Value, after: &Value) -> Vec<Op> {
+    diff_visible(before, after, |_| true)
+}
+
+/// [`diff`] of two objects' top-level keys for which `visible` holds (the
+/// public part of a state's full JSON, without copying it first).
+///
+/// ```
+/// use serde_json::json;
+/// use tandem::ui::delta::{Op, diff_visible};
+///
+/// let before = json!({"count": 1, "secret": "a"});
+/// let after = json!({"count": 2, "secret": "b"});
+/// let ops = diff_visible(&before, &after, |key| key != "secret");
+/// assert_eq!(ops, vec![Op::Set { path: vec!["count".into()], value: json!(2) }]);
+/// ```
+pub fn diff_visible(before: &Value, after: &Value, visible: impl Fn(&str) -> bool) -> Vec<Op> {
     let mut ops = Vec::new();
-    walk(&mut Vec::new(), before, after, &mut ops);
+    match (before, after) {
+        (Value::Object(old), Value::Object(new)) => walk_object(&mut Vec::new(), old, new, &visible, &mut ops),
+        _ => walk(&mut Vec::new(), before, after, &mut ops),
+    }
     ops
 }
 
@@ -85,21 +104,7 @@ fn walk(path: &mut Vec<Step>, before: &Value, after: &Value, ops: &mut Vec<Op>) 
         return;
     }
     match (before, after) {
-        (Value::Object(old), Value::Object(new)) => {
-            for (key, new_value) in new {
-                path.push(Step::Key(key.clone()));
-                match old.get(key) {
-                    Some(old_value) => walk(path, old_value, new_value, ops),
-                    None => ops.push(Op::Set { path: path.clone(), value: new_value.clone() }),
-                }
-                path.pop();
-            }
-            for key in old.keys().filter(|k| !new.contains_key(*k)) {
-                let mut removed = path.clone();
-                removed.push(Step::Key(key.clone()));
-                ops.push(Op::Remove { path: removed });
-            }
-        }
+        (Value::Object(old), Value::Object(new)) => walk_object(path, old, new, &|_| true, ops),
         (Value::Array(old), Value::Array(new)) => {
             let common = old.len().min(new.len());
             let changed = (0..common).filter(|i| old[*i] != new[*i]).count();
@@ -120,6 +125,31 @@ fn walk(path: &mut Vec<Step>, before: &Value, after: &Value, ops: &mut Vec<Op>) 
             }
         }
         _ => ops.push(Op::Set { path: path.clone(), value: after.clone() }),
+    }
+}
+
+/// The operations between two objects, over the keys `visible` lets through.
+fn walk_object(path: &mut Vec<Step>, old: &Map<String, Value>, new: &Map<String, Value>, visible: &dyn Fn(&str) -> bool, ops: &mut Vec<Op>) {
+    for (key, new_value) in new.iter().filter(|(key, _)| visible(key)) {
+        match old.get(key) {
+            // Unchanged: no step pushed, nothing copied.
+            Some(old_value) if old_value == new_value => {}
+            Some(old_value) => {
+                path.push(Step::Key(key.clone()));
+                walk(path, old_value, new_value, ops);
+                path.pop();
+            }
+            None => {
+                let mut added = path.clone();
+                added.push(Step::Key(key.clone()));
+                ops.push(Op::Set { path: added, value: new_value.clone() });
+            }
+        }
+    }
+    for key in old.keys().filter(|key| visible(key) && !new.contains_key(*key)) {
+        let mut removed = path.clone();
+        removed.push(Step::Key(key.clone()));
+        ops.push(Op::Remove { path: removed });
     }
 }
 

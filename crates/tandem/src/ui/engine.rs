@@ -9,11 +9,11 @@ use serde_json::Value;
 
 use super::background::TabHandle;
 use super::bus::{Bus, BusMessage};
-use super::context::{Action, EventContext, RouterData, Stream};
+use super::context::{Action, EventContext, RouterData, Shown, Stream};
 use super::delta::diff;
 use super::outbox::{Frame, Outbox};
 use super::page::{Page, stored};
-use super::state::{EventError, Events, State, full_json, public_part};
+use super::state::{EventError, Events, State, full_json, is_public};
 use super::store::{StateManager, StoreError, Tab};
 use crate::auth::CurrentUser;
 use crate::urls::{Pattern, PatternError};
@@ -235,7 +235,7 @@ impl Engine {
         let mut ctx = EventContext::new(caller.db, caller.user, router, token.clone(), &caller.session_key);
         let full = page.kind.restore(page.kind.fresh()?, stored);
         let full = self.loaded(page, full, &mut ctx).await?;
-        let mut tab = Tab { session_key: caller.session_key, states: Default::default() };
+        let mut tab = Tab::new(&caller.session_key);
         tab.states.insert(page.state_name().to_string(), full.clone());
         self.states.save(&token, &tab).await?;
         Ok((token, page.kind.public(&full)?))
@@ -286,8 +286,7 @@ impl Engine {
         let (token, tab, public) = attached?;
         kept?;
         self.outboxes().insert(token.clone(), outbox.clone());
-        let applied = tab.applied();
-        let ready = Frame::ready(&token, page.state_name(), &public, page.kind.storage()).applied(&applied);
+        let ready = Frame::ready(&token, page.state_name(), &public, page.kind.storage()).applied(tab.applied());
         let _ = outbox.send(ready.encode());
         Ok(token)
     }
@@ -298,7 +297,7 @@ impl Engine {
     async fn attach(
         &self,
         token: Option<&str>,
-        found: Option<Tab>,
+        found: Option<Arc<Tab>>,
         page: &Page,
         router: RouterData,
         caller: Caller,
@@ -310,9 +309,9 @@ impl Engine {
                     return Err(TabError::OtherSession);
                 }
                 let copy = self.outboxes().contains_key(token);
-                (if copy { crate::random::hex(24) } else { token.to_string() }, tab)
+                (if copy { crate::random::hex(24) } else { token.to_string() }, Arc::unwrap_or_clone(tab))
             }
-            _ => (crate::random::hex(24), Tab { session_key: caller.session_key.clone(), states: Default::default() }),
+            _ => (crate::random::hex(24), Tab::new(&caller.session_key)),
         };
         let full = match tab.states.get(page.state_name()) {
             Some(full) => full.clone(),
@@ -423,7 +422,10 @@ impl Engine {
 
     fn lock_of(&self, token: &str) -> Arc<tokio::sync::Mutex<()>> {
         let mut locks = self.locks.lock().unwrap_or_else(|p| p.into_inner());
-        locks.entry(token.to_string()).or_default().clone()
+        match locks.get(token) {
+            Some(lock) => lock.clone(),
+            None => locks.entry(token.to_string()).or_default().clone(),
+        }
     }
 
     /// Runs `event` of `page`'s state for tab `ctx.token`, in order with the
@@ -469,7 +471,7 @@ impl Engine {
 
     /// The session key that owns tab `token`, unless the tab is unknown.
     pub async fn owner_of(&self, token: &str) -> Result<Option<String>, StoreError> {
-        Ok(self.states.load(token).await?.map(|tab| tab.session_key))
+        Ok(self.states.load(token).await?.map(|tab| tab.session_key.clone()))
     }
 
     /// The first page bound to the state named `state`.
@@ -491,8 +493,7 @@ impl Engine {
         let lock = self.lock_of(&ctx.token);
         let _in_order = lock.lock().await;
         let (lease, found) = self.states.acquire(&ctx.token).await?;
-        ctx.stream = Some(Stream { outbox: outbox.clone(), shown: Value::Null });
-        let (ran, write) = match self.run_leased(page, id, event, args, ctx, found).await {
+        let (ran, write) = match self.run_leased(page, id, event, args, ctx, outbox, found).await {
             Ok((outcome, tab, answer)) => (Ok((outcome, answer)), tab),
             Err(error) => (Err(error), None),
         };
@@ -525,8 +526,9 @@ impl Engine {
 
     /// Runs the event on `found` (the tab as loaded under its lease) and
     /// diffs against what the browser was last shown (pushes go to
-    /// `ctx.stream`'s outbox as they happen): how it went, the tab to write
-    /// (`None`: nothing changed) and the answer to send once it is kept.
+    /// `outbox` as they happen): how it went, the tab to write (`None`:
+    /// nothing changed) and the answer to send once it is kept.
+    #[allow(clippy::too_many_arguments)]
     async fn run_leased(
         &self,
         page: &Page,
@@ -534,12 +536,10 @@ impl Engine {
         event: &str,
         args: Value,
         ctx: &mut EventContext,
-        found: Option<Tab>,
+        outbox: &Outbox,
+        found: Option<Arc<Tab>>,
     ) -> Result<(Result<(), EventError>, Option<Tab>, String), TabError> {
-        let Some(outbox) = ctx.stream.as_ref().map(|stream| stream.outbox.clone()) else {
-            return Err(TabError::Event(EventError::new("no connection to answer")));
-        };
-        let mut tab = found.unwrap_or_else(|| Tab { session_key: ctx.session_key.clone(), states: Default::default() });
+        let tab = found.unwrap_or_else(|| Arc::new(Tab::new(&ctx.session_key)));
         if tab.session_key != ctx.session_key {
             return Err(TabError::OtherSession);
         }
@@ -550,34 +550,43 @@ impl Engine {
             return Ok((Ok(()), None, Frame::delta(id, &[], &[]).encode()));
         }
         let fresh;
-        let before = match tab.states.get(page.state_name()) {
-            Some(full) => full,
+        let (before, shown) = match tab.states.get(page.state_name()) {
+            Some(full) => (full, Shown::Before(tab.clone())),
             None => {
                 fresh = page.kind.fresh()?;
-                &fresh
+                (&fresh, Shown::Pushed(page.kind.public(&fresh)?))
             }
         };
-        let shown = page.kind.public(before)?;
-        ctx.stream = Some(Stream { outbox, shown: shown.clone() });
+        ctx.stream = Some(Stream { outbox: outbox.clone(), shown });
         let outcome = match page.kind.run(before, event, args, ctx).await {
             Ok(after) => ctx.save_session().await.map(|()| after).map_err(EventError::from),
             Err(error) => Err(error),
         };
-        let pushed = ctx.stream.take().map(|stream| stream.shown).unwrap_or(Value::Null);
+        // What the handler pushed, if it pushed anything.
+        let pushed = match ctx.stream.take().map(|stream| stream.shown) {
+            Some(Shown::Pushed(pushed)) => Some(pushed),
+            _ => None,
+        };
         let after = match outcome {
             Ok(after) => after,
             Err(error) => {
                 tracing::warn!(target: "tandem::ui", state = page.state_name(), event, %error, "event failed; state rolled back");
-                let undo = if pushed == shown { Vec::new() } else { diff(&pushed, &shown) };
+                let undo = match pushed {
+                    Some(pushed) => diff(&pushed, &page.kind.public(before)?),
+                    None => Vec::new(),
+                };
                 let answer = Frame::error(id, &error.message, &undo).encode();
                 return Ok((Err(error), None, answer));
             }
         };
-        let ops = diff(&pushed, &page.kind.public(&after)?);
+        let ops = match pushed {
+            Some(pushed) => diff(&pushed, &page.kind.public(&after)?),
+            None => page.kind.diff_public(before, &after),
+        };
         // An event with an id always changes the tab (its applied ids); only
         // an upload's event needs the comparison.
         let changed = id.is_some() || after != *before;
-        tab.states.insert(page.state_name().to_string(), after);
+        let mut tab = tab.with_state(page.state_name(), after);
         if let Some(id) = id {
             tab.record_applied(id);
         }
@@ -608,7 +617,7 @@ impl Engine {
         let lock = self.lock_of(token);
         let _in_order = lock.lock().await;
         let (lease, found) = self.states.acquire(token).await?;
-        let (changed, write) = match Self::changed_by(found, token, session_key, change) {
+        let (changed, write) = match Self::changed_by(found.as_deref(), token, session_key, change) {
             Ok(Some((tab, ops))) => (Ok(Some(ops)), Some(tab)),
             Ok(None) => (Ok(None), None),
             Err(error) => (Err(error), None),
@@ -630,12 +639,12 @@ impl Engine {
     /// `found` (tab `token`, owned by `session_key`) after `change` to its
     /// state `S`, with the public changes; `None` when nothing changed.
     fn changed_by<S: State + Events>(
-        found: Option<Tab>,
+        found: Option<&Tab>,
         token: &str,
         session_key: &str,
         change: impl FnOnce(&mut S),
     ) -> Result<Option<(Tab, Vec<super::delta::Op>)>, EventError> {
-        let Some(mut tab) = found else {
+        let Some(tab) = found else {
             return Err(EventError::new(format!("the tab {token} has expired")));
         };
         if tab.session_key != session_key {
@@ -655,9 +664,8 @@ impl Engine {
         if after == *before {
             return Ok(None);
         }
-        let ops = diff(&public_part::<S>(before), &public_part::<S>(&after));
-        tab.states.insert(S::NAME.to_string(), after);
-        Ok(Some((tab, ops)))
+        let ops = super::delta::diff_visible(before, &after, is_public::<S>);
+        Ok(Some((tab.with_state(S::NAME, after), ops)))
     }
 
     fn issue_ticket(&self, token: &str, session_key: &str, user_id: Option<i64>) -> String {
@@ -686,7 +694,8 @@ impl Engine {
         let lock = self.lock_of(token);
         let _in_order = lock.lock().await;
         let (lease, found) = self.states.acquire(token).await?;
-        let moved = found.map(|mut tab| {
+        let moved = found.map(|tab| {
+            let mut tab = Arc::unwrap_or_clone(tab);
             tab.session_key = session_key.to_string();
             tab
         });

@@ -22,7 +22,7 @@ use serde_json::Value;
 
 use super::context::{EventContext, RouterData};
 use super::node::Node;
-use super::state::{EventError, Events, State, full_json, public_part};
+use super::state::{EventError, Events, State, full_json, is_public, public_part};
 use super::storage::ClientStorage;
 use crate::http::html_escape;
 use crate::urls::{Pattern, PatternError};
@@ -253,6 +253,8 @@ pub(crate) trait StateKind: Send + Sync {
     fn fresh(&self) -> Result<Value, EventError>;
     /// The public part of a full JSON.
     fn public(&self, full: &Value) -> Result<Value, EventError>;
+    /// The changes to the public part between two full JSONs.
+    fn diff_public(&self, before: &Value, after: &Value) -> Vec<super::delta::Op>;
     /// The shortest interval allowed between two `event`s of one tab.
     fn throttle(&self, event: &str) -> Option<std::time::Duration>;
     /// The client storage fields and where each is kept.
@@ -290,6 +292,10 @@ impl<S: State + Events> StateKind for Kind<S> {
 
     fn public(&self, full: &Value) -> Result<Value, EventError> {
         Ok(public_part::<S>(full))
+    }
+
+    fn diff_public(&self, before: &Value, after: &Value) -> Vec<super::delta::Op> {
+        super::delta::diff_visible(before, after, is_public::<S>)
     }
 
     fn throttle(&self, event: &str) -> Option<std::time::Duration> {

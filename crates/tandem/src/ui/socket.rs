@@ -6,6 +6,7 @@
 //! load creates one). Frames are JSON text; anything else gets an error frame,
 //! never a dropped connection without a reason.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Instant;
@@ -33,25 +34,74 @@ pub const CLOSE_TOO_BIG: u16 = 1009;
 pub const CLOSE_RESTART: u16 = 1012;
 
 /// A frame from the browser.
-#[derive(Deserialize)]
-#[serde(tag = "t", rename_all = "snake_case", deny_unknown_fields)]
-enum ClientFrame {
+#[derive(Debug, PartialEq)]
+enum ClientFrame<'a> {
     /// Attach to a tab (or open one) for the page at `path`.
     Hello {
-        #[serde(default)]
         token: Option<String>,
         path: String,
         /// The values the browser keeps for client storage fields.
-        #[serde(default)]
         storage: serde_json::Map<String, Value>,
     },
     /// Run an event of the page's state.
-    Event {
-        id: u64,
-        name: String,
-        #[serde(default)]
-        args: Value,
-    },
+    Event { id: u64, name: Cow<'a, str>, args: Value },
+}
+
+/// The kinds of client frames (`t`).
+#[derive(Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum Kind {
+    Hello,
+    Event,
+}
+
+/// Every field a client frame may have, read in one pass (an internally
+/// tagged enum would buffer the whole frame first); [`ClientFrame::parse`]
+/// checks which belong to its kind.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Fields<'a> {
+    t: Kind,
+    token: Option<String>,
+    path: Option<String>,
+    storage: Option<serde_json::Map<String, Value>>,
+    id: Option<u64>,
+    #[serde(borrow)]
+    name: Option<Cow<'a, str>>,
+    args: Option<Value>,
+}
+
+impl<'a> ClientFrame<'a> {
+    /// The frame in `text`, or what is wrong with it.
+    fn parse(text: &'a str) -> Result<Self, String> {
+        let fields: Fields<'a> = serde_json::from_str(text).map_err(|error| error.to_string())?;
+        let foreign = |present: bool, field: &str, kind: &str| {
+            if present { Err(format!("{kind} frames have no field `{field}`")) } else { Ok(()) }
+        };
+        let missing = |field: &str| format!("missing field `{field}`");
+        match fields.t {
+            Kind::Hello => {
+                foreign(fields.id.is_some(), "id", "hello")?;
+                foreign(fields.name.is_some(), "name", "hello")?;
+                foreign(fields.args.is_some(), "args", "hello")?;
+                Ok(ClientFrame::Hello {
+                    token: fields.token,
+                    path: fields.path.ok_or_else(|| missing("path"))?,
+                    storage: fields.storage.unwrap_or_default(),
+                })
+            }
+            Kind::Event => {
+                foreign(fields.token.is_some(), "token", "event")?;
+                foreign(fields.path.is_some(), "path", "event")?;
+                foreign(fields.storage.is_some(), "storage", "event")?;
+                Ok(ClientFrame::Event {
+                    id: fields.id.ok_or_else(|| missing("id"))?,
+                    name: fields.name.ok_or_else(|| missing("name"))?,
+                    args: fields.args.unwrap_or_default(),
+                })
+            }
+        }
+    }
 }
 
 /// The upgrade handler of `/_event`.
@@ -239,7 +289,7 @@ impl Connection {
     }
 
     async fn handle(&mut self, text: &str, bucket: &mut Bucket) -> Handled {
-        let outcome = match serde_json::from_str::<ClientFrame>(text) {
+        let outcome = match ClientFrame::parse(text) {
             Err(error) => {
                 self.reply(json!({"t": "error", "message": format!("malformed frame: {error}")}));
                 return Handled::Done;
@@ -355,6 +405,40 @@ impl Bucket {
             true
         } else {
             false
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn frames_parse_by_kind_and_refuse_foreign_fields() {
+        let event = ClientFrame::parse(r#"{"t":"event","id":7,"name":"add","args":[5]}"#).unwrap();
+        assert_eq!(event, ClientFrame::Event { id: 7, name: "add".into(), args: json!([5]) });
+        let bare = ClientFrame::parse(r#"{"t":"event","id":8,"name":"increment"}"#).unwrap();
+        assert_eq!(bare, ClientFrame::Event { id: 8, name: "increment".into(), args: Value::Null });
+        let hello = ClientFrame::parse(r#"{"t":"hello","token":null,"path":"/","storage":{"theme":"dark"}}"#).unwrap();
+        let storage = json!({"theme": "dark"}).as_object().unwrap().clone();
+        assert_eq!(hello, ClientFrame::Hello { token: None, path: "/".into(), storage });
+
+        for (text, problem) in [
+            (r#"{"t":"dance"}"#, "unknown variant `dance`"),
+            (r#"{"id":1,"name":"x"}"#, "missing field `t`"),
+            (r#"{"t":"event","name":"x"}"#, "missing field `id`"),
+            (r#"{"t":"event","id":1}"#, "missing field `name`"),
+            (r#"{"t":"hello"}"#, "missing field `path`"),
+            (r#"{"t":"event","id":1,"name":"x","path":"/"}"#, "event frames have no field `path`"),
+            (r#"{"t":"hello","path":"/","id":3}"#, "hello frames have no field `id`"),
+            (r#"{"t":"event","id":1,"name":"x","extra":1}"#, "unknown field `extra`"),
+            (r#"{"t":"event","id":-1,"name":"x"}"#, "invalid value"),
+            ("{not json", "key must be a string"),
+        ] {
+            let error = ClientFrame::parse(text).unwrap_err();
+            assert!(error.contains(problem), "{text}: {error}");
         }
     }
 }

@@ -224,16 +224,18 @@ pub fn public_json<S: State>(state: &S) -> Result<Value, serde_json::Error> {
 /// What the browser sees of a state's full JSON (`full`, computed values
 /// included): backend fields and backend computed values removed.
 pub(crate) fn public_part<S: State + Events>(full: &Value) -> Value {
-    let mut public = full.clone();
-    if let Value::Object(map) = &mut public {
-        for field in S::backend_fields() {
-            map.remove(*field);
+    match full {
+        Value::Object(map) => {
+            Value::Object(map.iter().filter(|(key, _)| is_public::<S>(key)).map(|(k, v)| (k.clone(), v.clone())).collect())
         }
-        for computed in S::computed().iter().filter(|c| c.backend) {
-            map.remove(computed.name);
-        }
+        other => other.clone(),
     }
-    public
+}
+
+/// Whether the top-level field `key` of `S`'s full JSON reaches the
+/// browser: not a backend field, not a backend computed value.
+pub(crate) fn is_public<S: State + Events>(key: &str) -> bool {
+    !S::backend_fields().contains(&key) && !S::computed().iter().any(|c| c.backend && c.name == key)
 }
 
 /// The full JSON of `state` with its computed values brought up to date

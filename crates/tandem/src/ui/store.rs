@@ -5,7 +5,7 @@
 //! shutdown, so they survive a reload and a restart. A crash loses at most
 //! the last 100 ms of changes; an event never waits for the disk.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard, Weak};
 use std::time::Duration;
 
@@ -13,25 +13,41 @@ use chrono::{DateTime, Utc};
 use futures_util::future::BoxFuture;
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, Set, TransactionTrait};
+use serde::Serialize;
 use serde_json::{Map, Value};
 
-/// One tab: the session it belongs to and the full JSON of each state it used.
+/// One tab: the session it belongs to, the full JSON of each state it used
+/// and the browser events it applied most recently.
+///
+/// A stored tab is read-only and shared ([`Arc`]): an event builds the next
+/// tab from it ([`Tab::with_state`]) instead of copying it first.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Tab {
     /// The `sessionid` key of the session that opened the tab.
     pub session_key: String,
-    /// State name → full JSON (backend fields included), and the tab's own
-    /// bookkeeping under [`Tab::BOOKKEEPING`].
+    /// State name → full JSON (backend fields included).
     pub states: Map<String, Value>,
+    /// The ids of the browser events applied most recently, oldest first.
+    applied: Vec<u64>,
 }
 
 impl Tab {
-    /// The key of `states` that holds the tab's bookkeeping (no state is
-    /// named so), stored with the states by every state manager.
+    /// The key under which a stored tab's states keep its bookkeeping (no
+    /// state is named so): `{"applied": [ids]}`.
     pub const BOOKKEEPING: &'static str = "__tandem";
 
     /// How many recent event ids a tab remembers as applied.
     pub const REMEMBERED: usize = 32;
+
+    /// A tab of the session `session_key`, with no state yet.
+    ///
+    /// ```
+    /// let tab = tandem::ui::store::Tab::new("the-session-key");
+    /// assert!(tab.states.is_empty() && tab.applied().is_empty());
+    /// ```
+    pub fn new(session_key: &str) -> Self {
+        Tab { session_key: session_key.to_string(), ..Tab::default() }
+    }
 
     /// The ids of the browser events applied to the tab most recently
     /// (oldest first, at most [`Tab::REMEMBERED`]): one sent again after a
@@ -44,31 +60,86 @@ impl Tab {
     /// assert!(tab.was_applied(7));
     /// assert_eq!(tab.applied(), [7]);
     /// ```
-    pub fn applied(&self) -> Vec<u64> {
-        self.states
-            .get(Self::BOOKKEEPING)
-            .and_then(|b| b.get("applied"))
-            .and_then(Value::as_array)
-            .map(|ids| ids.iter().filter_map(Value::as_u64).collect())
-            .unwrap_or_default()
+    pub fn applied(&self) -> &[u64] {
+        &self.applied
     }
 
     /// Whether event `id` was applied recently.
     pub fn was_applied(&self, id: u64) -> bool {
-        self.applied().contains(&id)
+        self.applied.contains(&id)
     }
 
     /// Records that event `id` was applied.
     pub fn record_applied(&mut self, id: u64) {
-        let mut ids = self.applied();
-        ids.push(id);
-        let excess = ids.len().saturating_sub(Self::REMEMBERED);
-        ids.drain(..excess);
-        let entry = self.states.entry(Self::BOOKKEEPING).or_insert_with(|| Value::Object(Map::new()));
-        if let Value::Object(bookkeeping) = entry {
-            bookkeeping.insert("applied".into(), ids.into());
+        if self.applied.len() >= Self::REMEMBERED {
+            self.applied.remove(0);
         }
+        self.applied.push(id);
     }
+
+    /// This tab with state `name` set to `full`; the other states are shared
+    /// values copied, not re-read.
+    ///
+    /// ```
+    /// use serde_json::json;
+    /// let tab = tandem::ui::store::Tab::new("key").with_state("counter", json!({"count": 1}));
+    /// assert_eq!(tab.with_state("counter", json!({"count": 2})).states["counter"], json!({"count": 2}));
+    /// ```
+    pub fn with_state(&self, name: &str, full: Value) -> Tab {
+        let mut states = Map::with_capacity(self.states.len() + 1);
+        for (key, value) in self.states.iter().filter(|(key, _)| *key != name) {
+            states.insert(key.clone(), value.clone());
+        }
+        states.insert(name.to_string(), full);
+        Tab { session_key: self.session_key.clone(), states, applied: self.applied.clone() }
+    }
+
+    /// The stored form of the states: one JSON object, the bookkeeping under
+    /// [`Tab::BOOKKEEPING`].
+    ///
+    /// ```
+    /// use serde_json::json;
+    /// let mut tab = tandem::ui::store::Tab::new("key").with_state("counter", json!({"count": 1}));
+    /// tab.record_applied(4);
+    /// let stored = serde_json::to_value(tab.stored_states()).unwrap();
+    /// assert_eq!(stored, json!({"counter": {"count": 1}, "__tandem": {"applied": [4]}}));
+    /// assert_eq!(tandem::ui::store::Tab::from_stored("key".into(), stored.as_object().unwrap().clone()), tab);
+    /// ```
+    pub fn stored_states(&self) -> impl Serialize + '_ {
+        StoredStates(self)
+    }
+
+    /// A tab from its session key and stored states (see [`Tab::stored_states`]).
+    pub fn from_stored(session_key: String, mut states: Map<String, Value>) -> Tab {
+        let applied = states
+            .shift_remove(Self::BOOKKEEPING)
+            .and_then(|mut bookkeeping| bookkeeping.get_mut("applied").map(Value::take))
+            .and_then(|ids| serde_json::from_value(ids).ok())
+            .unwrap_or_default();
+        Tab { session_key, states, applied }
+    }
+}
+
+struct StoredStates<'a>(&'a Tab);
+
+impl Serialize for StoredStates<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let tab = self.0;
+        let mut map = serializer.serialize_map(Some(tab.states.len() + 1))?;
+        for (name, full) in &tab.states {
+            map.serialize_entry(name, full)?;
+        }
+        if !tab.applied.is_empty() {
+            map.serialize_entry(Tab::BOOKKEEPING, &Bookkeeping { applied: &tab.applied })?;
+        }
+        map.end()
+    }
+}
+
+#[derive(Serialize)]
+struct Bookkeeping<'a> {
+    applied: &'a [u64],
 }
 
 /// Why the state store failed.
@@ -103,13 +174,13 @@ pub struct Lease {
 /// Stores tabs by token.
 pub trait StateManager: Send + Sync {
     /// The tab of `token`, unless unknown or expired (a read without a lease).
-    fn load<'a>(&'a self, token: &'a str) -> BoxFuture<'a, Result<Option<Tab>, StoreError>>;
+    fn load<'a>(&'a self, token: &'a str) -> BoxFuture<'a, Result<Option<Arc<Tab>>, StoreError>>;
     /// Saves the tab of a new `token` (no lease needed: nobody else knows it).
     fn save<'a>(&'a self, token: &'a str, tab: &'a Tab) -> BoxFuture<'a, Result<(), StoreError>>;
     /// Waits for the lease on `token` and loads its tab (one round trip in
     /// the common case). The engine already orders a tab's work within one
     /// process; the lease orders it across processes.
-    fn acquire<'a>(&'a self, token: &'a str) -> BoxFuture<'a, Result<(Lease, Option<Tab>), StoreError>>;
+    fn acquire<'a>(&'a self, token: &'a str) -> BoxFuture<'a, Result<(Lease, Option<Arc<Tab>>), StoreError>>;
     /// Saves `tab` (when given) and gives the lease back (one round trip):
     /// [`StoreError::LeaseLost`] if the lease ran out and a newer holder
     /// exists, in which case nothing was written.
@@ -128,9 +199,18 @@ pub trait StateManager: Send + Sync {
 /// How often changed tabs are written to the database.
 const WRITE_BEHIND: Duration = Duration::from_millis(100);
 
+/// A tab in memory.
+struct Slot {
+    tab: Arc<Tab>,
+    expires_at: DateTime<Utc>,
+    /// Changed since it was last written (its token is in `Memory::dirty`).
+    dirty: bool,
+}
+
 struct Memory {
-    tabs: HashMap<String, (Tab, DateTime<Utc>)>,
-    dirty: HashSet<String>,
+    tabs: HashMap<String, Slot>,
+    /// The tokens of the dirty slots, each once.
+    dirty: Vec<String>,
 }
 
 /// The embedded state manager: memory, written behind to the app's database.
@@ -148,7 +228,7 @@ impl DatabaseStates {
         let states = Arc::new(Self {
             db,
             idle,
-            memory: Mutex::new(Memory { tabs: HashMap::new(), dirty: HashSet::new() }),
+            memory: Mutex::new(Memory { tabs: HashMap::new(), dirty: Vec::new() }),
             writing: tokio::sync::Mutex::new(()),
         });
         let weak: Weak<Self> = Arc::downgrade(&states);
@@ -176,12 +256,25 @@ impl DatabaseStates {
     }
 
     /// Keeps `tab` in memory, to be written behind.
-    fn keep(&self, token: String, tab: Tab) {
+    fn keep(&self, token: String, tab: Arc<Tab>) {
         let expires_at = self.expires_at();
         let replaced = {
             let mut memory = self.memory();
-            memory.dirty.insert(token.clone());
-            memory.tabs.insert(token, (tab, expires_at))
+            let memory = &mut *memory;
+            match memory.tabs.get_mut(&token) {
+                Some(slot) => {
+                    slot.expires_at = expires_at;
+                    if !std::mem::replace(&mut slot.dirty, true) {
+                        memory.dirty.push(token);
+                    }
+                    Some(std::mem::replace(&mut slot.tab, tab))
+                }
+                None => {
+                    memory.dirty.push(token.clone());
+                    memory.tabs.insert(token, Slot { tab, expires_at, dirty: true });
+                    None
+                }
+            }
         };
         // The old tab is freed after the lock is let go.
         drop(replaced);
@@ -190,15 +283,17 @@ impl DatabaseStates {
     /// Writes the changed tabs in one transaction.
     async fn write_dirty(&self) -> Result<(), DbErr> {
         let _one_writer = self.writing.lock().await;
-        // Copied under the lock, serialised outside it: events wait on the lock.
-        let copies: Vec<(String, Tab, DateTime<Utc>)> = {
+        // Taken under the lock, serialised outside it: events wait on the lock.
+        let copies: Vec<(String, Arc<Tab>, DateTime<Utc>)> = {
             let mut memory = self.memory();
-            let dirty: Vec<String> = memory.dirty.drain().collect();
+            let memory = &mut *memory;
+            let dirty = std::mem::take(&mut memory.dirty);
             dirty
                 .into_iter()
                 .filter_map(|token| {
-                    let (tab, expires_at) = memory.tabs.get(&token)?;
-                    Some((token, tab.clone(), *expires_at))
+                    let slot = memory.tabs.get_mut(&token).filter(|slot| slot.dirty)?;
+                    slot.dirty = false;
+                    Some((token, slot.tab.clone(), slot.expires_at))
                 })
                 .collect()
         };
@@ -207,8 +302,8 @@ impl DatabaseStates {
             .map(|(token, tab, expires_at)| {
                 let row = model::ActiveModel {
                     token: Set(token.clone()),
-                    session_key: Set(tab.session_key),
-                    data: Set(Value::Object(tab.states).to_string()),
+                    session_key: Set(tab.session_key.clone()),
+                    data: Set(serde_json::to_string(&tab.stored_states()).unwrap_or_default()),
                     expires_at: Set(expires_at),
                 };
                 (token, row)
@@ -230,22 +325,30 @@ impl DatabaseStates {
         .await;
         if written.is_err() {
             // Try again next time.
-            self.memory().dirty.extend(tokens);
+            let mut memory = self.memory();
+            let memory = &mut *memory;
+            for token in tokens {
+                if let Some(slot) = memory.tabs.get_mut(&token)
+                    && !std::mem::replace(&mut slot.dirty, true)
+                {
+                    memory.dirty.push(token);
+                }
+            }
         }
         written
     }
 }
 
 impl StateManager for DatabaseStates {
-    fn load<'a>(&'a self, token: &'a str) -> BoxFuture<'a, Result<Option<Tab>, StoreError>> {
+    fn load<'a>(&'a self, token: &'a str) -> BoxFuture<'a, Result<Option<Arc<Tab>>, StoreError>> {
         Box::pin(async move {
             {
                 let mut memory = self.memory();
                 match memory.tabs.get(token) {
-                    Some((tab, expires)) if *expires > Utc::now() => return Ok(Some(tab.clone())),
+                    Some(slot) if slot.expires_at > Utc::now() => return Ok(Some(slot.tab.clone())),
+                    // Expired: forgotten (a pending write-behind skips it).
                     Some(_) => {
                         memory.tabs.remove(token);
-                        memory.dirty.remove(token);
                         return Ok(None);
                     }
                     None => {}
@@ -262,20 +365,25 @@ impl StateManager for DatabaseStates {
                 Ok(Value::Object(map)) => map,
                 _ => Map::new(),
             };
-            let tab = Tab { session_key: row.session_key, states };
-            self.memory().tabs.entry(token.to_string()).or_insert_with(|| (tab.clone(), row.expires_at));
-            Ok(Some(tab))
+            let tab = Arc::new(Tab::from_stored(row.session_key, states));
+            let mut memory = self.memory();
+            let slot = memory.tabs.entry(token.to_string()).or_insert_with(|| Slot {
+                tab,
+                expires_at: row.expires_at,
+                dirty: false,
+            });
+            Ok(Some(slot.tab.clone()))
         })
     }
 
     fn save<'a>(&'a self, token: &'a str, tab: &'a Tab) -> BoxFuture<'a, Result<(), StoreError>> {
-        self.keep(token.to_string(), tab.clone());
+        self.keep(token.to_string(), Arc::new(tab.clone()));
         Box::pin(async { Ok(()) })
     }
 
     /// One process owns the database's tabs: the engine's own ordering is
     /// the whole lease.
-    fn acquire<'a>(&'a self, token: &'a str) -> BoxFuture<'a, Result<(Lease, Option<Tab>), StoreError>> {
+    fn acquire<'a>(&'a self, token: &'a str) -> BoxFuture<'a, Result<(Lease, Option<Arc<Tab>>), StoreError>> {
         Box::pin(async move {
             let tab = self.load(token).await?;
             Ok((Lease { token: token.to_string(), fence: 0, hold: None }, tab))
@@ -284,7 +392,7 @@ impl StateManager for DatabaseStates {
 
     fn release(&self, lease: Lease, tab: Option<Tab>) -> BoxFuture<'_, Result<(), StoreError>> {
         if let Some(tab) = tab {
-            self.keep(lease.token, tab);
+            self.keep(lease.token, Arc::new(tab));
         }
         Box::pin(async { Ok(()) })
     }
@@ -299,7 +407,7 @@ impl StateManager for DatabaseStates {
             let now = Utc::now();
             {
                 let mut memory = self.memory();
-                memory.tabs.retain(|_, (_, expires)| *expires > now);
+                memory.tabs.retain(|_, slot| slot.expires_at > now);
             }
             let result = model::Entity::delete_many().filter(model::Column::ExpiresAt.lte(now)).exec(&self.db).await?;
             Ok(result.rows_affected)
