@@ -115,7 +115,9 @@ fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
         _ => {
-            eprintln!("usage: tandem-bench all [--quick] [--only SECTION] [--json FILE] | load ADDR PATH SECONDS | drive ADDR TABS SECONDS");
+            eprintln!(
+                "usage: tandem-bench all [--quick] [--only SECTION] [--json FILE] | load ADDR PATH SECONDS | drive ADDR TABS SECONDS"
+            );
             ExitCode::from(2)
         }
     }
@@ -294,7 +296,8 @@ async fn event_workloads(plan: Plan, tandem: &Server, baseline: &Server) -> Valu
                 map.extend(ours);
             }
             if let Some(theirs) = stats.get(1) {
-                let ratio = row["events_per_s"].as_f64().unwrap_or(0.0) / theirs["events_per_s"].as_f64().unwrap_or(1.0).max(1.0);
+                let ratio = row["events_per_s"].as_f64().unwrap_or(0.0)
+                    / theirs["events_per_s"].as_f64().unwrap_or(1.0).max(1.0);
                 row["baseline"] = theirs.clone();
                 row["ratio"] = json!((ratio * 100.0).round() / 100.0);
             }
@@ -434,7 +437,16 @@ fn print_events(rows: &Value) {
     println!();
     println!(
         "{:<22} {:>5} {:>10} {:>9} {:>9} {:>12} {:>12} {:>9} {:>12} {:>7}",
-        "event", "tabs", "events/s", "p50 ms", "p99 ms", "CPU µs/event", "baseline e/s", "p99 ms", "CPU µs/event", "ratio"
+        "event",
+        "tabs",
+        "events/s",
+        "p50 ms",
+        "p99 ms",
+        "CPU µs/event",
+        "baseline e/s",
+        "p99 ms",
+        "CPU µs/event",
+        "ratio"
     );
     for row in rows.as_array().into_iter().flatten() {
         let baseline = &row["baseline"];

@@ -388,7 +388,11 @@ mod tests {
         assert!(lease.fence > first, "every lease draws a newer fence");
         assert_eq!(found.as_deref(), Some(&tab(2)));
         states.release(lease, None).await.unwrap();
-        assert_eq!(states.load("t1").await.unwrap().as_deref(), Some(&tab(2)), "a release without a tab writes nothing");
+        assert_eq!(
+            states.load("t1").await.unwrap().as_deref(),
+            Some(&tab(2)),
+            "a release without a tab writes nothing"
+        );
 
         let (lease, found) = states.acquire("unknown").await.unwrap();
         assert_eq!(found, None);

@@ -129,7 +129,13 @@ fn walk(path: &mut Vec<Step>, before: &Value, after: &Value, ops: &mut Vec<Op>) 
 }
 
 /// The operations between two objects, over the keys `visible` lets through.
-fn walk_object(path: &mut Vec<Step>, old: &Map<String, Value>, new: &Map<String, Value>, visible: &dyn Fn(&str) -> bool, ops: &mut Vec<Op>) {
+fn walk_object(
+    path: &mut Vec<Step>,
+    old: &Map<String, Value>,
+    new: &Map<String, Value>,
+    visible: &dyn Fn(&str) -> bool,
+    ops: &mut Vec<Op>,
+) {
     for (key, new_value) in new.iter().filter(|(key, _)| visible(key)) {
         match old.get(key) {
             // Unchanged: no step pushed, nothing copied.

@@ -225,9 +225,9 @@ pub fn public_json<S: State>(state: &S) -> Result<Value, serde_json::Error> {
 /// included): backend fields and backend computed values removed.
 pub(crate) fn public_part<S: State + Events>(full: &Value) -> Value {
     match full {
-        Value::Object(map) => {
-            Value::Object(map.iter().filter(|(key, _)| is_public::<S>(key)).map(|(k, v)| (k.clone(), v.clone())).collect())
-        }
+        Value::Object(map) => Value::Object(
+            map.iter().filter(|(key, _)| is_public::<S>(key)).map(|(k, v)| (k.clone(), v.clone())).collect(),
+        ),
         other => other.clone(),
     }
 }

@@ -199,6 +199,10 @@ pub trait StateManager: Send + Sync {
 /// How often changed tabs are written to the database.
 const WRITE_BEHIND: Duration = Duration::from_millis(100);
 
+/// Tabs written by one statement (PostgreSQL takes at most 65,535 bound
+/// values per statement; SQLite 32,766).
+const ROWS_PER_STATEMENT: usize = 500;
+
 /// A tab in memory.
 struct Slot {
     tab: Arc<Tab>,
@@ -314,11 +318,15 @@ impl DatabaseStates {
         }
         let written = async {
             let txn = self.db.begin().await?;
-            for row in rows {
+            let mut rows = rows.into_iter().peekable();
+            // Many rows per statement: one round trip to the database for
+            // each batch, not each tab (4 bound values per row).
+            while rows.peek().is_some() {
                 let conflict = OnConflict::column(model::Column::Token)
                     .update_columns([model::Column::SessionKey, model::Column::Data, model::Column::ExpiresAt])
                     .to_owned();
-                model::Entity::insert(row).on_conflict(conflict).exec_without_returning(&txn).await?;
+                let batch: Vec<model::ActiveModel> = rows.by_ref().take(ROWS_PER_STATEMENT).collect();
+                model::Entity::insert_many(batch).on_conflict(conflict).exec_without_returning(&txn).await?;
             }
             txn.commit().await
         }
@@ -485,5 +493,48 @@ pub mod migration {
         async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
             manager.drop_table(Table::drop().table(TandemUiTab::Table).to_owned()).await
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use sea_orm::PaginatorTrait;
+    use sea_orm_migration::MigrationTrait;
+    use sea_orm_migration::SchemaManager;
+    use serde_json::json;
+
+    use super::*;
+
+    #[tokio::test]
+    async fn many_changed_tabs_are_written_in_batches_and_read_back() {
+        let dir = tempfile::tempdir().expect("a temporary folder");
+        let url = format!("sqlite://{}", dir.path().join("tabs.sqlite3").display());
+        let db = crate::db::connect(&url).await.expect("the database opens");
+        migration::Migration.up(&SchemaManager::new(&db)).await.expect("the table");
+        let hour = Duration::from_secs(3600);
+        let states = DatabaseStates::new(db.clone(), hour);
+        // More tabs than one statement writes.
+        let tabs = ROWS_PER_STATEMENT * 2 + 3;
+        for i in 0..tabs {
+            let mut tab = Tab::new("session").with_state("counter", json!({"count": i}));
+            tab.record_applied(i as u64);
+            states.release(Lease { token: format!("t{i}"), fence: 0, hold: None }, Some(tab)).await.unwrap();
+        }
+        states.flush().await.unwrap();
+
+        let restarted = DatabaseStates::new(db, hour);
+        for i in [0, ROWS_PER_STATEMENT - 1, ROWS_PER_STATEMENT, tabs - 1] {
+            let tab = restarted.load(&format!("t{i}")).await.unwrap().expect("the tab was written");
+            assert_eq!(tab.states["counter"], json!({"count": i}));
+            assert_eq!(tab.applied(), [i as u64]);
+        }
+        // Written again after a change: the row is updated, not duplicated.
+        let (lease, found) = restarted.acquire("t7").await.unwrap();
+        let changed = found.unwrap().with_state("counter", json!({"count": -1}));
+        restarted.release(lease, Some(changed)).await.unwrap();
+        restarted.flush().await.unwrap();
+        let again = DatabaseStates::new(restarted.db.clone(), hour);
+        assert_eq!(again.load("t7").await.unwrap().unwrap().states["counter"], json!({"count": -1}));
+        assert_eq!(model::Entity::find().count(&again.db).await.unwrap(), tabs as u64);
     }
 }
