@@ -8,6 +8,7 @@
 mod decimal;
 pub mod fixtures;
 pub mod migrations;
+mod query;
 
 use std::ffi::c_int;
 use std::ptr::NonNull;
@@ -17,6 +18,7 @@ use sea_orm::sqlx::sqlite::SqliteJournalMode;
 use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbErr};
 
 pub use decimal::{Decimal, decimal_column};
+pub use query::{query_all, query_one};
 
 /// Opens the application's pool for `url`.
 ///

@@ -488,13 +488,13 @@ where
             .pagination
             .unwrap_or_else(|| Pagination::from_settings(req.settings.rest.pagination, req.settings.rest.page_size));
         let Some(pagination) = pagination else {
-            let rows = select.all(&req.db).await?;
+            let rows = models::<E>(req, select).await?;
             let items: Vec<Value> = rows.iter().map(|row| self.serializer.to_representation(row)).collect();
             return Ok(Json(Value::Array(items)).into_response());
         };
         let count = select.clone().count(&req.db).await?;
         let window = pagination.window(&query, count)?;
-        let rows = select.offset(window.offset).limit(window.limit).all(&req.db).await?;
+        let rows = models::<E>(req, select.offset(window.offset).limit(window.limit)).await?;
         let url = req.absolute(req.uri.path());
         let to_link =
             |params: Option<Vec<(String, String)>>| params.map_or(Value::Null, |p| json!(link(&url, &query, &p)));
@@ -514,9 +514,13 @@ where
         let Some((field, column)) = &self.lookup else { return Err(ApiError::not_found().into()) };
         let value = field.to_internal_value(&Value::String(raw)).map_err(|_| ApiError::not_found())?;
         let key = field.to_db_value(&value, column.def().get_column_type());
-        let found = match &self.queryset {
-            Some(_) => self.base_queryset(req).filter(column.eq(key)).one(&req.db).await?,
-            None => E::Model::find_by_statement(self.retrieve_statement(req, *column, key)).one(&req.db).await?,
+        let statement = match &self.queryset {
+            Some(_) => self.base_queryset(req).filter(column.eq(key)).limit(1).build(req.db.get_database_backend()),
+            None => self.retrieve_statement(req, *column, key),
+        };
+        let found = match crate::db::query_one(&req.db, statement).await? {
+            Some(row) => Some(E::Model::from_query_result(&row, "")?),
+            None => None,
         };
         let object = found.ok_or_else(|| {
             ApiError::new(StatusCode::NOT_FOUND, format!("No {} matches the given query.", self.object_name()))
@@ -673,4 +677,10 @@ fn denied(schemes: &[Authentication], anonymous: bool) -> RestError {
 /// viewset wrote to `E`'s table.
 fn changed<E: EntityTrait>(req: &RestRequest) {
     req.ui.broadcast(E::default().table_name());
+}
+
+/// The models `select` finds, its statement run by [`crate::db::query_all`].
+async fn models<E: EntityTrait>(req: &RestRequest, select: Select<E>) -> Result<Vec<E::Model>, sea_orm::DbErr> {
+    let rows = crate::db::query_all(&req.db, select.build(req.db.get_database_backend())).await?;
+    rows.iter().map(|row| E::Model::from_query_result(row, "")).collect()
 }

@@ -54,7 +54,7 @@ pub async fn active_products(db: Db) -> Result<Json<Value>, ApiError> {
         .filter(IsActive.eq(true))
         .order_by_desc(Id)
         .into_tuple()
-        .all(&*db)
+        .all(&db)
         .await?;
     let results: Vec<Value> = products
         .into_iter()
