@@ -75,7 +75,7 @@ struct ClientFrame {
 /// The socket's buffers are Tandem's (tungstenite's default 128 KiB read
 /// buffer is zeroed on every read: most of a small frame's cost).
 async fn counter_socket(upgrade: WebSocketUpgrade) -> Response {
-    upgrade.read_buffer_size(4096).write_buffer_size(0).on_upgrade(|mut socket: WebSocket| async move {
+    upgrade.read_buffer_size(1024).write_buffer_size(0).on_upgrade(|mut socket: WebSocket| async move {
         let mut count: i64 = 0;
         while let Some(Ok(message)) = socket.recv().await {
             let Message::Text(text) = message else { continue };

@@ -130,9 +130,11 @@ pub async fn event_socket(ctx: AppContext, headers: HeaderMap, upgrade: WebSocke
     let engine = ctx.ui.clone();
     let limits = engine.limits;
     // Small buffers: an idle tab should cost kilobytes, not the 128 KiB
-    // tungstenite reserves by default; they grow for large frames.
+    // tungstenite reserves by default; they grow for large frames. Each read
+    // zeroes a chunk of the read buffer's size first, so a small chunk is
+    // also cheaper for the small frames events are.
     upgrade
-        .read_buffer_size(4096)
+        .read_buffer_size(1024)
         .write_buffer_size(0)
         .max_message_size(limits.max_frame_bytes)
         .max_frame_size(limits.max_frame_bytes)
