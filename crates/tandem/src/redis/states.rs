@@ -37,7 +37,7 @@ use futures_util::future::BoxFuture;
 use serde_json::{Map, Value};
 
 use super::{Redis, RedisError};
-use crate::ui::store::{Lease, StateManager, StoreError, Tab};
+use crate::ui::store::{Lease, Leased, StateManager, StoreError, Tab};
 
 /// How long a lease lasts unless renewed (renewed every third of it while
 /// its holder works): also how long the tabs of a process that died stay
@@ -283,7 +283,7 @@ impl StateManager for RedisStates {
 
     /// One script when the tab is free; otherwise asks again after a short,
     /// growing pause (never longer than the lock has left) until it is.
-    fn acquire<'a>(&'a self, token: &'a str) -> BoxFuture<'a, Result<(Lease, Option<Arc<Tab>>), StoreError>> {
+    fn acquire<'a>(&'a self, token: &'a str) -> BoxFuture<'a, Result<Leased, StoreError>> {
         Box::pin(async move {
             let keys = self.keys(token);
             let counter = self.redis.key("fences");

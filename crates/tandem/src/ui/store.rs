@@ -171,6 +171,9 @@ pub struct Lease {
     pub hold: Option<Box<dyn std::any::Any + Send + Sync>>,
 }
 
+/// A lease and the tab it covers (`None`: no such tab yet).
+pub type Leased = (Lease, Option<Arc<Tab>>);
+
 /// Stores tabs by token.
 pub trait StateManager: Send + Sync {
     /// The tab of `token`, unless unknown or expired (a read without a lease).
@@ -180,7 +183,7 @@ pub trait StateManager: Send + Sync {
     /// Waits for the lease on `token` and loads its tab (one round trip in
     /// the common case). The engine already orders a tab's work within one
     /// process; the lease orders it across processes.
-    fn acquire<'a>(&'a self, token: &'a str) -> BoxFuture<'a, Result<(Lease, Option<Arc<Tab>>), StoreError>>;
+    fn acquire<'a>(&'a self, token: &'a str) -> BoxFuture<'a, Result<Leased, StoreError>>;
     /// Saves `tab` (when given) and gives the lease back (one round trip):
     /// [`StoreError::LeaseLost`] if the lease ran out and a newer holder
     /// exists, in which case nothing was written.
@@ -391,7 +394,7 @@ impl StateManager for DatabaseStates {
 
     /// One process owns the database's tabs: the engine's own ordering is
     /// the whole lease.
-    fn acquire<'a>(&'a self, token: &'a str) -> BoxFuture<'a, Result<(Lease, Option<Arc<Tab>>), StoreError>> {
+    fn acquire<'a>(&'a self, token: &'a str) -> BoxFuture<'a, Result<Leased, StoreError>> {
         Box::pin(async move {
             let tab = self.load(token).await?;
             Ok((Lease { token: token.to_string(), fence: 0, hold: None }, tab))
