@@ -42,10 +42,28 @@ impl Decimal {
         Self(d)
     }
 
-    /// The value as an `f64`, for JSON numbers (the seed's `float(p.price)`).
+    /// The `f64` nearest to the value, as Python's `float(p.price)` gives
+    /// it (the seed's JSON numbers): correctly rounded.
+    ///
+    /// ```
+    /// use std::str::FromStr;
+    /// use tandem::db::Decimal;
+    /// assert_eq!(Decimal::from_str("12.34").unwrap().to_f64(), 12.34);
+    /// assert_eq!(Decimal::from_str("-0.10").unwrap().to_f64(), -0.1);
+    /// ```
     pub fn to_f64(self) -> f64 {
-        use rust_decimal::prelude::ToPrimitive;
-        self.0.to_f64().unwrap_or(f64::NAN)
+        // Exact powers of ten: every one up to 1e22 is an f64.
+        const POWERS: [f64; 23] = [
+            1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18,
+            1e19, 1e20, 1e21, 1e22,
+        ];
+        let mantissa = self.0.mantissa();
+        match POWERS.get(self.0.scale() as usize) {
+            // Both operands exact, so the one IEEE division rounds correctly.
+            Some(power) if mantissa.unsigned_abs() < 1 << f64::MANTISSA_DIGITS => mantissa as f64 / power,
+            // Rust's parser rounds correctly too.
+            _ => self.0.to_string().parse().unwrap_or(f64::NAN),
+        }
     }
 }
 
@@ -182,4 +200,42 @@ pub fn decimal_column(
         }
     }
     col
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn to_f64_is_the_nearest_float_as_pythons_float_gives_it() {
+        let cases = [
+            "0",
+            "0.1",
+            "0.10",
+            "12.34",
+            "-12.34",
+            "199.99",
+            "0.3",
+            "2.675",
+            "1.005",
+            "123456789.123456789",
+            "9007199254740993",
+            "9007199254740993.5",
+            "0.000000000000000000000001",
+            "79228162514264337593543950335",
+            "-79228162514264337593543950335",
+            "3.1415926535897932384626433832",
+        ];
+        for text in cases {
+            let expected: f64 = text.parse().unwrap();
+            let got = Decimal::from_str(text).unwrap().to_f64();
+            assert_eq!(got.to_bits(), expected.to_bits(), "{text}: {got} != {expected}");
+        }
+        // A sweep of money-like values through the fast path.
+        for cents in (-100_000i64..100_000).step_by(7) {
+            let text = format!("{}{}.{:02}", if cents < 0 { "-" } else { "" }, cents.abs() / 100, cents.abs() % 100);
+            let expected: f64 = text.parse().unwrap();
+            assert_eq!(Decimal::from_str(&text).unwrap().to_f64().to_bits(), expected.to_bits(), "{text}");
+        }
+    }
 }
