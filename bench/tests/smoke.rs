@@ -39,6 +39,14 @@ fn every_workload_reports_numbers() {
         assert!(row["events_per_s"].as_u64().unwrap() > 0, "{row}");
         assert_eq!(row["errors"], 0, "{row}");
         assert!(row["cpu_us_per_event"].as_f64().unwrap() >= 0.0, "{row}");
+        // `increment` runs against the hand-written WebSocket counter too.
+        if row["event"] == "/counter increment" {
+            assert!(row["baseline"]["events_per_s"].as_u64().unwrap() > 0, "{row}");
+            assert_eq!(row["baseline"]["errors"], 0, "{row}");
+            assert!(row["ratio"].as_f64().unwrap() > 0.0, "{row}");
+        } else {
+            assert!(row["baseline"].is_null(), "{row}");
+        }
     }
     assert!(results["memory"]["rss_after_kib"].as_u64().unwrap() > 1000);
     assert!(results["startup"]["to_first_200_ms"].as_f64().unwrap() > 0.0);
