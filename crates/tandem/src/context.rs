@@ -95,6 +95,10 @@ impl sea_orm::ConnectionTrait for Db {
     async fn query_all_raw(&self, stmt: sea_orm::Statement) -> Result<Vec<sea_orm::QueryResult>, sea_orm::DbErr> {
         crate::db::query_all(&self.0, stmt).await
     }
+
+    fn is_mock_connection(&self) -> bool {
+        self.0.is_mock_connection()
+    }
 }
 
 impl<S: Send + Sync> FromRequestParts<S> for Db {

@@ -44,8 +44,9 @@ pub struct RouterData {
 
 /// The context of one event.
 pub struct EventContext {
-    /// The application's database pool.
-    pub db: DatabaseConnection,
+    /// The application's database pool; queries run through `&ctx.db` go
+    /// straight to the pool's driver (see [`crate::Db`]).
+    pub db: crate::context::Db,
     /// The user of the session that owns the tab.
     pub user: CurrentUser,
     /// The page the event came from.
@@ -154,7 +155,7 @@ impl EventContext {
         session_key: &str,
     ) -> Self {
         Self {
-            db,
+            db: crate::context::Db(db),
             user,
             router,
             token,
