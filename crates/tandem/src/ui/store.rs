@@ -110,6 +110,13 @@ impl Tab {
     }
 
     /// A tab from its session key and stored states (see [`Tab::stored_states`]).
+    ///
+    /// ```
+    /// use serde_json::json;
+    /// let stored = json!({"counter": {"count": 2}, "__tandem": {"applied": [8, 9]}});
+    /// let tab = tandem::ui::store::Tab::from_stored("key".into(), stored.as_object().unwrap().clone());
+    /// assert_eq!((tab.applied(), tab.states.len()), (&[8, 9][..], 1));
+    /// ```
     pub fn from_stored(session_key: String, mut states: Map<String, Value>) -> Tab {
         let applied = states
             .shift_remove(Self::BOOKKEEPING)
@@ -171,7 +178,16 @@ pub struct Lease {
     pub hold: Option<Box<dyn std::any::Any + Send + Sync>>,
 }
 
-/// A lease and the tab it covers (`None`: no such tab yet).
+/// A lease and the tab it covers (`None`: no such tab yet), as
+/// [`StateManager::acquire`] gives them.
+///
+/// ```no_run
+/// # async fn demo(states: &dyn tandem::ui::store::StateManager) -> Result<(), tandem::ui::store::StoreError> {
+/// let (lease, tab): tandem::ui::store::Leased = states.acquire("the-token").await?;
+/// let next = tab.map(|tab| tab.with_state("counter", serde_json::json!({"count": 1})));
+/// states.release(lease, next).await
+/// # }
+/// ```
 pub type Leased = (Lease, Option<Arc<Tab>>);
 
 /// Stores tabs by token.
