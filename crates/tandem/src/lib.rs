@@ -39,7 +39,8 @@ pub mod redis;
 pub mod rest;
 pub mod server;
 pub mod sessions;
-#[cfg(feature = "testing")]
+// Also in the crate's own unit tests, for their throw-away databases.
+#[cfg(any(test, feature = "testing"))]
 pub mod testing;
 pub mod ui;
 pub mod urls;

@@ -88,9 +88,8 @@ mod tests {
 
     #[tokio::test]
     async fn every_sqlite_connection_keeps_its_query_plans() {
-        let dir = tempfile::tempdir().expect("a temporary folder");
-        let url = format!("sqlite://{}", dir.path().join("plans.sqlite3").display());
-        let db = connect(&url).await.expect("the database opens");
+        let file = crate::testing::TestDatabase::sqlite();
+        let db = connect(&file.url).await.expect("the database opens");
         let pool = db.get_sqlite_connection_pool();
         // Two connections at once: the setting is made on each, not once.
         let mut first = pool.acquire().await.expect("a connection");

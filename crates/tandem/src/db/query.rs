@@ -97,22 +97,12 @@ mod tests {
 
     use super::*;
 
-    /// SQLite (in `dir`), and PostgreSQL too when `DATABASE_URL` names one.
-    async fn databases(dir: &std::path::Path) -> Vec<DatabaseConnection> {
-        let mut found =
-            vec![super::super::connect(&format!("sqlite://{}", dir.join("q.sqlite3").display())).await.unwrap()];
-        if let Ok(url) = std::env::var("DATABASE_URL")
-            && url.starts_with("postgres")
-        {
-            found.push(super::super::connect(&url).await.unwrap());
-        }
-        found
-    }
-
     #[tokio::test]
     async fn statements_run_on_the_driver_with_their_values_bound() {
-        let dir = tempfile::tempdir().expect("a temporary folder");
-        for db in databases(dir.path()).await {
+        use crate::testing::TestDatabase;
+        let databases = [Some(TestDatabase::sqlite()), TestDatabase::postgres().await];
+        for database in databases.into_iter().flatten() {
+            let db = super::super::connect(&database.url).await.unwrap();
             let backend = db.get_database_backend();
             let placeholder = |n: usize| if backend == DbBackend::Postgres { format!("${n}") } else { "?".into() };
             let sql = format!(
@@ -134,6 +124,8 @@ mod tests {
             assert!(query_all(&db, none).await.unwrap().is_empty());
             let broken = Statement::from_string(backend, "SELECT FROM nowhere at all");
             assert!(matches!(query_one(&db, broken).await, Err(DbErr::Query(RuntimeErr::SqlxError(_)))));
+            let _ = db.close().await;
+            database.drop_database().await;
         }
     }
 }

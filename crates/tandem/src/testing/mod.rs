@@ -12,6 +12,7 @@
 //! server.stop().await;
 //! ```
 
+#[cfg(feature = "testing")]
 pub mod browser;
 
 use std::sync::atomic::{AtomicUsize, Ordering};

@@ -526,9 +526,9 @@ mod tests {
 
     #[tokio::test]
     async fn many_changed_tabs_are_written_in_batches_and_read_back() {
-        let dir = tempfile::tempdir().expect("a temporary folder");
-        let url = format!("sqlite://{}", dir.path().join("tabs.sqlite3").display());
-        let db = crate::db::connect(&url).await.expect("the database opens");
+        // SQLite, or PostgreSQL when `DATABASE_URL` names one.
+        let database = crate::testing::TestDatabase::new().await;
+        let db = crate::db::connect(&database.url).await.expect("the database opens");
         migration::Migration.up(&SchemaManager::new(&db)).await.expect("the table");
         let hour = Duration::from_secs(3600);
         let states = DatabaseStates::new(db.clone(), hour);
@@ -555,5 +555,7 @@ mod tests {
         let again = DatabaseStates::new(restarted.db.clone(), hour);
         assert_eq!(again.load("t7").await.unwrap().unwrap().states["counter"], json!({"count": -1}));
         assert_eq!(model::Entity::find().count(&again.db).await.unwrap(), tabs as u64);
+        drop((states, restarted, again));
+        database.drop_database().await;
     }
 }
