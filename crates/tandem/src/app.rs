@@ -234,10 +234,18 @@ impl App {
                 ),
                 crate::rest::throttle::ThrottleStore::shared(redis.clone()),
             ),
-            None => (crate::ui::store::DatabaseStates::new(db.clone(), settings.ui.idle()), Default::default()),
+            None if settings.ui.durable_events => {
+                (crate::ui::store::DatabaseStates::new(db.clone(), settings.ui.idle()), Default::default())
+            }
+            None => {
+                (crate::ui::store::DatabaseStates::write_behind(db.clone(), settings.ui.idle()), Default::default())
+            }
         };
-        let mut engine =
-            crate::ui::Engine::new(self.pages.clone(), states, settings.ui.limits())?.with_theme(&self.theme);
+        let mut engine = crate::ui::Engine::new(self.pages.clone(), states, settings.ui.limits())?
+            .with_theme(&self.theme)
+            .with_secret(&settings.secret_key)
+            .with_live_debounce(settings.ui.live_debounce())
+            .with_session_ages(settings.sessions);
         if let Some(page) = &self.not_found {
             engine = engine.with_not_found(page.clone());
         }
@@ -259,18 +267,7 @@ impl App {
         let addr = settings.server.addr.clone();
         let ctx = self.prepare(settings).await?;
         let engine = ctx.ui.clone();
-        let expiring = engine.clone();
-        tokio::spawn(async move {
-            let mut every = tokio::time::interval(std::time::Duration::from_secs(300));
-            loop {
-                every.tick().await;
-                match expiring.expire().await {
-                    Ok(0) => {}
-                    Ok(n) => tracing::info!("forgot {n} idle tab(s)"),
-                    Err(error) => tracing::warn!(%error, "cannot expire idle tabs"),
-                }
-            }
-        });
+        crate::sweep::start(&ctx);
         let router = self.router(ctx)?;
         let listener = TcpListener::bind(&addr)
             .await

@@ -90,7 +90,7 @@ async fn redeem_ticket(ctx: AppContext, auth: Auth, session: Session, body: Byte
         }
         None => auth.logout(),
     }
-    let new_key = session.ensure_key();
+    let new_key = session.ensure_key(&ctx.settings.secret_key);
     if let Err(error) = ctx.ui.rebind(&ticket.token, &new_key).await {
         return ApiError::internal(error).into_response();
     }
@@ -125,7 +125,7 @@ async fn page(
     };
     // The page hands out the CSRF cookie and binds the tab to this session.
     let _ = csrf.masked();
-    let session_key = session.ensure_key();
+    let session_key = session.ensure_key(&ctx.settings.secret_key);
     let caller = crate::ui::engine::Caller { session_key, user, db: ctx.db.clone() };
     let stored = crate::ui::storage::cookies_of(request.headers(), page.state_name());
     match ctx.ui.open_tab(page, router.clone(), caller, &stored).await {

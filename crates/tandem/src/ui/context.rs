@@ -63,6 +63,8 @@ pub struct EventContext {
     pub(crate) changed: Vec<String>,
     // A mutex only to keep the context `Sync`; nothing contends for it.
     pub(crate) tasks: std::sync::Mutex<Vec<Task>>,
+    /// How long the session lives once an event stores something in it.
+    pub(crate) session_ages: crate::sessions::SessionSettings,
 }
 
 /// The tab's queue during an event and what the browser shows meanwhile.
@@ -167,6 +169,7 @@ impl EventContext {
             uploads: Vec::new(),
             changed: Vec::new(),
             tasks: Default::default(),
+            session_ages: Default::default(),
         }
     }
 
@@ -281,7 +284,9 @@ impl EventContext {
         if let Some(session) = &self.session {
             return Ok(session.clone());
         }
-        let session = Session::load(&self.db, &self.session_key).await?.unwrap_or_default();
+        // A key minted for a visitor has no row yet: an empty session.
+        let session =
+            Session::load(&self.db, &self.session_key).await?.unwrap_or_else(|| Session::keyed(&self.session_key));
         self.session = Some(session.clone());
         Ok(session)
     }
@@ -289,7 +294,10 @@ impl EventContext {
     /// Saves the session if the event changed it.
     pub(crate) async fn save_session(&self) -> Result<(), sea_orm::DbErr> {
         match self.session.as_ref().and_then(Session::changed_data) {
-            Some(data) => crate::sessions::store::save(&self.db, &self.session_key, &data).await,
+            Some(data) => {
+                let age = self.session_ages.age_of(&data);
+                crate::sessions::store::save(&self.db, &self.session_key, &data, age).await
+            }
             None => Ok(()),
         }
     }

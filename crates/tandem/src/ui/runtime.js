@@ -488,7 +488,8 @@
     };
     socket.onclose = (event) => {
       ready = false;
-      if (event.code === 4403) { sessionStorage.removeItem(TOKEN_KEY); location.reload(); return; }
+      // 4403: the token is another session's; 4401: this session ended (logout).
+      if (event.code === 4403 || event.code === 4401) { sessionStorage.removeItem(TOKEN_KEY); location.reload(); return; }
       setTimeout(connect, backoff);
       backoff = Math.min(Math.max(backoff * 2, 250), 8000);
     };
