@@ -257,9 +257,12 @@ impl App {
         Ok(AppContext { db, settings: Arc::new(settings), throttles: Arc::new(throttles), ui: engine, redis })
     }
 
-    /// The full service for a prepared context.
+    /// The full service for a prepared context; starts its housekeeping
+    /// (idle tabs and expired sessions are swept while it runs).
     pub fn router(&self, ctx: AppContext) -> Result<Router, Error> {
-        Ok(crate::server::router(ctx, self.url_conf()?))
+        let urls = self.url_conf()?;
+        crate::sweep::start(&ctx);
+        Ok(crate::server::router(ctx, urls))
     }
 
     /// Prepares, binds `settings.server.addr` and serves until SIGINT/SIGTERM.
@@ -267,7 +270,6 @@ impl App {
         let addr = settings.server.addr.clone();
         let ctx = self.prepare(settings).await?;
         let engine = ctx.ui.clone();
-        crate::sweep::start(&ctx);
         let router = self.router(ctx)?;
         let listener = TcpListener::bind(&addr)
             .await

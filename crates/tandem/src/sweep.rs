@@ -5,14 +5,16 @@
 
 use crate::context::AppContext;
 
-/// Starts both sweeps on the current runtime; they end with the process.
+/// Starts both sweeps on the current runtime; each ends when its engine or
+/// pool is gone.
 pub fn start(ctx: &AppContext) {
-    let engine = ctx.ui.clone();
+    let engine = std::sync::Arc::downgrade(&ctx.ui);
     let every = ctx.settings.ui.sweep();
     tokio::spawn(async move {
         let mut ticks = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
         loop {
             ticks.tick().await;
+            let Some(engine) = engine.upgrade() else { break };
             match engine.expire().await {
                 Ok(0) => {}
                 Ok(n) => tracing::info!("forgot {n} idle tab(s)"),
@@ -29,6 +31,8 @@ pub fn start(ctx: &AppContext) {
             match crate::sessions::store::clear_expired(&db).await {
                 Ok(0) => {}
                 Ok(n) => tracing::info!("deleted {n} expired session(s)"),
+                // A closed pool (the server stopped): the sweep ends with it.
+                Err(sea_orm::DbErr::ConnectionAcquire(_)) => break,
                 Err(error) => tracing::warn!(%error, "cannot delete expired sessions"),
             }
         }

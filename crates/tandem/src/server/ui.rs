@@ -74,16 +74,20 @@ async fn redeem_ticket(ctx: AppContext, auth: Auth, session: Session, body: Byte
         return ApiError::bad_request("Expected {\"ticket\": \"…\"}.").into_response();
     };
     let key = session.key().unwrap_or_default();
-    let Some(ticket) = ctx.ui.redeem(&ticket, &key) else {
-        return ApiError::new(StatusCode::FORBIDDEN, "Invalid or expired ticket.").into_response();
+    let refused = || ApiError::new(StatusCode::FORBIDDEN, "Invalid or expired ticket.").into_response();
+    let Some(claimed) = crate::ui::tickets::claimed_user(&ticket) else { return refused() };
+    let user = match claimed {
+        Some(id) => match crate::auth::models::user::Entity::find_by_id(id).one(&ctx.db).await {
+            Ok(Some(user)) if user.is_active => Some(user),
+            Ok(_) => return ApiError::new(StatusCode::FORBIDDEN, "User inactive or deleted.").into_response(),
+            Err(error) => return ApiError::internal(error).into_response(),
+        },
+        None => None,
     };
-    match ticket.user_id {
-        Some(id) => {
-            let user = match crate::auth::models::user::Entity::find_by_id(id).one(&ctx.db).await {
-                Ok(Some(user)) if user.is_active => user,
-                Ok(_) => return ApiError::new(StatusCode::FORBIDDEN, "User inactive or deleted.").into_response(),
-                Err(error) => return ApiError::internal(error).into_response(),
-            };
+    let stamp = crate::ui::tickets::stamp(user.as_ref());
+    let Some(ticket) = ctx.ui.redeem(&ticket, &key, &stamp) else { return refused() };
+    match user {
+        Some(user) => {
             if let Err(error) = auth.login(&user).await {
                 return ApiError::internal(error).into_response();
             }

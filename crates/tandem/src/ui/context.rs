@@ -110,9 +110,15 @@ pub enum Action {
         /// The text.
         message: String,
     },
-    /// Log a user in (`Some(id)`) or out (`None`) through the HTTP session.
+    /// Log a user in (`Some(id)`) or out (`None`) through the HTTP session;
+    /// `stamp` is the user's [`tickets::stamp`](super::tickets::stamp).
     #[serde(skip)]
-    Session(Option<i64>),
+    Session {
+        /// The user to log in, or `None` to log out.
+        user_id: Option<i64>,
+        /// What changes when the login is done (so its ticket works once).
+        stamp: String,
+    },
     /// Redeem a one-time ticket at `POST /_tandem/session`, which sets the
     /// new `sessionid` cookie (still HttpOnly).
     Redeem {
@@ -307,12 +313,12 @@ impl EventContext {
     /// the new `sessionid` cookie (HttpOnly) through a one-time ticket the
     /// runtime redeems over HTTP. Later events see the user.
     pub fn login(&mut self, user: &crate::auth::User) {
-        self.actions.push(Action::Session(Some(user.id)));
+        self.actions.push(Action::Session { user_id: Some(user.id), stamp: super::tickets::stamp(Some(user)) });
     }
 
     /// Logs the tab's session out (the session row is deleted).
     pub fn logout(&mut self) {
-        self.actions.push(Action::Session(None));
+        self.actions.push(Action::Session { user_id: None, stamp: super::tickets::stamp(None) });
     }
 
     /// Navigates the tab to `path` after this event.

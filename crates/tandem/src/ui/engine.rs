@@ -730,8 +730,8 @@ impl Engine {
         let actions: Vec<Action> = std::mem::take(&mut ctx.actions)
             .into_iter()
             .map(|action| match action {
-                Action::Session(user_id) => Action::Redeem {
-                    ticket: super::tickets::issue(&self.secret, &ctx.token, &ctx.session_key, user_id),
+                Action::Session { user_id, stamp } => Action::Redeem {
+                    ticket: super::tickets::issue(&self.secret, &ctx.token, &ctx.session_key, user_id, &stamp),
                 },
                 other => other,
             })
@@ -806,9 +806,10 @@ impl Engine {
     }
 
     /// The login/logout ticket `ticket`, if it was issued to the session
-    /// `session_key` within the last minute (see [`Ticket`]).
-    pub fn redeem(&self, ticket: &str, session_key: &str) -> Option<Ticket> {
-        super::tickets::redeem(&self.secret, ticket, session_key)
+    /// `session_key` within the last minute and the user's `stamp` is still
+    /// the one it was issued with (see [`Ticket`]).
+    pub fn redeem(&self, ticket: &str, session_key: &str, stamp: &str) -> Option<Ticket> {
+        super::tickets::redeem(&self.secret, ticket, session_key, stamp)
     }
 
     /// Moves tab `token` to the session `session_key` (after a login or

@@ -5,17 +5,19 @@
 //!
 //! A ticket is signed, not stored: `<tab token>.<user id or ->.<issued, unix
 //! seconds>.<MAC>`, the MAC (HMAC-SHA256 under `SECRET_KEY`) covering those
-//! fields and the session it was issued to, which the ticket does not carry
-//! (scripts never see the session key). So minting tickets fills no memory,
-//! another session's attempt burns nothing, and a ticket is good for one
-//! minute and one use: redeeming it cycles (login) or flushes (logout) the
-//! session, after which no request carries the key it was signed for.
+//! fields, the session it was issued to (which the ticket does not carry:
+//! scripts never see the session key) and the user's [`stamp`] (their last
+//! login). So minting tickets fills no memory, another session's attempt
+//! burns nothing, and a ticket is good for one minute and one use:
+//! redeeming a login updates the user's last login, which the ticket was
+//! signed with (a logout ticket done twice does nothing new).
 //!
 //! ```
 //! use tandem::ui::tickets::{issue, redeem};
-//! let ticket = issue("secret", "the-tab-token", "session-key", Some(7));
-//! assert_eq!(redeem("secret", &ticket, "another-session"), None);
-//! let redeemed = redeem("secret", &ticket, "session-key").unwrap();
+//! let ticket = issue("secret", "the-tab-token", "session-key", Some(7), "stamp");
+//! assert_eq!(redeem("secret", &ticket, "another-session", "stamp"), None);
+//! assert_eq!(redeem("secret", &ticket, "session-key", "logged in since"), None);
+//! let redeemed = redeem("secret", &ticket, "session-key", "stamp").unwrap();
 //! assert_eq!((redeemed.token.as_str(), redeemed.user_id), ("the-tab-token", Some(7)));
 //! ```
 
@@ -33,27 +35,56 @@ pub struct Ticket {
     pub user_id: Option<i64>,
 }
 
-fn mac(secret: &str, fields: &str, session_key: &str) -> String {
-    crate::signing::mac_hex(secret, SALT, &[fields, session_key])
+fn mac(secret: &str, fields: &str, session_key: &str, stamp: &str) -> String {
+    crate::signing::mac_hex(secret, SALT, &[fields, session_key, stamp])
+}
+
+/// What a login changes about `user` (its last login, to the microsecond):
+/// a ticket signed with it works until the login it asks for is done.
+/// `None` (a logout) has a fixed stamp.
+///
+/// ```
+/// assert_eq!(tandem::ui::tickets::stamp(None), "-");
+/// ```
+pub fn stamp(user: Option<&crate::auth::User>) -> String {
+    match user.map(|user| user.last_login) {
+        None => "-".into(),
+        Some(None) => "never".into(),
+        Some(Some(at)) => at.timestamp_micros().to_string(),
+    }
+}
+
+/// The user a ticket names (`Some(None)` for a logout), before it is
+/// checked: the redeeming side loads the user to know its [`stamp`].
+///
+/// ```
+/// let ticket = tandem::ui::tickets::issue("secret", "tok", "key", Some(7), "-");
+/// assert_eq!(tandem::ui::tickets::claimed_user(&ticket), Some(Some(7)));
+/// assert_eq!(tandem::ui::tickets::claimed_user("nonsense"), None);
+/// ```
+pub fn claimed_user(ticket: &str) -> Option<Option<i64>> {
+    let user = ticket.split('.').nth(1)?;
+    if user == "-" { Some(None) } else { user.parse().ok().map(Some) }
 }
 
 /// A ticket for tab `token` of the session `session_key`: log `user_id` in,
-/// or out (`None`).
-pub fn issue(secret: &str, token: &str, session_key: &str, user_id: Option<i64>) -> String {
+/// or out (`None`); `stamp` is the user's [`stamp`].
+pub fn issue(secret: &str, token: &str, session_key: &str, user_id: Option<i64>, stamp: &str) -> String {
     let user = user_id.map_or_else(|| "-".to_string(), |id| id.to_string());
     let fields = format!("{token}.{user}.{}", chrono::Utc::now().timestamp());
-    let mac = mac(secret, &fields, session_key);
+    let mac = mac(secret, &fields, session_key, stamp);
     format!("{fields}.{mac}")
 }
 
 /// The ticket's content, if `ticket` was issued to `session_key` less than
-/// [`LIFETIME_SECONDS`] ago and is intact.
-pub fn redeem(secret: &str, ticket: &str, session_key: &str) -> Option<Ticket> {
+/// [`LIFETIME_SECONDS`] ago, with the user's `stamp` as it is now, and is
+/// intact.
+pub fn redeem(secret: &str, ticket: &str, session_key: &str, stamp: &str) -> Option<Ticket> {
     if ticket.len() > 256 {
         return None;
     }
     let (fields, given) = ticket.rsplit_once('.')?;
-    if !crate::signing::equal(given.as_bytes(), mac(secret, fields, session_key).as_bytes()) {
+    if !crate::signing::equal(given.as_bytes(), mac(secret, fields, session_key, stamp).as_bytes()) {
         return None;
     }
     let mut parts = fields.split('.');
@@ -72,16 +103,16 @@ mod tests {
 
     #[test]
     fn tampered_expired_and_foreign_tickets_are_refused() {
-        let ticket = issue("secret", "tok", "key", None);
-        assert_eq!(redeem("secret", &ticket, "key"), Some(Ticket { token: "tok".into(), user_id: None }));
-        assert_eq!(redeem("other", &ticket, "key"), None, "another secret");
+        let ticket = issue("secret", "tok", "key", None, "-");
+        assert_eq!(redeem("secret", &ticket, "key", "-"), Some(Ticket { token: "tok".into(), user_id: None }));
+        assert_eq!(redeem("other", &ticket, "key", "-"), None, "another secret");
         let forged = ticket.replacen(".-.", ".1.", 1);
-        assert_eq!(redeem("secret", &forged, "key"), None, "a logout turned into a login");
+        assert_eq!(redeem("secret", &forged, "key", "-"), None, "a logout turned into a login");
         let old = chrono::Utc::now().timestamp() - LIFETIME_SECONDS;
         let fields = format!("tok.-.{old}");
-        let stale = format!("{fields}.{}", mac("secret", &fields, "key"));
-        assert_eq!(redeem("secret", &stale, "key"), None, "expired");
-        assert_eq!(redeem("secret", "", "key"), None);
-        assert_eq!(redeem("secret", &"a.".repeat(10_000), "key"), None);
+        let stale = format!("{fields}.{}", mac("secret", &fields, "key", "-"));
+        assert_eq!(redeem("secret", &stale, "key", "-"), None, "expired");
+        assert_eq!(redeem("secret", "", "key", "-"), None);
+        assert_eq!(redeem("secret", &"a.".repeat(10_000), "key", "-"), None);
     }
 }
