@@ -229,12 +229,8 @@ async fn store_parts(
         names.insert(name.clone());
         let path = folder.path.join(&name);
         // `create_new`: a file of this upload is never replaced.
-        let mut out = tokio::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&path)
-            .await
-            .map_err(ApiError::internal)?;
+        let mut out =
+            tokio::fs::OpenOptions::new().write(true).create_new(true).open(&path).await.map_err(ApiError::internal)?;
         let mut size = 0u64;
         while let Some(chunk) = field.chunk().await.map_err(too_big_or_bad)? {
             size += chunk.len() as u64;

@@ -248,7 +248,10 @@ mod tests {
             assert!(!html.contains("href=\"javascript") && !html.contains("src=\"java"), "{html}");
             assert!(html.contains("title=\""), "other attributes keep their value: {html}");
         }
-        let fine = render(&page, &json!({"link": "https://example.com/?next=javascript:x", "picture": "data:image/png;base64,AA"}));
+        let fine = render(
+            &page,
+            &json!({"link": "https://example.com/?next=javascript:x", "picture": "data:image/png;base64,AA"}),
+        );
         assert!(fine.contains("<a href=\"https://example.com/?next=javascript:x\">bound</a>"), "{fine}");
         assert!(fine.contains("<img src=\"data:image/png;base64,AA\">"), "an image may be a data URL: {fine}");
         let relative = render(&a().bind_attr("href", "link"), &json!({"link": "javascript-guide/intro"}));
