@@ -4,11 +4,17 @@
 //! CSRF token, the session cookie and the tab's token), showing progress in
 //! any `<progress data-upload-for="<input id>">`. The server checks that the
 //! tab belongs to the session, stores each file under the media root
-//! (`[ui] media_root`, served back under `[ui] media_url`), then runs the
-//! event in order with the tab's other events; its handler finds the files
-//! in [`EventContext::uploads`](super::EventContext::uploads). A browser
-//! cannot make up an upload: the list comes from the server, never from the
-//! event's arguments.
+//! (`[ui] media_root`, served back under `[ui] media_url`), in a folder of
+//! the upload's own, with a [safe](safe_file_name) name unique within it,
+//! then runs the event in order with the tab's other events; its handler
+//! finds the files in [`EventContext::uploads`](super::EventContext::uploads).
+//! A browser cannot make up an upload: the list comes from the server, never
+//! from the event's arguments.
+//!
+//! The files are kept only when the event succeeds: an event that fails or
+//! is refused, a body over `[ui] upload_max_bytes` (counted as it streams)
+//! or with more than `[ui] upload_max_files` parts, a malformed body and a
+//! client that goes away halfway all leave nothing on disk.
 //!
 //! ```
 //! use serde::{Deserialize, Serialize};
@@ -46,7 +52,8 @@ use super::node::{Node, progress};
 pub struct UploadedFile {
     /// The form field's name (the input's `name`, else `file`).
     pub field: String,
-    /// The file's name as the browser gave it, reduced to safe characters.
+    /// The file's name as the browser gave it, reduced to safe characters
+    /// (see [`safe_file_name`]) and made unique within its upload.
     pub name: String,
     /// The media type the browser claimed (not checked: sniff it yourself
     /// if it matters).
