@@ -29,6 +29,15 @@ pub struct UiSettings {
     pub burst: u32,
     /// Largest upload to `/_upload`, all files together (default 10 MiB).
     pub upload_max_bytes: u64,
+    /// Most parts (files) one upload to `/_upload` may hold (default 100,
+    /// Django's `DATA_UPLOAD_MAX_NUMBER_FILES`); more are refused with 413
+    /// and nothing is kept.
+    ///
+    /// ```
+    /// let ui: tandem::ui::UiSettings = toml::from_str("upload_max_files = 5").unwrap();
+    /// assert_eq!((ui.upload_max_files, tandem::ui::UiSettings::default().upload_max_files), (5, 100));
+    /// ```
+    pub upload_max_files: usize,
     /// Where uploads are stored, relative to `Tandem.toml` (default `media`).
     pub media_root: std::path::PathBuf,
     /// The URL prefix stored uploads are served under (default `/media`).
@@ -91,6 +100,7 @@ impl Default for UiSettings {
             events_per_second: limits.events_per_second,
             burst: limits.burst,
             upload_max_bytes: 10 << 20,
+            upload_max_files: 100,
             media_root: "media".into(),
             media_url: "/media".into(),
             redis_url: None,
