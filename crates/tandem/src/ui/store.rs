@@ -235,6 +235,9 @@ const ROWS_PER_STATEMENT: usize = 500;
 /// with an error (the database is stuck).
 const DURABLE_WITHIN: Duration = Duration::from_secs(10);
 
+/// A dirty tab taken for writing: its token, the tab and its expiry.
+type Copy = (String, Arc<Tab>, DateTime<Utc>);
+
 /// A tab in memory.
 struct Slot {
     tab: Arc<Tab>,
@@ -369,7 +372,7 @@ impl DatabaseStates {
     async fn write_dirty(&self) -> Result<(), DbErr> {
         let _one_writer = self.writing.lock().await;
         // Taken under the lock, serialised outside it: events wait on the lock.
-        let (copies, through): (Vec<(String, Arc<Tab>, DateTime<Utc>)>, u64) = {
+        let (copies, through): (Vec<Copy>, u64) = {
             let mut memory = self.memory();
             let memory = &mut *memory;
             let dirty = std::mem::take(&mut memory.dirty);
