@@ -236,7 +236,7 @@ const ROWS_PER_STATEMENT: usize = 500;
 const DURABLE_WITHIN: Duration = Duration::from_secs(10);
 
 /// A dirty tab taken for writing: its token, the tab and its expiry.
-type Copy = (String, Arc<Tab>, DateTime<Utc>);
+type Taken = (String, Arc<Tab>, DateTime<Utc>);
 
 /// A tab in memory.
 struct Slot {
@@ -372,7 +372,7 @@ impl DatabaseStates {
     async fn write_dirty(&self) -> Result<(), DbErr> {
         let _one_writer = self.writing.lock().await;
         // Taken under the lock, serialised outside it: events wait on the lock.
-        let (copies, through): (Vec<Copy>, u64) = {
+        let (copies, through): (Vec<Taken>, u64) = {
             let mut memory = self.memory();
             let memory = &mut *memory;
             let dirty = std::mem::take(&mut memory.dirty);
