@@ -7,7 +7,14 @@
 //! let filters = Filters::default().fields(&["is_active"]).search(&["name", "sku"]).ordering(&["price", "name"]);
 //! assert_eq!(filters.search_terms("mug, red  cup"), ["mug", "red", "cup"]);
 //! assert_eq!(filters.ordering_terms(Some("-price,colour,name")), ["-price", "name"]);
+//! // A column is sorted on once, by its first term, as Django's compiler does.
+//! assert_eq!(filters.ordering_terms(Some("name,-name,price,name")), ["name", "price"]);
 //! ```
+//!
+//! Every parameter is bounded: `?search=` by `[rest]`'s `max_search_length`
+//! and `max_search_terms` (400 beyond them, and for a NUL character, as DRF's
+//! `SearchFilter` answers it); `?ordering=` by its allow-list, each column
+//! counting once; filter values by their field's own validation.
 
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Func, LikeExpr};
 use sea_orm::{
@@ -15,8 +22,9 @@ use sea_orm::{
 };
 
 use super::error::RestError;
-use super::fields::{Field, FieldKind};
+use super::fields::{Field, FieldKind, NULL_CHARACTERS};
 use super::serializer::ValidationErrors;
+use super::settings::RestSettings;
 
 /// The filters a list accepts.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -73,23 +81,68 @@ impl Filters {
         text.split(|c: char| c.is_whitespace() || c == ',').filter(|t| !t.is_empty()).map(str::to_string).collect()
     }
 
-    /// The requested ordering terms that are allowed; unknown ones are dropped.
+    /// The requested ordering terms that are allowed; unknown ones are
+    /// dropped, and so is every term after the first on the same column (as
+    /// Django's SQL compiler drops them), so there are never more terms than
+    /// allowed columns.
     pub fn ordering_terms(&self, text: Option<&str>) -> Vec<String> {
         let Some(text) = text else { return Vec::new() };
-        text.split(',')
-            .map(str::trim)
-            .filter(|term| self.ordering.iter().any(|allowed| allowed == term.trim_start_matches('-')))
-            .map(str::to_string)
-            .collect()
+        let mut terms: Vec<String> = Vec::new();
+        for term in text.split(',').map(str::trim) {
+            let name = term.strip_prefix('-').unwrap_or(term);
+            let allowed = self.ordering.iter().any(|allowed| allowed == name);
+            let seen = terms.iter().any(|t| t.strip_prefix('-').unwrap_or(t) == name);
+            if allowed && !seen {
+                terms.push(term.to_string());
+            }
+        }
+        terms
+    }
+
+    /// The terms of `?search=`, checked as DRF's `SearchFilter` checks the
+    /// parameter (a `CharField`: no NUL character) and within `[rest]`'s
+    /// `max_search_length` and `max_search_terms`. A failure is 400 with the
+    /// messages as a bare list, DRF's shape for a filter's `ValidationError`.
+    ///
+    /// ```
+    /// use tandem::rest::{Filters, RestSettings};
+    /// let settings = RestSettings { max_search_terms: 2, ..RestSettings::default() };
+    /// let filters = Filters::default().search(&["name"]);
+    /// assert_eq!(filters.checked_search_terms("red mug", &settings).unwrap(), ["red", "mug"]);
+    /// assert!(filters.checked_search_terms("big red mug", &settings).is_err());
+    /// assert!(filters.checked_search_terms("a\0b", &settings).is_err());
+    /// ```
+    pub fn checked_search_terms(&self, text: &str, settings: &RestSettings) -> Result<Vec<String>, RestError> {
+        let mut messages = Vec::new();
+        let max_length = settings.max_search_length;
+        if text.len() > max_length && text.chars().count() > max_length {
+            messages.push(format!("Ensure this field has no more than {max_length} characters."));
+        }
+        if text.contains('\0') {
+            messages.push(NULL_CHARACTERS.to_string());
+        }
+        if !messages.is_empty() {
+            return Err(RestError::Messages(messages));
+        }
+        let terms = self.search_terms(text);
+        let max_terms = settings.max_search_terms;
+        if terms.len() > max_terms {
+            return Err(RestError::Messages(vec![format!(
+                "Ensure this field has no more than {max_terms} search terms."
+            )]));
+        }
+        Ok(terms)
     }
 
     /// Applies the filters of `query` to `select`. A filter value of the
-    /// wrong type is a 400 naming the field.
+    /// wrong type is a 400 naming the field; a `?search=` out of `settings`'
+    /// bounds is a 400 too (see [`Filters::checked_search_terms`]).
     pub fn apply<E: EntityTrait>(
         &self,
         mut select: Select<E>,
         query: &[(String, String)],
         backend: DbBackend,
+        settings: &RestSettings,
     ) -> Result<Select<E>, RestError> {
         let last = |name: &str| query.iter().rev().find(|(k, _)| k == name).map(|(_, v)| v.as_str());
         let mut errors = ValidationErrors::default();
@@ -108,15 +161,12 @@ impl Filters {
         if !errors.is_empty() {
             return Err(RestError::Invalid(errors));
         }
-        if let Some(text) = last("search") {
-            for term in self.search_terms(text) {
-                let pattern = format!("%{}%", escape_like(&term.to_lowercase()));
-                let mut any = Condition::any();
-                for (column, _) in self.search.iter().filter_map(|n| column_of::<E>(n)) {
-                    let lowered = Expr::expr(Func::lower(Expr::col((E::default(), column))));
-                    any = any.add(lowered.like(LikeExpr::new(pattern.clone()).escape('\\')));
-                }
-                select = select.filter(any);
+        if let Some(text) = last("search")
+            && !self.search.is_empty()
+        {
+            let terms = self.checked_search_terms(text, settings)?;
+            if !terms.is_empty() {
+                select = select.filter(self.search_condition::<E>(&terms));
             }
         }
         let requested = self.ordering_terms(last("ordering"));
@@ -142,6 +192,26 @@ impl Filters {
             }
         }
         Ok(select)
+    }
+}
+
+impl Filters {
+    /// Every term in some search column: one flat `all` of flat `any`s,
+    /// built once (its depth does not grow with the number of terms, which
+    /// [`Filters::checked_search_terms`] bounds anyway).
+    fn search_condition<E: EntityTrait>(&self, terms: &[String]) -> Condition {
+        let columns: Vec<E::Column> = self.search.iter().filter_map(|n| column_of::<E>(n)).map(|(c, _)| c).collect();
+        let mut all = Condition::all();
+        for term in terms {
+            let pattern = format!("%{}%", escape_like(&term.to_lowercase()));
+            let mut any = Condition::any();
+            for column in &columns {
+                let lowered = Expr::expr(Func::lower(Expr::col((E::default(), *column))));
+                any = any.add(lowered.like(LikeExpr::new(pattern.clone()).escape('\\')));
+            }
+            all = all.add(any);
+        }
+        all
     }
 }
 

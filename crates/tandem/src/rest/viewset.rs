@@ -483,10 +483,12 @@ where
     async fn list(&self, req: &RestRequest) -> Result<Response, RestError> {
         let query = req.query_pairs();
         let backend = req.db.get_database_backend();
-        let select = self.filters.apply(self.base_queryset(req), &query, backend)?;
+        let rest = &req.settings.rest;
+        let select = self.filters.apply(self.base_queryset(req), &query, backend, rest)?;
         let pagination = self
             .pagination
-            .unwrap_or_else(|| Pagination::from_settings(req.settings.rest.pagination, req.settings.rest.page_size));
+            .unwrap_or_else(|| Pagination::from_settings(rest.pagination, rest.page_size))
+            .map(|pagination| pagination.capped(rest.max_limit));
         let Some(pagination) = pagination else {
             let rows = models::<E>(req, select).await?;
             let items: Vec<Value> = rows.iter().map(|row| self.serializer.to_representation(row)).collect();
@@ -494,7 +496,13 @@ where
         };
         let count = select.clone().count(&req.db).await?;
         let window = pagination.window(&query, count)?;
-        let rows = models::<E>(req, select.offset(window.offset).limit(window.limit)).await?;
+        // Past the end there is nothing to read (DRF does not query either):
+        // an offset beyond the database's integers never reaches it.
+        let rows = if window.offset >= count {
+            Vec::new()
+        } else {
+            models::<E>(req, select.offset(window.offset).limit(window.limit)).await?
+        };
         let url = req.absolute(req.uri.path());
         let to_link =
             |params: Option<Vec<(String, String)>>| params.map_or(Value::Null, |p| json!(link(&url, &query, &p)));
