@@ -196,23 +196,48 @@ impl Filters {
 }
 
 impl Filters {
-    /// Every term in some search column: one flat `all` of flat `any`s,
-    /// built once (its depth does not grow with the number of terms, which
-    /// [`Filters::checked_search_terms`] bounds anyway).
+    /// Every term in some search column: flat `any`s (one per term) joined
+    /// by [`balanced_all`], so the expression's depth stays logarithmic in
+    /// the number of terms, whatever `[rest]` allows.
     fn search_condition<E: EntityTrait>(&self, terms: &[String]) -> Condition {
         let columns: Vec<E::Column> = self.search.iter().filter_map(|n| column_of::<E>(n)).map(|(c, _)| c).collect();
-        let mut all = Condition::all();
-        for term in terms {
+        let per_term = terms.iter().map(|term| {
             let pattern = format!("%{}%", escape_like(&term.to_lowercase()));
-            let mut any = Condition::any();
-            for column in &columns {
+            columns.iter().fold(Condition::any(), |any, column| {
                 let lowered = Expr::expr(Func::lower(Expr::col((E::default(), *column))));
-                any = any.add(lowered.like(LikeExpr::new(pattern.clone()).escape('\\')));
-            }
-            all = all.add(any);
-        }
-        all
+                any.add(lowered.like(LikeExpr::new(pattern.clone()).escape('\\')))
+            })
+        });
+        balanced_all(per_term.collect())
     }
+}
+
+/// How many conditions one level of [`balanced_all`] joins.
+const FAN_OUT: usize = 8;
+
+/// All of `conditions`, as a tree of `all`s at most [`FAN_OUT`] wide. SeaQuery
+/// renders (and SQLite and PostgreSQL parse) one `all` of N conditions as a
+/// left-deep chain N deep, which recurses once per condition (a stack
+/// overflow at a few thousand, "Expression tree is too large" in SQLite at
+/// 1,000); nested this way the depth is about `FAN_OUT × log₈ N`.
+///
+/// ```
+/// use sea_orm::sea_query::{Expr, ExprTrait, IntoCondition, Query, SqliteQueryBuilder};
+/// use tandem::rest::filters::balanced_all;
+/// let terms = (0..3).map(|i| Expr::col("n").eq(i).into_condition()).collect();
+/// let sql = Query::select().column("id").from("t").cond_where(balanced_all(terms)).to_string(SqliteQueryBuilder);
+/// assert_eq!(sql, r#"SELECT "id" FROM "t" WHERE "n" = 0 AND "n" = 1 AND "n" = 2"#);
+/// ```
+pub fn balanced_all(mut conditions: Vec<Condition>) -> Condition {
+    while conditions.len() > FAN_OUT {
+        let mut level = Vec::with_capacity(conditions.len().div_ceil(FAN_OUT));
+        let mut rest = conditions.into_iter().peekable();
+        while rest.peek().is_some() {
+            level.push(rest.by_ref().take(FAN_OUT).fold(Condition::all(), Condition::add));
+        }
+        conditions = level;
+    }
+    conditions.into_iter().fold(Condition::all(), Condition::add)
 }
 
 /// The column called `name` and its serializer field.
@@ -230,4 +255,39 @@ fn escape_like(text: &str) -> String {
         out.push(c);
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use sea_orm::sea_query::{Expr, ExprTrait, IntoCondition, PostgresQueryBuilder, Query, SqliteQueryBuilder};
+
+    use super::*;
+
+    /// 20,000 conditions build, render and drop on a 256 KiB stack: the
+    /// depth no longer grows with their number.
+    #[test]
+    fn many_conditions_need_little_stack() {
+        let run = || {
+            let terms = (0..20_000).map(|i| Expr::col("name").eq(i).into_condition()).collect();
+            let query = Query::select().column("id").from("t").cond_where(balanced_all(terms)).to_owned();
+            let sqlite = query.to_string(SqliteQueryBuilder);
+            let postgres = query.to_string(PostgresQueryBuilder);
+            assert!(sqlite.contains(r#""name" = 19999"#) && postgres.contains(r#""name" = 0 AND"#));
+            let depth = sqlite.chars().try_fold((0usize, 0usize), |(open, deepest), c| match c {
+                '(' => Some((open + 1, deepest.max(open + 1))),
+                ')' => open.checked_sub(1).map(|open| (open, deepest)),
+                _ => Some((open, deepest)),
+            });
+            assert_eq!(depth, Some((0, 4)), "log8(20,000) levels of parentheses");
+        };
+        std::thread::Builder::new().stack_size(256 * 1024).spawn(run).unwrap().join().unwrap();
+    }
+
+    #[test]
+    fn ordering_terms_name_each_allowed_column_once() {
+        let filters = Filters::default().ordering(&["name", "price"]);
+        let hostile = vec!["name"; 5000].join(",");
+        assert_eq!(filters.ordering_terms(Some(&hostile)), ["name"]);
+        assert_eq!(filters.ordering_terms(Some("--price,-price,price,name")), ["-price", "name"]);
+    }
 }

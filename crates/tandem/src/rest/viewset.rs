@@ -25,7 +25,7 @@ use serde_json::{Map, Value, json};
 
 use super::auth::{self, Authentication};
 use super::error::RestError;
-use super::fields::{Field, capitalize};
+use super::fields::{Field, FieldKind, capitalize, python_int};
 use super::filters::Filters;
 use super::pagination::{Pagination, link};
 use super::permissions::Permission;
@@ -520,7 +520,18 @@ where
     async fn get_object(&self, req: &RestRequest, schemes: &[Authentication]) -> Result<E::Model, RestError> {
         let raw = req.kwargs.raw("pk").unwrap_or_default().to_string();
         let Some((field, column)) = &self.lookup else { return Err(ApiError::not_found().into()) };
-        let value = field.to_internal_value(&Value::String(raw)).map_err(|_| ApiError::not_found())?;
+        let no_match =
+            || ApiError::new(StatusCode::NOT_FOUND, format!("No {} matches the given query.", self.object_name()));
+        let value = match field.to_internal_value(&Value::String(raw.clone())) {
+            Ok(value) => value,
+            // A number the column cannot hold names no row (Django finds
+            // nothing); a value that is no number at all is Django's
+            // `ValueError`, DRF's bare 404.
+            Err(_) if matches!(field.kind, FieldKind::Integer { .. }) && python_int(&raw).is_some() => {
+                return Err(no_match().into());
+            }
+            Err(_) => return Err(ApiError::not_found().into()),
+        };
         let key = field.to_db_value(&value, column.def().get_column_type());
         let statement = match &self.queryset {
             Some(_) => self.base_queryset(req).filter(column.eq(key)).limit(1).build(req.db.get_database_backend()),
@@ -530,9 +541,7 @@ where
             Some(row) => Some(E::Model::from_query_result(&row, "")?),
             None => None,
         };
-        let object = found.ok_or_else(|| {
-            ApiError::new(StatusCode::NOT_FOUND, format!("No {} matches the given query.", self.object_name()))
-        })?;
+        let object = found.ok_or_else(no_match)?;
         if self.object_permissions.iter().any(|check| !check(req, &object)) {
             return Err(denied(schemes, !req.user.is_authenticated()));
         }
