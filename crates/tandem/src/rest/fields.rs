@@ -495,6 +495,29 @@ mod tests {
     }
 
     #[test]
+    fn hostile_numbers_are_refused_not_panicked_on() {
+        for text in ["1e999999999999", "1e-4294967296", "9e99999999999999999999", "-0e-0", "1E+28", "."] {
+            let _ = decimal(json!(text));
+        }
+        let small = field(FieldKind::Integer { width: 16 });
+        assert_eq!(small.to_internal_value(&json!("7.000 ")), Ok(json!(7)), "DRF drops a zero fraction");
+        assert_eq!(small.to_internal_value(&json!(7.0)), Ok(json!(7)));
+        assert_eq!(small.to_internal_value(&json!("7.5")), Err("A valid integer is required.".into()));
+        assert_eq!(
+            small.to_internal_value(&json!("-32769")),
+            Err("Ensure this value is greater than or equal to -32768.".into())
+        );
+        let big = field(FieldKind::Integer { width: 64 });
+        assert_eq!(
+            big.to_internal_value(&json!("9223372036854775808")),
+            Err("Ensure this value is less than or equal to 9223372036854775807.".into())
+        );
+        assert_eq!(big.to_internal_value(&json!("-9223372036854775808")), Ok(json!(i64::MIN)));
+        let text = field(FieldKind::String { max_length: None });
+        assert_eq!(text.to_internal_value(&json!("a\u{0}b")), Err(NULL_CHARACTERS.into()));
+    }
+
+    #[test]
     fn booleans_follow_drf() {
         for t in [json!(true), json!("true"), json!("1"), json!(1), json!("on"), json!("Y")] {
             assert_eq!(parse_bool(&t), Some(true), "{t}");
