@@ -122,11 +122,13 @@ impl Filters {
             messages.push(NULL_CHARACTERS.to_string());
         }
         if !messages.is_empty() {
+            tracing::debug!(bytes = text.len(), ?messages, "?search= refused");
             return Err(RestError::Messages(messages));
         }
         let terms = self.search_terms(text);
         let max_terms = settings.max_search_terms;
         if terms.len() > max_terms {
+            tracing::debug!(terms = terms.len(), max_terms, "?search= refused: too many terms");
             return Err(RestError::Messages(vec![format!(
                 "Ensure this field has no more than {max_terms} search terms."
             )]));
@@ -193,9 +195,7 @@ impl Filters {
         }
         Ok(select)
     }
-}
 
-impl Filters {
     /// Every term in some search column: flat `any`s (one per term) joined
     /// by [`balanced_all`], so the expression's depth stays logarithmic in
     /// the number of terms, whatever `[rest]` allows.
