@@ -1,4 +1,5 @@
-//! Tandem's benchmark harness: `cargo run --release -p tandem-bench -- all`.
+//! Tandem's benchmark harness: `cargo run --release -p tandem-bench -- all`
+//! (and `-- soak`, which is not part of `all`: it runs for minutes).
 //! See `bench/README.md` for the workloads and how to read the table.
 
 mod baseline;
@@ -7,6 +8,7 @@ mod http;
 mod procfs;
 mod scale;
 mod server;
+mod soak;
 
 use std::path::Path;
 use std::process::ExitCode;
@@ -105,20 +107,41 @@ fn main() -> ExitCode {
             let plan = if quick { Plan::quick() } else { Plan::full() };
             let results = runtime.block_on(all(plan, quick, only.as_deref()));
             print_table(&results);
-            if let Some(file) = json_file {
-                let text = serde_json::to_string_pretty(&results).unwrap_or_default();
-                if let Err(error) = std::fs::write(&file, text + "\n") {
-                    eprintln!("error: cannot write {file}: {error}");
-                    return ExitCode::FAILURE;
-                }
-            }
-            ExitCode::SUCCESS
+            write_json(json_file.as_deref(), &results)
+        }
+        // `soak [--quick] [--json FILE]`: minutes of mixed traffic, RSS and database size round by round.
+        Some("soak") => {
+            let quick = args.iter().any(|a| a == "--quick");
+            let json_file = args.iter().position(|a| a == "--json").and_then(|i| args.get(i + 1)).cloned();
+            let runtime = tokio::runtime::Runtime::new().expect("no runtime");
+            let soak = runtime.block_on(soak::run(quick));
+            let results = json!({"date": chrono_date(), "machine": machine(), "quick": quick, "soak": soak});
+            println!(
+                "Tandem soak, {} ({})",
+                results["date"].as_str().unwrap_or(""),
+                results["machine"].as_str().unwrap_or("")
+            );
+            soak::print(&results["soak"]);
+            write_json(json_file.as_deref(), &results)
         }
         _ => {
             eprintln!(
-                "usage: tandem-bench all [--quick] [--only SECTION] [--json FILE] | load ADDR PATH SECONDS | drive ADDR TABS SECONDS"
+                "usage: tandem-bench all [--quick] [--only SECTION] [--json FILE] | soak [--quick] [--json FILE] | load ADDR PATH SECONDS | drive ADDR TABS SECONDS"
             );
             ExitCode::from(2)
+        }
+    }
+}
+
+/// Writes `results` to `file` as pretty JSON, when a file was asked for.
+fn write_json(file: Option<&str>, results: &Value) -> ExitCode {
+    let Some(file) = file else { return ExitCode::SUCCESS };
+    let text = serde_json::to_string_pretty(results).unwrap_or_default();
+    match std::fs::write(file, text + "\n") {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: cannot write {file}: {error}");
+            ExitCode::FAILURE
         }
     }
 }
