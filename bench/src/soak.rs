@@ -28,17 +28,13 @@ use crate::http::{self, Connection};
 use crate::procfs;
 use crate::server::{self, Server};
 
-/// MERGE SWITCH. Turn on once main has all of `[ui] sweep_seconds`,
-/// `[sessions] anonymous_age_seconds`, `[sessions] sweep_seconds` and
-/// `[server] allowed_hosts` (required in production). `Tandem.toml` refuses
-/// unknown keys, so with it on before they exist the soak stops at once
-/// saying so; with it off after `allowed_hosts` became required, the shop
-/// does not start. Off, the soak runs on today's settings: `[ui]
-/// idle_seconds` shrunk, idle tabs swept every 300 s (longer than the run),
-/// sessions never deleted.
-const HARDENED_SETTINGS: bool = false;
+/// MERGE SWITCH. Turn on once main has `[server] allowed_hosts` (required
+/// in production): `Tandem.toml` refuses unknown keys, so with it on before
+/// the key exists the soak stops at once saying so, and with it off once
+/// the key is required the shop does not start.
+const ALLOWED_HOSTS_SETTING: bool = false;
 
-/// Each hello with an unknown token carries one this long.
+/// Every third hello of a flood carries an unknown token this long.
 const TOKEN_BYTES: usize = 100 * 1024;
 /// Where the idle sockets' tabs are.
 const IDLE_PAGE: &str = "/counter";
@@ -119,17 +115,13 @@ impl Plan {
 fn config_text(plan: &Plan) -> String {
     let (expiry, sweep) = (plan.expiry_seconds, plan.sweep_seconds);
     let mut text = String::from("[app]\nname = \"shop\"\n");
-    if HARDENED_SETTINGS {
+    if ALLOWED_HOSTS_SETTING {
         text += "[server]\nallowed_hosts = [\"127.0.0.1\"]\n";
     }
     text += "[database]\nurl = \"sqlite:soak.sqlite3\"\n";
     text += "[rest]\nauthentication = [\"session\", \"basic\", \"token\"]\n";
-    text += &format!("[ui]\nidle_seconds = {expiry}\n");
-    if HARDENED_SETTINGS {
-        text += &format!(
-            "sweep_seconds = {sweep}\n[sessions]\nanonymous_age_seconds = {expiry}\nsweep_seconds = {sweep}\n"
-        );
-    }
+    text += &format!("[ui]\nidle_seconds = {expiry}\nsweep_seconds = {sweep}\n");
+    text += &format!("[sessions]\nanonymous_age_seconds = {expiry}\nsweep_seconds = {sweep}\n");
     text
 }
 
@@ -143,7 +135,7 @@ async fn prepare(plan: &Plan) -> (tempfile::TempDir, PathBuf, PathBuf, String) {
     let text = config_text(plan);
     if let Err(error) = tandem::config::Settings::from_toml_str(&text, &config) {
         panic!(
-            "the soak's settings are refused ({error}); is `HARDENED_SETTINGS` in bench/src/soak.rs right for this code?"
+            "the soak's settings are refused ({error}); is `ALLOWED_HOSTS_SETTING` in bench/src/soak.rs right for this code?"
         );
     }
     std::fs::write(&config, text).expect("cannot write Tandem.toml");
@@ -341,8 +333,9 @@ fn random_chars(seed: u64, n: usize) -> String {
 }
 
 /// One socket's hello flood: hellos back to back, each waiting for its
-/// answer, every other one with a distinct unknown 100 KB token; a new
-/// socket (and page load) whenever the server closes one.
+/// answer, in turn without a token, with a distinct unknown token of a tab
+/// token's shape, and with a distinct unknown 100 KB token; a new socket
+/// (and page load) whenever the server closes one.
 async fn flood(addr: String, deadline: Instant, budget: Arc<AtomicU64>, tally: Arc<Tally>, seed: u64) {
     let filler = random_chars(seed, TOKEN_BYTES - 16);
     let mut socket: Option<Socket> = None;
@@ -363,7 +356,12 @@ async fn flood(addr: String, deadline: Instant, budget: Arc<AtomicU64>, tally: A
             socket = Some(open);
             break;
         }
-        let token = if sent % 2 == 0 { "null".to_string() } else { format!("\"{sent:016x}{filler}\"") };
+        let token = match sent % 3 {
+            0 => "null".to_string(),
+            // A tab token's shape (48 hex characters), but never minted.
+            1 => format!("\"{:048x}\"", seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) ^ sent),
+            _ => format!("\"{sent:016x}{filler}\""),
+        };
         sent += 1;
         count(&tally.hellos_sent);
         match exchange(&mut open, format!(r#"{{"t":"hello","token":{token},"path":"/"}}"#)).await {
@@ -655,12 +653,12 @@ pub async fn run(quick: bool) -> Value {
         }
     }
     json!({
-        "hardened_settings": HARDENED_SETTINGS,
         "settings": {
             "ui_idle_seconds": plan.expiry_seconds,
-            "ui_sweep_seconds": if HARDENED_SETTINGS { json!(plan.sweep_seconds) } else { json!("300 (fixed)") },
-            "sessions_anonymous_age_seconds": if HARDENED_SETTINGS { json!(plan.expiry_seconds) } else { Value::Null },
-            "sessions_sweep_seconds": if HARDENED_SETTINGS { json!(plan.sweep_seconds) } else { Value::Null },
+            "ui_sweep_seconds": plan.sweep_seconds,
+            "sessions_anonymous_age_seconds": plan.expiry_seconds,
+            "sessions_sweep_seconds": plan.sweep_seconds,
+            "server_allowed_hosts": ALLOWED_HOSTS_SETTING,
         },
         "round_seconds": plan.traffic.as_secs_f64(),
         "pause_seconds": plan.pause().as_secs_f64(),
@@ -673,12 +671,12 @@ pub async fn run(quick: bool) -> Value {
 pub fn print(soak: &Value) {
     println!();
     println!(
-        "soak: {} rounds of {} s traffic, each sampled {} s later (tabs idle after {} s; hardened settings {})",
+        "soak: {} rounds of {} s traffic, each sampled {} s later (tabs and anonymous sessions expire after {} s, swept every {} s)",
         soak["rounds"].as_array().map_or(0, |r| r.len().saturating_sub(1)),
         soak["round_seconds"],
         soak["pause_seconds"],
         soak["settings"]["ui_idle_seconds"],
-        if soak["hardened_settings"] == true { "on" } else { "off" },
+        soak["settings"]["ui_sweep_seconds"],
     );
     println!(
         "{:>5} {:>9} {:>15} {:>6} {:>11} {:>9} {:>5} {:>9} {:>9} {:>8} {:>8}",
