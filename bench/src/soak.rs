@@ -120,7 +120,9 @@ fn config_text(plan: &Plan) -> String {
     }
     text += "[database]\nurl = \"sqlite:soak.sqlite3\"\n";
     text += "[rest]\nauthentication = [\"session\", \"basic\", \"token\"]\n";
-    text += &format!("[ui]\nidle_seconds = {expiry}\nsweep_seconds = {sweep}\n");
+    // Idle sockets are pinged (and must answer) within a round, too.
+    let ping = (expiry / 2).max(1);
+    text += &format!("[ui]\nidle_seconds = {expiry}\nsweep_seconds = {sweep}\nping_seconds = {ping}\n");
     text += &format!("[sessions]\nanonymous_age_seconds = {expiry}\nsweep_seconds = {sweep}\n");
     text
 }
@@ -656,6 +658,7 @@ pub async fn run(quick: bool) -> Value {
         "settings": {
             "ui_idle_seconds": plan.expiry_seconds,
             "ui_sweep_seconds": plan.sweep_seconds,
+            "ui_ping_seconds": (plan.expiry_seconds / 2).max(1),
             "sessions_anonymous_age_seconds": plan.expiry_seconds,
             "sessions_sweep_seconds": plan.sweep_seconds,
             "server_allowed_hosts": ALLOWED_HOSTS_SETTING,
