@@ -28,10 +28,12 @@ use crate::http::{self, Connection};
 use crate::procfs;
 use crate::server::{self, Server};
 
-/// MERGE SWITCH. Turn on once main has `[server] allowed_hosts` (required
-/// in production): `Tandem.toml` refuses unknown keys, so with it on before
-/// the key exists the soak stops at once saying so, and with it off once
-/// the key is required the shop does not start.
+/// MERGE SWITCH (optional). On, the soak's `Tandem.toml` says `[server]
+/// allowed_hosts = ["127.0.0.1"]`; `Tandem.toml` refuses unknown keys, so it
+/// must stay off until that setting exists (the soak then stops at once,
+/// saying so). Production will require the setting, but the shop also gets
+/// it as `TANDEM_ALLOWED_HOSTS`, which code without it ignores: the soak
+/// runs before and after that merge either way.
 const ALLOWED_HOSTS_SETTING: bool = false;
 
 /// Every third hello of a flood carries an unknown token this long.
@@ -250,7 +252,7 @@ async fn pages(addr: String, deadline: Instant, budget: Arc<AtomicU64>, tally: A
         if !take(&budget) {
             break;
         }
-        let path = if sent % 2 == 0 { "/" } else { "/no-such-page" };
+        let path = if sent.is_multiple_of(2) { "/" } else { "/no-such-page" };
         sent += 1;
         count(&tally.pages_sent);
         match timeout(ANSWER_WAIT, open.send("GET", path, "", b"")).await {
@@ -634,7 +636,9 @@ fn verdict(samples: &[Value]) -> Value {
 pub async fn run(quick: bool) -> Value {
     let plan = if quick { Plan::quick() } else { Plan::full() };
     let (_dir, config, db, token) = prepare(&plan).await;
-    let shop = Server::start("serve-shop", &[&config], "/", &[]).await;
+    // What `[server] allowed_hosts` says, for code that reads it (and
+    // ignored by code that does not): production requires it.
+    let shop = Server::start("serve-shop", &[&config], "/", &[("TANDEM_ALLOWED_HOSTS", "127.0.0.1")]).await;
     let auth = Arc::new(RestAuth { token, use_token: AtomicBool::new(false) });
     let mut samples = vec![sample(shop.pid(), &db).await];
     let mut rounds = vec![json!({"round": 0})];
@@ -724,10 +728,19 @@ pub fn print(soak: &Value) {
         );
     }
     let verdict = &soak["verdict"];
+    let ratios = &verdict["last_over_round_2"];
+    let labels = [("rss_kib", "RSS"), ("db_bytes", "DB"), ("sessions", "sessions"), ("tabs", "tabs")];
+    let shown: Vec<String> = labels
+        .iter()
+        .filter(|(key, _)| !ratios[key].is_null())
+        .map(|(key, label)| format!("{label} {}", ratios[key]))
+        .collect();
+    let growing: Vec<&str> = verdict["growing"].as_array().into_iter().flatten().filter_map(Value::as_str).collect();
     println!(
-        "verdict: {} (last round ÷ round 2: {}; tolerance {}×)",
+        "verdict: {}{} (last round ÷ round 2: {}; tolerance {}× plus slack)",
         verdict["verdict"].as_str().unwrap_or("?"),
-        verdict["last_over_round_2"],
+        if growing.is_empty() { String::new() } else { format!(": {}", growing.join(", ")) },
+        shown.join(", "),
         verdict["tolerance"],
     );
 }
