@@ -184,6 +184,13 @@ async fn all(plan: Plan, quick: bool, only: Option<&str>) -> Value {
         }
         if runs("events") {
             events = event_workloads(plan, &tandem, &baseline).await;
+            // What answering only after the commit costs: the same shop,
+            // answering before it (written behind every 100 ms).
+            let behind = server::write_behind_config(&config);
+            let write_behind = Server::start("serve-shop", &[&behind], "/", &[]).await;
+            if let Value::Array(rows) = &mut events {
+                rows.extend(write_behind_rows(plan, &write_behind).await);
+            }
         }
     }
     let mut memory = Value::Null;
@@ -330,6 +337,23 @@ async fn event_workloads(plan: Plan, tandem: &Server, baseline: &Server) -> Valu
     Value::Array(rows)
 }
 
+/// `increment` on a shop that answers before the commit, at 20 and 50 tabs.
+async fn write_behind_rows(plan: Plan, shop: &Server) -> Vec<Value> {
+    let mut rows = Vec::new();
+    for tabs in [20usize, 50] {
+        let opened = events::open_tabs(&shop.addr, "/counter", tabs).await;
+        let before = procfs::cpu_time(shop.pid()).unwrap_or_default();
+        let (mut run, _tabs) = events::drive(opened, "increment", json!([]), plan.event_run).await;
+        let cpu = procfs::cpu_time(shop.pid()).unwrap_or_default().saturating_sub(before);
+        let mut row = json!({"event": "/counter increment (write-behind)", "tabs": tabs});
+        if let (Some(map), Value::Object(stats)) = (row.as_object_mut(), event_stats(&mut run, cpu)) {
+            map.extend(stats);
+        }
+        rows.push(row);
+    }
+    rows
+}
+
 /// Events/s, p50, p99 and server CPU per event of one side's runs.
 fn event_stats(run: &mut events::Run, cpu: Duration) -> Value {
     let per_s = run.ok as f64 / run.elapsed.as_secs_f64().max(1e-9);
@@ -459,7 +483,7 @@ fn print_http(rows: &Value) {
 fn print_events(rows: &Value) {
     println!();
     println!(
-        "{:<22} {:>5} {:>10} {:>9} {:>9} {:>12} {:>12} {:>9} {:>12} {:>7}",
+        "{:<34} {:>5} {:>10} {:>9} {:>9} {:>12} {:>12} {:>9} {:>12} {:>7}",
         "event",
         "tabs",
         "events/s",
@@ -483,7 +507,7 @@ fn print_events(rows: &Value) {
             )
         };
         println!(
-            "{:<22} {:>5} {:>10} {:>9.3} {:>9.3} {:>12} {:>12} {:>9} {:>12} {:>7}",
+            "{:<34} {:>5} {:>10} {:>9.3} {:>9.3} {:>12} {:>12} {:>9} {:>12} {:>7}",
             row["event"].as_str().unwrap_or(""),
             row["tabs"].to_string(),
             row["events_per_s"].to_string(),
