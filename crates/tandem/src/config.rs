@@ -116,6 +116,14 @@ pub struct ServerSection {
     /// How long a kept-alive connection may wait idle for its next request,
     /// in milliseconds (also bounded by `header_read_timeout_ms`).
     pub keepalive_timeout_ms: u64,
+    /// How long a request body being read may go without a byte arriving,
+    /// in milliseconds; then the body fails (the view answers 400) and the
+    /// connection is closed.
+    pub body_read_timeout_ms: u64,
+    /// How long a write to the client (a response, a WebSocket frame) may
+    /// make no progress, in milliseconds: the client stopped reading; then
+    /// the connection is closed.
+    pub send_timeout_ms: u64,
     /// On SIGTERM/SIGINT, how long open connections get to finish before the
     /// process exits anyway, in milliseconds.
     pub shutdown_timeout_ms: u64,
@@ -132,6 +140,8 @@ impl Default for ServerSection {
             allowed_hosts: Vec::new(),
             header_read_timeout_ms: 10_000,
             keepalive_timeout_ms: 5_000,
+            body_read_timeout_ms: 30_000,
+            send_timeout_ms: 30_000,
             shutdown_timeout_ms: 10_000,
             max_connections: None,
         }
@@ -145,6 +155,10 @@ pub struct ConnectionLimits {
     pub header_read_timeout: Duration,
     /// `keepalive_timeout_ms`.
     pub keepalive_timeout: Duration,
+    /// `body_read_timeout_ms`.
+    pub body_read_timeout: Duration,
+    /// `send_timeout_ms`.
+    pub send_timeout: Duration,
     /// `shutdown_timeout_ms`.
     pub shutdown_timeout: Duration,
     /// `max_connections`, or the default derived from the open-file limit.
@@ -163,6 +177,8 @@ impl ServerSection {
         ConnectionLimits {
             header_read_timeout: Duration::from_millis(self.header_read_timeout_ms),
             keepalive_timeout: Duration::from_millis(self.keepalive_timeout_ms),
+            body_read_timeout: Duration::from_millis(self.body_read_timeout_ms),
+            send_timeout: Duration::from_millis(self.send_timeout_ms),
             shutdown_timeout: Duration::from_millis(self.shutdown_timeout_ms),
             max_connections: self.max_connections.unwrap_or_else(default_max_connections),
         }
@@ -174,6 +190,8 @@ impl ServerSection {
         for (key, value) in [
             ("header_read_timeout_ms", self.header_read_timeout_ms),
             ("keepalive_timeout_ms", self.keepalive_timeout_ms),
+            ("body_read_timeout_ms", self.body_read_timeout_ms),
+            ("send_timeout_ms", self.send_timeout_ms),
             ("shutdown_timeout_ms", self.shutdown_timeout_ms),
         ] {
             if value == 0 {
@@ -200,6 +218,7 @@ fn default_max_connections() -> usize {
 }
 
 #[cfg(unix)]
+#[allow(clippy::unnecessary_cast)] // `rlim_t` is not 64 bits on every Unix.
 fn open_file_limit() -> Option<u64> {
     let mut limit = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
     // SAFETY: getrlimit only writes the struct it is given.
@@ -613,6 +632,8 @@ mod tests {
         for (line, key) in [
             ("header_read_timeout_ms = 0", "server.header_read_timeout_ms"),
             ("keepalive_timeout_ms = 0", "server.keepalive_timeout_ms"),
+            ("body_read_timeout_ms = 0", "server.body_read_timeout_ms"),
+            ("send_timeout_ms = 0", "server.send_timeout_ms"),
             ("shutdown_timeout_ms = 0", "server.shutdown_timeout_ms"),
             ("max_connections = 0", "server.max_connections"),
             ("allowed_hosts = [\"https://shop.example.com\"]", "server.allowed_hosts[0]"),

@@ -87,6 +87,34 @@ async fn an_idle_keep_alive_connection_is_closed_after_the_idle_timeout() {
 }
 
 #[tokio::test]
+async fn a_body_that_stops_arriving_fails_after_the_body_timeout() {
+    let server = TestServer::start(&shop::app(), |s| s.server.body_read_timeout_ms = 300).await;
+    let mut stream = TcpStream::connect(server.base.trim_start_matches("http://")).await.unwrap();
+    let head = "POST /webhooks/stripe/ HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 100\r\n\r\n0123456789";
+    stream.write_all(head.as_bytes()).await.unwrap();
+    let answer = read_until_closed(&mut stream).await.expect("the connection stayed open");
+    let text = String::from_utf8_lossy(&answer);
+    assert!(text.starts_with("HTTP/1.1 400"), "{text}");
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn a_client_that_stops_reading_is_closed_after_the_send_timeout() {
+    let server = TestServer::start(&shop::app(), |s| s.server.send_timeout_ms = 300).await;
+    // Larger than what the kernel's socket buffers hold on both ends.
+    const SIZE: usize = 64 << 20;
+    std::fs::write(server.media.path().join("big.bin"), vec![7u8; SIZE]).unwrap();
+    let mut stream = TcpStream::connect(server.base.trim_start_matches("http://")).await.unwrap();
+    stream.write_all(get("/media/big.bin", "127.0.0.1").as_bytes()).await.unwrap();
+    // Not reading, well past the send timeout.
+    tokio::time::sleep(Duration::from_millis(2000)).await;
+    let received = read_until_closed(&mut stream).await.expect("the connection stayed open");
+    assert!(received.starts_with(b"HTTP/1.1 200"), "the answer had begun");
+    assert!(received.len() < SIZE, "the server gave up on the client: {} bytes arrived", received.len());
+    server.stop().await;
+}
+
+#[tokio::test]
 async fn connections_beyond_max_connections_wait_and_are_served() {
     let server = TestServer::start(&shop::app(), |s| {
         short_timeouts(s);

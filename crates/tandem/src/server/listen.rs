@@ -1,6 +1,7 @@
 //! The listener: accepts connections up to `[server] max_connections` and
-//! serves each with hyper's HTTP/1 connection, under the header-read and
-//! idle keep-alive timeouts, then drains for at most `shutdown_timeout_ms`.
+//! serves each with hyper's HTTP/1 connection, under the header-read, idle
+//! keep-alive, body-read and send timeouts, then drains for at most
+//! `shutdown_timeout_ms`.
 //!
 //! hyper starts its header-read timer when it waits for a request head, so
 //! it bounds a stalled first request and the idle wait between requests
@@ -12,9 +13,7 @@
 use std::convert::Infallible;
 use std::future::Future;
 use std::net::SocketAddr;
-use std::pin::Pin;
 use std::sync::Arc;
-use std::task::{Context, Poll};
 use std::time::Duration;
 
 use axum::Router;
@@ -23,12 +22,12 @@ use axum::http::StatusCode;
 use hyper::body::Incoming;
 use hyper::server::conn::http1;
 use hyper_util::rt::{TokioIo, TokioTimer};
-use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, watch};
 use tokio::task::JoinSet;
 use tokio::time::Instant;
 
+use super::io::{Counted, TimedBody};
 use crate::config::ConnectionLimits;
 
 /// How long accepting pauses after an error such as `EMFILE` (out of file
@@ -58,8 +57,9 @@ pub(super) async fn serve(
         };
         let Some((stream, remote, slot)) = accepted else { continue };
         while connections.try_join_next().is_some() {}
-        let connection = Connection { app: app.clone(), remote, keepalive: limits.keepalive_timeout };
-        connections.spawn(connection.run(builder.clone(), Counted { stream, _slot: slot }, closed.clone()));
+        let connection = Connection { app: app.clone(), remote, limits };
+        let stream = Counted::new(stream, slot, limits.send_timeout);
+        connections.spawn(connection.run(builder.clone(), stream, closed.clone()));
     }
     drop(listener);
     closing.send_replace(true);
@@ -140,7 +140,7 @@ enum Phase {
 struct Connection {
     app: Router,
     remote: SocketAddr,
-    keepalive: Duration,
+    limits: ConnectionLimits,
 }
 
 impl Connection {
@@ -150,9 +150,10 @@ impl Connection {
     async fn run(self, builder: http1::Builder, stream: Counted, mut closed: watch::Receiver<bool>) {
         let (phase, mut changed) = watch::channel(Phase::Fresh);
         let phase = Arc::new(phase);
-        let (app, remote) = (self.app, self.remote);
+        let (app, remote, body_timeout) = (self.app, self.remote, self.limits.body_read_timeout);
         let service = hyper::service::service_fn(move |request: hyper::Request<Incoming>| {
             let (app, phase) = (app.clone(), phase.clone());
+            let request = request.map(|body| TimedBody::new(body, body_timeout));
             async move { Ok::<_, Infallible>(answer(app, remote, phase, request).await) }
         });
         let connection = builder.serve_connection(TokioIo::new(stream), service).with_upgrades();
@@ -160,7 +161,7 @@ impl Connection {
         let mut closing = false;
         loop {
             let idle_until = match *changed.borrow_and_update() {
-                Phase::Idle(since) if !closing => Some(since + self.keepalive),
+                Phase::Idle(since) if !closing => Some(since + self.limits.keepalive_timeout),
                 _ => None,
             };
             tokio::select! {
@@ -198,7 +199,7 @@ async fn answer(
     app: Router,
     remote: SocketAddr,
     phase: Arc<watch::Sender<Phase>>,
-    request: hyper::Request<Incoming>,
+    request: hyper::Request<TimedBody>,
 ) -> axum::response::Response {
     let busy = Busy::start(phase);
     let mut request = request.map(axum::body::Body::new);
@@ -234,44 +235,5 @@ impl Drop for Busy {
             }
             idle
         });
-    }
-}
-
-/// A client socket holding its place in the connection count, for as long
-/// as it is open (through a WebSocket upgrade too).
-struct Counted {
-    stream: TcpStream,
-    _slot: OwnedSemaphorePermit,
-}
-
-impl AsyncRead for Counted {
-    fn poll_read(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<std::io::Result<()>> {
-        Pin::new(&mut self.stream).poll_read(cx, buf)
-    }
-}
-
-impl AsyncWrite for Counted {
-    fn poll_write(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<std::io::Result<usize>> {
-        Pin::new(&mut self.stream).poll_write(cx, buf)
-    }
-
-    fn poll_write_vectored(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        bufs: &[std::io::IoSlice<'_>],
-    ) -> Poll<std::io::Result<usize>> {
-        Pin::new(&mut self.stream).poll_write_vectored(cx, bufs)
-    }
-
-    fn is_write_vectored(&self) -> bool {
-        self.stream.is_write_vectored()
-    }
-
-    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
-        Pin::new(&mut self.stream).poll_flush(cx)
-    }
-
-    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
-        Pin::new(&mut self.stream).poll_shutdown(cx)
     }
 }

@@ -10,6 +10,7 @@
 //! ```
 
 mod backend;
+mod io;
 mod listen;
 mod ui;
 mod uploads;
