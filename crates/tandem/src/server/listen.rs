@@ -177,9 +177,13 @@ impl Connection {
                 }
                 _ = changed.changed(), if !closing => {}
                 () = sleep_until(idle_until), if idle_until.is_some() => {
-                    tracing::debug!(target: "tandem::server", %remote, "idle keep-alive connection closed");
-                    connection.as_mut().graceful_shutdown();
-                    closing = true;
+                    // A request may have begun since (marking busy wakes no one).
+                    let keepalive = self.limits.keepalive_timeout;
+                    if matches!(*changed.borrow(), Phase::Idle(since) if since + keepalive <= Instant::now()) {
+                        tracing::debug!(target: "tandem::server", %remote, "idle keep-alive connection closed");
+                        connection.as_mut().graceful_shutdown();
+                        closing = true;
+                    }
                 }
             }
         }
@@ -217,7 +221,12 @@ struct Busy(Arc<watch::Sender<Phase>>);
 
 impl Busy {
     fn start(phase: Arc<watch::Sender<Phase>>) -> Self {
-        phase.send_replace(Phase::Busy);
+        // Silently: the connection's task needs waking only to arm the
+        // idle timer, when the request is done.
+        phase.send_if_modified(|phase| {
+            *phase = Phase::Busy;
+            false
+        });
         Self(phase)
     }
 
