@@ -84,15 +84,16 @@ impl AllowedHosts {
         }
     }
 
-    /// Checks one `Host` value (port ignored) with Django's rules.
+    /// Checks one `Host` value (port ignored) with Django's rules, without
+    /// allocating when it is allowed.
     pub fn check(&self, host: &str) -> Result<(), DisallowedHost> {
         let Some(domain) = domain_of(host) else {
             return Err(DisallowedHost::Malformed { host: host.to_string() });
         };
-        if self.patterns.iter().any(|pattern| pattern == "*" || is_same_domain(&domain, pattern)) {
+        if self.patterns.iter().any(|pattern| pattern == "*" || is_same_domain(domain, pattern)) {
             Ok(())
         } else {
-            Err(DisallowedHost::NotAllowed { host: host.to_string(), domain })
+            Err(DisallowedHost::NotAllowed { host: host.to_string(), domain: domain.to_ascii_lowercase() })
         }
     }
 }
@@ -115,40 +116,46 @@ pub fn check_pattern(pattern: &str) -> Result<(), String> {
     Ok(())
 }
 
-/// Django's `split_domain_port`, keeping the domain: lowercase, no port, no
-/// trailing dot; `None` when `host` is neither `name[:port]` nor
-/// `[ipv6][:port]`.
-fn domain_of(host: &str) -> Option<String> {
-    let host = host.to_ascii_lowercase();
+/// Django's `split_domain_port`, keeping the domain: no port, no trailing
+/// dot (case kept; every comparison ignores it); `None` when `host` is
+/// neither `name[:port]` nor `[ipv6][:port]`.
+fn domain_of(host: &str) -> Option<&str> {
     let split = if host.starts_with('[') { host.find(']').map(|i| i + 1) } else { host.find(':') };
     let (domain, port) = host.split_at(split.unwrap_or(host.len()));
     let digits = |text: &str| !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit());
     let port_ok = port.is_empty() || port.strip_prefix(':').is_some_and(digits);
     let domain_ok = match domain.strip_prefix('[').and_then(|d| d.strip_suffix(']')) {
         Some(address) => is_ipv6_like(address),
-        None => domain.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'.' || b == b'-'),
+        None => domain.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-'),
     };
     let domain = domain.strip_suffix('.').unwrap_or(domain);
-    (port_ok && domain_ok && !domain.is_empty()).then(|| domain.to_string())
+    (port_ok && domain_ok && !domain.is_empty()).then_some(domain)
 }
 
 /// Django's `[a-f0-9]*:[a-f0-9.:]+` for the inside of `[…]`.
 fn is_ipv6_like(address: &str) -> bool {
-    let hex = |b: u8| b.is_ascii_digit() || (b'a'..=b'f').contains(&b);
     match address.split_once(':') {
         Some((head, tail)) => {
-            head.bytes().all(hex) && !tail.is_empty() && tail.bytes().all(|b| hex(b) || b == b'.' || b == b':')
+            head.bytes().all(|b| b.is_ascii_hexdigit())
+                && !tail.is_empty()
+                && tail.bytes().all(|b| b.is_ascii_hexdigit() || b == b'.' || b == b':')
         }
         None => false,
     }
 }
 
-/// Django's `is_same_domain`: `pattern` is `host`, or `.domain` and `host`
-/// is that domain or under it.
+/// Django's `is_same_domain` (`pattern` is lowercase, `host` ASCII): `pattern`
+/// is `host`, or `.domain` and `host` is that domain or under it.
 fn is_same_domain(host: &str, pattern: &str) -> bool {
     match pattern.strip_prefix('.') {
-        Some(domain) => host == domain || host.ends_with(pattern),
-        None => host == pattern,
+        Some(domain) => {
+            host.eq_ignore_ascii_case(domain)
+                || host
+                    .len()
+                    .checked_sub(pattern.len())
+                    .is_some_and(|start| host[start..].eq_ignore_ascii_case(pattern))
+        }
+        None => host.eq_ignore_ascii_case(pattern),
     }
 }
 
@@ -158,10 +165,10 @@ mod tests {
 
     #[test]
     fn splits_like_django() {
-        assert_eq!(domain_of("Example.COM:8000").as_deref(), Some("example.com"));
-        assert_eq!(domain_of("example.com.").as_deref(), Some("example.com"));
-        assert_eq!(domain_of("[::1]:3000").as_deref(), Some("[::1]"));
-        assert_eq!(domain_of("[2001:db8::1]").as_deref(), Some("[2001:db8::1]"));
+        assert_eq!(domain_of("Example.COM:8000"), Some("Example.COM"));
+        assert_eq!(domain_of("example.com."), Some("example.com"));
+        assert_eq!(domain_of("[::1]:3000"), Some("[::1]"));
+        assert_eq!(domain_of("[2001:DB8::1]"), Some("[2001:DB8::1]"));
         for bad in
             ["", ":80", "a b", "example.com:", "example.com:x", "a:b:c", "[::1", "[zz]", "[::1]x", "é.example", "."]
         {
@@ -174,6 +181,8 @@ mod tests {
         let hosts = AllowedHosts::new(vec![".Example.com".into(), "exact.test".into()]);
         assert!(hosts.check("a.b.example.com").is_ok());
         assert!(hosts.check("EXAMPLE.com:1").is_ok());
+        assert!(hosts.check("A.B.EXAMPLE.COM").is_ok());
+        assert!(hosts.check("Exact.Test.").is_ok());
         assert!(hosts.check("badexample.com").is_err());
         assert!(hosts.check("exact.test").is_ok());
         assert!(hosts.check("sub.exact.test").is_err());

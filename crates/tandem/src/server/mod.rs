@@ -52,12 +52,12 @@ pub fn router(ctx: AppContext, urls: UrlConf) -> Router {
         let (ctx, backend, ui, hosts) = (ctx.clone(), backend.clone(), ui.clone(), hosts.clone());
         async move {
             let path = request.uri().path();
-            let host_checked =
-                if PROBE_PATHS.contains(&path) { Ok(()) } else { hosts.check_headers(request.headers()) };
+            let on_backend = ctx.settings.is_backend_path(path);
+            let probe = !on_backend && PROBE_PATHS.contains(&path);
+            let host_checked = if probe { Ok(()) } else { hosts.check_headers(request.headers()) };
             let mut response = match host_checked {
                 Err(refused) => bad_host(&refused, debug),
                 Ok(()) => {
-                    let on_backend = ctx.settings.is_backend_path(path);
                     request.extensions_mut().insert(ctx);
                     if on_backend { backend.handle(request).await } else { answer(ui, request).await }
                 }
