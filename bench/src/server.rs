@@ -80,6 +80,7 @@ impl Server {
             .args(args)
             .arg(&addr)
             .env("TANDEM_ENV", "production")
+            .env("TANDEM_ALLOWED_HOSTS", "127.0.0.1")
             .env("SECRET_KEY", "benchmark-secret-key-not-for-production-use-0123456789")
             .env_remove("DATABASE_URL")
             .env_remove("REDIS_URL")
