@@ -14,7 +14,7 @@ use std::ffi::c_int;
 use std::ptr::NonNull;
 use std::time::Duration;
 
-use sea_orm::sqlx::sqlite::SqliteJournalMode;
+use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbErr};
 
 pub use decimal::{Decimal, decimal_column};
@@ -42,6 +42,7 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
         options.map_sqlx_sqlite_opts(|o| {
             o.create_if_missing(true)
                 .journal_mode(SqliteJournalMode::Wal)
+                .synchronous(SqliteSynchronous::Normal)
                 .foreign_keys(true)
                 .busy_timeout(Duration::from_secs(5))
         });

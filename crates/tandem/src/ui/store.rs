@@ -411,16 +411,17 @@ impl DatabaseStates {
             return Ok(());
         }
         let written = async {
+            // One statement is a transaction by itself: no BEGIN and COMMIT
+            // round trips for the usual commit of a few tabs.
+            if rows.len() <= ROWS_PER_STATEMENT {
+                return upsert(&self.db, rows).await;
+            }
             let txn = self.db.begin().await?;
             let mut rows = rows.into_iter().peekable();
             // Many rows per statement: one round trip to the database for
             // each batch, not each tab (4 bound values per row).
             while rows.peek().is_some() {
-                let conflict = OnConflict::column(model::Column::Token)
-                    .update_columns([model::Column::SessionKey, model::Column::Data, model::Column::ExpiresAt])
-                    .to_owned();
-                let batch: Vec<model::ActiveModel> = rows.by_ref().take(ROWS_PER_STATEMENT).collect();
-                model::Entity::insert_many(batch).on_conflict(conflict).exec_without_returning(&txn).await?;
+                upsert(&txn, rows.by_ref().take(ROWS_PER_STATEMENT).collect()).await?;
             }
             txn.commit().await
         }
@@ -441,6 +442,15 @@ impl DatabaseStates {
         }
         written
     }
+}
+
+/// Inserts `rows`, replacing the tabs already stored, in one statement.
+async fn upsert(db: &impl sea_orm::ConnectionTrait, rows: Vec<model::ActiveModel>) -> Result<(), DbErr> {
+    let conflict = OnConflict::column(model::Column::Token)
+        .update_columns([model::Column::SessionKey, model::Column::Data, model::Column::ExpiresAt])
+        .to_owned();
+    model::Entity::insert_many(rows).on_conflict(conflict).exec_without_returning(db).await?;
+    Ok(())
 }
 
 impl StateManager for DatabaseStates {
