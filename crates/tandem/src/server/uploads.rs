@@ -72,7 +72,7 @@ async fn receive_files(
 ) -> Result<Response, ApiError> {
     let target = target(&headers)?;
     let session_key = session.key().unwrap_or_default();
-    match ctx.ui.owner_of(&target.token).await.map_err(ApiError::internal)? {
+    match ctx.ui.owner_of(&target.token, &session_key).await.map_err(ApiError::internal)? {
         None => return Err(ApiError::new(StatusCode::NOT_FOUND, "No such tab.")),
         Some(owner) if owner != session_key || session_key.is_empty() => {
             return Err(ApiError::new(StatusCode::FORBIDDEN, "This tab belongs to another session."));

@@ -600,13 +600,19 @@ impl Engine {
         self.connected().get(token).map(|connected| connected.outbox.clone())
     }
 
-    /// The session key that owns tab `token`, unless the tab is unknown (or
-    /// `token` is not of a token's shape).
-    pub async fn owner_of(&self, token: &str) -> Result<Option<String>, StoreError> {
+    /// The session key that owns tab `token`: the stored tab's, or, for a
+    /// tab not made yet (a page load's token before its `hello`),
+    /// `session_key` when the token was signed for it. `None` when the tab
+    /// is unknown and the token was not issued to `session_key` (or is not
+    /// of a token's shape).
+    pub async fn owner_of(&self, token: &str, session_key: &str) -> Result<Option<String>, StoreError> {
         if !super::tokens::is_well_formed(token) {
             return Ok(None);
         }
-        Ok(self.states.load(token).await?.map(|tab| tab.session_key.clone()))
+        Ok(match self.states.load(token).await? {
+            Some(tab) => Some(tab.session_key.clone()),
+            None => super::tokens::minted_for(&self.secret, token, session_key).then(|| session_key.to_string()),
+        })
     }
 
     /// The first page bound to the state named `state`.
