@@ -39,6 +39,7 @@ pub mod redis;
 pub mod rest;
 pub mod server;
 pub mod sessions;
+pub mod signing;
 // Also in the crate's own unit tests, for their throw-away databases.
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
