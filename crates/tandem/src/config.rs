@@ -149,6 +149,8 @@ struct File {
     rest: Option<crate::rest::RestSettings>,
     #[serde(default)]
     ui: Option<crate::ui::UiSettings>,
+    #[serde(default)]
+    auth: Option<crate::auth::AuthSettings>,
 }
 
 /// The resolved settings of one application.
@@ -166,6 +168,8 @@ pub struct Settings {
     pub rest: crate::rest::RestSettings,
     /// `[ui]`: the reactive UI's expiry and limits.
     pub ui: crate::ui::UiSettings,
+    /// `[auth]`: login throttling and password hashing.
+    pub auth: crate::auth::AuthSettings,
     /// Development or production.
     pub environment: Environment,
     /// The signing secret (`SECRET_KEY`); a fixed insecure value in development.
@@ -238,6 +242,7 @@ impl Settings {
             database,
             rest: parsed.rest.unwrap_or_default(),
             ui: parsed.ui.unwrap_or_default(),
+            auth: parsed.auth.unwrap_or_default(),
             environment: Environment::Development,
             secret_key: INSECURE_DEV_SECRET.into(),
             base_dir,
