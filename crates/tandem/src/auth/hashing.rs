@@ -7,7 +7,7 @@
 //! and the dummy hash for unknown users.
 //!
 //! A hash that finds every thread busy waits its turn, at most
-//! `[auth] hash_wait_seconds`; then it is refused with [`HashError::Busy`]
+//! `[auth] hash_wait_seconds` (each application's own); then it is refused with [`HashError::Busy`]
 //! (a login answers 429 with `Retry-After`). Argon2 takes ~19 MiB per hash,
 //! so at most `concurrency × 19 MiB` is in use at once, and the memory stays
 //! with the same few threads instead of one blocking-pool thread per request.
@@ -123,10 +123,10 @@ struct Counters {
 
 static POOL: OnceLock<Pool> = OnceLock::new();
 
-/// Sets the process's hashing threads from the first application's
-/// settings (`App::prepare` calls it); later calls change nothing, and say
-/// so in the log when they asked for something else. Returns whether
-/// `settings` are the ones in force.
+/// Sets the process's hashing threads (and the wait of [`run`]) from the
+/// first application's settings (`App::prepare` calls it); later calls
+/// change nothing, and say so in the log when they asked for another number
+/// of threads. Returns whether `settings` are the ones in force.
 ///
 /// ```
 /// use tandem::auth::hashing::{self, HashSettings};
@@ -137,7 +137,7 @@ static POOL: OnceLock<Pool> = OnceLock::new();
 /// ```
 pub fn configure(settings: HashSettings) -> bool {
     let pool = POOL.get_or_init(|| Pool::start(settings));
-    if pool.settings != settings {
+    if pool.settings.concurrency != settings.concurrency {
         tracing::warn!(
             in_force = ?pool.settings,
             asked = ?settings,
@@ -145,6 +145,11 @@ pub fn configure(settings: HashSettings) -> bool {
         );
     }
     pool.settings == settings
+}
+
+/// The wait [`run`] uses: the first configured application's.
+pub(crate) fn configured_wait() -> Duration {
+    pool().settings.wait
 }
 
 fn pool() -> &'static Pool {
@@ -183,14 +188,33 @@ where
     T: Send + 'static,
     F: FnOnce() -> T + Send + 'static,
 {
+    run_waiting(pool().settings.wait, job).await
+}
+
+/// [`run`], waiting at most `wait` for a free thread (an application's
+/// `[auth] hash_wait_seconds`; the threads are the process's).
+///
+/// ```
+/// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+/// use std::time::Duration;
+/// let answer = tandem::auth::hashing::run_waiting(Duration::from_secs(1), || 6 * 7).await;
+/// assert_eq!(answer, Ok(42));
+/// # });
+/// ```
+pub async fn run_waiting<T, F>(wait: Duration, job: F) -> Result<T, HashError>
+where
+    T: Send + 'static,
+    F: FnOnce() -> T + Send + 'static,
+{
     let pool = pool();
-    let permit = match tokio::time::timeout(pool.settings.wait, pool.permits.clone().acquire_owned()).await {
+    // A free thread is taken at once, even with no wait at all.
+    let permit = match tokio::time::timeout(wait, pool.permits.clone().acquire_owned()).await {
         Ok(Ok(permit)) => permit,
         Ok(Err(closed)) => return Err(HashError::Failed(closed.to_string())),
         Err(_) => {
             pool.counters.refused.fetch_add(1, Ordering::Relaxed);
-            tracing::warn!(wait = ?pool.settings.wait, "every password-hashing thread stayed busy; refusing");
-            return Err(HashError::Busy(pool.settings.wait));
+            tracing::warn!(?wait, "every password-hashing thread stayed busy; refusing");
+            return Err(HashError::Busy(wait));
         }
     };
     let (reply, answer) = oneshot::channel();

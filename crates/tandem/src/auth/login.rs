@@ -130,6 +130,7 @@ pub struct LoginGuard {
     throttles: Arc<ThrottleStore>,
     per_username: Option<Rate>,
     per_address: Option<Rate>,
+    hash_wait: Duration,
 }
 
 /// The throttle keys of one attempt.
@@ -152,7 +153,12 @@ impl LoginGuard {
     /// ```
     pub fn new(settings: &AuthSettings, throttles: Arc<ThrottleStore>) -> Self {
         hashing::configure(settings.hashing());
-        Self { throttles, per_username: settings.per_username(), per_address: settings.per_address() }
+        Self {
+            throttles,
+            per_username: settings.per_username(),
+            per_address: settings.per_address(),
+            hash_wait: settings.hashing().wait,
+        }
     }
 
     /// Checks `username` and `password` for a client at `client` (its IP
@@ -181,7 +187,7 @@ impl LoginGuard {
         client: Option<IpAddr>,
     ) -> Result<User, LoginError> {
         let keys = self.reserve(username, client).await?;
-        match super::check_credentials(db, username, password).await {
+        match super::check_credentials(db, username, password, self.hash_wait).await {
             Ok(Some(user)) => {
                 self.forget(&keys, true).await;
                 Ok(user)

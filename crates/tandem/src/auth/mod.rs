@@ -124,7 +124,7 @@ async fn hash_off_thread(raw: Option<String>) -> Result<String, DbErr> {
 /// [`LoginGuard::authenticate`] instead (the [`Auth`] extractor does).
 /// Every hashing thread staying busy is an error here.
 pub async fn authenticate(db: &DatabaseConnection, username: &str, raw_password: &str) -> Result<Option<User>, DbErr> {
-    check_credentials(db, username, raw_password).await.map_err(|error| match error {
+    check_credentials(db, username, raw_password, hashing::configured_wait()).await.map_err(|error| match error {
         LoginError::Database(error) => error,
         other => DbErr::Custom(other.to_string()),
     })
@@ -135,10 +135,11 @@ async fn check_credentials(
     db: &DatabaseConnection,
     username: &str,
     raw_password: &str,
+    wait: std::time::Duration,
 ) -> Result<Option<User>, LoginError> {
     let user = models::user::Entity::find().filter(models::user::Column::Username.eq(username)).one(db).await?;
     let raw = raw_password.to_string();
-    let (user, ok) = hashing::run(move || match user {
+    let (user, ok) = hashing::run_waiting(wait, move || match user {
         Some(user) => {
             let ok = password::check_password(&raw, &user.password);
             (Some(user), ok)
