@@ -361,7 +361,10 @@ mod tests {
         let default = Signer::new(SECRET, "django.core.signing.Signer");
         assert_eq!(default.unsign("hello:A3jRgvza3r3Z-0_vethmSEi8lH-wtUJGRbriYkrBibI"), Ok("hello"));
         let timestamped = TimestampSigner::new(SECRET, "tandem.ui.ticket");
-        assert_eq!(timestamped.sign_at("hello", 1_700_000_000), "hello:1r31eq:17LppgFoBYqanvv8NETiVbxDPJM5cD31JZbvgVPzy5A");
+        assert_eq!(
+            timestamped.sign_at("hello", 1_700_000_000),
+            "hello:1r31eq:17LppgFoBYqanvv8NETiVbxDPJM5cD31JZbvgVPzy5A"
+        );
     }
 
     #[test]

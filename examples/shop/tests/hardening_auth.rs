@@ -107,7 +107,8 @@ async fn user(server: &TestServer, username: &str) {
 }
 
 /// This process's threads whose name starts with `prefix` (names are cut to
-/// 15 bytes: tokio's blocking threads are `tokio-runtime-w`).
+/// 15 bytes). The tests' runtimes run on the test threads: tokio's threads
+/// (`tokio-rt-worker`) are its blocking pool.
 fn threads_named(prefix: &str) -> usize {
     std::fs::read_dir("/proc/self/task")
         .unwrap()
@@ -126,7 +127,7 @@ async fn forty_concurrent_wrong_basic_logins_are_all_answered_on_a_few_hashing_t
     let server = server(|_| {}).await;
     user(&server, "alice").await;
     let visitor = Visitor::new(&server);
-    let blocking_before = threads_named("tokio-runtime-w");
+    let blocking_before = threads_named("tokio-");
 
     // 30 unknown usernames (each costs a dummy hash) and 10 guesses at alice.
     let names: Vec<String> = (0..30).map(|i| format!("nobody-{i}")).chain((0..10).map(|_| "alice".into())).collect();
@@ -149,7 +150,7 @@ async fn forty_concurrent_wrong_basic_logins_are_all_answered_on_a_few_hashing_t
     assert!(stats.peak_running <= stats.concurrency, "{stats:?}");
     assert_eq!(stats.concurrency, std::thread::available_parallelism().unwrap().get(), "one hashing thread per core");
     assert_eq!(threads_named("tandem-hash"), stats.concurrency, "the hashing threads are the process's few");
-    let blocking_after = threads_named("tokio-runtime-w");
+    let blocking_after = threads_named("tokio-");
     assert!(
         blocking_after <= blocking_before + 2,
         "hashes do not start blocking-pool threads: {blocking_before} before, {blocking_after} after"
@@ -212,7 +213,10 @@ async fn after_too_many_failures_a_username_is_refused_on_every_login_path_even_
 
     // Failures on either path count together.
     let wrong = visitor.login("alice", "guess-1").await;
-    assert_eq!((wrong.status, wrong.body), (StatusCode::BAD_REQUEST, json!({"detail": "Invalid username or password."})));
+    assert_eq!(
+        (wrong.status, wrong.body),
+        (StatusCode::BAD_REQUEST, json!({"detail": "Invalid username or password."}))
+    );
     assert_wrong_basic(&visitor.basic("alice", "guess-2").await);
     assert_eq!(visitor.login("alice", "guess-3").await.status, StatusCode::BAD_REQUEST);
 

@@ -237,7 +237,8 @@ fn measured<T>(counters: &Counters, permit: OwnedSemaphorePermit, job: impl FnOn
     let running = counters.running.fetch_add(1, Ordering::Relaxed) + 1;
     counters.peak.fetch_max(running, Ordering::Relaxed);
     let result = std::panic::catch_unwind(AssertUnwindSafe(job)).map_err(|panic| {
-        let message = panic.downcast_ref::<&str>().map(|s| s.to_string()).or_else(|| panic.downcast_ref::<String>().cloned());
+        let message =
+            panic.downcast_ref::<&str>().map(|s| s.to_string()).or_else(|| panic.downcast_ref::<String>().cloned());
         message.unwrap_or_else(|| "a panic".into())
     });
     counters.running.fetch_sub(1, Ordering::Relaxed);

@@ -46,8 +46,8 @@ use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseConnection, DbErr, EntityTr
 
 pub use login::{INVALID_LOGIN, LoginError, LoginGuard};
 pub use models::user::Model as User;
-pub use settings::AuthSettings;
 pub use permissions::{Permission, PermissionRequired, ensure_model_permissions, has_perm};
+pub use settings::AuthSettings;
 
 use crate::context::AppContext;
 use crate::csrf::CsrfToken;

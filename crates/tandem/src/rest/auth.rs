@@ -26,8 +26,8 @@ use serde::Deserialize;
 
 use super::error::RestError;
 use super::request::RestRequest;
-use crate::auth::{CurrentUser, LoginError, LoginGuard};
 use crate::auth::models::user;
+use crate::auth::{CurrentUser, LoginError, LoginGuard};
 use crate::http::ApiError;
 
 /// One authentication scheme.

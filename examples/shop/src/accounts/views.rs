@@ -63,7 +63,11 @@ pub mod openapi {
                 ("200", "Logged in; a new session.", user),
                 ("400", "Wrong credentials.", detail_schema()),
                 ("403", "CSRF check failed.", detail_schema()),
-                ("429", "Too many failed logins for the username or from the address; see Retry-After.", detail_schema()),
+                (
+                    "429",
+                    "Too many failed logins for the username or from the address; see Retry-After.",
+                    detail_schema(),
+                ),
             ],
         )
     }
