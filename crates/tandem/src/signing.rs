@@ -194,12 +194,11 @@ fn hmac_for(salt: &str, secret: &[u8]) -> HmacSha256 {
     hasher.update(salt.as_bytes());
     hasher.update(b"signer");
     hasher.update(secret);
-    let key = hasher.finalize();
-    // HMAC takes keys of any length; a 32-byte key cannot be refused.
-    match HmacSha256::new_from_slice(&key) {
-        Ok(mac) => mac,
-        Err(_) => unreachable!("HMAC accepts keys of every length"),
-    }
+    // HMAC pads a key shorter than its 64-byte block with zeros: padding the
+    // 32-byte digest here is the same key, given without a fallible call.
+    let mut block = [0u8; 64];
+    block[..32].copy_from_slice(&hasher.finalize());
+    HmacSha256::new(&block.into())
 }
 
 /// Signs values with the time they were signed, and refuses them after a
