@@ -234,10 +234,18 @@ impl App {
                 ),
                 crate::rest::throttle::ThrottleStore::shared(redis.clone()),
             ),
-            None => (crate::ui::store::DatabaseStates::new(db.clone(), settings.ui.idle()), Default::default()),
+            None if settings.ui.durable_events => {
+                (crate::ui::store::DatabaseStates::new(db.clone(), settings.ui.idle()), Default::default())
+            }
+            None => {
+                (crate::ui::store::DatabaseStates::write_behind(db.clone(), settings.ui.idle()), Default::default())
+            }
         };
-        let mut engine =
-            crate::ui::Engine::new(self.pages.clone(), states, settings.ui.limits())?.with_theme(&self.theme);
+        let mut engine = crate::ui::Engine::new(self.pages.clone(), states, settings.ui.limits())?
+            .with_theme(&self.theme)
+            .with_secret(&settings.secret_key)
+            .with_live_debounce(settings.ui.live_debounce())
+            .with_session_ages(settings.sessions);
         if let Some(page) = &self.not_found {
             engine = engine.with_not_found(page.clone());
         }
@@ -251,9 +259,12 @@ impl App {
         Ok(AppContext { db, settings: Arc::new(settings), throttles, login, ui: engine, redis })
     }
 
-    /// The full service for a prepared context.
+    /// The full service for a prepared context; starts its housekeeping
+    /// (idle tabs and expired sessions are swept while it runs).
     pub fn router(&self, ctx: AppContext) -> Result<Router, Error> {
-        Ok(crate::server::router(ctx, self.url_conf()?))
+        let urls = self.url_conf()?;
+        crate::sweep::start(&ctx);
+        Ok(crate::server::router(ctx, urls))
     }
 
     /// Prepares, binds `settings.server.addr` and serves until SIGINT/SIGTERM.
@@ -261,18 +272,6 @@ impl App {
         let addr = settings.server.addr.clone();
         let ctx = self.prepare(settings).await?;
         let engine = ctx.ui.clone();
-        let expiring = engine.clone();
-        tokio::spawn(async move {
-            let mut every = tokio::time::interval(std::time::Duration::from_secs(300));
-            loop {
-                every.tick().await;
-                match expiring.expire().await {
-                    Ok(0) => {}
-                    Ok(n) => tracing::info!("forgot {n} idle tab(s)"),
-                    Err(error) => tracing::warn!(%error, "cannot expire idle tabs"),
-                }
-            }
-        });
         let router = self.router(ctx)?;
         let listener = TcpListener::bind(&addr)
             .await

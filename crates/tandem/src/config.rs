@@ -150,6 +150,8 @@ struct File {
     #[serde(default)]
     ui: Option<crate::ui::UiSettings>,
     #[serde(default)]
+    sessions: Option<crate::sessions::SessionSettings>,
+    #[serde(default)]
     auth: Option<crate::auth::AuthSettings>,
 }
 
@@ -168,6 +170,8 @@ pub struct Settings {
     pub rest: crate::rest::RestSettings,
     /// `[ui]`: the reactive UI's expiry and limits.
     pub ui: crate::ui::UiSettings,
+    /// `[sessions]`: how long sessions live, how often expired ones go.
+    pub sessions: crate::sessions::SessionSettings,
     /// `[auth]`: login throttling and password hashing.
     pub auth: crate::auth::AuthSettings,
     /// Development or production.
@@ -242,6 +246,7 @@ impl Settings {
             database,
             rest: parsed.rest.unwrap_or_default(),
             ui: parsed.ui.unwrap_or_default(),
+            sessions: parsed.sessions.unwrap_or_default(),
             auth: parsed.auth.unwrap_or_default(),
             environment: Environment::Development,
             secret_key: INSECURE_DEV_SECRET.into(),

@@ -40,6 +40,7 @@ pub mod rest;
 pub mod server;
 pub mod sessions;
 pub mod signing;
+mod sweep;
 // Also in the crate's own unit tests, for their throw-away databases.
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;

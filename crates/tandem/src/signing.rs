@@ -201,6 +201,38 @@ fn hmac_for(salt: &str, secret: &[u8]) -> HmacSha256 {
     HmacSha256::new(&block.into())
 }
 
+/// HMAC-SHA256 of `parts` (each ended by a NUL byte) under a key derived
+/// from `salt` and `secret` (as Django's `salted_hmac`, the key a [`Signer`]
+/// with the same salt uses), in lower-case hex. For tokens that carry their
+/// own layout (tab tokens, session keys, login tickets).
+///
+/// ```
+/// let mac = tandem::signing::mac_hex("secret", "tandem.example", &["a", "b"]);
+/// assert_eq!(mac.len(), 64);
+/// assert_ne!(mac, tandem::signing::mac_hex("secret", "tandem.other", &["a", "b"]), "salts separate uses");
+/// assert_ne!(mac, tandem::signing::mac_hex("secret", "tandem.example", &["ab", ""]), "parts are delimited");
+/// ```
+pub fn mac_hex(secret: &str, salt: &str, parts: &[&str]) -> String {
+    let mut mac = hmac_for(salt, secret.as_bytes());
+    for part in parts {
+        mac.update(part.as_bytes());
+        mac.update(&[0]);
+    }
+    mac.finalize().into_bytes().iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Compares two byte strings in constant time (for their common length).
+///
+/// ```
+/// assert!(tandem::signing::equal(b"abc", b"abc"));
+/// assert!(!tandem::signing::equal(b"abc", b"abd"));
+/// assert!(!tandem::signing::equal(b"abc", b"ab"));
+/// ```
+pub fn equal(a: &[u8], b: &[u8]) -> bool {
+    use subtle::ConstantTimeEq;
+    a.len() == b.len() && bool::from(a.ct_eq(b))
+}
+
 /// Signs values with the time they were signed, and refuses them after a
 /// maximum age (Django's `TimestampSigner`: `value:timestamp:signature`, the
 /// timestamp in base 62 seconds).
@@ -409,6 +441,16 @@ mod tests {
         let plain = Signer::new(SECRET, "tandem.ui.ticket");
         assert_eq!(signer.unsign(&plain.sign("v"), Duration::from_secs(60)), Err(BadSignature::NoSeparator));
         assert_eq!(signer.unsign(&plain.sign("v:!!"), Duration::from_secs(60)), Err(BadSignature::Timestamp));
+    }
+
+    #[test]
+    fn mac_hex_keeps_its_derivation() {
+        // The key main's tokens were made with: SHA-256(salt, "signer", secret).
+        let key = Sha256::new().chain_update("tandem.example").chain_update(b"signer").chain_update(SECRET).finalize();
+        let mut mac = HmacSha256::new_from_slice(&key).unwrap();
+        mac.update(b"a\0b\0");
+        let expected: String = mac.finalize().into_bytes().iter().map(|b| format!("{b:02x}")).collect();
+        assert_eq!(mac_hex(SECRET, "tandem.example", &["a", "b"]), expected);
     }
 
     #[test]

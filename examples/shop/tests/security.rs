@@ -338,7 +338,7 @@ async fn planted_session_ids_never_survive_login() {
     let planted = store::new_key();
     let mut data = serde_json::Map::new();
     data.insert("cart".into(), json!([1, 2]));
-    store::save(&server.db, &planted, &data).await.unwrap();
+    store::save(&server.db, &planted, &data, 3600).await.unwrap();
 
     let mut b = Browser::new(&server);
     b.cookies.insert("sessionid".into(), planted.clone());

@@ -54,7 +54,8 @@ use crate::csrf::CsrfToken;
 use crate::http::ApiError;
 use crate::sessions::Session;
 
-const SESSION_USER_ID: &str = "_auth_user_id";
+/// The session key holding the logged-in user's id (Django's `_auth_user_id`).
+pub const SESSION_USER_ID: &str = "_auth_user_id";
 const SESSION_USER_HASH: &str = "_auth_user_hash";
 
 /// DRF's body when a login is needed (`NotAuthenticated`; 403 because session

@@ -1,4 +1,5 @@
-//! One log line per request: method, path, status, time.
+//! One log line per request: method, path, status, time; and [`clip`] for
+//! every client-supplied string that goes into a log line.
 
 use std::time::Instant;
 
@@ -10,7 +11,7 @@ use axum::response::Response;
 pub async fn log_request(request: Request, next: Next) -> Response {
     let started = Instant::now();
     let method = request.method().clone();
-    let path = request.uri().path().to_string();
+    let path = clip(request.uri().path()).into_owned();
     let response = next.run(request).await;
     tracing::info!(
         target: "tandem::request",
@@ -19,4 +20,30 @@ pub async fn log_request(request: Request, next: Next) -> Response {
         started.elapsed().as_secs_f64() * 1000.0
     );
     response
+}
+
+/// The longest client-supplied string logged whole, in bytes.
+pub const LOGGED_BYTES: usize = 200;
+
+/// `text` as it may appear in a log line: whole up to [`LOGGED_BYTES`], else
+/// its start, an ellipsis and its full length, so a client cannot fill the
+/// log with one long name.
+///
+/// ```
+/// use tandem::http::log::clip;
+/// assert_eq!(clip("increment"), "increment");
+/// let long = "x".repeat(500_000);
+/// assert!(clip(&long).len() < 300);
+/// assert!(clip(&long).ends_with("… (500000 bytes)"));
+/// assert_eq!(clip(&"é".repeat(150)).chars().filter(|c| *c == 'é').count(), 100, "cut on a character boundary");
+/// ```
+pub fn clip(text: &str) -> std::borrow::Cow<'_, str> {
+    if text.len() <= LOGGED_BYTES {
+        return text.into();
+    }
+    let mut end = LOGGED_BYTES;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}… ({} bytes)", &text[..end], text.len()).into()
 }

@@ -341,6 +341,18 @@ impl StateManager for RedisStates {
         Box::pin(async { Ok(0) })
     }
 
+    /// One `DEL` of the tab (its lock and fence expire by themselves).
+    fn forget<'a>(&'a self, token: &'a str) -> BoxFuture<'a, Result<(), StoreError>> {
+        Box::pin(async move {
+            let _: i64 = ::redis::cmd("DEL")
+                .arg(self.keys(token).tab)
+                .query_async(&mut self.redis.connection())
+                .await
+                .map_err(|e| self.redis.error(e))?;
+            Ok(())
+        })
+    }
+
     /// One `PING`.
     fn ping(&self) -> BoxFuture<'_, Result<(), StoreError>> {
         Box::pin(async move { Ok(self.redis.ping().await?) })

@@ -74,23 +74,27 @@ async fn redeem_ticket(ctx: AppContext, auth: Auth, session: Session, body: Byte
         return ApiError::bad_request("Expected {\"ticket\": \"…\"}.").into_response();
     };
     let key = session.key().unwrap_or_default();
-    let Some(ticket) = ctx.ui.redeem(&ticket, &key) else {
-        return ApiError::new(StatusCode::FORBIDDEN, "Invalid or expired ticket.").into_response();
+    let refused = || ApiError::new(StatusCode::FORBIDDEN, "Invalid or expired ticket.").into_response();
+    let Some(claimed) = crate::ui::tickets::claimed_user(&ticket) else { return refused() };
+    let user = match claimed {
+        Some(id) => match crate::auth::models::user::Entity::find_by_id(id).one(&ctx.db).await {
+            Ok(Some(user)) if user.is_active => Some(user),
+            Ok(_) => return ApiError::new(StatusCode::FORBIDDEN, "User inactive or deleted.").into_response(),
+            Err(error) => return ApiError::internal(error).into_response(),
+        },
+        None => None,
     };
-    match ticket.user_id {
-        Some(id) => {
-            let user = match crate::auth::models::user::Entity::find_by_id(id).one(&ctx.db).await {
-                Ok(Some(user)) if user.is_active => user,
-                Ok(_) => return ApiError::new(StatusCode::FORBIDDEN, "User inactive or deleted.").into_response(),
-                Err(error) => return ApiError::internal(error).into_response(),
-            };
+    let stamp = crate::ui::tickets::stamp(user.as_ref());
+    let Some(ticket) = ctx.ui.redeem(&ticket, &key, &stamp) else { return refused() };
+    match user {
+        Some(user) => {
             if let Err(error) = auth.login(&user).await {
                 return ApiError::internal(error).into_response();
             }
         }
         None => auth.logout(),
     }
-    let new_key = session.ensure_key();
+    let new_key = session.ensure_key(&ctx.settings.secret_key);
     if let Err(error) = ctx.ui.rebind(&ticket.token, &new_key).await {
         return ApiError::internal(error).into_response();
     }
@@ -125,7 +129,7 @@ async fn page(
     };
     // The page hands out the CSRF cookie and binds the tab to this session.
     let _ = csrf.masked();
-    let session_key = session.ensure_key();
+    let session_key = session.ensure_key(&ctx.settings.secret_key);
     let caller = crate::ui::engine::Caller { session_key, user, db: ctx.db.clone() };
     let stored = crate::ui::storage::cookies_of(request.headers(), page.state_name());
     match ctx.ui.open_tab(page, router.clone(), caller, &stored).await {

@@ -1,6 +1,7 @@
 //! `POST /_upload`: files for a tab's event (see [`crate::ui::upload`]), and
 //! the stored uploads served back under the media prefix.
 
+use std::collections::HashSet;
 use std::path::{Component, Path, PathBuf};
 
 use axum::extract::{Multipart, Request};
@@ -14,7 +15,7 @@ use crate::context::AppContext;
 use crate::http::ApiError;
 use crate::sessions::Session;
 use crate::ui::EventContext;
-use crate::ui::upload::{UploadedFile, safe_file_name};
+use crate::ui::upload::{UploadedFile, safe_file_name, unique_name};
 
 /// Served uploads may be anything a person sent: never run as a page here.
 const MEDIA_POLICY: &str = "sandbox; default-src 'none'; img-src 'self'; media-src 'self'; style-src 'unsafe-inline'";
@@ -47,7 +48,8 @@ fn target(headers: &HeaderMap) -> Result<Target, ApiError> {
 
 /// Stores the request's files, then runs the event with them: 200
 /// `{"files": [...]}`, 400 `{"detail": …}` when the event failed, 403 for
-/// another session's tab, 404 for an unknown tab, 413 over the size limit.
+/// another session's tab, 404 for an unknown tab, 413 over the size or
+/// file-count limit. Whatever the answer other than 200, nothing is kept.
 pub(super) async fn receive(
     ctx: AppContext,
     session: Session,
@@ -77,85 +79,186 @@ async fn receive_files(
         }
         Some(_) => {}
     }
-    let Some(page) = ctx.ui.page_of_state(&target.state) else {
+    let Some(page) = ctx.ui.page_of_state(&target.state).cloned() else {
         return Err(ApiError::bad_request(format!("No page shows the state `{}`.", target.state)));
     };
-    let root = media_root(&ctx);
-    let files = store(multipart, &root, &ctx.settings.ui.media_url, ctx.settings.ui.upload_max_bytes).await?;
-    let urls: Vec<&str> = files.iter().map(|file| file.url.as_str()).collect();
-    let body = json!({"files": urls});
+    let bounds = Bounds { bytes: ctx.settings.ui.upload_max_bytes, files: ctx.settings.ui.upload_max_files };
+    let (folder, files) = store(multipart, &media_root(&ctx), &ctx.settings.ui.media_url, bounds).await?;
+    let urls: Vec<String> = files.iter().map(|file| file.url.clone()).collect();
     let router = crate::ui::RouterData::default();
     let mut event = EventContext::new(ctx.db.clone(), user, router, target.token.clone(), &session_key);
     event.uploads = files;
+    // Its own task: a client that goes away cannot stop the event halfway,
+    // between saving the tab and keeping (or removing) its files.
+    let run = tokio::spawn(run_event(ctx, page, target, event, folder));
+    run.await.map_err(ApiError::internal)??;
+    Ok(axum::Json(json!({"files": urls})).into_response())
+}
+
+/// Runs the upload's event, then keeps its files if it succeeded and
+/// removes them if it failed or was refused.
+async fn run_event(
+    ctx: AppContext,
+    page: crate::ui::Page,
+    target: Target,
+    event: EventContext,
+    folder: UploadFolder,
+) -> Result<(), ApiError> {
     // Not connected here: the changes are saved and shown at its next hello.
     let outbox = ctx.ui.outbox_of(&target.token).unwrap_or_else(|| crate::ui::outbox::outbox().0);
-    match ctx.ui.event(page, None, &target.event, target.args, event, &outbox).await {
-        Ok(Ok(())) => Ok(axum::Json(body).into_response()),
+    let outcome = match ctx.ui.event(&page, None, &target.event, target.args, event, &outbox).await {
+        Ok(Ok(())) => Ok(()),
         Ok(Err(error)) => Err(ApiError::bad_request(error.message)),
         Err(_) => Err(ApiError::new(StatusCode::FORBIDDEN, "This tab belongs to another session.")),
+    };
+    match outcome {
+        Ok(()) => folder.keep(),
+        Err(_) => folder.discard().await,
     }
+    outcome
 }
 
 fn media_root(ctx: &AppContext) -> PathBuf {
     ctx.settings.base_dir.join(&ctx.settings.ui.media_root)
 }
 
-/// Writes each file of `multipart` to a new folder under `root`; removes
-/// them all if the request breaks or passes `limit` bytes.
+/// What one request may bring: `[ui] upload_max_bytes` of files in all,
+/// in at most `[ui] upload_max_files` parts.
+#[derive(Debug, Clone, Copy)]
+struct Bounds {
+    bytes: u64,
+    files: usize,
+}
+
+/// One request's folder of files, `<media root>/uploads/<random>`: removed
+/// with everything in it unless [`keep`](Self::keep) is called, even when
+/// the request is dropped halfway (its client went away).
+struct UploadFolder {
+    name: String,
+    path: PathBuf,
+    armed: bool,
+}
+
+impl UploadFolder {
+    fn new(root: &Path) -> Self {
+        let name = crate::random::hex(16);
+        let path = root.join("uploads").join(&name);
+        Self { name, path, armed: true }
+    }
+
+    /// Keeps the files for good.
+    fn keep(mut self) {
+        self.armed = false;
+    }
+
+    /// Removes the folder and its files now.
+    async fn discard(mut self) {
+        self.armed = false;
+        remove(&self.path).await;
+    }
+}
+
+impl Drop for UploadFolder {
+    fn drop(&mut self) {
+        if !self.armed {
+            return;
+        }
+        let path = std::mem::take(&mut self.path);
+        match tokio::runtime::Handle::try_current() {
+            Ok(runtime) => {
+                runtime.spawn(async move { remove(&path).await });
+            }
+            Err(_) => {
+                let _ = std::fs::remove_dir_all(&path);
+            }
+        }
+    }
+}
+
+async fn remove(path: &Path) {
+    match tokio::fs::remove_dir_all(path).await {
+        Ok(()) => tracing::debug!(target: "tandem::ui", path = %path.display(), "upload discarded"),
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => {}
+        Err(error) => tracing::warn!(target: "tandem::ui", path = %path.display(), %error, "cannot remove an upload"),
+    }
+}
+
+/// Writes each file of `multipart` to a new folder under `root`, as the
+/// body streams in; removes them all if the request breaks or passes
+/// `bounds`.
 async fn store(
     mut multipart: Multipart,
     root: &Path,
     media_url: &str,
-    limit: u64,
-) -> Result<Vec<UploadedFile>, ApiError> {
-    let folder = crate::random::hex(16);
-    let dir = root.join("uploads").join(&folder);
+    bounds: Bounds,
+) -> Result<(UploadFolder, Vec<UploadedFile>), ApiError> {
+    let folder = UploadFolder::new(root);
     let mut files = Vec::new();
-    let mut total = 0u64;
-    let outcome: Result<(), ApiError> = async {
-        while let Some(mut field) = multipart.next_field().await.map_err(too_big_or_bad)? {
-            let Some(original) = field.file_name().map(str::to_string) else { continue };
-            tokio::fs::create_dir_all(&dir).await.map_err(ApiError::internal)?;
-            let mut name = safe_file_name(&original);
-            if files.iter().any(|f: &UploadedFile| f.name == name) {
-                name = format!("{}-{name}", files.len());
-            }
-            let path = dir.join(&name);
-            let mut out = tokio::fs::File::create(&path).await.map_err(ApiError::internal)?;
-            let mut size = 0u64;
-            while let Some(chunk) = field.chunk().await.map_err(too_big_or_bad)? {
-                size += chunk.len() as u64;
-                total += chunk.len() as u64;
-                if total > limit {
-                    return Err(too_big(limit));
-                }
-                out.write_all(&chunk).await.map_err(ApiError::internal)?;
-            }
-            out.flush().await.map_err(ApiError::internal)?;
-            files.push(UploadedFile {
-                field: field.name().unwrap_or("file").to_string(),
-                content_type: field.content_type().unwrap_or("application/octet-stream").to_string(),
-                size,
-                url: format!("{}/uploads/{folder}/{name}", media_url.trim_end_matches('/')),
-                name,
-                path,
-            });
-        }
-        Ok(())
-    }
-    .await;
+    let outcome = store_parts(&mut multipart, &folder, media_url, bounds, &mut files).await;
     match outcome {
-        Ok(()) if files.is_empty() => Err(ApiError::bad_request("No file was sent.")),
-        Ok(()) => Ok(files),
+        Ok(()) if files.is_empty() => {
+            folder.discard().await;
+            Err(ApiError::bad_request("No file was sent."))
+        }
+        Ok(()) => Ok((folder, files)),
         Err(error) => {
-            let _ = tokio::fs::remove_dir_all(&dir).await;
+            folder.discard().await;
             Err(error)
         }
     }
 }
 
+async fn store_parts(
+    multipart: &mut Multipart,
+    folder: &UploadFolder,
+    media_url: &str,
+    bounds: Bounds,
+    files: &mut Vec<UploadedFile>,
+) -> Result<(), ApiError> {
+    let mut names = HashSet::new();
+    let mut parts = 0usize;
+    let mut total = 0u64;
+    while let Some(mut field) = multipart.next_field().await.map_err(too_big_or_bad)? {
+        parts += 1;
+        if parts > bounds.files {
+            return Err(too_many(bounds.files));
+        }
+        let Some(original) = field.file_name().map(str::to_string) else { continue };
+        tokio::fs::create_dir_all(&folder.path).await.map_err(ApiError::internal)?;
+        let name = unique_name(&safe_file_name(&original), &names);
+        names.insert(name.clone());
+        let path = folder.path.join(&name);
+        // `create_new`: a file of this upload is never replaced.
+        let mut out =
+            tokio::fs::OpenOptions::new().write(true).create_new(true).open(&path).await.map_err(ApiError::internal)?;
+        let mut size = 0u64;
+        while let Some(chunk) = field.chunk().await.map_err(too_big_or_bad)? {
+            size += chunk.len() as u64;
+            total += chunk.len() as u64;
+            if total > bounds.bytes {
+                return Err(too_big(bounds.bytes));
+            }
+            out.write_all(&chunk).await.map_err(ApiError::internal)?;
+        }
+        out.flush().await.map_err(ApiError::internal)?;
+        files.push(UploadedFile {
+            field: field.name().unwrap_or("file").to_string(),
+            content_type: field.content_type().unwrap_or("application/octet-stream").to_string(),
+            size,
+            url: format!("{}/uploads/{}/{name}", media_url.trim_end_matches('/'), folder.name),
+            name,
+            path,
+        });
+    }
+    Ok(())
+}
+
 fn too_big(limit: u64) -> ApiError {
     ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, format!("The upload is larger than {limit} bytes."))
+}
+
+fn too_many(limit: usize) -> ApiError {
+    ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, format!("The upload has more than {limit} files."))
 }
 
 fn too_big_or_bad(error: axum::extract::multipart::MultipartError) -> ApiError {

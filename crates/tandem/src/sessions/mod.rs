@@ -3,8 +3,16 @@
 //! The `sessionid` cookie carries only a random key (32 × `[a-z0-9]`); the data
 //! lives in the `tandem_session` table of the application's database. The
 //! cookie is `HttpOnly; SameSite=Lax; Path=/; Max-Age=1209600` (plus `Secure`
-//! over HTTPS) and is sent only when the session changed. Unknown, expired or
-//! forged keys are simply an empty, anonymous session.
+//! over HTTPS) and is sent only when the session changed or got its key.
+//! Unknown, expired or forged keys are simply an empty, anonymous session.
+//!
+//! A session gets a row only when something is stored in it, as Django's
+//! do: a page that needs a key for a visitor ([`Session::ensure_key`]) mints
+//! one the application recognises by its MAC ([`store::mint_key`]), so
+//! anonymous page loads write nothing. Rows of sessions without a user
+//! expire after `[sessions] anonymous_age_seconds` (a day), those with one
+//! after `age_seconds` (two weeks); expired rows are swept every
+//! `sweep_seconds` by the running server.
 //!
 //! Handlers reach the session through the [`Session`] extractor:
 //!
@@ -20,7 +28,10 @@
 
 pub mod migration;
 pub mod model;
+mod settings;
 pub mod store;
+
+pub use settings::SessionSettings;
 
 use std::sync::{Arc, Mutex, MutexGuard};
 
@@ -46,6 +57,8 @@ struct State {
     key: Option<String>,
     data: Map<String, Value>,
     modified: bool,
+    /// The key was minted during this request: its cookie must be sent.
+    minted: bool,
     /// Keys whose rows must go when the response is sent (cycled or flushed).
     retired: Vec<String>,
 }
@@ -104,14 +117,20 @@ impl Session {
         state.modified = true;
     }
 
-    /// The session's key, assigned now if the session has none yet; the
-    /// session is then saved (and its cookie sent) with the response. Pages
-    /// use it to bind a tab's token to the session before the first paint.
-    pub fn ensure_key(&self) -> String {
+    /// The session's key, minted now (with `secret`, the application's
+    /// `SECRET_KEY`) if the session has none yet; its cookie is then sent
+    /// with the response, but nothing is stored until the session holds
+    /// data. Pages use it to bind a tab's token to the session before the
+    /// first paint.
+    pub fn ensure_key(&self, secret: &str) -> String {
         let mut state = self.state();
-        state.modified = true;
-        state.data.entry("_tandem_ui".to_string()).or_insert(Value::Bool(true));
-        state.key.get_or_insert_with(store::new_key).clone()
+        if let Some(key) = &state.key {
+            return key.clone();
+        }
+        let key = store::mint_key(secret);
+        state.key = Some(key.clone());
+        state.minted = true;
+        key
     }
 
     /// A session loaded by key outside a request (the UI's WebSocket), or
@@ -120,9 +139,32 @@ impl Session {
         if !store::is_well_formed_key(key) {
             return Ok(None);
         }
-        Ok(store::load(db, key)
-            .await?
-            .map(|data| Session(Arc::new(Mutex::new(State { key: Some(key.to_string()), data, ..State::default() })))))
+        Ok(store::load(db, key).await?.map(|data| Self::with_key(key, data)))
+    }
+
+    /// The session of `key` outside a request: the stored one, an empty one
+    /// when `key` was minted with `secret` but holds nothing yet, or `None`
+    /// for a key this application did not issue (or whose row expired and
+    /// was not minted).
+    pub async fn open(
+        db: &sea_orm::DatabaseConnection,
+        secret: &str,
+        key: &str,
+    ) -> Result<Option<Self>, sea_orm::DbErr> {
+        match Self::load(db, key).await? {
+            Some(session) => Ok(Some(session)),
+            None if store::is_minted_key(secret, key) => Ok(Some(Self::with_key(key, Map::new()))),
+            None => Ok(None),
+        }
+    }
+
+    /// An empty session under `key` (a minted key that holds nothing yet).
+    pub(crate) fn keyed(key: &str) -> Self {
+        Self::with_key(key, Map::new())
+    }
+
+    fn with_key(key: &str, data: Map<String, Value>) -> Self {
+        Session(Arc::new(Mutex::new(State { key: Some(key.to_string()), data, ..State::default() })))
     }
 
     /// The data, if it changed since the session was loaded (for saving a
@@ -188,41 +230,50 @@ where
         return ApiError::internal("the application context is missing").into_response();
     };
     let secure = crate::http::is_secure(request.headers(), &ctx.settings);
+    let secret = ctx.settings.secret_key.as_str();
     let cookie = request_cookie(request.headers(), SESSION_COOKIE);
-    let mut state = State::default();
-    if let Some(key) = cookie.as_deref().filter(|k| store::is_well_formed_key(k)) {
-        match store::load(&ctx.db, key).await {
-            Ok(Some(data)) => {
-                state.key = Some(key.to_string());
-                state.data = data;
-            }
-            Ok(None) => {}
+    let session = match cookie.as_deref() {
+        Some(key) => match Session::open(&ctx.db, secret, key).await {
+            Ok(found) => found.unwrap_or_default(),
             Err(error) => return ApiError::internal(error).into_response(),
-        }
-    }
-    let session = Session(Arc::new(Mutex::new(state)));
+        },
+        None => Session::default(),
+    };
     request.extensions_mut().insert(session.clone());
     let mut response = inner(request).await;
 
+    let ages = ctx.settings.sessions;
     let (retired, save) = {
         let mut state = session.state();
-        if !state.modified {
+        if !state.modified && !state.minted {
             return response;
         }
-        let save = if state.data.is_empty() {
-            None
-        } else {
-            let key = state.key.get_or_insert_with(store::new_key).clone();
-            Some((key, state.data.clone()))
+        let save = match (&state.key, state.data.is_empty(), state.modified) {
+            // A minted key whose session holds nothing: only its cookie.
+            (Some(key), true, false) => Some((key.clone(), None)),
+            (_, true, _) => None,
+            (_, false, _) => {
+                let key = match &state.key {
+                    Some(key) => key.clone(),
+                    None => store::mint_key(secret),
+                };
+                state.key = Some(key.clone());
+                Some((key, Some(state.data.clone())))
+            }
         };
         (std::mem::take(&mut state.retired), save)
     };
     if let Err(error) = store::delete(&ctx.db, &retired).await {
         return ApiError::internal(error).into_response();
     }
+    for key in &retired {
+        ctx.ui.end_session(key);
+    }
     match save {
         Some((key, data)) => {
-            if let Err(error) = store::save(&ctx.db, &key, &data).await {
+            if let Some(data) = data
+                && let Err(error) = store::save(&ctx.db, &key, &data, ages.age_of(&data)).await
+            {
                 return ApiError::internal(error).into_response();
             }
             let spec = CookieSpec {

@@ -1,6 +1,7 @@
 //! How the engines of several processes reach each other's tabs: a frame
-//! for a tab connected elsewhere (a background task's update), and "data
-//! under this topic changed" for every tab that shows it (live updates).
+//! for a tab connected elsewhere (a background task's update), "data under
+//! this topic changed" for every tab that shows it (live updates), and the
+//! end of a session for the connections running as it.
 //! Without a bus (one process) both stay local; with Redis configured they
 //! travel over Redis pub/sub.
 
@@ -29,6 +30,12 @@ pub enum BusMessage {
     Changed {
         /// The topic, e.g. a table name.
         topic: String,
+    },
+    /// The session `key` ended (logout, login's new key, deletion): its
+    /// connections close.
+    SessionEnded {
+        /// The session's key.
+        key: String,
     },
 }
 

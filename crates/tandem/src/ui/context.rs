@@ -63,6 +63,8 @@ pub struct EventContext {
     pub(crate) changed: Vec<String>,
     // A mutex only to keep the context `Sync`; nothing contends for it.
     pub(crate) tasks: std::sync::Mutex<Vec<Task>>,
+    /// How long the session lives once an event stores something in it.
+    pub(crate) session_ages: crate::sessions::SessionSettings,
 }
 
 /// The tab's queue during an event and what the browser shows meanwhile.
@@ -108,9 +110,15 @@ pub enum Action {
         /// The text.
         message: String,
     },
-    /// Log a user in (`Some(id)`) or out (`None`) through the HTTP session.
+    /// Log a user in (`Some(id)`) or out (`None`) through the HTTP session;
+    /// `stamp` is the user's [`tickets::stamp`](super::tickets::stamp).
     #[serde(skip)]
-    Session(Option<i64>),
+    Session {
+        /// The user to log in, or `None` to log out.
+        user_id: Option<i64>,
+        /// What changes when the login is done (so its ticket works once).
+        stamp: String,
+    },
     /// Redeem a one-time ticket at `POST /_tandem/session`, which sets the
     /// new `sessionid` cookie (still HttpOnly).
     Redeem {
@@ -167,6 +175,7 @@ impl EventContext {
             uploads: Vec::new(),
             changed: Vec::new(),
             tasks: Default::default(),
+            session_ages: Default::default(),
         }
     }
 
@@ -281,7 +290,9 @@ impl EventContext {
         if let Some(session) = &self.session {
             return Ok(session.clone());
         }
-        let session = Session::load(&self.db, &self.session_key).await?.unwrap_or_default();
+        // A key minted for a visitor has no row yet: an empty session.
+        let session =
+            Session::load(&self.db, &self.session_key).await?.unwrap_or_else(|| Session::keyed(&self.session_key));
         self.session = Some(session.clone());
         Ok(session)
     }
@@ -289,7 +300,10 @@ impl EventContext {
     /// Saves the session if the event changed it.
     pub(crate) async fn save_session(&self) -> Result<(), sea_orm::DbErr> {
         match self.session.as_ref().and_then(Session::changed_data) {
-            Some(data) => crate::sessions::store::save(&self.db, &self.session_key, &data).await,
+            Some(data) => {
+                let age = self.session_ages.age_of(&data);
+                crate::sessions::store::save(&self.db, &self.session_key, &data, age).await
+            }
             None => Ok(()),
         }
     }
@@ -299,12 +313,12 @@ impl EventContext {
     /// the new `sessionid` cookie (HttpOnly) through a one-time ticket the
     /// runtime redeems over HTTP. Later events see the user.
     pub fn login(&mut self, user: &crate::auth::User) {
-        self.actions.push(Action::Session(Some(user.id)));
+        self.actions.push(Action::Session { user_id: Some(user.id), stamp: super::tickets::stamp(Some(user)) });
     }
 
     /// Logs the tab's session out (the session row is deleted).
     pub fn logout(&mut self) {
-        self.actions.push(Action::Session(None));
+        self.actions.push(Action::Session { user_id: None, stamp: super::tickets::stamp(None) });
     }
 
     /// Navigates the tab to `path` after this event.

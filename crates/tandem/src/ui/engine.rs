@@ -1,9 +1,9 @@
 //! The engine: pages by route, tabs by token, and the event loop of one tab
 //! (load its state, run the handler, diff, save), strictly in order per tab.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use serde_json::Value;
 
@@ -11,6 +11,7 @@ use super::background::TabHandle;
 use super::bus::{Bus, BusMessage};
 use super::context::{Action, EventContext, RouterData, Shown, Stream};
 use super::delta::diff;
+use super::locks::TabLocks;
 use super::outbox::{Frame, Outbox};
 use super::page::{Page, stored};
 use super::state::{EventError, Events, State, full_json, is_public};
@@ -25,13 +26,24 @@ pub struct Limits {
     pub max_frame_bytes: usize,
     /// Events per second a connection may send, averaged (default 200).
     pub events_per_second: u32,
-    /// Events a connection may send in a burst (default 400).
+    /// Events a connection may send in a burst (default 400); `hello`
+    /// frames count too.
     pub burst: u32,
+    /// How often a connection re-reads its session before an event.
+    pub session_recheck: Duration,
+    /// How often an idle connection is pinged.
+    pub ping: Duration,
 }
 
 impl Default for Limits {
     fn default() -> Self {
-        Self { max_frame_bytes: 1 << 20, events_per_second: 200, burst: 400 }
+        Self {
+            max_frame_bytes: 1 << 20,
+            events_per_second: 200,
+            burst: 400,
+            session_recheck: Duration::from_secs(1),
+            ping: Duration::from_secs(30),
+        }
     }
 }
 
@@ -43,35 +55,36 @@ fn parse_query(query: Option<&str>) -> BTreeMap<String, String> {
     form_urlencoded::parse(query.unwrap_or("").as_bytes()).map(|(k, v)| (k.into_owned(), v.into_owned())).collect()
 }
 
-/// How long a login/logout ticket can be redeemed.
-const TICKET_LIFETIME: Duration = Duration::from_secs(60);
+pub use super::tickets::Ticket;
 
-/// A pending login or logout, redeemed over HTTP by the tab's runtime.
-#[derive(Debug, Clone)]
-pub struct Ticket {
-    /// The tab that asked.
-    pub token: String,
-    /// The session the tab belonged to.
-    pub session_key: String,
-    /// The user to log in; `None` to log out.
-    pub user_id: Option<i64>,
-    issued: Instant,
+/// A tab connected to this process: where its frames go, and which
+/// session its connection runs as (so that the end of the session reaches it).
+struct Connected {
+    outbox: Outbox,
+    session_key: String,
+    /// Nothing but its `on_load` has run on the tab since it was made here:
+    /// when its connection leaves, it is forgotten rather than kept.
+    pristine: bool,
 }
 
 /// The reactive engine of one application.
 pub struct Engine {
-    tickets: Mutex<HashMap<String, Ticket>>,
     closing: tokio::sync::watch::Sender<bool>,
     pages: Vec<(Pattern, Page)>,
     not_found: Page,
     states: Arc<dyn StateManager>,
-    locks: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
-    outboxes: Mutex<HashMap<String, Outbox>>,
+    locks: TabLocks,
+    connected: Mutex<HashMap<String, Connected>>,
     bus: std::sync::RwLock<Option<Arc<dyn Bus>>>,
     draining: std::sync::atomic::AtomicBool,
     /// Limits per connection.
     pub limits: Limits,
     theme_css: String,
+    secret: String,
+    live_debounce: Duration,
+    /// Topics with a live update waiting out the debounce window.
+    debouncing: Mutex<HashSet<String>>,
+    session_ages: crate::sessions::SessionSettings,
 }
 
 /// Why a tab cannot be used.
@@ -120,15 +133,50 @@ impl Engine {
             pages,
             not_found: super::not_found::page(),
             states,
-            locks: Mutex::default(),
-            outboxes: Mutex::default(),
+            locks: TabLocks::default(),
+            connected: Mutex::default(),
             bus: std::sync::RwLock::new(None),
             draining: std::sync::atomic::AtomicBool::new(false),
             limits,
-            tickets: Mutex::default(),
             closing: tokio::sync::watch::Sender::new(false),
             theme_css: String::new(),
+            secret: String::new(),
+            live_debounce: Duration::ZERO,
+            debouncing: Mutex::default(),
+            session_ages: Default::default(),
         })
+    }
+
+    /// Sessions that handlers store into live as long as `ages` says.
+    ///
+    /// ```ignore
+    /// let engine = Engine::new(pages, states, Limits::default())?.with_session_ages(settings.sessions);
+    /// ```
+    pub fn with_session_ages(mut self, ages: crate::sessions::SessionSettings) -> Self {
+        self.session_ages = ages;
+        self
+    }
+
+    /// Signs tab tokens and login tickets with `secret` (the application's
+    /// `SECRET_KEY`).
+    ///
+    /// ```ignore
+    /// let engine = Engine::new(pages, states, Limits::default())?.with_secret(&settings.secret_key);
+    /// ```
+    pub fn with_secret(mut self, secret: &str) -> Self {
+        self.secret = secret.to_string();
+        self
+    }
+
+    /// Merges the live updates of one topic that arrive within `window`
+    /// into one refresh per tab (none by default).
+    ///
+    /// ```ignore
+    /// let engine = Engine::new(pages, states, Limits::default())?.with_live_debounce(Duration::from_millis(100));
+    /// ```
+    pub fn with_live_debounce(mut self, window: Duration) -> Self {
+        self.live_debounce = window;
+        self
     }
 
     /// Shows `page` (its route is not used) at every path no page matches,
@@ -208,6 +256,7 @@ impl Engine {
     /// Runs the page's `on_load` on `full` (a failure keeps `full`).
     async fn loaded(&self, page: &Page, full: Value, ctx: &mut EventContext) -> Result<Value, TabError> {
         let Some(on_load) = &page.on_load else { return Ok(full) };
+        ctx.session_ages = self.session_ages;
         match page.kind.run(&full, on_load, Value::Null, ctx).await {
             Ok(loaded) => {
                 ctx.save_session().await?;
@@ -220,10 +269,13 @@ impl Engine {
         }
     }
 
-    /// A new tab for `page`, owned by `caller`'s session: a fresh state
-    /// after the page's `on_load`, for the first paint. Returns the token
-    /// and the state's public JSON. `stored` holds the values the browser
-    /// keeps for the page's client storage fields (its cookies, on a page load).
+    /// The first paint of `page` for `caller`'s session: a fresh state after
+    /// the page's `on_load`, and a token signed for the session. Nothing is
+    /// stored: the tab is made when the page's runtime connects with the
+    /// token (see [`Engine::hello`]), so a visitor who never connects costs
+    /// nothing. Returns the token and the state's public JSON. `stored`
+    /// holds the values the browser keeps for the page's client storage
+    /// fields (its cookies, on a page load).
     pub async fn open_tab(
         &self,
         page: &Page,
@@ -231,22 +283,23 @@ impl Engine {
         caller: Caller,
         stored: &serde_json::Map<String, Value>,
     ) -> Result<(String, Value), TabError> {
-        let token = crate::random::hex(24);
+        let token = super::tokens::mint(&self.secret, &caller.session_key);
         let mut ctx = EventContext::new(caller.db, caller.user, router, token.clone(), &caller.session_key);
         let full = page.kind.restore(page.kind.fresh()?, stored);
         let full = self.loaded(page, full, &mut ctx).await?;
-        let mut tab = Tab::new(&caller.session_key);
-        tab.states.insert(page.state_name().to_string(), full.clone());
-        self.states.save(&token, &tab).await?;
         Ok((token, page.kind.public(&full)?))
     }
 
     /// Connects `outbox` to a tab showing `page`: the tab of `token` if it
-    /// is known, else a new one. The page's `on_load` runs (as on every page
-    /// load) and a `ready` frame with the state goes to `outbox`. A token
-    /// already connected elsewhere (a duplicated browser tab) is copied to a
-    /// new token. `stored` holds the values the browser keeps for the
-    /// page's client storage fields; they replace the tab's. Returns the token.
+    /// is known, else a new one (under `token` itself when it was signed for
+    /// this session by a page load, under a new token without a `token`; an
+    /// unknown token signed for another session is refused). The page's
+    /// `on_load` runs (as on every page load) and a `ready` frame with the
+    /// state goes to `outbox`. A token already connected elsewhere (a
+    /// duplicated browser tab) is copied to a new token. `stored` holds the
+    /// values the browser keeps for the page's client storage fields; they
+    /// replace the tab's. Returns the token. A `token` that is not of a
+    /// token's shape is treated as none.
     pub async fn hello(
         &self,
         token: Option<&str>,
@@ -256,9 +309,9 @@ impl Engine {
         stored: &serde_json::Map<String, Value>,
         outbox: &Outbox,
     ) -> Result<String, TabError> {
-        let lock = token.map(|token| self.lock_of(token));
-        let _in_order = match &lock {
-            Some(lock) => Some(lock.lock().await),
+        let token = token.filter(|token| super::tokens::is_well_formed(token));
+        let _in_order = match token {
+            Some(token) => Some(self.locks.lock(token).await),
             None => None,
         };
         let (lease, found) = match token {
@@ -268,10 +321,11 @@ impl Engine {
             }
             None => (None, None),
         };
-        let attached = self.attach(token, found, page, router, caller, stored).await;
+        let known = found.is_some();
+        let attached = self.attach(token, found, page, router, caller.clone(), stored).await;
         let kept = match (&attached, lease) {
-            // The same token: written back under its lease.
-            (Ok((new, tab, _)), Some(lease)) if Some(new.as_str()) == token => {
+            // The same, known token: written back under its lease.
+            (Ok((new, tab, _)), Some(lease)) if known && Some(new.as_str()) == token => {
                 self.states.release(lease, Some(tab.clone())).await
             }
             (Ok((new, tab, _)), lease) => {
@@ -285,7 +339,8 @@ impl Engine {
         };
         let (token, tab, public) = attached?;
         kept?;
-        self.outboxes().insert(token.clone(), outbox.clone());
+        let connected = Connected { outbox: outbox.clone(), session_key: caller.session_key.clone(), pristine: !known };
+        self.connected().insert(token.clone(), connected);
         let ready = Frame::ready(&token, page.state_name(), &public, page.kind.storage()).applied(tab.applied());
         let _ = outbox.send(ready.encode());
         Ok(token)
@@ -303,15 +358,23 @@ impl Engine {
         caller: Caller,
         stored: &serde_json::Map<String, Value>,
     ) -> Result<(String, Tab, Value), TabError> {
+        let new_token = || super::tokens::mint(&self.secret, &caller.session_key);
         let (token, mut tab) = match (token, found) {
             (Some(token), Some(tab)) => {
                 if tab.session_key != caller.session_key {
                     return Err(TabError::OtherSession);
                 }
-                let copy = self.outboxes().contains_key(token);
-                (if copy { crate::random::hex(24) } else { token.to_string() }, Arc::unwrap_or_clone(tab))
+                let copy = self.connected().contains_key(token);
+                (if copy { new_token() } else { token.to_string() }, Arc::unwrap_or_clone(tab))
             }
-            _ => (crate::random::hex(24), Tab::new(&caller.session_key)),
+            // The first connection of a page load's tab (or one forgotten
+            // since, nothing having happened on it).
+            (Some(token), None) if super::tokens::minted_for(&self.secret, token, &caller.session_key) => {
+                (token.to_string(), Tab::new(&caller.session_key))
+            }
+            // Issued to another session (or by another secret).
+            (Some(_), None) => return Err(TabError::OtherSession),
+            (None, _) => (new_token(), Tab::new(&caller.session_key)),
         };
         let full = match tab.states.get(page.state_name()) {
             Some(full) => full.clone(),
@@ -336,24 +399,49 @@ impl Engine {
         self.closing.subscribe()
     }
 
-    /// The connection of `token` closed.
+    /// The connection of `token` moves on (a client-side navigation to the
+    /// same tab says `hello` again): its frames stop, the tab stays.
     pub fn detach(&self, token: &str) {
-        self.outboxes().remove(token);
-        let mut locks = self.locks.lock().unwrap_or_else(|p| p.into_inner());
-        if locks.get(token).is_some_and(|lock| Arc::strong_count(lock) == 1) {
-            locks.remove(token);
+        self.connected().remove(token);
+    }
+
+    /// The connection of `token` closed or attached to another tab: a tab
+    /// it made on which nothing has happened since (its state is what a
+    /// new `hello` would make again) is forgotten, so that connections
+    /// cycling through `hello` frames leave nothing behind; any other tab
+    /// is kept for a reload or a reconnect until it idles out.
+    pub async fn leave(&self, token: &str) {
+        let Some(connected) = self.connected().remove(token) else { return };
+        if !connected.pristine {
+            return;
+        }
+        let _in_order = self.locks.lock(token).await;
+        // Connected again meanwhile (a quick reconnect): kept.
+        if self.connected().contains_key(token) {
+            return;
+        }
+        if let Err(error) = self.states.forget(token).await {
+            tracing::warn!(target: "tandem::ui", %error, "cannot forget an unused tab");
         }
     }
 
-    fn outboxes(&self) -> std::sync::MutexGuard<'_, HashMap<String, Outbox>> {
-        self.outboxes.lock().unwrap_or_else(|p| p.into_inner())
+    fn connected(&self) -> std::sync::MutexGuard<'_, HashMap<String, Connected>> {
+        self.connected.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Something other than `on_load` ran on tab `token`: it is kept when its
+    /// connection leaves.
+    fn touched(&self, token: &str) {
+        if let Some(connected) = self.connected().get_mut(token) {
+            connected.pristine = false;
+        }
     }
 
     /// Sends `frame` to the connection of `token`: here if it is connected
     /// here, else through the bus to the process that has it.
     fn deliver(&self, token: &str, frame: String) {
-        if let Some(outbox) = self.outboxes().get(token) {
-            outbox.send(frame);
+        if let Some(connected) = self.connected().get(token) {
+            connected.outbox.send(frame);
             return;
         }
         if let Some(bus) = self.bus() {
@@ -373,34 +461,75 @@ impl Engine {
 
     /// Tells every tab, in every process, that data under `topic` changed:
     /// each tab whose page is live on it (`Page::live`) runs its refresh
-    /// event, in order with its own events. The REST viewsets call it with
-    /// their table's name after each write.
+    /// event, in order with its own events, off the caller's path. Calls
+    /// for one topic within the debounce window
+    /// ([`Engine::with_live_debounce`]) are merged into one. The REST
+    /// viewsets call it with their table's name after each write.
     ///
     /// ```ignore
     /// ctx.ui.broadcast("shop_product");
     /// ```
-    pub fn broadcast(&self, topic: &str) {
-        let message = BusMessage::Changed { topic: topic.to_string() };
+    pub fn broadcast(self: &Arc<Self>, topic: &str) {
+        if self.live_debounce.is_zero() || tokio::runtime::Handle::try_current().is_err() {
+            return self.publish(BusMessage::Changed { topic: topic.to_string() });
+        }
+        let first = self.debouncing.lock().unwrap_or_else(|p| p.into_inner()).insert(topic.to_string());
+        if !first {
+            return;
+        }
+        let (engine, topic) = (Arc::downgrade(self), topic.to_string());
+        let window = self.live_debounce;
+        tokio::spawn(async move {
+            tokio::time::sleep(window).await;
+            let Some(engine) = engine.upgrade() else { return };
+            engine.debouncing.lock().unwrap_or_else(|p| p.into_inner()).remove(&topic);
+            engine.publish(BusMessage::Changed { topic });
+        });
+    }
+
+    /// Sends `message` to every process (this one through the bus too, or
+    /// directly without one).
+    fn publish(&self, message: BusMessage) {
         match self.bus() {
             Some(bus) => bus.publish(message),
             None => self.receive(message),
         }
     }
 
+    /// Closes, in every process, the connections of the session `key` (it
+    /// was logged out, cycled or deleted): their runtimes load the page
+    /// again as whoever the browser's cookie now says.
+    ///
+    /// ```ignore
+    /// ctx.ui.end_session("the-old-session-key");
+    /// ```
+    pub fn end_session(&self, key: &str) {
+        self.publish(BusMessage::SessionEnded { key: key.to_string() });
+    }
+
     /// Hands a message from the bus to this process's connections.
     pub fn receive(&self, message: BusMessage) {
         match message {
             BusMessage::Frame { token, frame } => {
-                if let Some(outbox) = self.outboxes().get(&token) {
-                    outbox.send(frame);
+                if let Some(connected) = self.connected().get(&token) {
+                    connected.outbox.send(frame);
                 }
             }
             BusMessage::Changed { topic } => {
                 let topic: Arc<str> = topic.into();
-                for outbox in self.outboxes().values() {
-                    outbox.changed(topic.clone());
+                for connected in self.connected().values() {
+                    connected.outbox.changed(topic.clone());
                 }
             }
+            BusMessage::SessionEnded { key } => {
+                self.close_where(|connected| connected.session_key == key);
+            }
+        }
+    }
+
+    fn close_where(&self, ended: impl Fn(&Connected) -> bool) {
+        for connected in self.connected().values().filter(|connected| ended(connected)) {
+            connected.outbox.close(super::socket::CLOSE_SESSION_ENDED, "the session ended");
         }
     }
 
@@ -420,12 +549,14 @@ impl Engine {
         self.draining.load(std::sync::atomic::Ordering::SeqCst)
     }
 
-    fn lock_of(&self, token: &str) -> Arc<tokio::sync::Mutex<()>> {
-        let mut locks = self.locks.lock().unwrap_or_else(|p| p.into_inner());
-        match locks.get(token) {
-            Some(lock) => lock.clone(),
-            None => locks.entry(token.to_string()).or_default().clone(),
-        }
+    /// How many tabs have work in progress (their per-tab locks).
+    pub fn tabs_in_progress(&self) -> usize {
+        self.locks.len()
+    }
+
+    /// How many tabs are connected to this process.
+    pub fn tabs_connected(&self) -> usize {
+        self.connected().len()
     }
 
     /// Runs `event` of `page`'s state for tab `ctx.token`, in order with the
@@ -466,11 +597,15 @@ impl Engine {
 
     /// The queue of `token`'s connection here, if it has one.
     pub fn outbox_of(&self, token: &str) -> Option<Outbox> {
-        self.outboxes().get(token).cloned()
+        self.connected().get(token).map(|connected| connected.outbox.clone())
     }
 
-    /// The session key that owns tab `token`, unless the tab is unknown.
+    /// The session key that owns tab `token`, unless the tab is unknown (or
+    /// `token` is not of a token's shape).
     pub async fn owner_of(&self, token: &str) -> Result<Option<String>, StoreError> {
+        if !super::tokens::is_well_formed(token) {
+            return Ok(None);
+        }
         Ok(self.states.load(token).await?.map(|tab| tab.session_key.clone()))
     }
 
@@ -490,9 +625,9 @@ impl Engine {
         ctx: &mut EventContext,
         outbox: &Outbox,
     ) -> Result<(Result<(), EventError>, Vec<(String, Value)>), TabError> {
-        let lock = self.lock_of(&ctx.token);
-        let _in_order = lock.lock().await;
+        let _in_order = self.locks.lock(&ctx.token).await;
         let (lease, found) = self.states.acquire(&ctx.token).await?;
+        self.touched(&ctx.token);
         let (ran, write) = match self.run_leased(page, id, event, args, ctx, outbox, found).await {
             Ok((outcome, tab, answer)) => (Ok((outcome, answer)), tab),
             Err(error) => (Err(error), None),
@@ -558,6 +693,7 @@ impl Engine {
             }
         };
         ctx.stream = Some(Stream { outbox: outbox.clone(), shown });
+        ctx.session_ages = self.session_ages;
         let outcome = match page.kind.run(before, event, args, ctx).await {
             Ok(after) => ctx.save_session().await.map(|()| after).map_err(EventError::from),
             Err(error) => Err(error),
@@ -570,7 +706,8 @@ impl Engine {
         let after = match outcome {
             Ok(after) => after,
             Err(error) => {
-                tracing::warn!(target: "tandem::ui", state = page.state_name(), event, %error, "event failed; state rolled back");
+                let event = crate::http::log::clip(event);
+                tracing::warn!(target: "tandem::ui", state = page.state_name(), %event, %error, "event failed; state rolled back");
                 let undo = match pushed {
                     Some(pushed) => diff(&pushed, &page.kind.public(before)?),
                     None => Vec::new(),
@@ -593,9 +730,9 @@ impl Engine {
         let actions: Vec<Action> = std::mem::take(&mut ctx.actions)
             .into_iter()
             .map(|action| match action {
-                Action::Session(user_id) => {
-                    Action::Redeem { ticket: self.issue_ticket(&ctx.token, &ctx.session_key, user_id) }
-                }
+                Action::Session { user_id, stamp } => Action::Redeem {
+                    ticket: super::tickets::issue(&self.secret, &ctx.token, &ctx.session_key, user_id, &stamp),
+                },
                 other => other,
             })
             .collect();
@@ -614,9 +751,9 @@ impl Engine {
         session_key: &str,
         change: impl FnOnce(&mut S),
     ) -> Result<(), EventError> {
-        let lock = self.lock_of(token);
-        let _in_order = lock.lock().await;
+        let _in_order = self.locks.lock(token).await;
         let (lease, found) = self.states.acquire(token).await?;
+        self.touched(token);
         let (changed, write) = match Self::changed_by(found.as_deref(), token, session_key, change) {
             Ok(Some((tab, ops))) => (Ok(Some(ops)), Some(tab)),
             Ok(None) => (Ok(None), None),
@@ -668,31 +805,21 @@ impl Engine {
         Ok(Some((tab.with_state(S::NAME, after), ops)))
     }
 
-    fn issue_ticket(&self, token: &str, session_key: &str, user_id: Option<i64>) -> String {
-        let ticket = crate::random::hex(24);
-        let mut tickets = self.tickets.lock().unwrap_or_else(|p| p.into_inner());
-        let now = Instant::now();
-        tickets.retain(|_, t| now.duration_since(t.issued) < TICKET_LIFETIME);
-        tickets.insert(
-            ticket.clone(),
-            Ticket { token: token.to_string(), session_key: session_key.to_string(), user_id, issued: now },
-        );
-        ticket
-    }
-
-    /// Takes a login/logout ticket issued to the session `session_key` within
-    /// the last minute; each ticket works once.
-    pub fn redeem(&self, ticket: &str, session_key: &str) -> Option<Ticket> {
-        let mut tickets = self.tickets.lock().unwrap_or_else(|p| p.into_inner());
-        let found = tickets.remove(ticket)?;
-        (found.session_key == session_key && found.issued.elapsed() < TICKET_LIFETIME).then_some(found)
+    /// The login/logout ticket `ticket`, if it was issued to the session
+    /// `session_key` within the last minute and the user's `stamp` is still
+    /// the one it was issued with (see [`Ticket`]).
+    pub fn redeem(&self, ticket: &str, session_key: &str, stamp: &str) -> Option<Ticket> {
+        super::tickets::redeem(&self.secret, ticket, session_key, stamp)
     }
 
     /// Moves tab `token` to the session `session_key` (after a login or
-    /// logout changed the session's key).
+    /// logout changed the session's key); its connection here follows, so
+    /// the end of the old session does not close it.
     pub async fn rebind(&self, token: &str, session_key: &str) -> Result<(), StoreError> {
-        let lock = self.lock_of(token);
-        let _in_order = lock.lock().await;
+        if let Some(connected) = self.connected().get_mut(token) {
+            connected.session_key = session_key.to_string();
+        }
+        let _in_order = self.locks.lock(token).await;
         let (lease, found) = self.states.acquire(token).await?;
         let moved = found.map(|tab| {
             let mut tab = Arc::unwrap_or_clone(tab);

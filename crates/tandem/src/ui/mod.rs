@@ -27,6 +27,7 @@ pub mod delta;
 pub mod document;
 pub mod engine;
 pub mod forms;
+pub mod locks;
 pub mod node;
 mod not_found;
 pub mod outbox;
@@ -38,6 +39,8 @@ pub mod state;
 pub mod storage;
 pub mod store;
 pub mod theme;
+pub mod tickets;
+pub mod tokens;
 pub mod upload;
 
 pub use background::TabHandle;

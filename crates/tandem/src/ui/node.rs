@@ -400,12 +400,16 @@ impl Node {
         self.attr("id", id)
     }
 
-    /// `href`.
+    /// `href`. A `javascript:` (or other unsafe) URL is written as
+    /// `about:blank#blocked`: see [`safe_attr_value`](super::render::safe_attr_value).
     pub fn href(self, href: &str) -> Self {
         self.attr("href", href)
     }
 
     /// Binds attribute `name` to field `path` (`value`, `href`, `disabled`, `checked`, …).
+    /// In a URL attribute (`href`, `src`, …) a value that would run script
+    /// is replaced, on the server and in the runtime: see
+    /// [`safe_attr_value`](super::render::safe_attr_value).
     pub fn bind_attr(self, name: &str, path: &str) -> Self {
         self.with_element(|element| element.bound.push((name.to_string(), path.to_string())))
     }

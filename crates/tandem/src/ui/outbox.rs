@@ -33,6 +33,8 @@ pub enum Outgoing {
     /// Data under this topic changed: run the page's live event for it, if
     /// it has one ([`Page::live`](super::Page::live)).
     Changed(Arc<str>),
+    /// Close the connection with this code and reason (its session ended).
+    Close(u16, &'static str),
 }
 
 /// The sending side of a tab's queue.
@@ -48,6 +50,11 @@ impl Outbox {
     /// Tells the connection that data under `topic` changed.
     pub fn changed(&self, topic: Arc<str>) -> bool {
         self.0.send(Outgoing::Changed(topic)).is_ok()
+    }
+
+    /// Asks the connection to close with `code` and `reason`.
+    pub fn close(&self, code: u16, reason: &'static str) -> bool {
+        self.0.send(Outgoing::Close(code, reason)).is_ok()
     }
 }
 

@@ -48,6 +48,22 @@
   }
   const BOOLEAN_ATTRS = ["disabled", "checked", "selected", "hidden", "readonly"];
 
+  // A URL that would run script is replaced, as the server's renderer does
+  // (ui/render.rs, safe_attr_value): the scheme read as browsers read it,
+  // data: allowed only for an <img src> image.
+  const URL_ATTRS = ["href", "src", "action", "formaction", "xlink:href", "poster", "cite", "data"];
+  let warnedUrl = false;
+  function safeAttr(el, name, value) {
+    const attr = name.toLowerCase();
+    if (!URL_ATTRS.includes(attr)) return value;
+    const url = value.replace(/^[\u0000-\u0020]+/, "").replace(/[\t\n\r]/g, "").slice(0, 16).toLowerCase();
+    const scheme = url.includes(":") ? url.slice(0, url.indexOf(":")) : "";
+    const image = el.localName === "img" && attr === "src" && url.startsWith("data:image/");
+    if (!["javascript", "vbscript", "data"].includes(scheme) || (scheme === "data" && image)) return value;
+    if (!warnedUrl) { warnedUrl = true; console.warn(`tandem: an unsafe URL in ${attr} was replaced`); }
+    return "about:blank#blocked";
+  }
+
   // ---- building the DOM from the template ---------------------------------
   function watch(anchor, path, scope, update) {
     const top = path.split(".")[0];
@@ -135,7 +151,7 @@
 
   function buildElement(node, scope) {
     const el = document.createElement(node.tag);
-    for (const [name, value] of node.attrs) el.setAttribute(name, value);
+    for (const [name, value] of node.attrs) el.setAttribute(name, safeAttr(el, name, value));
     for (const [name, path] of node.bound) {
       const apply = () => setAttr(el, name, lookup(path, scope));
       apply();
@@ -157,7 +173,7 @@
         const json = JSON.stringify(lookup(path, scope) ?? null);
         const hit = choice.cases.find(([equals]) => JSON.stringify(equals) === json);
         const value = hit ? hit[1] : choice.otherwise;
-        if (value === null) el.removeAttribute(name); else el.setAttribute(name, value);
+        if (value === null) el.removeAttribute(name); else el.setAttribute(name, safeAttr(el, name, value));
       };
       apply();
       watch(el, path, scope, apply);
@@ -180,7 +196,7 @@
       const typing = document.activeElement === el && [...pending.values()].includes(el);
       if (el.value !== text && !typing) el.value = text;
     } else {
-      el.setAttribute(name, show(value));
+      el.setAttribute(name, safeAttr(el, name, show(value)));
     }
   }
 
@@ -488,7 +504,8 @@
     };
     socket.onclose = (event) => {
       ready = false;
-      if (event.code === 4403) { sessionStorage.removeItem(TOKEN_KEY); location.reload(); return; }
+      // 4403: the token is another session's; 4401: this session ended (logout).
+      if (event.code === 4403 || event.code === 4401) { sessionStorage.removeItem(TOKEN_KEY); location.reload(); return; }
       setTimeout(connect, backoff);
       backoff = Math.min(Math.max(backoff * 2, 250), 8000);
     };

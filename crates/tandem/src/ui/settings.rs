@@ -29,6 +29,15 @@ pub struct UiSettings {
     pub burst: u32,
     /// Largest upload to `/_upload`, all files together (default 10 MiB).
     pub upload_max_bytes: u64,
+    /// Most parts (files) one upload to `/_upload` may hold (default 100,
+    /// Django's `DATA_UPLOAD_MAX_NUMBER_FILES`); more are refused with 413
+    /// and nothing is kept.
+    ///
+    /// ```
+    /// let ui: tandem::ui::UiSettings = toml::from_str("upload_max_files = 5").unwrap();
+    /// assert_eq!((ui.upload_max_files, tandem::ui::UiSettings::default().upload_max_files), (5, 100));
+    /// ```
+    pub upload_max_files: usize,
     /// Where uploads are stored, relative to `Tandem.toml` (default `media`).
     pub media_root: std::path::PathBuf,
     /// The URL prefix stored uploads are served under (default `/media`).
@@ -59,6 +68,27 @@ pub struct UiSettings {
     /// assert_eq!(ui.redis_lease().as_millis(), 2000);
     /// ```
     pub redis_lease_ms: u64,
+    /// How often idle tabs are swept from memory and the database (default 300 s).
+    pub sweep_seconds: u64,
+    /// Answer an event only once its tab's new state is in the database
+    /// (default `true`): the embedded store then commits the changed tabs
+    /// of many events together as soon as they arrive (group commit), so a
+    /// crash loses no answered event. `false` writes behind every 100 ms
+    /// instead: cheaper, but a crash can lose the last 100 ms of answers.
+    pub durable_events: bool,
+    /// How often (at most) a logged-in user's connection checks, before an
+    /// event, that its session still exists and its user is still active
+    /// with the same password (default 1 s; `0` checks before every event).
+    /// A logout through this process (or any, with Redis) closes the
+    /// session's sockets at once; this check catches the rest (a password
+    /// changed by `changepassword`, a session deleted by hand).
+    pub session_recheck_seconds: u64,
+    /// A WebSocket ping goes to an idle connection this often (default 30 s);
+    /// one that has sent nothing, pong included, for two intervals is dropped.
+    pub ping_seconds: u64,
+    /// Live updates for one topic (`Page::live`) arriving within this many
+    /// milliseconds are merged into one refresh per tab (default 100 ms).
+    pub live_debounce_ms: u64,
 }
 
 impl Default for UiSettings {
@@ -70,11 +100,17 @@ impl Default for UiSettings {
             events_per_second: limits.events_per_second,
             burst: limits.burst,
             upload_max_bytes: 10 << 20,
+            upload_max_files: 100,
             media_root: "media".into(),
             media_url: "/media".into(),
             redis_url: None,
             redis_prefix: "tandem".into(),
             redis_lease_ms: 10_000,
+            sweep_seconds: 300,
+            durable_events: true,
+            session_recheck_seconds: 1,
+            ping_seconds: 30,
+            live_debounce_ms: 100,
         }
     }
 }
@@ -92,6 +128,22 @@ impl UiSettings {
 
     /// The connection limits.
     pub fn limits(&self) -> Limits {
-        Limits { max_frame_bytes: self.max_frame_bytes, events_per_second: self.events_per_second, burst: self.burst }
+        Limits {
+            max_frame_bytes: self.max_frame_bytes,
+            events_per_second: self.events_per_second,
+            burst: self.burst,
+            session_recheck: Duration::from_secs(self.session_recheck_seconds),
+            ping: Duration::from_secs(self.ping_seconds.max(1)),
+        }
+    }
+
+    /// How often idle tabs are swept.
+    pub fn sweep(&self) -> Duration {
+        Duration::from_secs(self.sweep_seconds.max(1))
+    }
+
+    /// The window in which live updates of one topic are merged.
+    pub fn live_debounce(&self) -> Duration {
+        Duration::from_millis(self.live_debounce_ms)
     }
 }

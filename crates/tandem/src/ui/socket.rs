@@ -2,9 +2,12 @@
 //! documented in `docs/protocol.md`.
 //!
 //! The upgrade is refused (403) when `Origin` is not the site's own or a
-//! trusted origin, and when the request carries no stored session (a page
-//! load creates one). Frames are JSON text; anything else gets an error frame,
-//! never a dropped connection without a reason.
+//! trusted origin, and when the request carries no session cookie this
+//! application issued (a page load hands one out). Frames are JSON text;
+//! anything else gets an error frame, never a dropped connection without a
+//! reason. `hello` frames count against the event rate limit; a connection
+//! that stays silent (pongs included) for two ping intervals is dropped; one
+//! whose session ends (logout, password change) is closed with 4401.
 
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -32,6 +35,9 @@ pub const CLOSE_OTHER_SESSION: u16 = 4403;
 pub const CLOSE_TOO_BIG: u16 = 1009;
 /// Close code: the server is shutting down; reconnect.
 pub const CLOSE_RESTART: u16 = 1012;
+/// Close code: the connection's session ended (logout, a new key at login,
+/// a changed password); the runtime loads the page again.
+pub const CLOSE_SESSION_ENDED: u16 = 4401;
 
 /// A frame from the browser.
 #[derive(Debug, PartialEq)]
@@ -113,7 +119,7 @@ pub async fn event_socket(ctx: AppContext, headers: HeaderMap, upgrade: WebSocke
         return ApiError::new(StatusCode::FORBIDDEN, "Origin checking failed.").into_response();
     }
     let session = match request_cookie(&headers, SESSION_COOKIE) {
-        Some(key) => match Session::load(&ctx.db, &key).await {
+        Some(key) => match Session::open(&ctx.db, &ctx.settings.secret_key, &key).await {
             Ok(session) => session,
             Err(error) => return ApiError::internal(error).into_response(),
         },
@@ -141,7 +147,17 @@ pub async fn event_socket(ctx: AppContext, headers: HeaderMap, upgrade: WebSocke
         .on_upgrade(move |socket| {
             let (outbox, inbox) = outbox();
             let caller = Caller { session_key, user, db: ctx.db };
-            Connection { engine, caller, tab: None, outbox, last_accepted: HashMap::new() }.run(socket, inbox)
+            let secret = ctx.settings.secret_key.clone();
+            let connection = Connection {
+                engine,
+                caller,
+                secret,
+                tab: None,
+                outbox,
+                last_accepted: HashMap::new(),
+                checked: Instant::now(),
+            };
+            connection.run(socket, inbox)
         })
 }
 
@@ -154,10 +170,14 @@ struct Attached {
 struct Connection {
     engine: Arc<Engine>,
     caller: Caller,
+    /// The application's `SECRET_KEY` (to recognise the session's key).
+    secret: String,
     tab: Option<Attached>,
     outbox: Outbox,
     /// When each server-throttled event was last accepted.
     last_accepted: HashMap<String, Instant>,
+    /// When the session was last found still valid.
+    checked: Instant,
 }
 
 /// What the connection does next.
@@ -179,10 +199,13 @@ impl Connection {
     async fn run(mut self, mut socket: WebSocket, mut inbox: Inbox) {
         let mut bucket = Bucket::new(self.engine.limits);
         let mut closing = self.engine.closing();
-        // Topics whose data changed while the connection was busy.
-        let mut changed: std::collections::VecDeque<Arc<str>> = Default::default();
+        // Topics whose data changed while the connection was busy, each once.
+        let mut changed = Changed::default();
+        let ping_every = self.engine.limits.ping;
+        let mut ping = tokio::time::interval_at(tokio::time::Instant::now() + ping_every, ping_every);
+        let mut heard = Instant::now();
         loop {
-            let work = if let Some(topic) = changed.pop_front() {
+            let work = if let Some(topic) = changed.next() {
                 Work::Changed(topic)
             } else {
                 tokio::select! {
@@ -195,10 +218,24 @@ impl Connection {
                             continue;
                         }
                         Outgoing::Changed(topic) => Work::Changed(topic),
+                        Outgoing::Close(code, reason) => {
+                            let _ = socket.send(close(code, reason)).await;
+                            break;
+                        }
                     },
                     _ = async { closing.wait_for(|closing| *closing).await.is_ok() } => {
                         let _ = socket.send(close(CLOSE_RESTART, "server restarting")).await;
                         break;
+                    }
+                    _ = ping.tick() => {
+                        if heard.elapsed() >= ping_every * 2 {
+                            tracing::debug!(target: "tandem::ui", "dropping a silent event socket");
+                            break;
+                        }
+                        if socket.send(Message::Ping(bytes::Bytes::new())).await.is_err() {
+                            break;
+                        }
+                        continue;
                     }
                     received = socket.recv() => match received {
                         Some(Ok(Message::Text(text))) => Work::Frame(text),
@@ -207,7 +244,10 @@ impl Connection {
                             continue;
                         }
                         Some(Ok(Message::Close(_))) | None => break,
-                        Some(Ok(_)) => continue,
+                        Some(Ok(_)) => {
+                            heard = Instant::now();
+                            continue;
+                        }
                         Some(Err(error)) => {
                             let too_big = error.to_string().to_lowercase().contains("too");
                             let (code, reason) =
@@ -223,24 +263,34 @@ impl Connection {
             // handler streaming its progress).
             let handling = self.work(work, &mut bucket);
             tokio::pin!(handling);
+            let mut ended = None;
             let handled = loop {
                 tokio::select! {
                     biased;
                     handled = &mut handling => break handled,
                     Some(outgoing) = inbox.recv() => match outgoing {
                         Outgoing::Frame(frame) => { let _ = send_text(&mut socket, frame).await; }
-                        Outgoing::Changed(topic) => changed.push_back(topic),
+                        Outgoing::Changed(topic) => changed.push(topic),
+                        Outgoing::Close(code, reason) => { ended.get_or_insert((code, reason)); }
                     },
                 }
             };
+            heard = Instant::now();
             let mut open = true;
             while let Ok(outgoing) = inbox.try_recv() {
                 match outgoing {
                     Outgoing::Frame(frame) => open = open && send_text(&mut socket, frame).await,
-                    Outgoing::Changed(topic) => changed.push_back(topic),
+                    Outgoing::Changed(topic) => changed.push(topic),
+                    Outgoing::Close(code, reason) => {
+                        ended.get_or_insert((code, reason));
+                    }
                 }
             }
-            if let Handled::Close(code, reason) = handled {
+            let ended = match handled {
+                Handled::Close(code, reason) => Some((code, reason)),
+                Handled::Done => ended,
+            };
+            if let Some((code, reason)) = ended {
                 let _ = socket.send(close(code, reason)).await;
                 break;
             }
@@ -249,7 +299,7 @@ impl Connection {
             }
         }
         if let Some(tab) = &self.tab {
-            self.engine.detach(&tab.token);
+            self.engine.leave(&tab.token).await;
         }
     }
 
@@ -291,20 +341,32 @@ impl Connection {
     }
 
     async fn handle(&mut self, text: &str, bucket: &mut Bucket) -> Handled {
-        let outcome = match ClientFrame::parse(text) {
+        let frame = match ClientFrame::parse(text) {
             Err(error) => {
+                let error = crate::http::log::clip(&error);
                 self.reply(json!({"t": "error", "message": format!("malformed frame: {error}")}));
                 return Handled::Done;
             }
-            Ok(ClientFrame::Hello { token, path, storage }) => self.hello(token, &path, &storage).await,
-            Ok(ClientFrame::Event { id, name, args }) => {
-                if bucket.take() {
-                    self.event(id, &name, args).await
-                } else {
-                    self.reply(json!({"t": "error", "id": id, "message": "too many events; this one was not applied"}));
-                    Ok(())
-                }
+            Ok(frame) => frame,
+        };
+        if !bucket.take() {
+            let message = "too many events; this one was not applied";
+            match &frame {
+                ClientFrame::Event { id, .. } => self.reply(json!({"t": "error", "id": id, "message": message})),
+                ClientFrame::Hello { .. } => self.reply(json!({"t": "error", "message": message})),
             }
+            return Handled::Done;
+        }
+        if !self.session_still_valid().await {
+            return Handled::Close(CLOSE_SESSION_ENDED, "the session ended");
+        }
+        let outcome = match frame {
+            ClientFrame::Hello { token: Some(token), .. } if !super::tokens::is_well_formed(&token) => {
+                self.reply(json!({"t": "error", "message": "malformed token: not a token this server issued"}));
+                Ok(())
+            }
+            ClientFrame::Hello { token, path, storage } => self.hello(token, &path, &storage).await,
+            ClientFrame::Event { id, name, args } => self.event(id, &name, args).await,
         };
         match outcome {
             Ok(()) => Handled::Done,
@@ -338,7 +400,7 @@ impl Connection {
         if let Some(previous) = self.tab.replace(Attached { token: token.clone(), page: index, router })
             && previous.token != token
         {
-            engine.detach(&previous.token);
+            engine.leave(&previous.token).await;
         }
         self.last_accepted.clear();
         Ok(())
@@ -373,6 +435,51 @@ impl Connection {
             &caller.session_key,
         );
         engine.event(page, Some(id), name, args, ctx, &self.outbox).await.map(drop)
+    }
+}
+
+impl Connection {
+    /// Whether the connection's session still exists and still belongs to
+    /// the user the connection runs as (same user, still active, same
+    /// password); read again at most every `session_recheck` (a logout in
+    /// this process closes the connection at once anyway). Anonymous
+    /// connections have nothing to lose and are not rechecked. A database
+    /// failure is not taken for a logout.
+    async fn session_still_valid(&mut self) -> bool {
+        let recheck = self.engine.limits.session_recheck;
+        if !self.caller.user.is_authenticated() || (!recheck.is_zero() && self.checked.elapsed() < recheck) {
+            return true;
+        }
+        let caller = &self.caller;
+        let valid = match Session::open(&caller.db, &self.secret, &caller.session_key).await {
+            Ok(Some(session)) => match user_of_session(&caller.db, &session).await {
+                Ok(now) => now.user().map(|user| user.id) == caller.user.user().map(|user| user.id),
+                Err(_) => true,
+            },
+            Ok(None) => false,
+            Err(_) => true,
+        };
+        if valid {
+            self.checked = Instant::now();
+        }
+        valid
+    }
+}
+
+/// Topics whose data changed, waiting for the connection, each at most once
+/// (many writes while a refresh runs lead to one more refresh, not many).
+#[derive(Default)]
+struct Changed(std::collections::VecDeque<Arc<str>>);
+
+impl Changed {
+    fn push(&mut self, topic: Arc<str>) {
+        if !self.0.contains(&topic) {
+            self.0.push_back(topic);
+        }
+    }
+
+    fn next(&mut self) -> Option<Arc<str>> {
+        self.0.pop_front()
     }
 }
 

@@ -1,9 +1,15 @@
 //! Where tabs' states live between events. [`StateManager`] is the seam for
 //! other engines (Redis, for several processes); [`DatabaseStates`], the
-//! embedded default, keeps them in memory and writes them behind to the
-//! application's database (table `tandem_ui_tab`) every 100 ms and at
-//! shutdown, so they survive a reload and a restart. A crash loses at most
-//! the last 100 ms of changes; an event never waits for the disk.
+//! embedded default, keeps them in memory and writes them to the
+//! application's database (table `tandem_ui_tab`), so they survive a reload,
+//! a restart and a crash.
+//!
+//! By default an event is answered only once its tab is written: the
+//! writer commits every changed tab in one transaction as soon as there is
+//! one, and the tabs that change while it writes go together in the next
+//! (group commit), so the cost of a commit is shared by the events that
+//! waited for it. `[ui] durable_events = false` writes behind every 100 ms
+//! instead, and a crash may then lose the last 100 ms of answered events.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard, Weak};
@@ -208,6 +214,9 @@ pub trait StateManager: Send + Sync {
     fn flush(&self) -> BoxFuture<'_, Result<(), StoreError>>;
     /// Forgets tabs idle for longer than the expiry; returns how many went.
     fn expire(&self) -> BoxFuture<'_, Result<u64, StoreError>>;
+    /// Forgets tab `token` now (a tab nothing happened on, whose
+    /// connection left: a new `hello` would make it again).
+    fn forget<'a>(&'a self, token: &'a str) -> BoxFuture<'a, Result<(), StoreError>>;
     /// Whether the store answers (for readiness); the embedded one always
     /// does when the database does.
     fn ping(&self) -> BoxFuture<'_, Result<(), StoreError>> {
@@ -222,52 +231,104 @@ const WRITE_BEHIND: Duration = Duration::from_millis(100);
 /// values per statement; SQLite 32,766).
 const ROWS_PER_STATEMENT: usize = 500;
 
+/// How long an event waits for its tab to be written before it is answered
+/// with an error (the database is stuck).
+const DURABLE_WITHIN: Duration = Duration::from_secs(10);
+
+/// A dirty tab taken for writing: its token, the tab and its expiry.
+type Taken = (String, Arc<Tab>, DateTime<Utc>);
+
 /// A tab in memory.
 struct Slot {
     tab: Arc<Tab>,
     expires_at: DateTime<Utc>,
     /// Changed since it was last written (its token is in `Memory::dirty`).
     dirty: bool,
+    /// It has a row in the database (written, or read from there).
+    stored: bool,
 }
 
 struct Memory {
     tabs: HashMap<String, Slot>,
     /// The tokens of the dirty slots, each once.
     dirty: Vec<String>,
+    /// Counts the changes kept; the writer reports how far it has written.
+    changes: u64,
 }
 
-/// The embedded state manager: memory, written behind to the app's database.
+/// The embedded state manager: memory, written to the app's database.
 pub struct DatabaseStates {
     db: DatabaseConnection,
     idle: Duration,
     memory: Mutex<Memory>,
     writing: tokio::sync::Mutex<()>,
+    /// Answer events only once written (group commit).
+    durable: bool,
+    /// Wakes the writer when a change waits for it.
+    wake: Arc<tokio::sync::Notify>,
+    /// The last change (`Memory::changes`) known to be written.
+    written: tokio::sync::watch::Sender<u64>,
 }
 
 impl DatabaseStates {
-    /// Tabs in `db`, expiring after `idle` without events. Starts the
-    /// write-behind task (it ends when the manager is dropped).
+    /// Tabs in `db`, expiring after `idle` without events; an event's
+    /// changes are written before it is answered. Starts the writer task
+    /// (it ends when the manager is dropped).
     pub fn new(db: DatabaseConnection, idle: Duration) -> Arc<Self> {
+        Self::start(db, idle, true)
+    }
+
+    /// Like [`DatabaseStates::new`], but changes are written behind every
+    /// 100 ms and events do not wait for them (`[ui] durable_events = false`).
+    pub fn write_behind(db: DatabaseConnection, idle: Duration) -> Arc<Self> {
+        Self::start(db, idle, false)
+    }
+
+    fn start(db: DatabaseConnection, idle: Duration, durable: bool) -> Arc<Self> {
+        let wake = Arc::new(tokio::sync::Notify::new());
         let states = Arc::new(Self {
             db,
             idle,
-            memory: Mutex::new(Memory { tabs: HashMap::new(), dirty: Vec::new() }),
+            memory: Mutex::new(Memory { tabs: HashMap::new(), dirty: Vec::new(), changes: 0 }),
             writing: tokio::sync::Mutex::new(()),
+            durable,
+            wake: wake.clone(),
+            written: tokio::sync::watch::Sender::new(0),
         });
         let weak: Weak<Self> = Arc::downgrade(&states);
         if let Ok(runtime) = tokio::runtime::Handle::try_current() {
             runtime.spawn(async move {
-                let mut every = tokio::time::interval(WRITE_BEHIND);
                 loop {
-                    every.tick().await;
+                    // Durable: as soon as a change waits (the changes made
+                    // meanwhile go in the next commit); else every 100 ms.
+                    if durable {
+                        let _ = tokio::time::timeout(WRITE_BEHIND, wake.notified()).await;
+                    } else {
+                        tokio::time::sleep(WRITE_BEHIND).await;
+                    }
                     let Some(states) = weak.upgrade() else { break };
                     if let Err(error) = states.write_dirty().await {
                         tracing::warn!(%error, "cannot write tab states; will retry");
+                        drop(states);
+                        tokio::time::sleep(WRITE_BEHIND).await;
                     }
                 }
             });
         }
         states
+    }
+
+    /// Waits until change `change` is written (when events are durable).
+    async fn written_through(&self, change: u64) -> Result<(), StoreError> {
+        if !self.durable {
+            return Ok(());
+        }
+        self.wake.notify_one();
+        let mut written = self.written.subscribe();
+        match tokio::time::timeout(DURABLE_WITHIN, written.wait_for(|done| *done >= change)).await {
+            Ok(Ok(_)) => Ok(()),
+            _ => Err(StoreError::Backend("the tab's new state could not be written in time".into())),
+        }
     }
 
     fn memory(&self) -> MutexGuard<'_, Memory> {
@@ -278,13 +339,15 @@ impl DatabaseStates {
         Utc::now() + chrono::Duration::from_std(self.idle).unwrap_or(chrono::Duration::hours(1))
     }
 
-    /// Keeps `tab` in memory, to be written behind.
-    fn keep(&self, token: String, tab: Arc<Tab>) {
+    /// Keeps `tab` in memory, to be written; returns the change's number
+    /// (see [`DatabaseStates::written_through`]).
+    fn keep(&self, token: String, tab: Arc<Tab>) -> u64 {
         let expires_at = self.expires_at();
-        let replaced = {
+        let (change, replaced) = {
             let mut memory = self.memory();
             let memory = &mut *memory;
-            match memory.tabs.get_mut(&token) {
+            memory.changes += 1;
+            let replaced = match memory.tabs.get_mut(&token) {
                 Some(slot) => {
                     slot.expires_at = expires_at;
                     if !std::mem::replace(&mut slot.dirty, true) {
@@ -294,31 +357,35 @@ impl DatabaseStates {
                 }
                 None => {
                     memory.dirty.push(token.clone());
-                    memory.tabs.insert(token, Slot { tab, expires_at, dirty: true });
+                    memory.tabs.insert(token, Slot { tab, expires_at, dirty: true, stored: false });
                     None
                 }
-            }
+            };
+            (memory.changes, replaced)
         };
         // The old tab is freed after the lock is let go.
         drop(replaced);
+        change
     }
 
     /// Writes the changed tabs in one transaction.
     async fn write_dirty(&self) -> Result<(), DbErr> {
         let _one_writer = self.writing.lock().await;
         // Taken under the lock, serialised outside it: events wait on the lock.
-        let copies: Vec<(String, Arc<Tab>, DateTime<Utc>)> = {
+        let (copies, through): (Vec<Taken>, u64) = {
             let mut memory = self.memory();
             let memory = &mut *memory;
             let dirty = std::mem::take(&mut memory.dirty);
-            dirty
+            let copies = dirty
                 .into_iter()
                 .filter_map(|token| {
                     let slot = memory.tabs.get_mut(&token).filter(|slot| slot.dirty)?;
                     slot.dirty = false;
+                    slot.stored = true;
                     Some((token, slot.tab.clone(), slot.expires_at))
                 })
-                .collect()
+                .collect();
+            (copies, memory.changes)
         };
         let (tokens, rows): (Vec<String>, Vec<model::ActiveModel>) = copies
             .into_iter()
@@ -332,7 +399,15 @@ impl DatabaseStates {
                 (token, row)
             })
             .unzip();
+        let done = || {
+            self.written.send_if_modified(|written| {
+                let newer = through > *written;
+                *written = (*written).max(through);
+                newer
+            })
+        };
         if rows.is_empty() {
+            done();
             return Ok(());
         }
         let written = async {
@@ -350,7 +425,9 @@ impl DatabaseStates {
             txn.commit().await
         }
         .await;
-        if written.is_err() {
+        if written.is_ok() {
+            done();
+        } else {
             // Try again next time.
             let mut memory = self.memory();
             let memory = &mut *memory;
@@ -398,6 +475,7 @@ impl StateManager for DatabaseStates {
                 tab,
                 expires_at: row.expires_at,
                 dirty: false,
+                stored: true,
             });
             Ok(Some(slot.tab.clone()))
         })
@@ -418,10 +496,25 @@ impl StateManager for DatabaseStates {
     }
 
     fn release(&self, lease: Lease, tab: Option<Tab>) -> BoxFuture<'_, Result<(), StoreError>> {
-        if let Some(tab) = tab {
-            self.keep(lease.token, Arc::new(tab));
-        }
-        Box::pin(async { Ok(()) })
+        let change = tab.map(|tab| self.keep(lease.token, Arc::new(tab)));
+        Box::pin(async move {
+            match change {
+                Some(change) => self.written_through(change).await,
+                None => Ok(()),
+            }
+        })
+    }
+
+    fn forget<'a>(&'a self, token: &'a str) -> BoxFuture<'a, Result<(), StoreError>> {
+        Box::pin(async move {
+            // Not while the writer may be writing this tab.
+            let _one_writer = self.writing.lock().await;
+            let slot = self.memory().tabs.remove(token);
+            if slot.is_some_and(|slot| slot.stored) {
+                model::Entity::delete_by_id(token.to_string()).exec(&self.db).await?;
+            }
+            Ok(())
+        })
     }
 
     fn flush(&self) -> BoxFuture<'_, Result<(), StoreError>> {

@@ -4,11 +4,17 @@
 //! CSRF token, the session cookie and the tab's token), showing progress in
 //! any `<progress data-upload-for="<input id>">`. The server checks that the
 //! tab belongs to the session, stores each file under the media root
-//! (`[ui] media_root`, served back under `[ui] media_url`), then runs the
-//! event in order with the tab's other events; its handler finds the files
-//! in [`EventContext::uploads`](super::EventContext::uploads). A browser
-//! cannot make up an upload: the list comes from the server, never from the
-//! event's arguments.
+//! (`[ui] media_root`, served back under `[ui] media_url`), in a folder of
+//! the upload's own, with a [safe](safe_file_name) name unique within it,
+//! then runs the event in order with the tab's other events; its handler
+//! finds the files in [`EventContext::uploads`](super::EventContext::uploads).
+//! A browser cannot make up an upload: the list comes from the server, never
+//! from the event's arguments.
+//!
+//! The files are kept only when the event succeeds: an event that fails or
+//! is refused, a body over `[ui] upload_max_bytes` (counted as it streams)
+//! or with more than `[ui] upload_max_files` parts, a malformed body and a
+//! client that goes away halfway all leave nothing on disk.
 //!
 //! ```
 //! use serde::{Deserialize, Serialize};
@@ -46,7 +52,8 @@ use super::node::{Node, progress};
 pub struct UploadedFile {
     /// The form field's name (the input's `name`, else `file`).
     pub field: String,
-    /// The file's name as the browser gave it, reduced to safe characters.
+    /// The file's name as the browser gave it, reduced to safe characters
+    /// (see [`safe_file_name`]) and made unique within its upload.
     pub name: String,
     /// The media type the browser claimed (not checked: sniff it yourself
     /// if it matters).
@@ -78,25 +85,84 @@ pub fn upload_progress(input_id: &str) -> Node {
     progress().attr("data-upload-for", input_id).attr("max", "100").attr("value", "0")
 }
 
+/// The longest stored file name, in characters.
+pub const MAX_NAME_CHARS: usize = 100;
+
+/// The longest extension kept whole when a name is shortened (`.tar.gz`
+/// counts as `.gz`).
+const MAX_EXTENSION_CHARS: usize = 16;
+
 /// `name` without folders and with only letters, digits, `.`, `-`, `_`
-/// (others become `_`), never empty, never hidden, at most 100 characters.
+/// (others, control characters and NUL included, become `_`), never empty,
+/// never hidden, at most [`MAX_NAME_CHARS`] characters: a longer name loses
+/// the end of its stem and keeps its extension.
 ///
 /// ```
 /// use tandem::ui::upload::safe_file_name;
 /// assert_eq!(safe_file_name("../../etc/passwd"), "passwd");
 /// assert_eq!(safe_file_name("my photo (1).JPG"), "my_photo__1_.JPG");
 /// assert_eq!(safe_file_name(".htaccess"), "_htaccess");
+/// assert_eq!(safe_file_name(".."), "file");
+/// assert_eq!(safe_file_name("a\0b\u{1b}.txt"), "a_b_.txt");
 /// assert_eq!(safe_file_name(""), "file");
+/// let long = safe_file_name(&format!("{}.png", "x".repeat(500)));
+/// assert_eq!((long.len(), &long[95..]), (100, "x.png"));
 /// ```
 pub fn safe_file_name(name: &str) -> String {
     let base = name.rsplit(['/', '\\']).next().unwrap_or("");
-    let mut safe: String = base
-        .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_') { c } else { '_' })
-        .take(100)
-        .collect();
+    let mut safe: String =
+        base.chars().map(|c| if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_') { c } else { '_' }).collect();
     if safe.starts_with('.') {
         safe.replace_range(0..1, "_");
     }
-    if safe.is_empty() || safe.chars().all(|c| c == '_') { "file".into() } else { safe }
+    if safe.chars().all(|c| matches!(c, '_' | '.')) {
+        return "file".into();
+    }
+    fit(&safe, "")
+}
+
+/// `name` with `suffix` before its extension (`a.txt`, `_x1` → `a_x1.txt`),
+/// its stem shortened so that the whole stays within [`MAX_NAME_CHARS`].
+/// `name` is ASCII (from [`safe_file_name`]).
+fn fit(name: &str, suffix: &str) -> String {
+    let (stem, extension) = match name.rfind('.') {
+        Some(dot) if dot > 0 && name.len() - dot <= MAX_EXTENSION_CHARS => name.split_at(dot),
+        _ => (name, ""),
+    };
+    let room = MAX_NAME_CHARS.saturating_sub(extension.len() + suffix.len()).max(1);
+    let stem = &stem[..stem.len().min(room)];
+    format!("{stem}{suffix}{extension}")
+}
+
+/// `name` if no file of `taken` has it, else `name` with a random suffix
+/// before its extension (`a.txt` → `a_3f9c01ab.txt`) that no file of
+/// `taken` has: files of one upload never replace each other.
+pub(crate) fn unique_name(name: &str, taken: &std::collections::HashSet<String>) -> String {
+    let mut candidate = name.to_string();
+    while taken.contains(&candidate) {
+        candidate = fit(name, &format!("_{}", crate::random::hex(4)));
+    }
+    candidate
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashSet;
+
+    use super::*;
+
+    #[test]
+    fn duplicate_names_get_a_suffix_before_their_extension() {
+        let mut taken = HashSet::new();
+        for name in ["a.txt", "2-a.txt", "a.txt", "a.txt"] {
+            let unique = unique_name(name, &taken);
+            assert!(unique.ends_with(".txt") && unique.len() <= MAX_NAME_CHARS, "{unique}");
+            assert!(taken.insert(unique), "every name is new");
+        }
+        assert!(taken.contains("a.txt") && taken.contains("2-a.txt"), "the first of each keeps its name");
+        let long = safe_file_name(&"y".repeat(300));
+        let again = unique_name(&long, &[long.clone()].into());
+        assert_eq!(again.len(), MAX_NAME_CHARS, "a long name stays within the limit with its suffix: {again}");
+        assert_ne!(again, long);
+    }
 }

@@ -12,6 +12,8 @@ use tandem::ui::{EventContext, EventError, State, events};
 pub struct Gallery {
     /// The uploaded files: `{"id", "name", "url", "size", "image"}`.
     pub files: Vec<serde_json::Value>,
+    /// Where the files come from: a URL the visitor typed.
+    pub credit: String,
 }
 
 #[events]
@@ -34,6 +36,12 @@ impl Gallery {
         ctx.notify("success", &format!("{} file(s) uploaded.", ctx.uploads().len()));
         Ok(())
     }
+
+    /// Keeps the credit link as typed: the renderer and the runtime refuse
+    /// the URLs that would run script, so the handler need not.
+    pub async fn set_credit(&mut self, credit: String) {
+        self.credit = credit.chars().take(2000).collect();
+    }
 }
 
 /// The page.
@@ -50,6 +58,15 @@ pub fn view() -> Node {
                 .on_upload(event("add_files")),
         ]),
         upload_progress("files"),
+        label().children([
+            text("Credit (a link) "),
+            input().id("credit").bind_value("credit").on_change(event("set_credit")),
+        ]),
+        cond(
+            "credit",
+            p().children([text("Photos by "), a().id("credit-link").bind_attr("href", "credit").child(bind("credit"))]),
+            nothing(),
+        ),
         ul().id("uploaded").child(foreach(
             "files",
             "id",
