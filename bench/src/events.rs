@@ -9,7 +9,8 @@ use serde_json::{Value, json};
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 
-type Socket = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+/// A client's WebSocket.
+pub type Socket = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
 /// One connected browser tab.
 pub struct Tab {
@@ -17,20 +18,46 @@ pub struct Tab {
     next: u64,
 }
 
+/// The `Cookie` header a browser would send after `page`: the `name=value`
+/// of each `Set-Cookie`.
+pub fn cookies_of(page: &crate::http::Response) -> String {
+    let cookies: Vec<&str> = page.all("set-cookie").filter_map(|c| c.split(';').next()).collect();
+    cookies.join("; ")
+}
+
+/// The boot data a page hands its runtime (`<script id="tandem-boot">`),
+/// holding the tab's token.
+pub fn boot_of(page: &crate::http::Response) -> Option<Value> {
+    let html = String::from_utf8_lossy(&page.body);
+    let start = html.find("id=\"tandem-boot\">")? + "id=\"tandem-boot\">".len();
+    let end = start + html[start..].find("</script>")?;
+    serde_json::from_str(&html[start..end]).ok()
+}
+
+/// Opens `/_event` as the page's runtime does: with `cookies` and the
+/// server's own `Origin`.
+pub async fn connect(addr: &str, cookies: &str) -> Result<Socket, tokio_tungstenite::tungstenite::Error> {
+    let mut request = format!("ws://{addr}/_event").into_client_request()?;
+    let headers = request.headers_mut();
+    if !cookies.is_empty()
+        && let Ok(value) = cookies.parse()
+    {
+        headers.insert("cookie", value);
+    }
+    if let Ok(origin) = format!("http://{addr}").parse() {
+        headers.insert("origin", origin);
+    }
+    let (socket, _) = tokio_tungstenite::connect_async(request).await?;
+    Ok(socket)
+}
+
 /// Loads `path` like a browser (cookies, token), connects to `/_event` and
 /// says hello.
 pub async fn open_tab(addr: &str, path: &str) -> Tab {
     let page = crate::http::get(addr, path, "").await.expect("cannot load the page");
     assert_eq!(page.status, 200, "GET {path}");
-    let cookies: Vec<&str> = page.all("set-cookie").filter_map(|c| c.split(';').next()).collect();
-    let html = String::from_utf8_lossy(&page.body);
-    let start = html.find("id=\"tandem-boot\">").expect("no boot data") + "id=\"tandem-boot\">".len();
-    let end = start + html[start..].find("</script>").expect("unterminated boot data");
-    let boot: Value = serde_json::from_str(&html[start..end]).expect("boot data is JSON");
-    let mut request = format!("ws://{addr}/_event").into_client_request().expect("a request");
-    request.headers_mut().insert("cookie", cookies.join("; ").parse().expect("a cookie header"));
-    request.headers_mut().insert("origin", format!("http://{addr}").parse().expect("an origin"));
-    let (socket, _) = tokio_tungstenite::connect_async(request).await.expect("cannot open the socket");
+    let boot = boot_of(&page).expect("no boot data");
+    let socket = connect(addr, &cookies_of(&page)).await.expect("cannot open the socket");
     let mut tab = Tab { socket, next: 1 };
     let ready = tab.call(json!({"t": "hello", "token": boot["token"], "path": path})).await;
     assert_eq!(ready["t"], "ready", "{ready}");

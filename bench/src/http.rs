@@ -1,5 +1,6 @@
 //! A small HTTP/1.1 load generator over keep-alive connections on loopback,
-//! and a one-shot GET that returns headers and body.
+//! a one-shot GET that returns headers and body, and a keep-alive
+//! [`Connection`] for requests of any method.
 
 use std::time::{Duration, Instant};
 
@@ -62,6 +63,32 @@ pub async fn get(addr: &str, path: &str, extra: &str) -> std::io::Result<Respons
     let mut reader = BufReader::new(stream);
     reader.get_mut().write_all(request(addr, path, extra).as_bytes()).await?;
     read_response(&mut reader).await
+}
+
+/// A keep-alive connection sending requests of any method, one at a time.
+pub struct Connection {
+    addr: String,
+    reader: BufReader<TcpStream>,
+}
+
+impl Connection {
+    /// Connects to `addr`.
+    pub async fn open(addr: &str) -> std::io::Result<Connection> {
+        let stream = TcpStream::connect(addr).await?;
+        let _ = stream.set_nodelay(true);
+        Ok(Connection { addr: addr.to_string(), reader: BufReader::new(stream) })
+    }
+
+    /// Sends `method path` with extra header lines (each ending in `\r\n`)
+    /// and `body` (with its `Content-Length` when not empty), and reads the answer.
+    pub async fn send(&mut self, method: &str, path: &str, extra: &str, body: &[u8]) -> std::io::Result<Response> {
+        let length = if body.is_empty() { String::new() } else { format!("Content-Length: {}\r\n", body.len()) };
+        let head = format!("{method} {path} HTTP/1.1\r\nHost: {}\r\nAccept: */*\r\n{extra}{length}\r\n", self.addr);
+        let stream = self.reader.get_mut();
+        stream.write_all(head.as_bytes()).await?;
+        stream.write_all(body).await?;
+        read_response(&mut self.reader).await
+    }
 }
 
 /// What one load run measured.

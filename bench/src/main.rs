@@ -1,4 +1,5 @@
-//! Tandem's benchmark harness: `cargo run --release -p tandem-bench -- all`.
+//! Tandem's benchmark harness: `cargo run --release -p tandem-bench -- all`
+//! (and `-- soak`, which is not part of `all`: it runs for minutes).
 //! See `bench/README.md` for the workloads and how to read the table.
 
 mod baseline;
@@ -7,6 +8,7 @@ mod http;
 mod procfs;
 mod scale;
 mod server;
+mod soak;
 
 use std::path::Path;
 use std::process::ExitCode;
@@ -105,20 +107,41 @@ fn main() -> ExitCode {
             let plan = if quick { Plan::quick() } else { Plan::full() };
             let results = runtime.block_on(all(plan, quick, only.as_deref()));
             print_table(&results);
-            if let Some(file) = json_file {
-                let text = serde_json::to_string_pretty(&results).unwrap_or_default();
-                if let Err(error) = std::fs::write(&file, text + "\n") {
-                    eprintln!("error: cannot write {file}: {error}");
-                    return ExitCode::FAILURE;
-                }
-            }
-            ExitCode::SUCCESS
+            write_json(json_file.as_deref(), &results)
+        }
+        // `soak [--quick] [--json FILE]`: minutes of mixed traffic, RSS and database size round by round.
+        Some("soak") => {
+            let quick = args.iter().any(|a| a == "--quick");
+            let json_file = args.iter().position(|a| a == "--json").and_then(|i| args.get(i + 1)).cloned();
+            let runtime = tokio::runtime::Runtime::new().expect("no runtime");
+            let soak = runtime.block_on(soak::run(quick));
+            let results = json!({"date": chrono_date(), "machine": machine(), "quick": quick, "soak": soak});
+            println!(
+                "Tandem soak, {} ({})",
+                results["date"].as_str().unwrap_or(""),
+                results["machine"].as_str().unwrap_or("")
+            );
+            soak::print(&results["soak"]);
+            write_json(json_file.as_deref(), &results)
         }
         _ => {
             eprintln!(
-                "usage: tandem-bench all [--quick] [--only SECTION] [--json FILE] | load ADDR PATH SECONDS | drive ADDR TABS SECONDS"
+                "usage: tandem-bench all [--quick] [--only SECTION] [--json FILE] | soak [--quick] [--json FILE] | load ADDR PATH SECONDS | drive ADDR TABS SECONDS"
             );
             ExitCode::from(2)
+        }
+    }
+}
+
+/// Writes `results` to `file` as pretty JSON, when a file was asked for.
+fn write_json(file: Option<&str>, results: &Value) -> ExitCode {
+    let Some(file) = file else { return ExitCode::SUCCESS };
+    let text = serde_json::to_string_pretty(results).unwrap_or_default();
+    match std::fs::write(file, text + "\n") {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: cannot write {file}: {error}");
+            ExitCode::FAILURE
         }
     }
 }
@@ -161,6 +184,13 @@ async fn all(plan: Plan, quick: bool, only: Option<&str>) -> Value {
         }
         if runs("events") {
             events = event_workloads(plan, &tandem, &baseline).await;
+            // What answering only after the commit costs: the same shop,
+            // answering before it (written behind every 100 ms).
+            let behind = server::write_behind_config(&config);
+            let write_behind = Server::start("serve-shop", &[&behind], "/", &[]).await;
+            if let Value::Array(rows) = &mut events {
+                rows.extend(write_behind_rows(plan, &write_behind).await);
+            }
         }
     }
     let mut memory = Value::Null;
@@ -307,6 +337,23 @@ async fn event_workloads(plan: Plan, tandem: &Server, baseline: &Server) -> Valu
     Value::Array(rows)
 }
 
+/// `increment` on a shop that answers before the commit, at 20 and 50 tabs.
+async fn write_behind_rows(plan: Plan, shop: &Server) -> Vec<Value> {
+    let mut rows = Vec::new();
+    for tabs in [20usize, 50] {
+        let opened = events::open_tabs(&shop.addr, "/counter", tabs).await;
+        let before = procfs::cpu_time(shop.pid()).unwrap_or_default();
+        let (mut run, _tabs) = events::drive(opened, "increment", json!([]), plan.event_run).await;
+        let cpu = procfs::cpu_time(shop.pid()).unwrap_or_default().saturating_sub(before);
+        let mut row = json!({"event": "/counter increment (write-behind)", "tabs": tabs});
+        if let (Some(map), Value::Object(stats)) = (row.as_object_mut(), event_stats(&mut run, cpu)) {
+            map.extend(stats);
+        }
+        rows.push(row);
+    }
+    rows
+}
+
 /// Events/s, p50, p99 and server CPU per event of one side's runs.
 fn event_stats(run: &mut events::Run, cpu: Duration) -> Value {
     let per_s = run.ok as f64 / run.elapsed.as_secs_f64().max(1e-9);
@@ -436,7 +483,7 @@ fn print_http(rows: &Value) {
 fn print_events(rows: &Value) {
     println!();
     println!(
-        "{:<22} {:>5} {:>10} {:>9} {:>9} {:>12} {:>12} {:>9} {:>12} {:>7}",
+        "{:<34} {:>5} {:>10} {:>9} {:>9} {:>12} {:>12} {:>9} {:>12} {:>7}",
         "event",
         "tabs",
         "events/s",
@@ -460,7 +507,7 @@ fn print_events(rows: &Value) {
             )
         };
         println!(
-            "{:<22} {:>5} {:>10} {:>9.3} {:>9.3} {:>12} {:>12} {:>9} {:>12} {:>7}",
+            "{:<34} {:>5} {:>10} {:>9.3} {:>9.3} {:>12} {:>12} {:>9} {:>12} {:>7}",
             row["event"].as_str().unwrap_or(""),
             row["tabs"].to_string(),
             row["events_per_s"].to_string(),

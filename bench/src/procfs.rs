@@ -1,4 +1,5 @@
-//! What the kernel knows about a process: CPU time and resident memory.
+//! What the kernel knows about a process: CPU time, resident memory and
+//! open file descriptors.
 
 use std::time::Duration;
 
@@ -17,6 +18,11 @@ pub fn rss_kib(pid: u32) -> Option<u64> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
     let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
     line.split_whitespace().nth(1)?.parse().ok()
+}
+
+/// File descriptors process `pid` holds open (sockets, database files).
+pub fn open_fds(pid: u32) -> Option<usize> {
+    Some(std::fs::read_dir(format!("/proc/{pid}/fd")).ok()?.count())
 }
 
 /// `CLK_TCK`: 100 on Linux unless `getconf` says otherwise.

@@ -26,6 +26,16 @@ pub async fn prepare() -> (tempfile::TempDir, PathBuf, PathBuf) {
     (dir, config, db_path)
 }
 
+/// A copy of `config` (next to it) whose shop answers events before their
+/// tab is committed (`[ui] durable_events = false`).
+pub fn write_behind_config(config: &Path) -> PathBuf {
+    let text = std::fs::read_to_string(config).expect("cannot read Tandem.toml");
+    assert!(text.contains("[ui]\n"), "the benchmark's Tandem.toml has a [ui] table");
+    let behind = config.with_file_name("Tandem-write-behind.toml");
+    std::fs::write(&behind, text.replacen("[ui]\n", "[ui]\ndurable_events = false\n", 1)).expect("cannot write");
+    behind
+}
+
 /// Migrates `db` and inserts the fixed data set.
 pub async fn fill(db: &sea_orm::DatabaseConnection) {
     shop::app().migrate(db).await.expect("cannot migrate");
@@ -70,6 +80,7 @@ impl Server {
             .args(args)
             .arg(&addr)
             .env("TANDEM_ENV", "production")
+            .env("TANDEM_ALLOWED_HOSTS", "127.0.0.1")
             .env("SECRET_KEY", "benchmark-secret-key-not-for-production-use-0123456789")
             .env_remove("DATABASE_URL")
             .env_remove("REDIS_URL")

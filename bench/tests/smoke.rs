@@ -92,6 +92,45 @@ fn only_runs_the_section_asked_for() {
     assert!(String::from_utf8_lossy(&wrong.stderr).contains("--only takes one of http, events"));
 }
 
+/// The soak, in seconds: three rounds of every kind of traffic, each followed
+/// by a sample of the shop's RSS and the database's size and rows. Only that
+/// it runs and reports the figures is checked; the verdict is a report.
+#[test]
+fn the_soak_reports_every_round() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("soak.json");
+    let out = Command::new(env!("CARGO_BIN_EXE_tandem-bench"))
+        .args(["soak", "--quick", "--json"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    let printed = String::from_utf8_lossy(&out.stdout).to_string();
+    assert!(out.status.success(), "{printed}\n{}", String::from_utf8_lossy(&out.stderr));
+    assert!(printed.contains("RSS KiB") && printed.contains("verdict:"), "{printed}");
+    let results: Value = serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+    let soak = &results["soak"];
+    let rounds = soak["rounds"].as_array().unwrap();
+    assert_eq!(rounds.len(), 4, "the start and three rounds: {soak}");
+    for row in rounds {
+        assert!(row["rss_kib"].as_u64().unwrap() > 1000, "{row}");
+        assert!(row["open_fds"].as_u64().unwrap() > 0, "{row}");
+        assert!(row["db_file_bytes"].as_u64().unwrap() > 0, "{row}");
+        assert!(row["sessions"].is_u64() && row["tabs"].is_u64(), "{row}");
+        // Every product the REST writes created was deleted again.
+        assert_eq!(row["products"], 240, "{row}");
+    }
+    for row in &rounds[1..] {
+        let sent = &row["sent"];
+        for kind in ["pages", "hellos", "rest"] {
+            assert!(sent[kind]["sent"].as_u64().unwrap() > 0, "{kind}: {row}");
+        }
+        assert!(sent["pages"]["ok_200"].as_u64().unwrap() > 0, "{row}");
+        assert!(sent["idle_sockets"]["opened"].as_u64().unwrap() > 0, "{row}");
+    }
+    let verdict = soak["verdict"]["verdict"].as_str().unwrap();
+    assert!(["plateau", "growing"].contains(&verdict), "{verdict}");
+}
+
 /// The UI engine's budget: the runtime under 20 KB gzipped (a size, not a
 /// timing: deterministic). The first paint's budget is checked above.
 #[test]

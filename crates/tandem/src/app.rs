@@ -268,8 +268,15 @@ impl App {
     }
 
     /// Prepares, binds `settings.server.addr` and serves until SIGINT/SIGTERM.
+    ///
+    /// At the signal, readiness fails, every tab finishes its event and is
+    /// told to reconnect, and the tabs' states are written at once; then open
+    /// connections get at most `[server] shutdown_timeout_ms` to finish, the
+    /// states are written again (what the last requests changed) and `run`
+    /// returns.
     pub async fn run(&self, settings: Settings) -> Result<(), Error> {
         let addr = settings.server.addr.clone();
+        let limits = settings.server.limits();
         let ctx = self.prepare(settings).await?;
         let engine = ctx.ui.clone();
         let router = self.router(ctx)?;
@@ -281,11 +288,15 @@ impl App {
         let shutdown = async move {
             crate::server::shutdown_signal().await;
             // Readiness fails first, then every tab finishes its current
-            // event and is told to reconnect (to another process).
+            // event and is told to reconnect (to another process); the
+            // states are saved before any client can hold the exit up.
             closing.drain();
             closing.close_all();
+            if let Err(error) = closing.flush().await {
+                tracing::error!(%error, "cannot write the tabs' states at shutdown");
+            }
         };
-        let served = crate::server::serve(listener, router, shutdown)
+        let served = crate::server::serve(listener, router, limits, shutdown)
             .await
             .map_err(|source| Error::Io { context: "server".into(), source });
         engine.flush().await?;

@@ -17,7 +17,8 @@
 //! ```
 //!
 //! Environment variables win over the file: `TANDEM_ADDR`, `DATABASE_URL`,
-//! `REDIS_URL` (`[ui] redis_url`), `SECRET_KEY`, `TANDEM_ENV`
+//! `REDIS_URL` (`[ui] redis_url`), `SECRET_KEY`, `TANDEM_ALLOWED_HOSTS`
+//! (`[server] allowed_hosts`, comma-separated), `TANDEM_ENV`
 //! (`development`, the default, or `production`).
 //! A relative SQLite path is resolved against the folder that holds `Tandem.toml`.
 //!
@@ -34,6 +35,7 @@
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use serde::Deserialize;
 
@@ -93,13 +95,140 @@ pub struct AppSection {
     pub name: String,
 }
 
-/// `[server]`.
+/// `[server]`: the listener, its connection limits and the hosts it serves.
 #[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, default)]
 pub struct ServerSection {
     /// Listen address; `TANDEM_ADDR` overrides it.
-    #[serde(default = "default_addr")]
     pub addr: String,
+    /// Django's `ALLOWED_HOSTS`: the `Host` names this site answers to
+    /// (`shop.example.com`, `.example.com` for a domain and its subdomains,
+    /// `*` for any; ports are ignored, IPv6 addresses in brackets). Other
+    /// hosts get 400. Required in production; empty in development means
+    /// `.localhost`, `127.0.0.1` and `[::1]`. `TANDEM_ALLOWED_HOSTS`
+    /// (comma-separated) overrides it.
+    pub allowed_hosts: Vec<String>,
+    /// How long a client has to send a request's head (request line and
+    /// headers), in milliseconds, counted from the connection's accept or,
+    /// on a kept-alive connection, from the previous response; then the
+    /// connection is closed.
+    pub header_read_timeout_ms: u64,
+    /// How long a kept-alive connection may wait idle for its next request,
+    /// in milliseconds (also bounded by `header_read_timeout_ms`).
+    pub keepalive_timeout_ms: u64,
+    /// How long a request body being read may go without a byte arriving,
+    /// in milliseconds; then the body fails (the view answers 400) and the
+    /// connection is closed.
+    pub body_read_timeout_ms: u64,
+    /// How long a write to the client (a response, a WebSocket frame) may
+    /// make no progress, in milliseconds: the client stopped reading; then
+    /// the connection is closed.
+    pub send_timeout_ms: u64,
+    /// On SIGTERM/SIGINT, how long open connections get to finish before the
+    /// process exits anyway, in milliseconds.
+    pub shutdown_timeout_ms: u64,
+    /// Most connections open at once (WebSockets included); more wait in the
+    /// listen backlog. Default: the open-file limit less a quarter (at least
+    /// 32) kept for the database, Redis and files.
+    pub max_connections: Option<usize>,
+}
+
+impl Default for ServerSection {
+    fn default() -> Self {
+        Self {
+            addr: default_addr(),
+            allowed_hosts: Vec::new(),
+            header_read_timeout_ms: 10_000,
+            keepalive_timeout_ms: 5_000,
+            body_read_timeout_ms: 30_000,
+            send_timeout_ms: 30_000,
+            shutdown_timeout_ms: 10_000,
+            max_connections: None,
+        }
+    }
+}
+
+/// The bounds the listener enforces, resolved from [`ServerSection`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ConnectionLimits {
+    /// `header_read_timeout_ms`.
+    pub header_read_timeout: Duration,
+    /// `keepalive_timeout_ms`.
+    pub keepalive_timeout: Duration,
+    /// `body_read_timeout_ms`.
+    pub body_read_timeout: Duration,
+    /// `send_timeout_ms`.
+    pub send_timeout: Duration,
+    /// `shutdown_timeout_ms`.
+    pub shutdown_timeout: Duration,
+    /// `max_connections`, or the default derived from the open-file limit.
+    pub max_connections: usize,
+}
+
+impl ServerSection {
+    /// The listener's limits.
+    ///
+    /// ```
+    /// let limits = tandem::config::ServerSection::default().limits();
+    /// assert_eq!(limits.header_read_timeout, std::time::Duration::from_secs(10));
+    /// assert!(limits.max_connections >= 1);
+    /// ```
+    pub fn limits(&self) -> ConnectionLimits {
+        ConnectionLimits {
+            header_read_timeout: Duration::from_millis(self.header_read_timeout_ms),
+            keepalive_timeout: Duration::from_millis(self.keepalive_timeout_ms),
+            body_read_timeout: Duration::from_millis(self.body_read_timeout_ms),
+            send_timeout: Duration::from_millis(self.send_timeout_ms),
+            shutdown_timeout: Duration::from_millis(self.shutdown_timeout_ms),
+            max_connections: self.max_connections.unwrap_or_else(default_max_connections),
+        }
+    }
+
+    /// Refuses zero timeouts, a zero connection limit and host patterns that
+    /// can never match (a URL, a path, whitespace).
+    fn check(&self) -> Result<(), (String, String)> {
+        for (key, value) in [
+            ("header_read_timeout_ms", self.header_read_timeout_ms),
+            ("keepalive_timeout_ms", self.keepalive_timeout_ms),
+            ("body_read_timeout_ms", self.body_read_timeout_ms),
+            ("send_timeout_ms", self.send_timeout_ms),
+            ("shutdown_timeout_ms", self.shutdown_timeout_ms),
+        ] {
+            if value == 0 {
+                return Err((format!("server.{key}"), "must be greater than 0".into()));
+            }
+        }
+        if self.max_connections == Some(0) {
+            return Err(("server.max_connections".into(), "must be greater than 0".into()));
+        }
+        for (i, host) in self.allowed_hosts.iter().enumerate() {
+            crate::http::hosts::check_pattern(host).map_err(|p| (format!("server.allowed_hosts[{i}]"), p))?;
+        }
+        Ok(())
+    }
+}
+
+/// The open-file limit (`RLIMIT_NOFILE`) less a quarter, at least 32, kept
+/// for everything that is not a client connection.
+fn default_max_connections() -> usize {
+    const FALLBACK: usize = 1024;
+    let limit = open_file_limit().unwrap_or(FALLBACK as u64).min(u64::from(u32::MAX));
+    let limit = usize::try_from(limit).unwrap_or(FALLBACK);
+    limit.saturating_sub((limit / 4).max(32)).max(1)
+}
+
+#[cfg(unix)]
+#[allow(clippy::unnecessary_cast)] // `rlim_t` is not 64 bits on every Unix.
+fn open_file_limit() -> Option<u64> {
+    let mut limit = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
+    // SAFETY: getrlimit only writes the struct it is given.
+    let status = unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) };
+    (status == 0 && limit.rlim_cur != libc::RLIM_INFINITY).then_some(limit.rlim_cur as u64)
+}
+
+#[cfg(not(unix))]
+fn open_file_limit() -> Option<u64> {
+    None
 }
 
 /// `[backend]`: which paths the Django-style backend serves.
@@ -232,11 +361,12 @@ impl Settings {
         if backend.max_body_bytes == 0 {
             return Err(invalid("backend.max_body_bytes", "must be greater than 0".into()));
         }
-        let server = parsed.server.unwrap_or_else(|| ServerSection { addr: default_addr() });
+        let server = parsed.server.unwrap_or_default();
         server
             .addr
             .parse::<SocketAddr>()
             .map_err(|e| invalid("server.addr", format!("`{}` is not a socket address: {e}", server.addr)))?;
+        server.check().map_err(|(key, problem)| invalid(&key, problem))?;
         let base_dir = file.parent().map(Path::to_path_buf).unwrap_or_default();
         let database = parsed.database.unwrap_or_else(|| DatabaseSection { url: default_database_url() });
         let mut settings = Settings {
@@ -294,6 +424,19 @@ impl Settings {
                 return Err(invalid("SECRET_KEY", "must be set when TANDEM_ENV=production".into()));
             }
             None => {}
+        }
+        if let Some(hosts) = var("TANDEM_ALLOWED_HOSTS").filter(|h| !h.trim().is_empty()) {
+            self.server.allowed_hosts =
+                hosts.split(',').map(str::trim).filter(|h| !h.is_empty()).map(str::to_string).collect();
+            self.server.check().map_err(|(_, problem)| invalid("TANDEM_ALLOWED_HOSTS", problem))?;
+        }
+        if self.environment == Environment::Production && self.server.allowed_hosts.is_empty() {
+            return Err(invalid(
+                "server.allowed_hosts",
+                "must be set when TANDEM_ENV=production (in `[server]` of Tandem.toml or as TANDEM_ALLOWED_HOSTS, \
+                 e.g. [\"shop.example.com\"])"
+                    .into(),
+            ));
         }
         Ok(())
     }
@@ -463,10 +606,53 @@ mod tests {
         s.apply_env(|k| match k {
             "TANDEM_ENV" => Some("production".into()),
             "SECRET_KEY" => Some("s3cret".into()),
+            "TANDEM_ALLOWED_HOSTS" => Some("shop.example.com".into()),
             _ => None,
         })
         .unwrap();
         assert!(!s.debug());
         assert_eq!(s.secret_key, "s3cret");
+    }
+
+    #[test]
+    fn production_requires_allowed_hosts() {
+        let production = |k: &str| match k {
+            "TANDEM_ENV" => Some("production".to_string()),
+            "SECRET_KEY" => Some("s3cret".to_string()),
+            _ => None,
+        };
+        let mut s = parse("[app]\nname = \"x\"\n").unwrap();
+        let err = s.apply_env(production).unwrap_err().to_string();
+        assert!(err.contains("`server.allowed_hosts`") && err.contains("TANDEM_ALLOWED_HOSTS"), "{err}");
+        let mut s = parse("[app]\nname = \"x\"\n[server]\nallowed_hosts = [\".example.com\"]\n").unwrap();
+        s.apply_env(production).unwrap();
+        s.apply_env(|k| match k {
+            "TANDEM_ALLOWED_HOSTS" => Some(" a.example , [::1],".to_string()),
+            other => production(other),
+        })
+        .unwrap();
+        assert_eq!(s.server.allowed_hosts, ["a.example", "[::1]"], "the environment wins");
+    }
+
+    #[test]
+    fn server_limits_are_checked() {
+        let s = parse("[app]\nname = \"x\"\n").unwrap();
+        assert_eq!(s.server.limits().keepalive_timeout, Duration::from_secs(5));
+        assert_eq!(s.server.limits().shutdown_timeout, Duration::from_secs(10));
+        for (line, key) in [
+            ("header_read_timeout_ms = 0", "server.header_read_timeout_ms"),
+            ("keepalive_timeout_ms = 0", "server.keepalive_timeout_ms"),
+            ("body_read_timeout_ms = 0", "server.body_read_timeout_ms"),
+            ("send_timeout_ms = 0", "server.send_timeout_ms"),
+            ("shutdown_timeout_ms = 0", "server.shutdown_timeout_ms"),
+            ("max_connections = 0", "server.max_connections"),
+            ("allowed_hosts = [\"https://shop.example.com\"]", "server.allowed_hosts[0]"),
+            ("allowed_hosts = [\"ok.example\", \"\"]", "server.allowed_hosts[1]"),
+        ] {
+            let err = parse(&format!("[app]\nname = \"x\"\n[server]\n{line}\n")).unwrap_err().to_string();
+            assert!(err.contains(&format!("`{key}`")), "{line}: {err}");
+        }
+        let s = parse("[app]\nname = \"x\"\n[server]\nmax_connections = 7\n").unwrap();
+        assert_eq!(s.server.limits().max_connections, 7);
     }
 }

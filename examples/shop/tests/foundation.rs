@@ -356,6 +356,7 @@ fn shop(dir: &Path, config: &str, args: &[&str], env: &[(&str, &str)]) -> Output
         .env_remove("SECRET_KEY")
         .env_remove("TANDEM_ENV")
         .env_remove("TANDEM_ADDR")
+        .env_remove("TANDEM_ALLOWED_HOSTS")
         .envs(env.iter().copied())
         .output()
         .unwrap()

@@ -1,9 +1,10 @@
 //! HTTP building blocks shared by every side of the server: JSON error
-//! responses, the security headers and the request log.
+//! responses, the security headers, the allowed hosts and the request log.
 
 pub mod cookies;
 pub mod errors;
 pub mod headers;
+pub mod hosts;
 pub mod log;
 
 pub use errors::ApiError;
@@ -25,7 +26,10 @@ pub fn is_secure(headers: &HeaderMap, settings: &Settings) -> bool {
 }
 
 /// The request's scheme (`http`/`https`) and host (with port), from the
-/// `Host` header.
+/// `Host` header. The dispatcher refuses a request whose `Host` is not in
+/// `[server] allowed_hosts` before any side sees it (see [`hosts`]), so the
+/// host returned here is always an allowed one and absolute links built
+/// from it (pagination's `next`/`previous`) cannot carry a forged name.
 pub fn scheme_and_host(headers: &HeaderMap, settings: &Settings) -> (&'static str, String) {
     let scheme = if is_secure(headers, settings) { "https" } else { "http" };
     let host = headers.get(header::HOST).and_then(|v| v.to_str().ok()).unwrap_or("").to_ascii_lowercase();

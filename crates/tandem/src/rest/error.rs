@@ -27,6 +27,9 @@ pub enum RestError {
     Api(ApiError),
     /// 400 with per-field messages.
     Invalid(ValidationErrors),
+    /// 400 with a bare list of messages, `["…"]`: DRF's answer to a
+    /// `ValidationError` raised outside a serializer, e.g. by `SearchFilter`.
+    Messages(Vec<String>),
     /// 429 with `Retry-After`.
     Throttled(Duration),
 }
@@ -36,7 +39,7 @@ impl RestError {
     pub fn status(&self) -> StatusCode {
         match self {
             RestError::Api(error) => error.status,
-            RestError::Invalid(_) => StatusCode::BAD_REQUEST,
+            RestError::Invalid(_) | RestError::Messages(_) => StatusCode::BAD_REQUEST,
             RestError::Throttled(_) => StatusCode::TOO_MANY_REQUESTS,
         }
     }
@@ -65,6 +68,7 @@ impl IntoResponse for RestError {
         match self {
             RestError::Api(error) => error.into_response(),
             RestError::Invalid(errors) => (StatusCode::BAD_REQUEST, Json(errors.to_json())).into_response(),
+            RestError::Messages(messages) => (StatusCode::BAD_REQUEST, Json(messages)).into_response(),
             RestError::Throttled(wait) => {
                 let seconds = throttle::retry_after_seconds(wait).to_string();
                 let mut response = throttle::throttled(wait).into_response();

@@ -11,6 +11,13 @@ use sea_orm::sea_query::StringLen;
 use sea_orm::{ColumnDef, ColumnType, Value as DbValue};
 use serde_json::{Value, json};
 
+/// DRF's `ProhibitNullCharactersValidator` message: a text value may not
+/// hold a NUL character (PostgreSQL could not store it).
+pub const NULL_CHARACTERS: &str = "Null characters are not allowed.";
+
+/// DRF's `IntegerField.MAX_STRING_LENGTH`: longer input is refused unread.
+const MAX_INTEGER_STRING_LENGTH: usize = 1000;
+
 /// What a field holds, with its constraints.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FieldKind {
@@ -190,33 +197,12 @@ impl Field {
                 {
                     return Err(format!("Ensure this field has no more than {max} characters."));
                 }
+                if text.contains('\0') {
+                    return Err(NULL_CHARACTERS.into());
+                }
                 Ok(Value::String(text))
             }
-            FieldKind::Integer { width } => {
-                let invalid = || "A valid integer is required.".to_string();
-                let parsed = match input {
-                    Value::Number(n) => {
-                        n.as_i64().or_else(|| n.as_f64().filter(|f| f.fract() == 0.0).map(|f| f as i64))
-                    }
-                    Value::String(s) => {
-                        let s = s.trim();
-                        let s = s.split_once('.').filter(|(_, z)| z.chars().all(|c| c == '0')).map_or(s, |(i, _)| i);
-                        s.parse::<i64>().ok()
-                    }
-                    _ => None,
-                }
-                .ok_or_else(invalid)?;
-                let fits = match width {
-                    8 => i8::try_from(parsed).is_ok(),
-                    16 => i16::try_from(parsed).is_ok(),
-                    32 => i32::try_from(parsed).is_ok(),
-                    _ => true,
-                };
-                if !fits {
-                    return Err(format!("Ensure this value is less than or equal to {}.", (1i64 << (width - 1)) - 1));
-                }
-                Ok(json!(parsed))
-            }
+            FieldKind::Integer { width } => validate_integer(input, width).map(|v| json!(v)),
             FieldKind::Float => {
                 let invalid = || "A valid number is required.".to_string();
                 let parsed = match input {
@@ -268,13 +254,13 @@ impl Field {
     pub fn to_db_value(&self, value: &Value, column_type: &ColumnType) -> DbValue {
         let null = value.is_null();
         match column_type {
-            ColumnType::TinyInteger => DbValue::TinyInt(value.as_i64().map(|v| v as i8)),
-            ColumnType::SmallInteger => DbValue::SmallInt(value.as_i64().map(|v| v as i16)),
-            ColumnType::Integer => DbValue::Int(value.as_i64().map(|v| v as i32)),
+            ColumnType::TinyInteger => DbValue::TinyInt(value.as_i64().and_then(|v| v.try_into().ok())),
+            ColumnType::SmallInteger => DbValue::SmallInt(value.as_i64().and_then(|v| v.try_into().ok())),
+            ColumnType::Integer => DbValue::Int(value.as_i64().and_then(|v| v.try_into().ok())),
             ColumnType::BigInteger => DbValue::BigInt(value.as_i64()),
-            ColumnType::TinyUnsigned => DbValue::TinyUnsigned(value.as_u64().map(|v| v as u8)),
-            ColumnType::SmallUnsigned => DbValue::SmallUnsigned(value.as_u64().map(|v| v as u16)),
-            ColumnType::Unsigned => DbValue::Unsigned(value.as_u64().map(|v| v as u32)),
+            ColumnType::TinyUnsigned => DbValue::TinyUnsigned(value.as_u64().and_then(|v| v.try_into().ok())),
+            ColumnType::SmallUnsigned => DbValue::SmallUnsigned(value.as_u64().and_then(|v| v.try_into().ok())),
+            ColumnType::Unsigned => DbValue::Unsigned(value.as_u64().and_then(|v| v.try_into().ok())),
             ColumnType::BigUnsigned => DbValue::BigUnsigned(value.as_u64()),
             ColumnType::Float => DbValue::Float(value.as_f64().map(|v| v as f32)),
             ColumnType::Double => DbValue::Double(value.as_f64()),
@@ -341,6 +327,70 @@ fn parse_datetime(text: &str) -> Option<DateTime<Utc>> {
         .iter()
         .find_map(|f| NaiveDateTime::parse_from_str(text, f).ok())
         .map(|naive| naive.and_utc())
+}
+
+/// DRF's `IntegerField.to_internal_value` (`int()` of the text, a zero
+/// fraction dropped) and the model field's range validators: a value the
+/// column cannot hold is refused with DRF's words, never wrapped or cut.
+fn validate_integer(input: &Value, width: u8) -> Result<i64, String> {
+    let invalid = || "A valid integer is required.".to_string();
+    let text = match input {
+        Value::Number(n) => n.to_string(),
+        Value::String(s) => s.clone(),
+        _ => return Err(invalid()),
+    };
+    if text.len() > MAX_INTEGER_STRING_LENGTH {
+        return Err("String value too large.".into());
+    }
+    let parsed = python_int(without_zero_fraction(&text)).ok_or_else(invalid)?;
+    let bits = u32::from(width.clamp(8, 64)) - 1;
+    let (min, max) = (-(1i128 << bits), (1i128 << bits) - 1);
+    if parsed > max {
+        return Err(format!("Ensure this value is less than or equal to {max}."));
+    }
+    if parsed < min {
+        return Err(format!("Ensure this value is greater than or equal to {min}."));
+    }
+    i64::try_from(parsed).map_err(|_| invalid())
+}
+
+/// `text` without a trailing `.`, `.0`, `.000…` (and whitespace after it):
+/// DRF's `re_decimal` (`\.0*\s*$`) removed.
+fn without_zero_fraction(text: &str) -> &str {
+    match text.rfind('.') {
+        Some(dot) if text[dot + 1..].trim_start_matches('0').trim().is_empty() => &text[..dot],
+        _ => text,
+    }
+}
+
+/// Python's `int(text)` for a base-10 text: surrounding whitespace, an
+/// optional sign, digits with single `_` between them. Saturates at `i128`'s
+/// bounds instead of failing, so a huge value reads as huge, never as an
+/// error or a wrapped number.
+///
+/// ```
+/// use tandem::rest::fields::python_int;
+/// assert_eq!(python_int(" +1_000 "), Some(1000));
+/// assert_eq!(python_int("-3"), Some(-3));
+/// assert_eq!(python_int("99999999999999999999999999999999999999999"), Some(i128::MAX));
+/// assert_eq!(python_int("1e9"), None);
+/// assert_eq!(python_int("1__0"), None);
+/// ```
+pub fn python_int(text: &str) -> Option<i128> {
+    let text = text.trim();
+    let (negative, digits) = match text.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, text.strip_prefix('+').unwrap_or(text)),
+    };
+    if digits.is_empty() || digits.starts_with('_') || digits.ends_with('_') || digits.contains("__") {
+        return None;
+    }
+    let mut value: i128 = 0;
+    for c in digits.chars().filter(|c| *c != '_') {
+        let digit = i128::from(c.to_digit(10)?);
+        value = value.saturating_mul(10).saturating_add(digit);
+    }
+    Some(if negative { -value } else { value })
 }
 
 /// DRF's `BooleanField` truth table.
@@ -442,6 +492,29 @@ mod tests {
             decimal(json!("123456789.1")),
             Err("Ensure that there are no more than 8 digits before the decimal point.".into())
         );
+    }
+
+    #[test]
+    fn hostile_numbers_are_refused_not_panicked_on() {
+        for text in ["1e999999999999", "1e-4294967296", "9e99999999999999999999", "-0e-0", "1E+28", "."] {
+            let _ = decimal(json!(text));
+        }
+        let small = field(FieldKind::Integer { width: 16 });
+        assert_eq!(small.to_internal_value(&json!("7.000 ")), Ok(json!(7)), "DRF drops a zero fraction");
+        assert_eq!(small.to_internal_value(&json!(7.0)), Ok(json!(7)));
+        assert_eq!(small.to_internal_value(&json!("7.5")), Err("A valid integer is required.".into()));
+        assert_eq!(
+            small.to_internal_value(&json!("-32769")),
+            Err("Ensure this value is greater than or equal to -32768.".into())
+        );
+        let big = field(FieldKind::Integer { width: 64 });
+        assert_eq!(
+            big.to_internal_value(&json!("9223372036854775808")),
+            Err("Ensure this value is less than or equal to 9223372036854775807.".into())
+        );
+        assert_eq!(big.to_internal_value(&json!("-9223372036854775808")), Ok(json!(i64::MIN)));
+        let text = field(FieldKind::String { max_length: None });
+        assert_eq!(text.to_internal_value(&json!("a\u{0}b")), Err(NULL_CHARACTERS.into()));
     }
 
     #[test]

@@ -97,6 +97,12 @@ pub fn detail_schema() -> Value {
     json!({"type": "object", "properties": {"detail": {"type": "string"}}, "required": ["detail"]})
 }
 
+/// A bare list of messages (`["Null characters are not allowed."]`), DRF's
+/// shape for a filter's `ValidationError`.
+fn messages_schema() -> Value {
+    json!({"type": "array", "items": {"type": "string"}})
+}
+
 fn validation_schema() -> Value {
     json!({"type": "object", "additionalProperties": {"type": "array", "items": {"type": "string"}}})
 }
@@ -217,7 +223,11 @@ where
                         .iter()
                         .find(|f| f.name == name)
                         .map_or(json!({"type": "string"}), |f| field_schema(f, false));
-                    let schema = if schema.get("readOnly").is_some() { json!({"type": "string"}) } else { schema };
+                    let schema = match () {
+                        _ if name == "search" => json!({"type": "string", "maxLength": rest.max_search_length}),
+                        _ if schema.get("readOnly").is_some() => json!({"type": "string"}),
+                        _ => schema,
+                    };
                     parameters.push(json!({"name": name, "in": "query", "required": false, "schema": schema}));
                 }
                 for name in pagination.iter().flat_map(|p| p.parameters()) {
@@ -267,7 +277,10 @@ where
             if detail || (listing && pagination.is_some()) {
                 responses.push(("404", "No such object or page.", detail_schema()));
             }
-            if listing && !filters.fields.is_empty() {
+            if listing && !filters.search.is_empty() {
+                let either = json!({"oneOf": [validation_schema(), messages_schema()]});
+                responses.push(("400", "A filter value of the wrong type, or a search out of bounds.", either));
+            } else if listing && !filters.fields.is_empty() {
                 responses.push(("400", "A filter value of the wrong type.", validation_schema()));
             }
             responses.push(("403", "Not allowed (or a CSRF failure for session users).", detail_schema()));

@@ -10,6 +10,9 @@
 //! page_size = 20
 //! throttle_anon = "100/day"
 //! throttle_user = "1000/day"
+//! max_limit = 1000          # the largest `?limit=` honoured (DRF's `max_limit`)
+//! max_search_length = 500   # characters in `?search=`
+//! max_search_terms = 20     # terms in `?search=`
 //! ```
 //!
 //! ```
@@ -41,6 +44,16 @@ pub struct RestSettings {
     pub throttle_anon: Option<Rate>,
     /// Rate for authenticated users, by user, e.g. `1000/day`.
     pub throttle_user: Option<Rate>,
+    /// The largest `?limit=` limit/offset pagination honours when the
+    /// viewset's pagination sets none (DRF's `max_limit`): larger ones are
+    /// cut down to it, as DRF does.
+    pub max_limit: u64,
+    /// The longest `?search=` accepted, in characters; a longer one is 400
+    /// `["Ensure this field has no more than N characters."]`.
+    pub max_search_length: usize,
+    /// The most terms `?search=` may hold; more is 400
+    /// `["Ensure this field has no more than N search terms."]`.
+    pub max_search_terms: usize,
 }
 
 impl Default for RestSettings {
@@ -52,6 +65,9 @@ impl Default for RestSettings {
             page_size: None,
             throttle_anon: None,
             throttle_user: None,
+            max_limit: 1000,
+            max_search_length: 500,
+            max_search_terms: 20,
         }
     }
 }

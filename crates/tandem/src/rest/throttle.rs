@@ -222,7 +222,7 @@ impl ThrottleStore {
         // shared among the requests that will then be available.
         let oldest = window.times.front().copied().unwrap_or(now);
         let remaining = rate.period.saturating_sub(now.duration_since(oldest));
-        let available = (rate.requests + 1).saturating_sub(window.times.len() as u64).max(1);
+        let available = rate.requests.saturating_add(1).saturating_sub(window.times.len() as u64).max(1);
         Some(remaining / u32::try_from(available).unwrap_or(u32::MAX))
     }
 

@@ -25,7 +25,7 @@ use serde_json::{Map, Value, json};
 
 use super::auth::{self, Authentication};
 use super::error::RestError;
-use super::fields::{Field, capitalize};
+use super::fields::{Field, FieldKind, capitalize, python_int};
 use super::filters::Filters;
 use super::pagination::{Pagination, link};
 use super::permissions::Permission;
@@ -484,10 +484,12 @@ where
     async fn list(&self, req: &RestRequest) -> Result<Response, RestError> {
         let query = req.query_pairs();
         let backend = req.db.get_database_backend();
-        let select = self.filters.apply(self.base_queryset(req), &query, backend)?;
+        let rest = &req.settings.rest;
+        let select = self.filters.apply(self.base_queryset(req), &query, backend, rest)?;
         let pagination = self
             .pagination
-            .unwrap_or_else(|| Pagination::from_settings(req.settings.rest.pagination, req.settings.rest.page_size));
+            .unwrap_or_else(|| Pagination::from_settings(rest.pagination, rest.page_size))
+            .map(|pagination| pagination.capped(rest.max_limit));
         let Some(pagination) = pagination else {
             let rows = models::<E>(req, select).await?;
             let items: Vec<Value> = rows.iter().map(|row| self.serializer.to_representation(row)).collect();
@@ -495,7 +497,13 @@ where
         };
         let count = select.clone().count(&req.db).await?;
         let window = pagination.window(&query, count)?;
-        let rows = models::<E>(req, select.offset(window.offset).limit(window.limit)).await?;
+        // Past the end there is nothing to read (DRF does not query either):
+        // an offset beyond the database's integers never reaches it.
+        let rows = if window.offset >= count {
+            Vec::new()
+        } else {
+            models::<E>(req, select.offset(window.offset).limit(window.limit)).await?
+        };
         let url = req.absolute(req.uri.path());
         let to_link =
             |params: Option<Vec<(String, String)>>| params.map_or(Value::Null, |p| json!(link(&url, &query, &p)));
@@ -513,7 +521,18 @@ where
     async fn get_object(&self, req: &RestRequest, schemes: &[Authentication]) -> Result<E::Model, RestError> {
         let raw = req.kwargs.raw("pk").unwrap_or_default().to_string();
         let Some((field, column)) = &self.lookup else { return Err(ApiError::not_found().into()) };
-        let value = field.to_internal_value(&Value::String(raw)).map_err(|_| ApiError::not_found())?;
+        let no_match =
+            || ApiError::new(StatusCode::NOT_FOUND, format!("No {} matches the given query.", self.object_name()));
+        let value = match field.to_internal_value(&Value::String(raw.clone())) {
+            Ok(value) => value,
+            // A number the column cannot hold names no row (Django finds
+            // nothing); a value that is no number at all is Django's
+            // `ValueError`, DRF's bare 404.
+            Err(_) if matches!(field.kind, FieldKind::Integer { .. }) && python_int(&raw).is_some() => {
+                return Err(no_match().into());
+            }
+            Err(_) => return Err(ApiError::not_found().into()),
+        };
         let key = field.to_db_value(&value, column.def().get_column_type());
         let statement = match &self.queryset {
             Some(_) => self.base_queryset(req).filter(column.eq(key)).limit(1).build(req.db.get_database_backend()),
@@ -523,9 +542,7 @@ where
             Some(row) => Some(E::Model::from_query_result(&row, "")?),
             None => None,
         };
-        let object = found.ok_or_else(|| {
-            ApiError::new(StatusCode::NOT_FOUND, format!("No {} matches the given query.", self.object_name()))
-        })?;
+        let object = found.ok_or_else(no_match)?;
         if self.object_permissions.iter().any(|check| !check(req, &object)) {
             return Err(denied(schemes, !req.user.is_authenticated()));
         }

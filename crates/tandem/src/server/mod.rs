@@ -2,13 +2,16 @@
 //! UI side, wrapped in the layers every response goes through.
 //!
 //! ```text
-//! request ─► log ─► security headers ─► dispatch
+//! connection (listen.rs: max_connections, header-read and keep-alive timeouts)
+//!  └─► request ─► log ─► security headers ─► Host in allowed_hosts? (else 400) ─► dispatch
 //!              ├─ under a backend prefix ─► backend (resolve URL ─► body limit ─► session
 //!              │                             ─► user ─► CSRF ─► view)
 //!              └─ anything else          ─► UI side (/ping, /_health, /_event, pages, 404 page)
 //! ```
 
 mod backend;
+mod io;
+mod listen;
 mod ui;
 mod uploads;
 
@@ -19,13 +22,21 @@ use std::sync::Arc;
 use axum::Router;
 use axum::extract::Request;
 use axum::middleware;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use tokio::net::TcpListener;
 use tower::ServiceExt;
 
+use crate::config::ConnectionLimits;
 use crate::context::AppContext;
+use crate::http::ApiError;
+use crate::http::hosts::{AllowedHosts, DisallowedHost};
 use crate::http::{headers::add_security_headers, log::log_request};
 use crate::urls::UrlConf;
+
+/// The probes a load balancer or orchestrator calls, often with the
+/// instance's own address as `Host`: answered whatever the `Host`, since
+/// they show nothing a forged host could abuse (no links, cookies or state).
+const PROBE_PATHS: [&str; 3] = ["/ping", "/_health", "/_ready"];
 
 /// Builds the whole application service for `ctx` and the backend's URLs.
 ///
@@ -36,12 +47,21 @@ pub fn router(ctx: AppContext, urls: UrlConf) -> Router {
     let backend = Arc::new(backend::Backend::new(urls, ctx.settings.backend.max_body_bytes));
     let ui = ui::router(&ctx.settings);
     let debug = ctx.settings.debug();
+    let hosts = Arc::new(AllowedHosts::from_settings(&ctx.settings));
     let dispatch = tower::service_fn(move |mut request: Request| {
-        let (ctx, backend, ui) = (ctx.clone(), backend.clone(), ui.clone());
+        let (ctx, backend, ui, hosts) = (ctx.clone(), backend.clone(), ui.clone(), hosts.clone());
         async move {
-            let on_backend = ctx.settings.is_backend_path(request.uri().path());
-            request.extensions_mut().insert(ctx);
-            let mut response = if on_backend { backend.handle(request).await } else { answer(ui, request).await };
+            let path = request.uri().path();
+            let on_backend = ctx.settings.is_backend_path(path);
+            let probe = !on_backend && PROBE_PATHS.contains(&path);
+            let host_checked = if probe { Ok(()) } else { hosts.check_headers(request.headers()) };
+            let mut response = match host_checked {
+                Err(refused) => bad_host(&refused, debug),
+                Ok(()) => {
+                    request.extensions_mut().insert(ctx);
+                    if on_backend { backend.handle(request).await } else { answer(ui, request).await }
+                }
+            };
             add_security_headers(&mut response);
             Ok::<_, Infallible>(response)
         }
@@ -61,15 +81,25 @@ where
     }
 }
 
-/// Serves `app` on `listener` until `shutdown` resolves, then lets in-flight
-/// requests finish.
+/// Django's answer to a disallowed host: 400 "Bad Request (400)", the
+/// reason (which host, which setting) only in development.
+fn bad_host(refused: &DisallowedHost, debug: bool) -> Response {
+    tracing::warn!(target: "tandem::security", "{refused}");
+    let detail = if debug { refused.to_string() } else { "Bad Request (400)".to_string() };
+    ApiError::bad_request(detail).into_response()
+}
+
+/// Serves `app` on `listener` within `limits` (connection count, header-read
+/// and keep-alive timeouts; handlers get `ConnectInfo<SocketAddr>`) until
+/// `shutdown` resolves, then lets in-flight requests finish for at most
+/// `limits.shutdown_timeout`.
 pub async fn serve(
     listener: TcpListener,
     app: Router,
+    limits: ConnectionLimits,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let service = app.into_make_service_with_connect_info::<std::net::SocketAddr>();
-    axum::serve(listener, service).with_graceful_shutdown(shutdown).await
+    listen::serve(listener, app, limits, shutdown).await
 }
 
 /// Resolves on SIGINT (Ctrl-C) or SIGTERM.
@@ -92,7 +122,7 @@ pub async fn shutdown_signal() {
         _ = ctrl_c => {},
         _ = terminate => {},
     }
-    tracing::info!("shutting down: draining in-flight requests");
+    tracing::info!("shutting down");
 }
 
 /// The routes the UI side serves, for the `routes` command.

@@ -81,6 +81,17 @@ impl TestDatabase {
     }
 }
 
+/// The test server's own address is always an allowed host, as Django's
+/// test runner adds `testserver` to `ALLOWED_HOSTS` (development's empty
+/// list already allows it).
+fn allow_test_host(settings: &mut Settings) {
+    let hosts = &mut settings.server.allowed_hosts;
+    let defaults_apply = hosts.is_empty() && settings.environment == crate::config::Environment::Development;
+    if !defaults_apply && !hosts.iter().any(|h| h == "127.0.0.1") {
+        hosts.push("127.0.0.1".into());
+    }
+}
+
 fn replace_database_name(url: &str, name: &str) -> String {
     let (base, query) = url.split_once('?').map_or((url, None), |(b, q)| (b, Some(q)));
     let scheme_end = base.find("://").map_or(0, |i| i + 3);
@@ -112,7 +123,8 @@ pub struct TestServer {
 impl TestServer {
     /// Starts `app` on a fresh [`TestDatabase`] with its own `Tandem.toml`
     /// (development posture, migrations and initial data applied), after
-    /// `configure` adjusts the settings.
+    /// `configure` adjusts the settings; `127.0.0.1`, where it listens, is
+    /// always an allowed host.
     pub async fn start(app: &App, configure: impl FnOnce(&mut Settings)) -> Self {
         let database = TestDatabase::new().await;
         let file = app.config_path();
@@ -123,18 +135,23 @@ impl TestServer {
         let media = std::sync::Arc::new(tempfile::tempdir().expect("cannot create a temporary folder"));
         settings.ui.media_root = media.path().to_path_buf();
         configure(&mut settings);
+        allow_test_host(&mut settings);
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("cannot bind");
         let base = format!("http://{}", listener.local_addr().expect("no local address"));
         let ctx = app.prepare(settings.clone()).await.expect("cannot prepare the app");
         let (db, ui) = (ctx.db.clone(), ctx.ui.clone());
         let router = app.router(ctx).expect("invalid URL configuration");
-        let (tx, task) = Self::serve(listener, router);
+        let (tx, task) = Self::serve(listener, router, settings.server.limits());
         Self { base, db, settings, database, media, ui, shutdown: Some(tx), task: Some(task) }
     }
 
-    fn serve(listener: TcpListener, router: axum::Router) -> (oneshot::Sender<()>, JoinHandle<std::io::Result<()>>) {
+    fn serve(
+        listener: TcpListener,
+        router: axum::Router,
+        limits: crate::config::ConnectionLimits,
+    ) -> (oneshot::Sender<()>, JoinHandle<std::io::Result<()>>) {
         let (tx, rx) = oneshot::channel::<()>();
-        let task = tokio::spawn(crate::server::serve(listener, router, async move {
+        let task = tokio::spawn(crate::server::serve(listener, router, limits, async move {
             let _ = rx.await;
         }));
         (tx, task)
@@ -180,7 +197,7 @@ impl TestServer {
         self.db = ctx.db.clone();
         self.ui = ctx.ui.clone();
         let router = app.router(ctx).expect("invalid URL configuration");
-        let (tx, task) = Self::serve(listener, router);
+        let (tx, task) = Self::serve(listener, router, self.settings.server.limits());
         self.shutdown = Some(tx);
         self.task = Some(task);
     }

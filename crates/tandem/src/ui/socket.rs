@@ -29,7 +29,7 @@ use crate::http::ApiError;
 use crate::http::cookies::request_cookie;
 use crate::sessions::{SESSION_COOKIE, Session};
 
-/// Close code: the token belongs to another session.
+/// Close code: the token belongs to another session (or was never issued to this one).
 pub const CLOSE_OTHER_SESSION: u16 = 4403;
 /// Close code: a frame over the size limit.
 pub const CLOSE_TOO_BIG: u16 = 1009;
@@ -310,7 +310,7 @@ impl Connection {
                 let outcome = self.refresh(&topic).await;
                 match outcome {
                     Err(TabError::OtherSession) => {
-                        Handled::Close(CLOSE_OTHER_SESSION, "token belongs to another session")
+                        Handled::Close(CLOSE_OTHER_SESSION, "token not issued to this session")
                     }
                     _ => Handled::Done,
                 }
@@ -370,7 +370,7 @@ impl Connection {
         };
         match outcome {
             Ok(()) => Handled::Done,
-            Err(TabError::OtherSession) => Handled::Close(CLOSE_OTHER_SESSION, "token belongs to another session"),
+            Err(TabError::OtherSession) => Handled::Close(CLOSE_OTHER_SESSION, "token not issued to this session"),
             Err(TabError::Event(error)) => {
                 self.reply(json!({"t": "error", "message": error.message}));
                 Handled::Done

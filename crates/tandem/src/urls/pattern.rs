@@ -9,7 +9,10 @@ use regex::Regex;
 /// add `<lookup:pk>` and `<format:format>`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Converter {
-    /// `[0-9]+`
+    /// `[0-9]+`, and only values an `i64` holds: a larger one names no row
+    /// a model can hold, so the route does not match (a 404, as Django's
+    /// lookup of such a value finds nothing), and a handler's
+    /// `kwargs.get::<i64>()` always succeeds.
     Int,
     /// `[-a-zA-Z0-9_]+`
     Slug,
@@ -38,6 +41,15 @@ impl Converter {
             "format" => Self::Format,
             _ => return None,
         })
+    }
+
+    /// Whether a value its regex matched is one it converts: an `int` must
+    /// fit an `i64`; every other converter takes what its regex matched.
+    fn accepts(self, value: &str) -> bool {
+        match self {
+            Self::Int => value.parse::<i64>().is_ok(),
+            _ => true,
+        }
     }
 
     fn regex(self) -> &'static str {
@@ -190,12 +202,15 @@ impl Pattern {
             return None;
         }
         let caps = self.regex.captures(path)?;
-        Some(
-            self.params
-                .iter()
-                .filter_map(|(name, _)| Some((name.clone(), caps.name(name)?.as_str().to_string())))
-                .collect(),
-        )
+        let mut kwargs = Vec::with_capacity(self.params.len());
+        for (name, converter) in &self.params {
+            let Some(value) = caps.name(name).map(|m| m.as_str()) else { continue };
+            if !converter.accepts(value) {
+                return None;
+            }
+            kwargs.push((name.clone(), value.to_string()));
+        }
+        Some(kwargs)
     }
 }
 
@@ -228,6 +243,12 @@ mod tests {
     fn converters_match_like_django() {
         assert_eq!(m("p/<int:pk>/", "p/42/").unwrap()[0].1, "42");
         assert!(m("p/<int:pk>/", "p/-4/").is_none());
+        assert_eq!(m("p/<int:pk>/", "p/9223372036854775807/").unwrap()[0].1, "9223372036854775807");
+        assert!(m("p/<int:pk>/", "p/9223372036854775808/").is_none(), "beyond i64: no match");
+        assert!(m("p/<int:pk>/", "p/18446744073709551615/").is_none());
+        assert!(m("p/<int:pk>/", "p/000000000000000000000000000042/").is_some(), "leading zeros are fine");
+        let page = Pattern::compile_page("r[/<int:page>]").unwrap();
+        assert!(page.matches("r/99999999999999999999").is_none());
         assert!(m("p/<int:pk>/", "p/abc/").is_none());
         assert!(m("p/<slug:s>/", "p/a-b_c9/").is_some());
         assert!(m("p/<slug:s>/", "p/a.b/").is_none());

@@ -71,12 +71,13 @@ impl Reviews {
             "rating" => of_product.order_by_desc(review::Column::Rating),
             _ => of_product.order_by_desc(review::Column::CreatedAt),
         };
-        let rows = ordered
-            .order_by_desc(review::Column::Id)
-            .offset((page - 1) * PER_PAGE)
-            .limit(PER_PAGE)
-            .all(&ctx.db)
-            .await?;
+        // Past the last page there is nothing to read, and no offset to
+        // compute from a page number as large as an i64.
+        let rows = if page > pages {
+            Vec::new()
+        } else {
+            ordered.order_by_desc(review::Column::Id).offset((page - 1) * PER_PAGE).limit(PER_PAGE).all(&ctx.db).await?
+        };
         *self = Reviews {
             product: found.name,
             product_url: format!("/products/{id}"),
