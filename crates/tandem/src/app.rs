@@ -250,11 +250,13 @@ impl App {
             engine = engine.with_not_found(page.clone());
         }
         let engine = Arc::new(engine);
+        let throttles = Arc::new(throttles.with_max_keys(settings.auth.throttle_max_keys.get()));
+        let login = Arc::new(crate::auth::LoginGuard::new(&settings.auth, throttles.clone()));
         if let Some(redis) = &redis {
             // Pushes to tabs connected elsewhere and live updates reach every process.
             engine.set_bus(Arc::new(crate::redis::RedisBus::start(redis.clone(), &engine).await?));
         }
-        Ok(AppContext { db, settings: Arc::new(settings), throttles: Arc::new(throttles), ui: engine, redis })
+        Ok(AppContext { db, settings: Arc::new(settings), throttles, login, ui: engine, redis })
     }
 
     /// The full service for a prepared context; starts its housekeeping

@@ -280,6 +280,8 @@ struct File {
     ui: Option<crate::ui::UiSettings>,
     #[serde(default)]
     sessions: Option<crate::sessions::SessionSettings>,
+    #[serde(default)]
+    auth: Option<crate::auth::AuthSettings>,
 }
 
 /// The resolved settings of one application.
@@ -299,6 +301,8 @@ pub struct Settings {
     pub ui: crate::ui::UiSettings,
     /// `[sessions]`: how long sessions live, how often expired ones go.
     pub sessions: crate::sessions::SessionSettings,
+    /// `[auth]`: login throttling and password hashing.
+    pub auth: crate::auth::AuthSettings,
     /// Development or production.
     pub environment: Environment,
     /// The signing secret (`SECRET_KEY`); a fixed insecure value in development.
@@ -373,6 +377,7 @@ impl Settings {
             rest: parsed.rest.unwrap_or_default(),
             ui: parsed.ui.unwrap_or_default(),
             sessions: parsed.sessions.unwrap_or_default(),
+            auth: parsed.auth.unwrap_or_default(),
             environment: Environment::Development,
             secret_key: INSECURE_DEV_SECRET.into(),
             base_dir,

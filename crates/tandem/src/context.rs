@@ -27,8 +27,12 @@ pub struct AppContext {
     pub db: DatabaseConnection,
     /// The resolved settings.
     pub settings: Arc<Settings>,
-    /// The REST layer's request counts for rate throttling.
+    /// Request counts for rate throttling: the REST layer's and failed logins.
     pub throttles: Arc<crate::rest::throttle::ThrottleStore>,
+    /// Failed-login counting for every login path (`[auth]`); the UI's login
+    /// event calls [`LoginGuard::authenticate`](crate::auth::LoginGuard::authenticate)
+    /// with the client's address.
+    pub login: Arc<crate::auth::LoginGuard>,
     /// The reactive UI's pages and tabs.
     pub ui: Arc<crate::ui::Engine>,
     /// The Redis that tabs and throttle counts are shared through, when

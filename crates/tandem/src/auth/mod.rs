@@ -1,7 +1,11 @@
 //! Users, login and permissions: Django's `django.contrib.auth` in Rust.
 //!
 //! * [`authenticate`] checks a username and password (an unknown user costs the
-//!   same time as a wrong password: a dummy hash is verified);
+//!   same time as a wrong password: a dummy hash is verified); every hash runs
+//!   on the process's few [hashing] threads;
+//! * [`LoginGuard::authenticate`] does the same for a client, counting failed
+//!   logins per username and per address (`[auth]`, [`AuthSettings`]): every
+//!   login path goes through it;
 //! * [`Auth::login`] cycles the session key (against fixation) and rotates the
 //!   CSRF secret; [`Auth::logout`] deletes the session row;
 //! * [`CurrentUser`], [`LoginRequired`] and [`PermissionRequired`] are the
@@ -21,14 +25,18 @@
 //! }
 //! ```
 
+pub mod hashing;
+mod login;
 pub mod migration;
 pub mod models;
 pub mod password;
 mod permissions;
+mod settings;
 
+use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 
-use axum::extract::{FromRequestParts, Request};
+use axum::extract::{ConnectInfo, FromRequestParts, Request};
 use axum::http::StatusCode;
 use axum::http::request::Parts;
 use axum::middleware::Next;
@@ -36,8 +44,10 @@ use axum::response::{IntoResponse, Response};
 use chrono::Utc;
 use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, Set};
 
+pub use login::{INVALID_LOGIN, LoginError, LoginGuard};
 pub use models::user::Model as User;
 pub use permissions::{Permission, PermissionRequired, ensure_model_permissions, has_perm};
+pub use settings::AuthSettings;
 
 use crate::context::AppContext;
 use crate::csrf::CsrfToken;
@@ -100,20 +110,37 @@ pub async fn set_password(db: &DatabaseConnection, user: &User, raw: &str) -> Re
 }
 
 async fn hash_off_thread(raw: Option<String>) -> Result<String, DbErr> {
-    tokio::task::spawn_blocking(move || match raw {
+    hashing::run(move || match raw {
         Some(raw) => password::make_password(&raw),
         None => password::make_unusable_password(),
     })
     .await
-    .map_err(|e| DbErr::Custom(format!("password hashing failed: {e}")))
+    .map_err(|e| DbErr::Custom(e.to_string()))
 }
 
 /// Finds an active user by username and password. Unknown users, wrong
 /// passwords and inactive users all give `None`, in the same time.
+///
+/// Failures are not counted: a request path checks logins with
+/// [`LoginGuard::authenticate`] instead (the [`Auth`] extractor does).
+/// Every hashing thread staying busy is an error here.
 pub async fn authenticate(db: &DatabaseConnection, username: &str, raw_password: &str) -> Result<Option<User>, DbErr> {
+    check_credentials(db, username, raw_password, hashing::configured_wait()).await.map_err(|error| match error {
+        LoginError::Database(error) => error,
+        other => DbErr::Custom(other.to_string()),
+    })
+}
+
+/// [`authenticate`]'s check, telling a busy hasher apart.
+async fn check_credentials(
+    db: &DatabaseConnection,
+    username: &str,
+    raw_password: &str,
+    wait: std::time::Duration,
+) -> Result<Option<User>, LoginError> {
     let user = models::user::Entity::find().filter(models::user::Column::Username.eq(username)).one(db).await?;
     let raw = raw_password.to_string();
-    let (user, ok) = tokio::task::spawn_blocking(move || match user {
+    let (user, ok) = hashing::run_waiting(wait, move || match user {
         Some(user) => {
             let ok = password::check_password(&raw, &user.password);
             (Some(user), ok)
@@ -123,8 +150,7 @@ pub async fn authenticate(db: &DatabaseConnection, username: &str, raw_password:
             (None, false)
         }
     })
-    .await
-    .map_err(|e| DbErr::Custom(format!("password check failed: {e}")))?;
+    .await?;
     Ok(user.filter(|u| ok && u.is_active))
 }
 
@@ -248,25 +274,24 @@ where
     inner(request).await
 }
 
-/// Everything login and logout touch: the database, the session and the CSRF
-/// secret. An extractor.
+/// Everything login and logout touch: the database, the session, the CSRF
+/// secret, the application's [`LoginGuard`] and the client's address. An
+/// extractor.
 ///
 /// ```
 /// use axum::Json;
+/// use axum::response::{IntoResponse, Response};
 /// use serde_json::{json, Value};
 /// use tandem::auth::Auth;
 /// use tandem::http::ApiError;
 ///
-/// async fn login(auth: Auth, Json(body): Json<Value>) -> Result<Json<Value>, ApiError> {
+/// async fn login(auth: Auth, Json(body): Json<Value>) -> Result<Json<Value>, Response> {
 ///     let username = body["username"].as_str().unwrap_or_default();
 ///     let password = body["password"].as_str().unwrap_or_default();
-///     match auth.authenticate(username, password).await? {
-///         Some(user) => {
-///             auth.login(&user).await?;
-///             Ok(Json(json!({"username": user.username})))
-///         }
-///         None => Err(ApiError::bad_request("Invalid username or password.")),
-///     }
+///     // 400 for wrong credentials, 429 with Retry-After when throttled.
+///     let user = auth.authenticate(username, password).await.map_err(IntoResponse::into_response)?;
+///     auth.login(&user).await.map_err(|e| ApiError::from(e).into_response())?;
+///     Ok(Json(json!({"username": user.username})))
 /// }
 /// ```
 pub struct Auth {
@@ -274,12 +299,16 @@ pub struct Auth {
     session: Session,
     csrf: CsrfToken,
     user: CurrentUser,
+    guard: Arc<LoginGuard>,
+    client: Option<IpAddr>,
 }
 
 impl Auth {
-    /// See [`authenticate`].
-    pub async fn authenticate(&self, username: &str, password: &str) -> Result<Option<User>, DbErr> {
-        authenticate(&self.db, username, password).await
+    /// Checks a login from this request's client through the application's
+    /// [`LoginGuard`]: failures are counted per username and per address, and
+    /// attempts past the limits are refused without checking the password.
+    pub async fn authenticate(&self, username: &str, password: &str) -> Result<User, LoginError> {
+        self.guard.authenticate(&self.db, username, password, self.client).await
     }
 
     /// Logs `user` in: a new session key (any planted or pre-login key dies),
@@ -319,6 +348,7 @@ impl<S: Send + Sync> FromRequestParts<S> for Auth {
         let session = Session::from_request_parts(parts, state).await?;
         let csrf = CsrfToken::from_request_parts(parts, state).await?;
         let user = CurrentUser::from_request_parts(parts, state).await.unwrap_or_default();
-        Ok(Auth { db: ctx.db, session, csrf, user })
+        let client = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|info| info.0.ip());
+        Ok(Auth { db: ctx.db, session, csrf, user, guard: ctx.login, client })
     }
 }

@@ -2,8 +2,9 @@
 //! (`argon2$argon2id$v=19$m=…,t=…,p=…$salt$hash`), so a hash written by
 //! Django's `Argon2PasswordHasher` verifies here and the other way round.
 //!
-//! Hashing is deliberately slow; call these from `spawn_blocking` (the
-//! [`authenticate`](crate::auth::authenticate) function does).
+//! Hashing is deliberately slow (and takes ~19 MiB); call these through
+//! [`hashing::run`](crate::auth::hashing::run), on the process's few hashing
+//! threads, as [`authenticate`](crate::auth::authenticate) does.
 //!
 //! ```
 //! use tandem::auth::password::{check_password, make_password};

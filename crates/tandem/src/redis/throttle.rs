@@ -1,7 +1,8 @@
 //! The REST throttles' sliding windows in Redis, shared by every process:
 //! one sorted set per client (`<prefix>:throttle:<key>`, request times in
 //! milliseconds of the Redis server's clock), checked and recorded by one
-//! script.
+//! script; a request that should not count is forgotten (`ZPOPMAX`), a
+//! window cleared (`DEL`).
 
 use std::sync::LazyLock;
 use std::time::Duration;
@@ -56,4 +57,24 @@ pub(crate) async fn hit(redis: &Redis, key: &str, rate: Rate) -> Result<Option<D
     // the window, shared among the requests that will then be available.
     let available = (rate.requests + 1).saturating_sub(count).max(1);
     Ok(Some(Duration::from_millis(remaining) / u32::try_from(available).unwrap_or(u32::MAX)))
+}
+
+/// Forgets the most recent request recorded for `key` (`ZPOPMAX`).
+pub(crate) async fn forget_latest(redis: &Redis, key: &str) -> Result<(), RedisError> {
+    let _: Vec<String> = ::redis::cmd("ZPOPMAX")
+        .arg(redis.key(&format!("throttle:{key}")))
+        .query_async(&mut redis.connection())
+        .await
+        .map_err(|e| redis.error(e))?;
+    Ok(())
+}
+
+/// Forgets every request recorded for `key` (`DEL`).
+pub(crate) async fn clear(redis: &Redis, key: &str) -> Result<(), RedisError> {
+    let _: i64 = ::redis::cmd("DEL")
+        .arg(redis.key(&format!("throttle:{key}")))
+        .query_async(&mut redis.connection())
+        .await
+        .map_err(|e| redis.error(e))?;
+    Ok(())
 }

@@ -5,7 +5,9 @@
 //! Schemes are tried in order; the first that recognises its credentials
 //! decides. Credentials that are present but wrong fail the request, with 401
 //! and a `WWW-Authenticate` challenge when the first scheme has one (Basic,
-//! Token), else 403.
+//! Token), else 403. Basic credentials are checked through the application's
+//! [`LoginGuard`]: after too many failures for the username or from the
+//! client's address, 429 with `Retry-After`, even with the right password.
 //!
 //! ```
 //! use tandem::rest::Authentication;
@@ -14,6 +16,7 @@
 //! assert_eq!(Authentication::Session.challenge(), None);
 //! ```
 
+use std::net::IpAddr;
 use std::sync::Arc;
 
 use axum::http::{HeaderMap, StatusCode, header};
@@ -21,9 +24,10 @@ use base64::Engine;
 use sea_orm::EntityTrait;
 use serde::Deserialize;
 
+use super::error::RestError;
 use super::request::RestRequest;
-use crate::auth::CurrentUser;
 use crate::auth::models::user;
+use crate::auth::{CurrentUser, LoginError, LoginGuard};
 use crate::http::ApiError;
 
 /// One authentication scheme.
@@ -67,12 +71,18 @@ pub fn unauthenticated(schemes: &[Authentication], detail: &str) -> ApiError {
     }
 }
 
-/// Runs `schemes` in order over `request`.
-pub async fn authenticate(schemes: &[Authentication], request: &RestRequest) -> Result<Authenticated, ApiError> {
+/// Runs `schemes` in order over `request`, from a client at `client`;
+/// passwords are checked through `login` (the application's guard).
+pub async fn authenticate(
+    schemes: &[Authentication],
+    request: &RestRequest,
+    login: Option<&LoginGuard>,
+    client: Option<IpAddr>,
+) -> Result<Authenticated, RestError> {
     for scheme in schemes {
         let user = match scheme {
             Authentication::Session => session(request)?,
-            Authentication::Basic => basic(schemes, request).await?,
+            Authentication::Basic => basic(schemes, request, login, client).await?,
             Authentication::Token => token(schemes, request).await?,
         };
         if let Some(user) = user {
@@ -102,9 +112,14 @@ fn credentials<'a>(headers: &'a HeaderMap, keyword: &str) -> Option<Vec<&'a str>
     first.eq_ignore_ascii_case(keyword).then(|| parts.collect())
 }
 
-async fn basic(schemes: &[Authentication], request: &RestRequest) -> Result<Option<Arc<user::Model>>, ApiError> {
+async fn basic(
+    schemes: &[Authentication],
+    request: &RestRequest,
+    login: Option<&LoginGuard>,
+    client: Option<IpAddr>,
+) -> Result<Option<Arc<user::Model>>, RestError> {
     let Some(parts) = credentials(&request.headers, "basic") else { return Ok(None) };
-    let fail = |detail: &str| unauthenticated(schemes, detail);
+    let fail = |detail: &str| RestError::from(unauthenticated(schemes, detail));
     let encoded = match parts.as_slice() {
         [] => return Err(fail("Invalid basic header. No credentials provided.")),
         [one] => *one,
@@ -118,9 +133,12 @@ async fn basic(schemes: &[Authentication], request: &RestRequest) -> Result<Opti
     let (username, password) = decoded
         .split_once(':')
         .ok_or_else(|| fail("Invalid basic header. Credentials not correctly base64 encoded."))?;
-    match crate::auth::authenticate(&request.db, username, password).await? {
-        Some(user) => Ok(Some(Arc::new(user))),
-        None => Err(fail("Invalid username/password.")),
+    let guard = login.ok_or_else(|| ApiError::internal("the application's login guard is missing"))?;
+    match guard.authenticate(&request.db, username, password, client).await {
+        Ok(user) => Ok(Some(Arc::new(user))),
+        Err(LoginError::Invalid) => Err(fail("Invalid username/password.")),
+        Err(LoginError::Throttled(wait) | LoginError::Busy(wait)) => Err(RestError::Throttled(wait)),
+        Err(LoginError::Database(error)) => Err(ApiError::internal(error).into()),
     }
 }
 

@@ -288,7 +288,8 @@ where
                 responses.push(("401", "Not authenticated.", detail_schema()));
             }
             responses.push(("406", "The Accept header cannot be met.", detail_schema()));
-            if throttled {
+            // Basic credentials go through the login throttle (tandem::auth::LoginGuard).
+            if throttled || schemes.contains(&Authentication::Basic) {
                 responses.push(("429", "Throttled.", detail_schema()));
             }
             for (status, description, schema) in responses {

@@ -387,9 +387,10 @@ where
     ) -> Result<Response, RestError> {
         let peer = request.extensions().get::<ConnectInfo<std::net::SocketAddr>>().map(|c| c.0.ip());
         let throttles_store = request.extensions().get::<crate::context::AppContext>().map(|c| c.throttles.clone());
+        let login = request.extensions().get::<crate::context::AppContext>().map(|c| c.login.clone());
         let mut req = RestRequest::read(request).await?;
         req.negotiate()?;
-        let authenticated = auth::authenticate(schemes, &req).await?;
+        let authenticated = auth::authenticate(schemes, &req, login.as_deref(), peer).await?;
         req.user = authenticated.user;
         let not_authenticated = authenticated.scheme.is_none();
         self.check_permissions(&req, schemes, not_authenticated).await?;

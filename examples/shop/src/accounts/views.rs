@@ -1,6 +1,7 @@
 //! Login, logout, "who am I" and the CSRF token hand-out.
 
 use axum::Json;
+use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -16,17 +17,15 @@ pub struct Credentials {
 }
 
 /// `POST /api/auth/login/` with `{"username", "password"}` (CSRF required):
-/// 200 `{"username"}` and a new session; 400 on bad credentials.
-pub async fn login(auth: Auth, body: Bytes) -> Result<Json<Value>, ApiError> {
-    let credentials: Credentials =
-        serde_json::from_slice(&body).map_err(|e| ApiError::bad_request(format!("JSON parse error - {e}")))?;
-    match auth.authenticate(&credentials.username, &credentials.password).await? {
-        Some(user) => {
-            auth.login(&user).await?;
-            Ok(Json(json!({ "username": user.username })))
-        }
-        None => Err(ApiError::bad_request("Invalid username or password.")),
-    }
+/// 200 `{"username"}` and a new session; 400 on bad credentials; 429 with
+/// `Retry-After` after too many failures for the username or from the address.
+pub async fn login(auth: Auth, body: Bytes) -> Result<Json<Value>, Response> {
+    let credentials: Credentials = serde_json::from_slice(&body)
+        .map_err(|e| ApiError::bad_request(format!("JSON parse error - {e}")).into_response())?;
+    let user =
+        auth.authenticate(&credentials.username, &credentials.password).await.map_err(IntoResponse::into_response)?;
+    auth.login(&user).await.map_err(|e| ApiError::from(e).into_response())?;
+    Ok(Json(json!({ "username": user.username })))
 }
 
 /// `POST /api/auth/logout/` (CSRF required): deletes the session.
@@ -64,6 +63,11 @@ pub mod openapi {
                 ("200", "Logged in; a new session.", user),
                 ("400", "Wrong credentials.", detail_schema()),
                 ("403", "CSRF check failed.", detail_schema()),
+                (
+                    "429",
+                    "Too many failed logins for the username or from the address; see Retry-After.",
+                    detail_schema(),
+                ),
             ],
         )
     }
