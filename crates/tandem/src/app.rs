@@ -241,17 +241,18 @@ impl App {
                 (crate::ui::store::DatabaseStates::write_behind(db.clone(), settings.ui.idle()), Default::default())
             }
         };
+        let throttles = Arc::new(throttles.with_max_keys(settings.auth.throttle_max_keys.get()));
+        let login = Arc::new(crate::auth::LoginGuard::new(&settings.auth, throttles.clone()));
         let mut engine = crate::ui::Engine::new(self.pages.clone(), states, settings.ui.limits())?
             .with_theme(&self.theme)
             .with_secret(&settings.secret_key)
             .with_live_debounce(settings.ui.live_debounce())
-            .with_session_ages(settings.sessions);
+            .with_session_ages(settings.sessions)
+            .with_login_guard(login.clone());
         if let Some(page) = &self.not_found {
             engine = engine.with_not_found(page.clone());
         }
         let engine = Arc::new(engine);
-        let throttles = Arc::new(throttles.with_max_keys(settings.auth.throttle_max_keys.get()));
-        let login = Arc::new(crate::auth::LoginGuard::new(&settings.auth, throttles.clone()));
         if let Some(redis) = &redis {
             // Pushes to tabs connected elsewhere and live updates reach every process.
             engine.set_bus(Arc::new(crate::redis::RedisBus::start(redis.clone(), &engine).await?));

@@ -340,3 +340,44 @@ async fn a_login_ticket_is_not_burnt_by_another_session() {
     assert_eq!(redeem(page.cookies.clone()).await, 403, "once only: the session's key changed");
     server.stop().await;
 }
+
+#[tokio::test]
+async fn the_ui_login_is_throttled_like_the_http_one() {
+    let server = TestServer::start(&shop::app(), |s| s.auth.failures_per_username = 3).await;
+    let new =
+        tandem::auth::NewUser { username: "dave", email: "", password: Some("dave-pass-123"), ..Default::default() };
+    tandem::auth::create_user(&server.db, new).await.unwrap();
+    let page = load(&server.base, "/login", None).await;
+    let mut socket = connect(&server.base, &page.cookies, &server.base).await.unwrap();
+    hello(&mut socket, Some(&page.token), "/login").await;
+    let error_of = |answer: &Value| {
+        answer["ops"].as_array().and_then(|ops| {
+            ops.iter().find(|op| op["path"] == json!(["error"])).and_then(|op| op["value"].as_str().map(str::to_string))
+        })
+    };
+    for id in 1..=3 {
+        let answer = event(&mut socket, id, "submit", json!([{"username": "dave", "password": "guess"}])).await;
+        if id == 1 {
+            assert_eq!(error_of(&answer).as_deref(), Some("Invalid username or password."), "{answer}");
+        }
+    }
+    // The right password, past the limit: not even checked, no login.
+    let answer = event(&mut socket, 4, "submit", json!([{"username": "dave", "password": "dave-pass-123"}])).await;
+    let error = error_of(&answer).unwrap_or_else(|| panic!("no error: {answer}"));
+    assert!(error.starts_with("Not checked: too many failed logins"), "{error}");
+    assert!(answer["actions"].as_array().is_none_or(|actions| actions.iter().all(|a| a["do"] != "redeem")), "{answer}");
+    // The HTTP login counts the same failures.
+    let http = reqwest::Client::new();
+    let csrf: Value = http.get(server.url("/api/csrf/")).send().await.unwrap().json().await.unwrap();
+    let token = csrf["csrfToken"].as_str().unwrap();
+    let response = http
+        .post(server.url("/api/auth/login/"))
+        .header("cookie", format!("csrftoken={token}"))
+        .header("x-csrftoken", token)
+        .json(&json!({"username": "dave", "password": "dave-pass-123"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 429);
+    server.stop().await;
+}

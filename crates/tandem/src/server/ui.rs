@@ -130,7 +130,8 @@ async fn page(
     // The page hands out the CSRF cookie and binds the tab to this session.
     let _ = csrf.masked();
     let session_key = session.ensure_key(&ctx.settings.secret_key);
-    let caller = crate::ui::engine::Caller { session_key, user, db: ctx.db.clone() };
+    let client = request.extensions().get::<axum::extract::ConnectInfo<std::net::SocketAddr>>().map(|info| info.0.ip());
+    let caller = crate::ui::engine::Caller { session_key, user, db: ctx.db.clone(), client };
     let stored = crate::ui::storage::cookies_of(request.headers(), page.state_name());
     match ctx.ui.open_tab(page, router.clone(), caller, &stored).await {
         Ok((token, data)) => {

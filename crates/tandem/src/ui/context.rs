@@ -65,6 +65,10 @@ pub struct EventContext {
     pub(crate) tasks: std::sync::Mutex<Vec<Task>>,
     /// How long the session lives once an event stores something in it.
     pub(crate) session_ages: crate::sessions::SessionSettings,
+    /// The application's failed-login counts.
+    pub(crate) logins: Option<std::sync::Arc<crate::auth::LoginGuard>>,
+    /// The browser's address (the socket's peer), when known.
+    pub client: Option<std::net::IpAddr>,
 }
 
 /// The tab's queue during an event and what the browser shows meanwhile.
@@ -176,6 +180,35 @@ impl EventContext {
             changed: Vec::new(),
             tasks: Default::default(),
             session_ages: Default::default(),
+            logins: None,
+            client: None,
+        }
+    }
+
+    /// Checks a username and password as the HTTP login does, counting
+    /// failures per username and per browser address (`[auth]`, shared with
+    /// the HTTP login and Basic auth, in Redis when configured): the user,
+    /// or why not ([`LoginError::Throttled`](crate::auth::LoginError::Throttled)
+    /// past the limits, without checking the password).
+    ///
+    /// ```ignore
+    /// match ctx.authenticate(&self.username, &form.password).await {
+    ///     Ok(user) => ctx.login(&user),
+    ///     Err(LoginError::Invalid) => self.error = "Invalid username or password.".into(),
+    ///     Err(refused) => self.error = refused.to_string(),
+    /// }
+    /// ```
+    pub async fn authenticate(
+        &self,
+        username: &str,
+        password: &str,
+    ) -> Result<crate::auth::User, crate::auth::LoginError> {
+        match &self.logins {
+            Some(guard) => guard.authenticate(&self.db, username, password, self.client).await,
+            None => {
+                let guard = crate::auth::LoginGuard::new(&Default::default(), std::sync::Arc::default());
+                guard.authenticate(&self.db, username, password, self.client).await
+            }
         }
     }
 

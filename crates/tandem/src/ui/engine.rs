@@ -85,6 +85,7 @@ pub struct Engine {
     /// Topics with a live update waiting out the debounce window.
     debouncing: Mutex<HashSet<String>>,
     session_ages: crate::sessions::SessionSettings,
+    logins: Arc<crate::auth::LoginGuard>,
 }
 
 /// Why a tab cannot be used.
@@ -123,6 +124,8 @@ pub struct Caller {
     pub user: CurrentUser,
     /// The application's database pool.
     pub db: sea_orm::DatabaseConnection,
+    /// The browser's address (the socket's peer), when known.
+    pub client: Option<std::net::IpAddr>,
 }
 
 impl Engine {
@@ -144,7 +147,19 @@ impl Engine {
             live_debounce: Duration::ZERO,
             debouncing: Mutex::default(),
             session_ages: Default::default(),
+            logins: Arc::new(crate::auth::LoginGuard::new(&Default::default(), Arc::default())),
         })
+    }
+
+    /// Handlers' [`EventContext::authenticate`] counts failed logins in
+    /// `guard` (the application's, shared with the HTTP login).
+    ///
+    /// ```ignore
+    /// let engine = Engine::new(pages, states, Limits::default())?.with_login_guard(ctx.login.clone());
+    /// ```
+    pub fn with_login_guard(mut self, guard: Arc<crate::auth::LoginGuard>) -> Self {
+        self.logins = guard;
+        self
     }
 
     /// Sessions that handlers store into live as long as `ages` says.
@@ -256,7 +271,7 @@ impl Engine {
     /// Runs the page's `on_load` on `full` (a failure keeps `full`).
     async fn loaded(&self, page: &Page, full: Value, ctx: &mut EventContext) -> Result<Value, TabError> {
         let Some(on_load) = &page.on_load else { return Ok(full) };
-        ctx.session_ages = self.session_ages;
+        self.equip(ctx);
         match page.kind.run(&full, on_load, Value::Null, ctx).await {
             Ok(loaded) => {
                 ctx.save_session().await?;
@@ -549,6 +564,12 @@ impl Engine {
         self.draining.load(std::sync::atomic::Ordering::SeqCst)
     }
 
+    /// Gives a handler's context what the application configured.
+    fn equip(&self, ctx: &mut EventContext) {
+        ctx.session_ages = self.session_ages;
+        ctx.logins = Some(self.logins.clone());
+    }
+
     /// How many tabs have work in progress (their per-tab locks).
     pub fn tabs_in_progress(&self) -> usize {
         self.locks.len()
@@ -699,7 +720,7 @@ impl Engine {
             }
         };
         ctx.stream = Some(Stream { outbox: outbox.clone(), shown });
-        ctx.session_ages = self.session_ages;
+        self.equip(ctx);
         let outcome = match page.kind.run(before, event, args, ctx).await {
             Ok(after) => ctx.save_session().await.map(|()| after).map_err(EventError::from),
             Err(error) => Err(error),

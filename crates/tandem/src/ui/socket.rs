@@ -111,7 +111,12 @@ impl<'a> ClientFrame<'a> {
 }
 
 /// The upgrade handler of `/_event`.
-pub async fn event_socket(ctx: AppContext, headers: HeaderMap, upgrade: WebSocketUpgrade) -> Response {
+pub async fn event_socket(
+    ctx: AppContext,
+    axum::extract::ConnectInfo(peer): axum::extract::ConnectInfo<std::net::SocketAddr>,
+    headers: HeaderMap,
+    upgrade: WebSocketUpgrade,
+) -> Response {
     let (scheme, host) = crate::http::scheme_and_host(&headers, &ctx.settings);
     let origin = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()).unwrap_or("");
     if !crate::csrf::origin::origin_verified(origin, scheme, &host, &ctx.settings.backend.trusted_origins) {
@@ -146,7 +151,7 @@ pub async fn event_socket(ctx: AppContext, headers: HeaderMap, upgrade: WebSocke
         .max_frame_size(limits.max_frame_bytes)
         .on_upgrade(move |socket| {
             let (outbox, inbox) = outbox();
-            let caller = Caller { session_key, user, db: ctx.db };
+            let caller = Caller { session_key, user, db: ctx.db, client: Some(peer.ip()) };
             let secret = ctx.settings.secret_key.clone();
             let connection = Connection {
                 engine,
@@ -324,14 +329,7 @@ impl Connection {
         let engine = self.engine.clone();
         let Some(page) = engine.pages().nth(tab.page) else { return Ok(()) };
         let Some(event) = page.live_event(topic) else { return Ok(()) };
-        let caller = &self.caller;
-        let ctx = EventContext::new(
-            caller.db.clone(),
-            caller.user.clone(),
-            tab.router.clone(),
-            tab.token.clone(),
-            &caller.session_key,
-        );
+        let ctx = self.caller.context(tab);
         engine.event(page, None, event, Value::Null, ctx, &self.outbox).await.map(drop)
     }
 
@@ -426,15 +424,23 @@ impl Connection {
             }
             self.last_accepted.insert(name.to_string(), now);
         }
-        let caller = &self.caller;
-        let ctx = EventContext::new(
-            caller.db.clone(),
-            caller.user.clone(),
+        let ctx = self.caller.context(tab);
+        engine.event(page, Some(id), name, args, ctx, &self.outbox).await.map(drop)
+    }
+}
+
+impl Caller {
+    /// A handler's context for `tab` of this caller.
+    fn context(&self, tab: &Attached) -> EventContext {
+        let mut ctx = EventContext::new(
+            self.db.clone(),
+            self.user.clone(),
             tab.router.clone(),
             tab.token.clone(),
-            &caller.session_key,
+            &self.session_key,
         );
-        engine.event(page, Some(id), name, args, ctx, &self.outbox).await.map(drop)
+        ctx.client = self.client;
+        ctx
     }
 }
 

@@ -2,6 +2,7 @@
 //! browser receives the new `sessionid` cookie over HTTP, still HttpOnly.
 
 use serde::{Deserialize, Serialize};
+use tandem::auth::LoginError;
 use tandem::ui::node::*;
 use tandem::ui::{EventContext, EventError, State, events};
 
@@ -28,14 +29,20 @@ impl Login {
     /// Checks the credentials; on success logs in and goes to the shop.
     pub async fn submit(&mut self, ctx: &mut EventContext, form: Credentials) -> Result<(), EventError> {
         self.username = form.username.trim().to_string();
-        match tandem::auth::authenticate(&ctx.db, &self.username, &form.password).await? {
-            Some(user) => {
+        match ctx.authenticate(&self.username, &form.password).await {
+            Ok(user) => {
                 self.error.clear();
                 ctx.login(&user);
                 ctx.notify("success", &format!("Welcome, {}.", user.username));
                 ctx.redirect("/");
             }
-            None => self.error = "Invalid username or password.".into(),
+            Err(LoginError::Invalid) => self.error = "Invalid username or password.".into(),
+            // Too many failures for this name or address, or every password
+            // check busy: say when to try again.
+            Err(refused @ (LoginError::Throttled(_) | LoginError::Busy(_))) => {
+                self.error = format!("Not checked: {refused}.");
+            }
+            Err(LoginError::Database(error)) => return Err(error.into()),
         }
         Ok(())
     }
