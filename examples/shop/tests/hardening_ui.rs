@@ -381,3 +381,87 @@ async fn the_ui_login_is_throttled_like_the_http_one() {
     assert_eq!(response.status(), 429);
     server.stop().await;
 }
+
+/// Log lines written while a test runs, on the test's own thread (the
+/// server runs on the test's single-threaded runtime).
+#[derive(Clone, Default)]
+struct Captured(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for Captured {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Captured {
+    type Writer = Captured;
+    fn make_writer(&'a self) -> Captured {
+        self.clone()
+    }
+}
+
+#[tokio::test]
+async fn client_strings_are_clipped_in_the_log() {
+    let captured = Captured::default();
+    let subscriber =
+        tracing_subscriber::fmt().with_writer(captured.clone()).with_max_level(tracing::Level::INFO).finish();
+    let _logging = tracing::subscriber::set_default(subscriber);
+    let server = TestServer::start(&shop::app(), |_| {}).await;
+    let page = load(&server.base, "/counter", None).await;
+    let mut socket = connect(&server.base, &page.cookies, &server.base).await.unwrap();
+    hello(&mut socket, Some(&page.token), "/counter").await;
+    // Ten 500 KB event names, and ten 500 KB values of the wrong type.
+    for id in 1..=10 {
+        let answer = event(&mut socket, id, &"x".repeat(500_000), json!([])).await;
+        assert_eq!(answer["t"], "error");
+        let answer = event(&mut socket, 100 + id, "add", json!(["y".repeat(500_000)])).await;
+        assert_eq!(answer["t"], "error");
+    }
+    server.stop().await;
+    let logged = captured.0.lock().unwrap().len();
+    assert!(logged > 0, "the failures were logged");
+    assert!(logged < 100_000, "{logged} bytes of log for 10 MB of names and values");
+}
+
+#[tokio::test]
+async fn with_redis_a_hello_flood_leaves_no_tabs_behind_either() {
+    let Some(url) = std::env::var("REDIS_URL").ok().filter(|u| !u.is_empty()) else {
+        eprintln!("skipped: set REDIS_URL=redis://… to run the Redis variant of the hello flood");
+        return;
+    };
+    let prefix = format!("flood{}", tandem::random::hex(6));
+    let server = TestServer::start(&shop::app(), |s| {
+        s.ui.redis_url = Some(url.clone());
+        s.ui.redis_prefix = prefix.clone();
+        s.ui.burst = 100_000;
+        s.ui.events_per_second = 100_000;
+    })
+    .await;
+    let page = load(&server.base, "/counter", None).await;
+    let mut socket = connect(&server.base, &page.cookies, &server.base).await.unwrap();
+    let mut tokens = Vec::new();
+    for _ in 0..100 {
+        tokens.push(hello(&mut socket, None, "/counter").await["token"].as_str().unwrap().to_string());
+    }
+    drop(socket);
+    use tandem::ui::store::StateManager;
+    let redis = tandem::redis::Redis::connect(&url, &prefix).await.unwrap();
+    let states = tandem::redis::RedisStates::new(redis, Duration::from_secs(3600));
+    let mut left = usize::MAX;
+    for _ in 0..100 {
+        left = 0;
+        for token in &tokens {
+            left += usize::from(states.load(token).await.unwrap().is_some());
+        }
+        if left == 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(left, 0, "tabs nothing happened on are deleted from Redis when their connection leaves");
+    server.stop().await;
+}

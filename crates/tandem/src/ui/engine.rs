@@ -733,8 +733,9 @@ impl Engine {
         let after = match outcome {
             Ok(after) => after,
             Err(error) => {
-                let event = crate::http::log::clip(event);
-                tracing::warn!(target: "tandem::ui", state = page.state_name(), %event, %error, "event failed; state rolled back");
+                // Both may hold what the client sent (a name, a value serde quotes).
+                let (event, reason) = (crate::http::log::clip(event), crate::http::log::clip(&error.message));
+                tracing::warn!(target: "tandem::ui", state = page.state_name(), %event, %reason, "event failed; state rolled back");
                 let undo = match pushed {
                     Some(pushed) => diff(&pushed, &page.kind.public(before)?),
                     None => Vec::new(),

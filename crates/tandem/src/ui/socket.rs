@@ -120,6 +120,7 @@ pub async fn event_socket(
     let (scheme, host) = crate::http::scheme_and_host(&headers, &ctx.settings);
     let origin = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()).unwrap_or("");
     if !crate::csrf::origin::origin_verified(origin, scheme, &host, &ctx.settings.backend.trusted_origins) {
+        let origin = crate::http::log::clip(origin);
         tracing::warn!(target: "tandem::ui", %origin, "WebSocket upgrade from a foreign origin refused");
         return ApiError::new(StatusCode::FORBIDDEN, "Origin checking failed.").into_response();
     }

@@ -147,7 +147,7 @@ impl EventError {
 
     /// The state has no event called `name`.
     pub fn unknown_event(name: &str) -> Self {
-        Self::new(format!("unknown event `{name}`"))
+        Self::new(format!("unknown event `{}`", crate::http::log::clip(name)))
     }
 }
 
