@@ -34,7 +34,9 @@ fn every_workload_reports_numbers() {
         assert!(range[0] <= row["ratio"].as_f64().unwrap() && row["ratio"].as_f64().unwrap() <= range[1], "{row}");
     }
     let events = results["events"].as_array().unwrap();
-    assert_eq!(events.len(), 6, "two events at 1, 20 and 50 tabs");
+    assert_eq!(events.len(), 8, "two events at 1, 20 and 50 tabs, and increment written behind at 20 and 50");
+    let written_behind = events.iter().filter(|row| row["event"] == "/counter increment (write-behind)").count();
+    assert_eq!(written_behind, 2);
     for row in events {
         assert!(row["events_per_s"].as_u64().unwrap() > 0, "{row}");
         assert_eq!(row["errors"], 0, "{row}");
