@@ -11,7 +11,6 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use support::{Loaded, connect, hello, load, receive, send};
 use tandem::testing::TestServer;
-use tandem::testing::browser::Browser;
 use tandem::ui::node::*;
 use tandem::ui::{Page, State, events};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -358,21 +357,9 @@ async fn the_first_paint_never_writes_a_javascript_url() {
     server.stop().await;
 }
 
-macro_rules! browser_or_skip {
-    () => {
-        match Browser::launch().await {
-            Some(browser) => browser,
-            None => {
-                eprintln!("skipped: no Chromium found (install Debian's `chromium` or set CHROMIUM)");
-                return;
-            }
-        }
-    };
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_javascript_url_typed_into_a_bound_link_is_neutralised_in_the_browser() {
-    let browser = browser_or_skip!();
+    let browser = tandem::browser_or_skip!();
     let server = TestServer::start(&shop::app(), |_| {}).await;
     let tab = browser.open(&server.url("/gallery")).await;
     tab.wait_for("document.documentElement.dataset.tandemSeen !== undefined").await;

@@ -3,23 +3,10 @@
 
 use serde_json::json;
 use tandem::testing::TestServer;
-use tandem::testing::browser::Browser;
-
-macro_rules! browser_or_skip {
-    () => {
-        match Browser::launch().await {
-            Some(browser) => browser,
-            None => {
-                eprintln!("skipped: no Chromium found (install Debian's `chromium` or set CHROMIUM)");
-                return;
-            }
-        }
-    };
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn search_narrows_the_list_without_a_reload_and_survives_one() {
-    let browser = browser_or_skip!();
+    let browser = tandem::browser_or_skip!();
     let server = TestServer::start(&shop::app(), |_| {}).await;
     let tab = browser.open(&server.url("/")).await;
     tab.wait_for("document.querySelectorAll('#products li').length === 4").await;
@@ -47,7 +34,7 @@ async fn search_narrows_the_list_without_a_reload_and_survives_one() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn clicks_update_the_counter_and_links_navigate_client_side() {
-    let browser = browser_or_skip!();
+    let browser = tandem::browser_or_skip!();
     let server = TestServer::start(&shop::app(), |_| {}).await;
     let tab = browser.open(&server.url("/counter")).await;
     tab.wait_for("document.documentElement.dataset.tandemSeen !== undefined").await;
@@ -69,7 +56,7 @@ async fn clicks_update_the_counter_and_links_navigate_client_side() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_product_created_through_the_api_shows_after_on_load() {
-    let browser = browser_or_skip!();
+    let browser = tandem::browser_or_skip!();
     let server = TestServer::start(&shop::app(), |_| {}).await;
     let tab = browser.open(&server.url("/")).await;
     tab.wait_for("document.querySelectorAll('#products li').length === 4").await;
@@ -99,7 +86,7 @@ fn cookie_header(cookies: &[serde_json::Value]) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn logging_in_from_the_ui_keeps_the_cookie_httponly_and_lets_the_user_add_products() {
-    let browser = browser_or_skip!();
+    let browser = tandem::browser_or_skip!();
     let server = TestServer::start(&shop::app(), |_| {}).await;
     let new = tandem::auth::NewUser { username: "alice", password: Some("wonderland-42"), ..Default::default() };
     tandem::auth::create_user(&server.db, new).await.unwrap();
@@ -186,7 +173,7 @@ async fn logging_in_from_the_ui_keeps_the_cookie_httponly_and_lets_the_user_add_
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn product_pages_and_a_restart() {
-    let browser = browser_or_skip!();
+    let browser = tandem::browser_or_skip!();
     let mut server = TestServer::start(&shop::app(), |_| {}).await;
     let tab = browser.open(&server.url("/")).await;
     tab.wait_for("document.querySelectorAll('#products li').length === 4").await;
@@ -221,7 +208,7 @@ async fn product_pages_and_a_restart() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn server_actions_and_event_options() {
-    let browser = browser_or_skip!();
+    let browser = tandem::browser_or_skip!();
     let server = TestServer::start(&shop::app(), |_| {}).await;
     let tab = browser.open(&server.url("/playground")).await;
     tab.wait_for("document.documentElement.dataset.tandemSeen !== undefined").await;
@@ -270,7 +257,7 @@ async fn server_actions_and_event_options() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn progress_moves_while_a_handler_runs_and_background_work_arrives_later() {
-    let browser = browser_or_skip!();
+    let browser = tandem::browser_or_skip!();
     let server = TestServer::start(&shop::app(), |_| {}).await;
     let tab = browser.open(&server.url("/jobs")).await;
     tab.wait_for("document.documentElement.dataset.tandemSeen !== undefined").await;
@@ -322,7 +309,7 @@ async fn progress_moves_while_a_handler_runs_and_background_work_arrives_later()
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_form_arrives_typed_shows_field_errors_and_resets_after_success() {
-    let browser = browser_or_skip!();
+    let browser = tandem::browser_or_skip!();
     let server = TestServer::start(&shop::app(), |_| {}).await;
     let tab = browser.open(&server.url("/order")).await;
     tab.wait_for("document.documentElement.dataset.tandemSeen !== undefined").await;
@@ -379,7 +366,7 @@ async fn a_form_arrives_typed_shows_field_errors_and_resets_after_success() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn client_storage_fields_survive_a_new_tab() {
-    let browser = browser_or_skip!();
+    let browser = tandem::browser_or_skip!();
     let server = TestServer::start(&shop::app(), |_| {}).await;
     let tab = browser.open(&server.url("/playground")).await;
     tab.wait_for("document.documentElement.dataset.tandemSeen !== undefined").await;
@@ -410,7 +397,7 @@ async fn client_storage_fields_survive_a_new_tab() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn files_upload_with_progress_and_come_back_under_media() {
-    let browser = browser_or_skip!();
+    let browser = tandem::browser_or_skip!();
     let server = TestServer::start(&shop::app(), |_| {}).await;
     let tab = browser.open(&server.url("/gallery")).await;
     tab.wait_for("document.documentElement.dataset.tandemSeen !== undefined").await;

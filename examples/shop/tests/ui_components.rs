@@ -7,18 +7,6 @@ use serde_json::json;
 use tandem::testing::TestServer;
 use tandem::testing::browser::{Browser, Tab};
 
-macro_rules! browser_or_skip {
-    () => {
-        match Browser::launch().await {
-            Some(browser) => browser,
-            None => {
-                eprintln!("skipped: no Chromium found (install Debian's `chromium` or set CHROMIUM)");
-                return;
-            }
-        }
-    };
-}
-
 /// Opens `/components` and waits until the runtime is connected.
 async fn components_page(browser: &Browser, server: &TestServer) -> Tab {
     let tab = browser.open(&server.url("/components")).await;
@@ -53,7 +41,7 @@ async fn the_stylesheet_is_served_from_the_binary_and_themed() {
     assert_eq!(css.text().await.unwrap(), tandem::ui::document::STYLESHEET);
     assert_eq!(reqwest::get(server.url("/_tandem/tandem.css")).await.unwrap().status(), 404, "only the hashed name");
 
-    let browser = browser_or_skip!();
+    let browser = tandem::browser_or_skip!();
     let tab = components_page(&browser, &server).await;
     let style = |js: &str| format!("getComputedStyle({js})");
     // The stylesheet's own variables apply, the theme's override wins.
@@ -74,7 +62,7 @@ async fn the_stylesheet_is_served_from_the_binary_and_themed() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sortable_headers_reorder_the_rows_and_flip_direction() {
-    let browser = browser_or_skip!();
+    let browser = tandem::browser_or_skip!();
     let server = TestServer::start(&shop::app(), |_| {}).await;
     let tab = components_page(&browser, &server).await;
     let by_name =
@@ -118,7 +106,7 @@ async fn sortable_headers_reorder_the_rows_and_flip_direction() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn tabs_switch_panels_and_the_modal_opens_and_closes() {
-    let browser = browser_or_skip!();
+    let browser = tandem::browser_or_skip!();
     let server = TestServer::start(&shop::app(), |_| {}).await;
     let tab = components_page(&browser, &server).await;
     let selected = "[...document.querySelectorAll('[role=tab]')].map(t => t.getAttribute('aria-selected'))";
@@ -168,7 +156,7 @@ async fn tabs_switch_panels_and_the_modal_opens_and_closes() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn toasts_and_the_busy_spinner_are_styled_by_the_stylesheet() {
-    let browser = browser_or_skip!();
+    let browser = tandem::browser_or_skip!();
     let server = TestServer::start(&shop::app(), |_| {}).await;
     let tab = components_page(&browser, &server).await;
 

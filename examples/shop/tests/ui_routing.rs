@@ -9,7 +9,6 @@ use sea_orm::{ActiveModelTrait, Set};
 use serde_json::json;
 use shop::shop::models::{product, review};
 use tandem::testing::TestServer;
-use tandem::testing::browser::Browser;
 
 /// `GET path`: the status, the headers and the body.
 async fn get(server: &TestServer, path: &str) -> (StatusCode, reqwest::header::HeaderMap, String) {
@@ -189,21 +188,9 @@ fn comments(html: &str) -> Vec<&str> {
     html.split("<span class=\"comment\">").skip(1).filter_map(|rest| rest.split('<').next()).collect()
 }
 
-macro_rules! browser_or_skip {
-    () => {
-        match Browser::launch().await {
-            Some(browser) => browser,
-            None => {
-                eprintln!("skipped: no Chromium found (install Debian's `chromium` or set CHROMIUM)");
-                return;
-            }
-        }
-    };
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn client_side_navigation_follows_routes_queries_and_the_404_page() {
-    let browser = browser_or_skip!();
+    let browser = tandem::browser_or_skip!();
     let server = TestServer::start(&shop::app(), |_| {}).await;
     seven_reviews(&server).await;
     let tab = browser.open(&server.url("/products/3")).await;

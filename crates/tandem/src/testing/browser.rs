@@ -218,3 +218,26 @@ impl Tab {
         result["cookies"].as_array().cloned().unwrap_or_default()
     }
 }
+
+/// A launched [`Browser`], or — where no Chromium is installed — a line
+/// saying the test skipped, and a `return` from the test.
+///
+/// ```ignore
+/// #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+/// async fn the_page_works() {
+///     let browser = tandem::browser_or_skip!();
+///     // …
+/// }
+/// ```
+#[macro_export]
+macro_rules! browser_or_skip {
+    () => {
+        match $crate::testing::browser::Browser::launch().await {
+            Some(browser) => browser,
+            None => {
+                eprintln!("skipped: no Chromium found (install Debian's `chromium` or set CHROMIUM)");
+                return;
+            }
+        }
+    };
+}
