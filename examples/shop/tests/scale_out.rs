@@ -332,3 +332,54 @@ async fn a_product_created_on_one_process_appears_live_on_the_other() {
     assert!(pushed.to_string().contains("Live jug"), "{pushed}");
     assert!(pushed["ops"].as_array().unwrap().contains(&json!({"op": "set", "path": ["count"], "value": before + 1})));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_logout_on_one_process_closes_the_sessions_socket_on_the_other() {
+    let (database, _dir, a, b, _front) = cluster_or_skip!();
+    let db = sea_orm::Database::connect(&database.url).await.unwrap();
+    let new =
+        tandem::auth::NewUser { username: "erin", email: "", password: Some("erin-pass-123"), ..Default::default() };
+    tandem::auth::create_user(&db, new).await.unwrap();
+
+    // Logged in through A.
+    let http = reqwest::Client::new();
+    let csrf: serde_json::Value = http.get(format!("{}/api/csrf/", a.base)).send().await.unwrap().json().await.unwrap();
+    let token = csrf["csrfToken"].as_str().unwrap().to_string();
+    let login = http
+        .post(format!("{}/api/auth/login/", a.base))
+        .header("cookie", format!("csrftoken={token}"))
+        .header("x-csrftoken", &token)
+        .json(&json!({"username": "erin", "password": "erin-pass-123"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(login.status(), 200);
+    let jar: Vec<String> = login
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|c| c.to_str().unwrap().split(';').next().unwrap().to_string())
+        .collect();
+    let csrf = jar.iter().find_map(|c| c.strip_prefix("csrftoken=")).unwrap().to_string();
+
+    // The page and its socket on B.
+    let page = load(&b.base, "/counter", Some(&jar.join("; "))).await;
+    let mut on_b = connect(&b.base, &page.cookies, &b.base).await.unwrap();
+    hello(&mut on_b, Some(&page.token), "/counter").await;
+    assert_eq!(event(&mut on_b, 1, "increment", json!([])).await["t"], "delta");
+
+    // Logged out through A: B closes the session's socket.
+    let logout = http
+        .post(format!("{}/api/auth/logout/", a.base))
+        .header("cookie", &page.cookies)
+        .header("x-csrftoken", &csrf)
+        .send()
+        .await
+        .unwrap();
+    assert!(logout.status().is_success(), "{}", logout.status());
+    let closed = tokio::time::timeout(Duration::from_secs(10), receive(&mut on_b)).await.unwrap();
+    assert_eq!(
+        closed.unwrap_err(),
+        Some(tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode::Library(4401))
+    );
+}
