@@ -231,6 +231,22 @@ impl Tally {
     }
 }
 
+/// The kept-alive connection, or a new one; `None` (after counting a
+/// failure in `failed` and a short pause) when none can be opened.
+async fn reuse_or_open(connection: &mut Option<Connection>, addr: &str, failed: &AtomicU64) -> Option<Connection> {
+    if let Some(open) = connection.take() {
+        return Some(open);
+    }
+    match timeout(ANSWER_WAIT, Connection::open(addr)).await {
+        Ok(Ok(open)) => Some(open),
+        _ => {
+            count(failed);
+            tokio::time::sleep(Duration::from_millis(20)).await;
+            None
+        }
+    }
+}
+
 /// Cookieless `GET /` and `GET /no-such-page` in turn on one keep-alive
 /// connection (a new one when the server closes it), until `deadline` or
 /// the round's budget.
@@ -238,17 +254,7 @@ async fn pages(addr: String, deadline: Instant, budget: Arc<AtomicU64>, tally: A
     let mut connection: Option<Connection> = None;
     let mut sent = 0u64;
     while Instant::now() < deadline {
-        let mut open = match connection.take() {
-            Some(open) => open,
-            None => match timeout(ANSWER_WAIT, Connection::open(&addr)).await {
-                Ok(Ok(open)) => open,
-                _ => {
-                    count(&tally.pages_failed);
-                    tokio::time::sleep(Duration::from_millis(20)).await;
-                    continue;
-                }
-            },
-        };
+        let Some(mut open) = reuse_or_open(&mut connection, &addr, &tally.pages_failed).await else { continue };
         if !take(&budget) {
             break;
         }
@@ -459,17 +465,7 @@ async fn writes(
     let mut connection: Option<Connection> = None;
     let mut n = 0u64;
     while Instant::now() < deadline {
-        let mut open = match connection.take() {
-            Some(open) => open,
-            None => match timeout(ANSWER_WAIT, Connection::open(&addr)).await {
-                Ok(Ok(open)) => open,
-                _ => {
-                    count(&tally.writes_failed);
-                    tokio::time::sleep(Duration::from_millis(20)).await;
-                    continue;
-                }
-            },
-        };
+        let Some(mut open) = reuse_or_open(&mut connection, &addr, &tally.writes_failed).await else { continue };
         if !take(&budget) {
             break;
         }

@@ -342,34 +342,16 @@ async fn a_logout_on_one_process_closes_the_sessions_socket_on_the_other() {
     tandem::auth::create_user(&db, new).await.unwrap();
 
     // Logged in through A.
-    let http = reqwest::Client::new();
-    let csrf: serde_json::Value = http.get(format!("{}/api/csrf/", a.base)).send().await.unwrap().json().await.unwrap();
-    let token = csrf["csrfToken"].as_str().unwrap().to_string();
-    let login = http
-        .post(format!("{}/api/auth/login/", a.base))
-        .header("cookie", format!("csrftoken={token}"))
-        .header("x-csrftoken", &token)
-        .json(&json!({"username": "erin", "password": "erin-pass-123"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(login.status(), 200);
-    let jar: Vec<String> = login
-        .headers()
-        .get_all("set-cookie")
-        .iter()
-        .map(|c| c.to_str().unwrap().split(';').next().unwrap().to_string())
-        .collect();
-    let csrf = jar.iter().find_map(|c| c.strip_prefix("csrftoken=")).unwrap().to_string();
+    let (cookies, csrf) = support::http_login(&a.base, "erin", "erin-pass-123").await;
 
     // The page and its socket on B.
-    let page = load(&b.base, "/counter", Some(&jar.join("; "))).await;
+    let page = load(&b.base, "/counter", Some(&cookies)).await;
     let mut on_b = connect(&b.base, &page.cookies, &b.base).await.unwrap();
     hello(&mut on_b, Some(&page.token), "/counter").await;
     assert_eq!(event(&mut on_b, 1, "increment", json!([])).await["t"], "delta");
 
     // Logged out through A: B closes the session's socket.
-    let logout = http
+    let logout = reqwest::Client::new()
         .post(format!("{}/api/auth/logout/", a.base))
         .header("cookie", &page.cookies)
         .header("x-csrftoken", &csrf)

@@ -85,7 +85,7 @@ pub struct Engine {
     /// Topics with a live update waiting out the debounce window.
     debouncing: Mutex<HashSet<String>>,
     session_ages: crate::sessions::SessionSettings,
-    logins: Arc<crate::auth::LoginGuard>,
+    logins: Option<Arc<crate::auth::LoginGuard>>,
 }
 
 /// Why a tab cannot be used.
@@ -147,7 +147,7 @@ impl Engine {
             live_debounce: Duration::ZERO,
             debouncing: Mutex::default(),
             session_ages: Default::default(),
-            logins: Arc::new(crate::auth::LoginGuard::new(&Default::default(), Arc::default())),
+            logins: None,
         })
     }
 
@@ -158,7 +158,7 @@ impl Engine {
     /// let engine = Engine::new(pages, states, Limits::default())?.with_login_guard(ctx.login.clone());
     /// ```
     pub fn with_login_guard(mut self, guard: Arc<crate::auth::LoginGuard>) -> Self {
-        self.logins = guard;
+        self.logins = Some(guard);
         self
     }
 
@@ -567,7 +567,7 @@ impl Engine {
     /// Gives a handler's context what the application configured.
     fn equip(&self, ctx: &mut EventContext) {
         ctx.session_ages = self.session_ages;
-        ctx.logins = Some(self.logins.clone());
+        ctx.logins = self.logins.clone();
     }
 
     /// How many tabs have work in progress (their per-tab locks).

@@ -76,3 +76,29 @@ pub async fn event(socket: &mut Socket, id: u64, name: &str, args: Value) -> Val
     send(socket, json!({"t": "event", "id": id, "name": name, "args": args})).await;
     receive(socket).await.unwrap()
 }
+
+/// Logs in over HTTP (`POST /api/auth/login/` at `base`, CSRF token
+/// included) as an existing user: the browser's cookies and its new CSRF
+/// token.
+pub async fn http_login(base: &str, username: &str, password: &str) -> (String, String) {
+    let http = reqwest::Client::new();
+    let csrf: Value = http.get(format!("{base}/api/csrf/")).send().await.unwrap().json().await.unwrap();
+    let token = csrf["csrfToken"].as_str().unwrap().to_string();
+    let response = http
+        .post(format!("{base}/api/auth/login/"))
+        .header("cookie", format!("csrftoken={token}"))
+        .header("x-csrftoken", &token)
+        .json(&json!({"username": username, "password": password}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let jar: Vec<String> = response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|header| header.to_str().unwrap().split(';').next().unwrap().to_string())
+        .collect();
+    let csrf = jar.iter().find_map(|c| c.strip_prefix("csrftoken=")).unwrap().to_string();
+    (jar.join("; "), csrf)
+}
