@@ -3,6 +3,7 @@
 //! See `bench/README.md` for the workloads and how to read the table.
 
 mod baseline;
+mod baseline_rusqlite;
 mod events;
 mod http;
 mod procfs;
@@ -59,9 +60,14 @@ fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args.first().map(String::as_str) {
         Some("serve-shop") if args.len() == 3 => server::serve_shop(Path::new(&args[1]), &args[2]),
-        Some("serve-baseline") if args.len() == 3 => {
+        Some(mode @ ("serve-baseline" | "serve-baseline-rusqlite")) if args.len() == 3 => {
             let runtime = tokio::runtime::Runtime::new().expect("no runtime");
-            match runtime.block_on(baseline::serve(&args[1], &args[2])) {
+            let served = if mode == "serve-baseline" {
+                runtime.block_on(baseline::serve(&args[1], &args[2]))
+            } else {
+                runtime.block_on(baseline_rusqlite::serve(&args[1], &args[2]))
+            };
+            match served {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(error) => {
                     eprintln!("error: {error}");
@@ -180,7 +186,8 @@ async fn all(plan: Plan, quick: bool, only: Option<&str>) -> Value {
         let tandem = Server::start("serve-shop", &[&config], "/", &[]).await;
         let baseline = Server::start("serve-baseline", &[&db], "/ping", &[]).await;
         if runs("http") {
-            http = http_workloads(plan, &tandem, &baseline).await;
+            let rusqlite = Server::start("serve-baseline-rusqlite", &[&db], "/ping", &[]).await;
+            http = http_workloads(plan, &[&tandem, &baseline, &rusqlite]).await;
         }
         if runs("events") {
             events = event_workloads(plan, &tandem, &baseline).await;
@@ -224,7 +231,7 @@ fn chrono_date() -> String {
         .unwrap_or_default()
 }
 
-async fn http_workloads(plan: Plan, tandem: &Server, baseline: &Server) -> Value {
+async fn http_workloads(plan: Plan, sides: &[&Server; 3]) -> Value {
     let detail_paths: Vec<String> = (1..=server::PRODUCTS).map(|i| format!("/api/shop/products/{i}/")).collect();
     let routes = [
         ("GET /api/shop/active/", vec!["/api/shop/active/".to_string()]),
@@ -232,58 +239,71 @@ async fn http_workloads(plan: Plan, tandem: &Server, baseline: &Server) -> Value
     ];
     let mut rows = Vec::new();
     for (name, paths) in routes {
-        // The same JSON from both, or the comparison means nothing.
-        let ours = http::get(&tandem.addr, &paths[0], "").await.expect("tandem answers").body;
-        let theirs = http::get(&baseline.addr, &paths[0], "").await.expect("baseline answers").body;
-        assert_eq!(ours, theirs, "{name}: the two servers must return identical JSON");
-        let mut sides = [http::Load::default(), http::Load::default()];
-        // Tandem ÷ baseline of each round: the two sides of a round ran
+        // The same JSON from every side, or the comparison means nothing.
+        let ours = http::get(&sides[0].addr, &paths[0], "").await.expect("tandem answers").body;
+        for side in &sides[1..] {
+            let theirs = http::get(&side.addr, &paths[0], "").await.expect("a baseline answers").body;
+            assert_eq!(ours, theirs, "{name}: every server must return identical JSON");
+        }
+        let mut totals = [http::Load::default(), http::Load::default(), http::Load::default()];
+        // Tandem ÷ each baseline, round by round: the sides of a round ran
         // seconds apart, under the same conditions.
-        let mut round_ratios = Vec::new();
+        let mut round_ratios = [Vec::new(), Vec::new()];
         for round in 0..plan.http_rounds {
-            // Alternate which side goes first: the machine is noisy.
-            let order = if round % 2 == 0 { [0, 1] } else { [1, 0] };
-            let mut rates = [0.0; 2];
-            for side in order {
-                let addr = if side == 0 { &tandem.addr } else { &baseline.addr };
-                let load = http::load(addr, &paths, 16, plan.http_round).await;
+            // Rotate which side goes first: the machine is noisy.
+            let mut rates = [0.0; 3];
+            for step in 0..3 {
+                let side = (round + step) % 3;
+                let load = http::load(&sides[side].addr, &paths, 16, plan.http_round).await;
                 rates[side] = load.ok as f64 / load.elapsed.as_secs_f64().max(1e-9);
-                let total = &mut sides[side];
+                let total = &mut totals[side];
                 total.ok += load.ok;
                 total.errors += load.errors;
                 total.latencies.extend(load.latencies);
                 total.elapsed += load.elapsed;
             }
-            round_ratios.push(rates[0] / rates[1].max(1.0));
+            for (baseline, ratios) in round_ratios.iter_mut().enumerate() {
+                ratios.push(rates[0] / rates[baseline + 1].max(1.0));
+            }
         }
-        let mut stats: Vec<Value> = Vec::new();
-        for load in &mut sides {
-            let rps = load.ok as f64 / load.elapsed.as_secs_f64().max(1e-9);
-            stats.push(json!({
-                "requests_per_s": rps.round() as u64,
-                "p50_ms": percentile(&mut load.latencies, 0.50),
-                "p99_ms": percentile(&mut load.latencies, 0.99),
-                "errors": load.errors,
-            }));
-        }
-        round_ratios.sort_by(f64::total_cmp);
-        let hundredths = |r: f64| (r * 100.0).round() / 100.0;
-        let middle = round_ratios.len() / 2;
-        let median = match round_ratios.len() {
-            0 => 0.0,
-            n if n % 2 == 1 => round_ratios[middle],
-            _ => (round_ratios[middle - 1] + round_ratios[middle]) / 2.0,
-        };
-        let range = [round_ratios.first(), round_ratios.last()].map(|r| hundredths(r.copied().unwrap_or(0.0)));
+        let stats: Vec<Value> = totals
+            .iter_mut()
+            .map(|load| {
+                let rps = load.ok as f64 / load.elapsed.as_secs_f64().max(1e-9);
+                json!({
+                    "requests_per_s": rps.round() as u64,
+                    "p50_ms": percentile(&mut load.latencies, 0.50),
+                    "p99_ms": percentile(&mut load.latencies, 0.99),
+                    "errors": load.errors,
+                })
+            })
+            .collect();
+        let [(ratio, range), (ratio_rusqlite, range_rusqlite)] = round_ratios.map(median_and_range);
         rows.push(json!({
             "route": name,
             "tandem": stats[0],
             "baseline": stats[1],
-            "ratio": hundredths(median),
+            "rusqlite": stats[2],
+            "ratio": ratio,
             "ratio_range": range,
+            "ratio_rusqlite": ratio_rusqlite,
+            "ratio_rusqlite_range": range_rusqlite,
         }));
     }
     Value::Array(rows)
+}
+
+/// The median of `ratios` and their range, to the hundredth.
+fn median_and_range(mut ratios: Vec<f64>) -> (f64, [f64; 2]) {
+    ratios.sort_by(f64::total_cmp);
+    let hundredths = |r: f64| (r * 100.0).round() / 100.0;
+    let middle = ratios.len() / 2;
+    let median = match ratios.len() {
+        0 => 0.0,
+        n if n % 2 == 1 => ratios[middle],
+        _ => (ratios[middle - 1] + ratios[middle]) / 2.0,
+    };
+    (hundredths(median), [ratios.first(), ratios.last()].map(|r| hundredths(r.copied().unwrap_or(0.0))))
 }
 
 async fn event_workloads(plan: Plan, tandem: &Server, baseline: &Server) -> Value {
@@ -460,22 +480,37 @@ fn print_table(results: &Value) {
 fn print_http(rows: &Value) {
     println!();
     println!(
-        "{:<30} {:>12} {:>9} {:>9} {:>12} {:>9} {:>9} {:>7} {:>11}",
-        "HTTP route", "tandem r/s", "p50 ms", "p99 ms", "baseline r/s", "p50 ms", "p99 ms", "ratio", "rounds"
+        "{:<30} {:>11} {:>8} {:>8} {:>10} {:>8} {:>13} {:>8} {:>7} {:>11} {:>10} {:>11}",
+        "HTTP route",
+        "tandem r/s",
+        "p50 ms",
+        "p99 ms",
+        "sqlx r/s",
+        "p99 ms",
+        "rusqlite r/s",
+        "p99 ms",
+        "÷ sqlx",
+        "rounds",
+        "÷ rusqlite",
+        "rounds"
     );
     for row in rows.as_array().into_iter().flatten() {
-        let (t, b) = (&row["tandem"], &row["baseline"]);
+        let (t, b, r) = (&row["tandem"], &row["baseline"], &row["rusqlite"]);
+        let range = |key: &str| format!("{}–{}", row[key][0], row[key][1]);
         println!(
-            "{:<30} {:>12} {:>9.3} {:>9.3} {:>12} {:>9.3} {:>9.3} {:>7} {:>11}",
+            "{:<30} {:>11} {:>8.3} {:>8.3} {:>10} {:>8.3} {:>13} {:>8.3} {:>7} {:>11} {:>10} {:>11}",
             row["route"].as_str().unwrap_or(""),
             t["requests_per_s"].to_string(),
             t["p50_ms"].as_f64().unwrap_or(0.0),
             t["p99_ms"].as_f64().unwrap_or(0.0),
             b["requests_per_s"].to_string(),
-            b["p50_ms"].as_f64().unwrap_or(0.0),
             b["p99_ms"].as_f64().unwrap_or(0.0),
+            r["requests_per_s"].to_string(),
+            r["p99_ms"].as_f64().unwrap_or(0.0),
             row["ratio"].to_string(),
-            format!("{}–{}", row["ratio_range"][0], row["ratio_range"][1]),
+            range("ratio_range"),
+            row["ratio_rusqlite"].to_string(),
+            range("ratio_rusqlite_range"),
         );
     }
 }

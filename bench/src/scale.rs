@@ -38,7 +38,7 @@ async fn fresh_database(admin: &str) -> (String, String) {
     server.execute_unprepared(&format!("CREATE DATABASE \"{name}\"")).await.expect("cannot create a database");
     let base = admin.rsplit_once('/').map(|(base, _)| base).unwrap_or(admin);
     let url = format!("{base}/{name}");
-    let db = Database::connect(&url).await.expect("cannot open the new database");
+    let db = tandem::db::connect(&url).await.expect("cannot open the new database");
     fill(&db).await;
     let _ = db.close().await;
     (url, name)

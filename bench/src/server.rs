@@ -37,7 +37,7 @@ pub fn write_behind_config(config: &Path) -> PathBuf {
 }
 
 /// Migrates `db` and inserts the fixed data set.
-pub async fn fill(db: &sea_orm::DatabaseConnection) {
+pub async fn fill(db: &tandem::Db) {
     shop::app().migrate(db).await.expect("cannot migrate");
     for i in 1..=PRODUCTS {
         product::ActiveModel {

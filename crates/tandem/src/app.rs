@@ -111,8 +111,10 @@ impl App {
     }
 
     /// Registers entity `E` as model `label` (`app.model`): loadable from
-    /// fixtures, with `view`/`add`/`change`/`delete` permissions.
+    /// fixtures, with `view`/`add`/`change`/`delete` permissions, its
+    /// queries run on the embedded SQLite driver ([`crate::db::register`]).
     pub fn model<E: FixtureEntity>(mut self, label: &str) -> Self {
+        crate::db::register::<E>();
         self.fixtures = self.fixtures.model::<E>(label);
         self
     }
@@ -187,8 +189,8 @@ impl App {
     /// Applies pending migrations, returning the names applied.
     /// Applies pending migrations, then creates the permissions of every
     /// registered model (Django's `post_migrate`), returning the names applied.
-    pub async fn migrate(&self, db: &sea_orm::DatabaseConnection) -> Result<Vec<String>, Error> {
-        let applied = self.migrations.apply(db).await?;
+    pub async fn migrate(&self, db: &crate::db::Db) -> Result<Vec<String>, Error> {
+        let applied = self.migrations.apply(db.sea_orm()).await?;
         for label in self.fixtures.labels() {
             crate::auth::ensure_model_permissions(db, label).await?;
         }
@@ -196,7 +198,7 @@ impl App {
     }
 
     /// Loads a fixture text, returning how many objects it held.
-    pub async fn load_fixture(&self, db: &sea_orm::DatabaseConnection, json: &str) -> Result<usize, Error> {
+    pub async fn load_fixture(&self, db: &crate::db::Db, json: &str) -> Result<usize, Error> {
         Ok(self.fixtures.load(db, json).await?)
     }
 
@@ -210,6 +212,7 @@ impl App {
             None => None,
         };
         let db = crate::db::connect(&settings.database.url).await?;
+        register_own_models();
         if settings.debug() {
             for name in self.migrate(&db).await? {
                 tracing::info!("applied migration {name}");
@@ -221,7 +224,7 @@ impl App {
                 }
             }
         } else {
-            let pending = self.migrations.pending(&db).await?;
+            let pending = self.migrations.pending(db.sea_orm()).await?;
             if !pending.is_empty() {
                 tracing::warn!("{} migrations are not applied; run the `migrate` command", pending.len());
             }
@@ -309,4 +312,20 @@ impl App {
     pub fn main(self) -> ExitCode {
         crate::cli::main(self)
     }
+}
+
+/// Tandem's own models, whose queries (sessions, users, tabs, tokens) run on
+/// the embedded SQLite driver.
+fn register_own_models() {
+    use crate::auth::models::{group, group_permission, permission, user, user_group, user_permission};
+    use crate::db::register;
+    register::<crate::sessions::model::Entity>();
+    register::<user::Entity>();
+    register::<group::Entity>();
+    register::<permission::Entity>();
+    register::<user_group::Entity>();
+    register::<group_permission::Entity>();
+    register::<user_permission::Entity>();
+    register::<crate::ui::store::model::Entity>();
+    register::<crate::rest::token::model::Entity>();
 }

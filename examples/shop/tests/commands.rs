@@ -30,7 +30,7 @@ fn shop(dir: &Path, args: &[&str], env: &[(&str, &str)], stdin: &str) -> Output 
     child.wait_with_output().unwrap()
 }
 
-async fn db(dir: &Path) -> sea_orm::DatabaseConnection {
+async fn db(dir: &Path) -> tandem::Db {
     tandem::db::connect(&format!("sqlite://{}", dir.join("db.sqlite3").display())).await.unwrap()
 }
 

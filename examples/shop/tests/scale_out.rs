@@ -308,7 +308,7 @@ async fn a_product_created_on_one_process_appears_live_on_the_other() {
     let before = ready["data"]["count"].as_u64().unwrap();
 
     // An API client creates a product through B (HTTP Basic, a superuser).
-    let db = sea_orm::Database::connect(&database.url).await.unwrap();
+    let db = tandem::db::connect(&database.url).await.unwrap();
     let admin = tandem::auth::NewUser {
         username: "admin",
         email: "",
@@ -336,7 +336,7 @@ async fn a_product_created_on_one_process_appears_live_on_the_other() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_logout_on_one_process_closes_the_sessions_socket_on_the_other() {
     let (database, _dir, a, b, _front) = cluster_or_skip!();
-    let db = sea_orm::Database::connect(&database.url).await.unwrap();
+    let db = tandem::db::connect(&database.url).await.unwrap();
     let new =
         tandem::auth::NewUser { username: "erin", email: "", password: Some("erin-pass-123"), ..Default::default() };
     tandem::auth::create_user(&db, new).await.unwrap();

@@ -16,7 +16,7 @@
 //! use tandem::auth::{AuthSettings, LoginError, LoginGuard};
 //! use tandem::rest::throttle::ThrottleStore;
 //!
-//! # async fn demo(db: sea_orm::DatabaseConnection) {
+//! # async fn demo(db: tandem::Db) {
 //! // Two failures per username per window; the application builds its own
 //! // guard from `[auth]` (`AppContext::login`).
 //! let settings = AuthSettings { failures_per_username: 2, ..Default::default() };
@@ -38,7 +38,8 @@ use std::time::Duration;
 
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use sea_orm::{DatabaseConnection, DbErr};
+use sea_orm::{DbErr};
+use crate::db::Db;
 use sha2::{Digest, Sha256};
 
 use super::settings::AuthSettings;
@@ -181,7 +182,7 @@ impl LoginGuard {
     /// ```
     pub async fn authenticate(
         &self,
-        db: &DatabaseConnection,
+        db: &Db,
         username: &str,
         password: &str,
         client: Option<IpAddr>,

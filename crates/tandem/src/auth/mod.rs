@@ -42,7 +42,8 @@ use axum::http::request::Parts;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use chrono::Utc;
-use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, Set};
+use sea_orm::{ActiveModelTrait, ColumnTrait, DbErr, EntityTrait, QueryFilter, Set};
+use crate::db::Db;
 
 pub use login::{INVALID_LOGIN, LoginError, LoginGuard};
 pub use models::user::Model as User;
@@ -81,7 +82,7 @@ pub struct NewUser<'a> {
 
 /// Creates a user with a hashed password (Django's `create_user` /
 /// `create_superuser`).
-pub async fn create_user(db: &DatabaseConnection, new: NewUser<'_>) -> Result<User, DbErr> {
+pub async fn create_user(db: &Db, new: NewUser<'_>) -> Result<User, DbErr> {
     let hashed = hash_off_thread(new.password.map(str::to_string)).await?;
     models::user::ActiveModel {
         password: Set(hashed),
@@ -102,7 +103,7 @@ pub async fn create_user(db: &DatabaseConnection, new: NewUser<'_>) -> Result<Us
 
 /// Replaces a user's password (Django's `set_password` + `save`); existing
 /// sessions of that user stop being authenticated.
-pub async fn set_password(db: &DatabaseConnection, user: &User, raw: &str) -> Result<User, DbErr> {
+pub async fn set_password(db: &Db, user: &User, raw: &str) -> Result<User, DbErr> {
     let hashed = hash_off_thread(Some(raw.to_string())).await?;
     let mut active: models::user::ActiveModel = user.clone().into();
     active.password = Set(hashed);
@@ -124,7 +125,7 @@ async fn hash_off_thread(raw: Option<String>) -> Result<String, DbErr> {
 /// Failures are not counted: a request path checks logins with
 /// [`LoginGuard::authenticate`] instead (the [`Auth`] extractor does).
 /// Every hashing thread staying busy is an error here.
-pub async fn authenticate(db: &DatabaseConnection, username: &str, raw_password: &str) -> Result<Option<User>, DbErr> {
+pub async fn authenticate(db: &Db, username: &str, raw_password: &str) -> Result<Option<User>, DbErr> {
     check_credentials(db, username, raw_password, hashing::configured_wait()).await.map_err(|error| match error {
         LoginError::Database(error) => error,
         other => DbErr::Custom(other.to_string()),
@@ -133,7 +134,7 @@ pub async fn authenticate(db: &DatabaseConnection, username: &str, raw_password:
 
 /// [`authenticate`]'s check, telling a busy hasher apart.
 async fn check_credentials(
-    db: &DatabaseConnection,
+    db: &Db,
     username: &str,
     raw_password: &str,
     wait: std::time::Duration,
@@ -217,7 +218,7 @@ impl<S: Send + Sync> FromRequestParts<S> for LoginRequired {
 
 /// The user a session is logged in as: its `_auth_user_id`, if that user is
 /// still active and the password has not changed since the login.
-pub async fn user_of_session(db: &DatabaseConnection, session: &Session) -> Result<CurrentUser, DbErr> {
+pub async fn user_of_session(db: &Db, session: &Session) -> Result<CurrentUser, DbErr> {
     let Some(id) = session.get::<String>(SESSION_USER_ID).and_then(|id| id.parse::<i64>().ok()) else {
         return Ok(CurrentUser::Anonymous);
     };
@@ -295,7 +296,7 @@ where
 /// }
 /// ```
 pub struct Auth {
-    db: DatabaseConnection,
+    db: Db,
     session: Session,
     csrf: CsrfToken,
     user: CurrentUser,

@@ -8,7 +8,8 @@ use std::sync::Arc;
 use axum::extract::FromRequestParts;
 use axum::http::StatusCode;
 use axum::http::request::Parts;
-use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, Set};
+use sea_orm::{ActiveModelTrait, ColumnTrait, DbErr, EntityTrait, QueryFilter, Set};
+use crate::db::Db;
 
 use super::models::{group_permission, permission, user_group, user_permission};
 use super::{CurrentUser, NOT_AUTHENTICATED, PERMISSION_DENIED, User};
@@ -19,7 +20,7 @@ const ACTIONS: [&str; 4] = ["add", "change", "delete", "view"];
 
 /// Creates the four permissions of model `label` (`app.model`) that do not
 /// exist yet, e.g. `shop.add_product` named "Can add product".
-pub async fn ensure_model_permissions(db: &DatabaseConnection, label: &str) -> Result<(), DbErr> {
+pub async fn ensure_model_permissions(db: &Db, label: &str) -> Result<(), DbErr> {
     let (app_label, model) = label.split_once('.').unwrap_or(("", label));
     let existing = permission::Entity::find()
         .filter(permission::Column::AppLabel.eq(app_label))
@@ -46,7 +47,7 @@ pub async fn ensure_model_permissions(db: &DatabaseConnection, label: &str) -> R
 
 /// Whether `user` holds `perm` (`app_label.codename`), directly or through a
 /// group. Active superusers hold every permission; inactive users none.
-pub async fn has_perm(db: &DatabaseConnection, user: &User, perm: &str) -> Result<bool, DbErr> {
+pub async fn has_perm(db: &Db, user: &User, perm: &str) -> Result<bool, DbErr> {
     if !user.is_active {
         return Ok(false);
     }

@@ -127,6 +127,15 @@ impl From<Decimal> for Value {
 
 impl TryGetable for Decimal {
     fn try_get_by<I: ColIdx>(res: &QueryResult, idx: I) -> Result<Self, TryGetError> {
+        // The embedded SQLite driver's rows hold the value already typed
+        // (see `tandem::db::rows`); its NULL reads as `Value::Decimal(None)`.
+        if let Some(row) = res.try_as_mock_row() {
+            return match row.try_get::<Option<Decimal>, _>(idx) {
+                Ok(Some(decimal)) => Ok(decimal),
+                Ok(None) => Err(TryGetError::Null(format!("{idx:?}"))),
+                Err(e) => Err(TryGetError::DbErr(e)),
+            };
+        }
         match String::try_get_by(res, idx) {
             Ok(text) => Decimal::from_str(&text).map_err(|e| {
                 TryGetError::DbErr(sea_orm::DbErr::Type(format!("column {idx:?}: `{text}` is not a decimal: {e}")))

@@ -17,10 +17,8 @@ use std::sync::Arc;
 
 use futures_util::future::BoxFuture;
 use sea_orm::sea_query::OnConflict;
-use sea_orm::{
-    ActiveModelBehavior, ActiveModelTrait, ConnectionTrait, DatabaseConnection, DbBackend, DbErr, EntityTrait, Iden,
-    IntoActiveModel, Iterable, PaginatorTrait, PrimaryKeyToColumn, Statement, TransactionTrait, TryIntoModel,
-};
+use sea_orm::{ActiveModelBehavior, ActiveModelTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, Iden, IntoActiveModel, Iterable, PaginatorTrait, PrimaryKeyToColumn, Statement, TransactionTrait, TryIntoModel};
+use crate::db::Db;
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
@@ -69,7 +67,7 @@ pub trait ModelLoader: Send + Sync {
     /// when a row with its primary key exists.
     fn insert<'a>(&'a self, db: &'a sea_orm::DatabaseTransaction, fields: Value) -> BoxFuture<'a, Result<(), DbErr>>;
     /// How many rows the table has.
-    fn count<'a>(&'a self, db: &'a DatabaseConnection) -> BoxFuture<'a, Result<u64, DbErr>>;
+    fn count<'a>(&'a self, db: &'a Db) -> BoxFuture<'a, Result<u64, DbErr>>;
     /// On PostgreSQL, moves the primary key sequence past the loaded ids.
     fn reset_sequence<'a>(&'a self, db: &'a sea_orm::DatabaseTransaction) -> BoxFuture<'a, Result<(), DbErr>>;
     /// The primary key column, which a fixture's `pk` fills.
@@ -124,7 +122,7 @@ where
         })
     }
 
-    fn count<'a>(&'a self, db: &'a DatabaseConnection) -> BoxFuture<'a, Result<u64, DbErr>> {
+    fn count<'a>(&'a self, db: &'a Db) -> BoxFuture<'a, Result<u64, DbErr>> {
         Box::pin(async move { E::find().count(db).await })
     }
 
@@ -167,7 +165,7 @@ impl Fixtures {
     }
 
     /// Loads every object of `json` in one transaction, returning how many.
-    pub async fn load(&self, db: &DatabaseConnection, json: &str) -> Result<usize, FixtureError> {
+    pub async fn load(&self, db: &Db, json: &str) -> Result<usize, FixtureError> {
         let objects: Vec<Object> = serde_json::from_str(json)?;
         let txn = db.begin().await?;
         let mut touched: Vec<&Arc<dyn ModelLoader>> = Vec::new();
@@ -199,7 +197,7 @@ impl Fixtures {
 
     /// Loads `json` only if the first model it names has no rows yet; returns
     /// how many objects were loaded (0 when skipped).
-    pub async fn load_if_empty(&self, db: &DatabaseConnection, json: &str) -> Result<usize, FixtureError> {
+    pub async fn load_if_empty(&self, db: &Db, json: &str) -> Result<usize, FixtureError> {
         let objects: Vec<Object> = serde_json::from_str(json)?;
         let Some(first) = objects.first() else { return Ok(0) };
         let label = first.model.to_lowercase();

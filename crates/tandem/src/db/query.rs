@@ -103,6 +103,7 @@ mod tests {
         let databases = [Some(TestDatabase::sqlite()), TestDatabase::postgres().await];
         for database in databases.into_iter().flatten() {
             let db = super::super::connect(&database.url).await.unwrap();
+            let db = db.sea_orm().clone();
             let backend = db.get_database_backend();
             let placeholder = |n: usize| if backend == DbBackend::Postgres { format!("${n}") } else { "?".into() };
             let sql = format!(

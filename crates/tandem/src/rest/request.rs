@@ -7,7 +7,7 @@ use std::sync::Arc;
 use axum::extract::{FromRequest, Multipart, Request};
 use axum::http::{HeaderMap, Method, StatusCode, Uri, header};
 use bytes::Bytes;
-use sea_orm::DatabaseConnection;
+use crate::db::Db;
 use serde_json::{Map, Value};
 
 use crate::auth::CurrentUser;
@@ -44,7 +44,7 @@ pub struct RestRequest {
     /// The user of the session cookie, which session authentication accepts.
     pub session_user: CurrentUser,
     /// The application's database pool.
-    pub db: DatabaseConnection,
+    pub db: Db,
     /// The settings.
     pub settings: Arc<Settings>,
     /// The reactive UI's engine (viewsets tell live pages about writes).

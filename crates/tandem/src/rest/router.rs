@@ -96,6 +96,7 @@ impl RestRouter {
         E::Model: IntoActiveModel<E::ActiveModel> + Sync,
         E::ActiveModel: ActiveModelTrait<Entity = E> + ActiveModelBehavior + Send + Sync,
     {
+        crate::db::register::<E>();
         let prefix = prefix.trim_matches('/').to_string();
         let slash = if self.trailing_slash { "/" } else { "" };
         let viewset = Arc::new(viewset);

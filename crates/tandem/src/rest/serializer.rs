@@ -23,10 +23,8 @@
 use std::sync::Arc;
 
 use futures_util::future::BoxFuture;
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, IdenStatic, Iterable,
-    ModelTrait, PaginatorTrait, PrimaryKeyToColumn, QueryFilter,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, IdenStatic, Iterable, ModelTrait, PaginatorTrait, PrimaryKeyToColumn, QueryFilter};
+use crate::db::Db;
 use serde_json::{Map, Value, json};
 
 use super::error::RestError;
@@ -65,7 +63,7 @@ impl ValidationErrors {
 }
 
 type FieldValidator = Arc<dyn Fn(&Value) -> Result<(), String> + Send + Sync>;
-type Exists = Arc<dyn Fn(DatabaseConnection, sea_orm::Value) -> BoxFuture<'static, Result<bool, DbErr>> + Send + Sync>;
+type Exists = Arc<dyn Fn(Db, sea_orm::Value) -> BoxFuture<'static, Result<bool, DbErr>> + Send + Sync>;
 type ObjectValidator = Arc<dyn Fn(&Map<String, Value>) -> Result<(), ValidationErrors> + Send + Sync>;
 type Representation<M> = Arc<dyn Fn(&M, &mut Map<String, Value>) + Send + Sync>;
 
@@ -157,7 +155,7 @@ impl<E: EntityTrait> ModelSerializer<E> {
         };
         field.name = key.to_string();
         field.label = capitalize(&key.replace('_', " "));
-        let exists: Exists = Arc::new(|db: DatabaseConnection, value: sea_orm::Value| {
+        let exists: Exists = Arc::new(|db: Db, value: sea_orm::Value| {
             Box::pin(async move {
                 let mut select = P::find();
                 for pk in P::PrimaryKey::iter() {
@@ -262,7 +260,7 @@ impl<E: EntityTrait> ModelSerializer<E> {
     /// boolean is `false`).
     pub async fn validate_input(
         &self,
-        db: &DatabaseConnection,
+        db: &Db,
         data: &Value,
         partial: bool,
         form: bool,

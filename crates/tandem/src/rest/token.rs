@@ -5,7 +5,8 @@
 //! let key = tandem::rest::token::token_for(&db, &user, false).await?;
 //! ```
 
-use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, Set};
+use sea_orm::{ActiveModelTrait, ColumnTrait, DbErr, EntityTrait, QueryFilter, Set};
+use crate::db::Db;
 
 use crate::auth::models::user;
 
@@ -16,7 +17,7 @@ use crate::auth::models::user;
 /// let key = tandem::rest::token::token_for(&db, &user, false).await?;
 /// // Authorization: Token {key}
 /// ```
-pub async fn token_for(db: &DatabaseConnection, user: &user::Model, reset: bool) -> Result<String, DbErr> {
+pub async fn token_for(db: &Db, user: &user::Model, reset: bool) -> Result<String, DbErr> {
     let existing = model::Entity::find().filter(model::Column::UserId.eq(user.id)).one(db).await?;
     match existing {
         Some(row) if !reset => return Ok(row.key),

@@ -483,7 +483,7 @@ where
 
     async fn list(&self, req: &RestRequest) -> Result<Response, RestError> {
         let query = req.query_pairs();
-        let backend = req.db.get_database_backend();
+        let backend = sea_orm::ConnectionTrait::get_database_backend(&req.db);
         let rest = &req.settings.rest;
         let select = self.filters.apply(self.base_queryset(req), &query, backend, rest)?;
         let pagination = self
@@ -535,10 +535,10 @@ where
         };
         let key = field.to_db_value(&value, column.def().get_column_type());
         let statement = match &self.queryset {
-            Some(_) => self.base_queryset(req).filter(column.eq(key)).limit(1).build(req.db.get_database_backend()),
+            Some(_) => self.base_queryset(req).filter(column.eq(key)).limit(1).build(sea_orm::ConnectionTrait::get_database_backend(&req.db)),
             None => self.retrieve_statement(req, *column, key),
         };
-        let found = match crate::db::query_one(&req.db, statement).await? {
+        let found = match sea_orm::ConnectionTrait::query_one_raw(&req.db, statement).await? {
             Some(row) => Some(E::Model::from_query_result(&row, "")?),
             None => None,
         };
@@ -552,7 +552,7 @@ where
     /// The default queryset's retrieve for `key`: the cached statement with
     /// its first value (the key; the second is the limit) replaced.
     fn retrieve_statement(&self, req: &RestRequest, column: E::Column, key: sea_orm::Value) -> Statement {
-        let backend = req.db.get_database_backend();
+        let backend = sea_orm::ConnectionTrait::get_database_backend(&req.db);
         let build = |key| E::find().filter(column.eq(key)).limit(1).build(backend);
         let cached = self.retrieve.get_or_init(|| build(key.clone()));
         if cached.db_backend != backend {
@@ -625,7 +625,7 @@ where
         instance: Option<&E::Model>,
         error: sea_orm::DbErr,
     ) -> RestError {
-        if matches!(error.sql_err(), Some(sea_orm::SqlErr::UniqueConstraintViolation(_))) {
+        if matches!(crate::db::sql_err(&error), Some(sea_orm::SqlErr::UniqueConstraintViolation(_))) {
             match self.serializer.unique_violations(&req.db, validated, instance).await {
                 Ok(taken) if !taken.is_empty() => {
                     let mut errors = super::serializer::ValidationErrors::default();
@@ -699,6 +699,6 @@ fn changed<E: EntityTrait>(req: &RestRequest) {
 
 /// The models `select` finds, its statement run by [`crate::db::query_all`].
 async fn models<E: EntityTrait>(req: &RestRequest, select: Select<E>) -> Result<Vec<E::Model>, sea_orm::DbErr> {
-    let rows = crate::db::query_all(&req.db, select.build(req.db.get_database_backend())).await?;
+    let rows = sea_orm::ConnectionTrait::query_all_raw(&req.db, select.build(sea_orm::ConnectionTrait::get_database_backend(&req.db))).await?;
     rows.iter().map(|row| E::Model::from_query_result(row, "")).collect()
 }

@@ -135,7 +135,7 @@ impl Session {
 
     /// A session loaded by key outside a request (the UI's WebSocket), or
     /// `None` when no such session is stored.
-    pub async fn load(db: &sea_orm::DatabaseConnection, key: &str) -> Result<Option<Self>, sea_orm::DbErr> {
+    pub async fn load(db: &crate::db::Db, key: &str) -> Result<Option<Self>, sea_orm::DbErr> {
         if !store::is_well_formed_key(key) {
             return Ok(None);
         }
@@ -147,7 +147,7 @@ impl Session {
     /// for a key this application did not issue (or whose row expired and
     /// was not minted).
     pub async fn open(
-        db: &sea_orm::DatabaseConnection,
+        db: &crate::db::Db,
         secret: &str,
         key: &str,
     ) -> Result<Option<Self>, sea_orm::DbErr> {

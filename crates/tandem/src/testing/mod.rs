@@ -17,7 +17,8 @@ pub mod browser;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement};
+use sea_orm::{ConnectionTrait, DbBackend, Statement};
+use crate::db::Db;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
@@ -109,7 +110,7 @@ pub struct TestServer {
     /// `http://127.0.0.1:<port>`.
     pub base: String,
     /// The application's pool, for arranging and checking data.
-    pub db: DatabaseConnection,
+    pub db: Db,
     /// The settings the server runs with.
     pub settings: Settings,
     database: TestDatabase,

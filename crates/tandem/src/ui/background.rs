@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use futures_util::future::BoxFuture;
-use sea_orm::DatabaseConnection;
+use crate::db::Db;
 
 use super::engine::Engine;
 use super::state::{EventError, Events, State};
@@ -41,7 +41,7 @@ pub struct TabHandle {
     pub(crate) engine: Arc<Engine>,
     pub(crate) token: String,
     pub(crate) session_key: String,
-    pub(crate) db: DatabaseConnection,
+    pub(crate) db: Db,
     pub(crate) user: CurrentUser,
 }
 
@@ -52,7 +52,7 @@ impl TabHandle {
     }
 
     /// The application's database pool.
-    pub fn db(&self) -> &DatabaseConnection {
+    pub fn db(&self) -> &Db {
         &self.db
     }
 

@@ -21,7 +21,7 @@
 
 use std::collections::BTreeMap;
 
-use sea_orm::DatabaseConnection;
+use crate::db::Db;
 use serde::Serialize;
 
 use super::background::{TabHandle, Task};
@@ -160,14 +160,14 @@ pub enum Action {
 impl EventContext {
     /// A context for tab `token` of session `session_key`, on `router`'s page.
     pub fn new(
-        db: DatabaseConnection,
+        db: Db,
         user: CurrentUser,
         router: RouterData,
         token: String,
         session_key: &str,
     ) -> Self {
         Self {
-            db: crate::context::Db(db),
+            db,
             user,
             router,
             token,

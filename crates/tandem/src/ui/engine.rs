@@ -123,7 +123,7 @@ pub struct Caller {
     /// The session's user.
     pub user: CurrentUser,
     /// The application's database pool.
-    pub db: sea_orm::DatabaseConnection,
+    pub db: crate::db::Db,
     /// The browser's address (the socket's peer), when known.
     pub client: Option<std::net::IpAddr>,
 }
@@ -611,7 +611,7 @@ impl Engine {
             let (outcome, queued) = self.run_one(page, id, &event, args, &mut ctx, outbox).await?;
             first.get_or_insert(outcome);
             next.extend(queued.into_iter().rev());
-            ctx = EventContext::new(ctx.db.0, ctx.user, ctx.router, ctx.token, &ctx.session_key);
+            ctx = EventContext::new(ctx.db, ctx.user, ctx.router, ctx.token, &ctx.session_key);
         }
         Ok(first.unwrap_or(Ok(())))
     }
@@ -673,7 +673,7 @@ impl Engine {
                 engine: self.clone(),
                 token: ctx.token.clone(),
                 session_key: ctx.session_key.clone(),
-                db: ctx.db.0.clone(),
+                db: ctx.db.clone(),
                 user: ctx.user.clone(),
             };
             for task in std::mem::take(ctx.tasks.get_mut().unwrap_or_else(|p| p.into_inner())) {

@@ -332,7 +332,7 @@ mod tests {
 
     #[tokio::test]
     async fn dispatch_decodes_arguments_and_refuses_unknown_events() {
-        let db = sea_orm::DatabaseConnection::default();
+        let db = crate::db::Db::from(sea_orm::DatabaseConnection::default());
         let mut ctx = EventContext::new(db, Default::default(), Default::default(), "t".into(), "");
         let mut vault = Vault::default();
         vault.dispatch("reveal", serde_json::json!({"times": 3}), &mut ctx).await.unwrap();

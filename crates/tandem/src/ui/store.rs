@@ -18,7 +18,8 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use futures_util::future::BoxFuture;
 use sea_orm::sea_query::OnConflict;
-use sea_orm::{ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, Set, TransactionTrait};
+use sea_orm::{ColumnTrait, DbErr, EntityTrait, QueryFilter, Set, TransactionTrait};
+use crate::db::Db;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
@@ -258,7 +259,7 @@ struct Memory {
 
 /// The embedded state manager: memory, written to the app's database.
 pub struct DatabaseStates {
-    db: DatabaseConnection,
+    db: Db,
     idle: Duration,
     memory: Mutex<Memory>,
     writing: tokio::sync::Mutex<()>,
@@ -274,17 +275,17 @@ impl DatabaseStates {
     /// Tabs in `db`, expiring after `idle` without events; an event's
     /// changes are written before it is answered. Starts the writer task
     /// (it ends when the manager is dropped).
-    pub fn new(db: DatabaseConnection, idle: Duration) -> Arc<Self> {
+    pub fn new(db: Db, idle: Duration) -> Arc<Self> {
         Self::start(db, idle, true)
     }
 
     /// Like [`DatabaseStates::new`], but changes are written behind every
     /// 100 ms and events do not wait for them (`[ui] durable_events = false`).
-    pub fn write_behind(db: DatabaseConnection, idle: Duration) -> Arc<Self> {
+    pub fn write_behind(db: Db, idle: Duration) -> Arc<Self> {
         Self::start(db, idle, false)
     }
 
-    fn start(db: DatabaseConnection, idle: Duration, durable: bool) -> Arc<Self> {
+    fn start(db: Db, idle: Duration, durable: bool) -> Arc<Self> {
         let wake = Arc::new(tokio::sync::Notify::new());
         let states = Arc::new(Self {
             db,
@@ -632,7 +633,7 @@ mod tests {
         // SQLite, or PostgreSQL when `DATABASE_URL` names one.
         let database = crate::testing::TestDatabase::new().await;
         let db = crate::db::connect(&database.url).await.expect("the database opens");
-        migration::Migration.up(&SchemaManager::new(&db)).await.expect("the table");
+        migration::Migration.up(&SchemaManager::new(db.sea_orm())).await.expect("the table");
         let hour = Duration::from_secs(3600);
         let states = DatabaseStates::new(db.clone(), hour);
         // More tabs than one statement writes.
