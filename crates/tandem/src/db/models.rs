@@ -15,8 +15,14 @@ use sea_orm::{ActiveModelTrait, ActiveValue, EntityTrait, IdenStatic, Iterable};
 
 use super::sqlite::Kind;
 
-/// Column name → the type its field is read as, for one table.
-pub(crate) type Columns = HashMap<String, Kind>;
+/// One model's columns: the type each field is read as, and their order.
+#[derive(Default)]
+pub(crate) struct Columns {
+    /// Column name → the type its field is read as.
+    pub(crate) kinds: HashMap<String, Kind>,
+    /// Every column, in the model's order (SeaORM selects them so).
+    pub(crate) order: Vec<String>,
+}
 
 static TABLES: LazyLock<RwLock<HashMap<String, Arc<Columns>>>> = LazyLock::new(Default::default);
 
@@ -39,13 +45,14 @@ pub fn register<E: EntityTrait>() {
     // A model whose every field is `Set` to a placeholder of its own type:
     // each value's variant is the type SeaORM decodes that column into.
     let placeholders = <E::ActiveModel as ActiveModelTrait>::default_values();
-    let mut columns = Columns::new();
+    let mut columns = Columns::default();
     for column in E::Column::iter() {
         if let ActiveValue::Set(value) | ActiveValue::Unchanged(value) = placeholders.get(column)
             && let Some(kind) = Kind::of(&value)
         {
-            columns.insert(column.as_str().to_owned(), kind);
+            columns.kinds.insert(column.as_str().to_owned(), kind);
         }
+        columns.order.push(column.as_str().to_owned());
     }
     let table = E::default().table_name().to_owned();
     if let Ok(mut tables) = TABLES.write() {

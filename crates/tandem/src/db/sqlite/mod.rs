@@ -30,6 +30,7 @@ pub(crate) use values::Kind;
 
 use errors::Failure;
 
+
 /// A pool of SQLite connections to one file, driven in place.
 pub(crate) struct Sqlite {
     file: PathBuf,
@@ -228,16 +229,34 @@ fn waiting<T>(connection: &Connection, timeout: Duration, work: impl FnOnce(&Con
 }
 
 /// How `statement`'s rows are read, if every column comes straight from a
-/// registered model's table.
+/// registered model's table and SeaORM finds each where it looks.
+///
+/// SeaORM reads a model's fields by name but a tuple's (`into_tuple`) by
+/// position, and the rows it accepts from outside sqlx keep their columns
+/// sorted by name. So a statement is read here only when its columns are
+/// in name order (position and name agree), or are exactly a registered
+/// model's columns in the model's order (what `Entity::find()` selects, read
+/// by name); anything else runs on sqlx.
 fn plan(statement: &rusqlite::Statement<'_>) -> Option<Plan> {
-    statement
-        .columns_with_metadata()
-        .iter()
-        .map(|column| {
-            let kind = *super::models::columns_of(column.table_name()?)?.get(column.origin_name()?)?;
-            Some((column.name().to_owned(), kind))
-        })
-        .collect()
+    let columns = statement.columns_with_metadata();
+    let mut model = None;
+    let mut plan = Plan::with_capacity(columns.len());
+    for column in &columns {
+        let (table, origin) = (column.table_name()?, column.origin_name()?);
+        let known = super::models::columns_of(table)?;
+        plan.push((column.name().to_owned(), *known.kinds.get(origin)?));
+        model = Some(known);
+    }
+    let in_name_order = plan.windows(2).all(|pair| pair[0].0 < pair[1].0);
+    let one_table = columns.windows(2).all(|pair| pair[0].table_name() == pair[1].table_name());
+    let whole_model = one_table
+        && model.is_some_and(|model| {
+            columns.len() == model.order.len()
+            && columns.iter().zip(&model.order).all(|(column, name)| {
+                    column.name() == name && column.origin_name() == Some(name.as_str())
+                })
+        });
+    (in_name_order || whole_model).then_some(plan)
 }
 
 /// At most `limit` rows of `sql`, read as `plan` says.
@@ -272,3 +291,6 @@ fn bind(statement: &mut rusqlite::Statement<'_>, values: &[Value]) -> Result<(),
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests;
