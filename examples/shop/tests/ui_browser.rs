@@ -180,7 +180,8 @@ async fn product_pages_and_a_restart() {
     tab.eval("window.__sameDocument = true").await;
     tab.click("#products li a[href='/products/3']").await;
     tab.wait_for(
-        "location.pathname === '/products/3' && document.querySelector('#product h1')?.textContent === 'Burr grinder'",
+        "location.pathname === '/products/3' && document.querySelector('#product h1')?.textContent === 'Burr grinder' \
+         && document.querySelector('#product .price')?.textContent !== ''",
     )
     .await;
     assert_eq!(tab.text("#product .price").await, "129.99");
