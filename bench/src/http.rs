@@ -2,6 +2,7 @@
 //! a one-shot GET that returns headers and body, and a keep-alive
 //! [`Connection`] for requests of any method.
 
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
@@ -107,12 +108,41 @@ pub struct Load {
 /// `connections` keep-alive connections each sending GETs for `paths` in
 /// turn (starting at different offsets), for `duration`.
 pub async fn load(addr: &str, paths: &[String], connections: usize, duration: Duration) -> Load {
+    let paths = paths.to_vec();
+    let host = addr.to_string();
+    let requests = move |connection: usize, n: usize| request(&host, &paths[(connection * 7 + n) % paths.len()], "");
+    load_with(addr, connections, duration, 200, Arc::new(requests)).await
+}
+
+/// Like [`load`], each request a REST create of a new (inactive) product
+/// with a SKU of its own, counting the 201s.
+pub async fn load_creates(addr: &str, connections: usize, duration: Duration) -> Load {
+    let host = addr.to_string();
+    let requests = move |connection: usize, n: usize| {
+        let body = format!(
+            r#"{{"name":"Written {connection}-{n}","price":"9.99","sku":"W-{connection}-{n}","is_active":false}}"#
+        );
+        format!(
+            "POST /api/shop/products/ HTTP/1.1\r\nHost: {host}\r\nAccept: application/json\r\n\
+             Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+            body.len()
+        )
+    };
+    load_with(addr, connections, duration, 201, Arc::new(requests)).await
+}
+
+/// What request `n` of connection `c` sends.
+type Requests = Arc<dyn Fn(usize, usize) -> String + Send + Sync>;
+
+/// `connections` keep-alive connections each sending `requests` back to
+/// back for `duration`, counting the answers with status `expected`.
+async fn load_with(addr: &str, connections: usize, duration: Duration, expected: u16, requests: Requests) -> Load {
     let started = Instant::now();
     let deadline = started + duration;
     let mut tasks = Vec::new();
     for c in 0..connections {
         let addr = addr.to_string();
-        let paths = paths.to_vec();
+        let requests = requests.clone();
         tasks.push(tokio::spawn(async move {
             let mut load = Load::default();
             let Ok(stream) = TcpStream::connect(&addr).await else {
@@ -121,17 +151,17 @@ pub async fn load(addr: &str, paths: &[String], connections: usize, duration: Du
             };
             let _ = stream.set_nodelay(true);
             let mut reader = BufReader::new(stream);
-            let mut i = c * 7;
+            let mut n = 0;
             while Instant::now() < deadline {
-                let path = &paths[i % paths.len()];
-                i += 1;
+                let request = requests(c, n);
+                n += 1;
                 let sent = Instant::now();
-                if reader.get_mut().write_all(request(&addr, path, "").as_bytes()).await.is_err() {
+                if reader.get_mut().write_all(request.as_bytes()).await.is_err() {
                     load.errors += 1;
                     break;
                 }
                 match read_response(&mut reader).await {
-                    Ok(response) if response.status == 200 => {
+                    Ok(response) if response.status == expected => {
                         load.ok += 1;
                         load.latencies.push(sent.elapsed());
                     }

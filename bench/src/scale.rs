@@ -50,6 +50,39 @@ async fn drop_database(admin: &str, name: &str) {
     }
 }
 
+/// `search("")` on `/` (the 160 active products reloaded into the state)
+/// from 1 and 20 tabs on a shop over PostgreSQL, to set beside the same
+/// event on SQLite; no rows without `DATABASE_URL=postgres://…`.
+pub async fn search_on_postgres(duration: Duration) -> Vec<Value> {
+    let Some(admin) = std::env::var("DATABASE_URL").ok().filter(|u| u.starts_with("postgres")) else {
+        return Vec::new();
+    };
+    let (url, name) = fresh_database(&admin).await;
+    let dir = tempfile::tempdir().expect("cannot create a temporary folder");
+    let config = dir.path().join("Tandem.toml");
+    std::fs::write(
+        &config,
+        "[app]\nname = \"shop\"\n[database]\nurl = \"sqlite:unused.sqlite3\"\n[ui]\nburst = 1000000\nevents_per_second = 1000000\n",
+    )
+    .expect("cannot write Tandem.toml");
+    let shop = Server::start("serve-shop", &[&config], "/", &[("DATABASE_URL", &url)]).await;
+    let mut rows = Vec::new();
+    for tabs in [1usize, 20] {
+        let opened = events::open_tabs(&shop.addr, "/", tabs).await;
+        let before = procfs::cpu_time(shop.pid()).unwrap_or_default();
+        let (mut run, _tabs) = events::drive(opened, "search", json!([""]), duration).await;
+        let cpu = procfs::cpu_time(shop.pid()).unwrap_or_default().saturating_sub(before);
+        let mut row = json!({"event": "/ search (PostgreSQL)", "tabs": tabs});
+        if let (Some(map), Value::Object(stats)) = (row.as_object_mut(), crate::event_stats(&mut run, cpu)) {
+            map.extend(stats);
+        }
+        rows.push(row);
+    }
+    drop(shop);
+    drop_database(&admin, &name).await;
+    rows
+}
+
 /// One measurement: `tabs` tabs spread over `servers`, for `duration`.
 async fn measure(servers: &[&Server], tabs: usize, duration: Duration) -> Value {
     let cpu = || servers.iter().map(|s| procfs::cpu_time(s.pid()).unwrap_or_default()).sum::<Duration>();

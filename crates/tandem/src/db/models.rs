@@ -9,6 +9,7 @@
 //! an app registers any other entity it queries often with [`register`].
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, LazyLock, RwLock};
 
 use sea_orm::{ActiveModelTrait, ActiveValue, EntityTrait, IdenStatic, Iterable};
@@ -25,6 +26,10 @@ pub(crate) struct Columns {
 }
 
 static TABLES: LazyLock<RwLock<HashMap<String, Arc<Columns>>>> = LazyLock::new(Default::default);
+
+/// Bumped by every registration: what the driver learnt of a statement
+/// before it may have changed.
+static GENERATION: AtomicU64 = AtomicU64::new(0);
 
 /// Records `E`'s column types, so that queries over its table run on the
 /// SQLite driver; registering twice is harmless.
@@ -58,6 +63,12 @@ pub fn register<E: EntityTrait>() {
     if let Ok(mut tables) = TABLES.write() {
         tables.insert(table, Arc::new(columns));
     }
+    GENERATION.fetch_add(1, Ordering::Release);
+}
+
+/// How many registrations there have been.
+pub(crate) fn generation() -> u64 {
+    GENERATION.load(Ordering::Acquire)
 }
 
 /// The column types of `table`, if its model is registered.

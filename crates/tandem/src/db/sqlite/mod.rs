@@ -16,7 +16,7 @@
 mod errors;
 mod values;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -38,10 +38,24 @@ pub(crate) struct Sqlite {
     slots: Semaphore,
     writer: tokio::sync::Mutex<()>,
     busy_timeout: Duration,
+    /// Each statement's shape, with the model generation it was made in.
+    shapes: Mutex<HashMap<String, (u64, Arc<Shape>)>>,
 }
 
-/// The columns a query's rows are read with: each one's name and type.
-type Plan = Vec<(String, Kind)>;
+/// What the driver needs to know of a statement before running it.
+struct Shape {
+    /// It reads only: no turn to write needed.
+    readonly: bool,
+    /// How its rows are read, if the driver can read them.
+    plan: Option<Arc<Plan>>,
+}
+
+/// Statements whose shapes are remembered at once.
+const MAX_SHAPES: usize = 1024;
+
+/// The columns a query's rows are read with: each one's position, name
+/// and type, in name order (the order of SeaORM's row, built in one pass).
+type Plan = Vec<(usize, String, Kind)>;
 
 /// One row: each column's value, by name.
 pub(crate) type Row = BTreeMap<String, Value>;
@@ -56,6 +70,7 @@ impl Sqlite {
             slots: Semaphore::new(connections.max(1)),
             writer: tokio::sync::Mutex::new(()),
             busy_timeout,
+            shapes: Mutex::new(HashMap::new()),
         };
         let first = pool.connect().map_err(Failure::into_conn_err)?;
         pool.give_back(first);
@@ -66,12 +81,9 @@ impl Sqlite {
     /// and the statement must run elsewhere. `first_only` stops after one row.
     pub(crate) async fn query(&self, sql: &str, values: &[Value], first_only: bool) -> Result<Option<Vec<Row>>, DbErr> {
         let mut lease = self.lease().await?;
-        let (readonly, plan) = {
-            let statement = lease.connection().prepare_cached(sql).map_err(|e| Failure::from(e).into_query_err())?;
-            (statement.readonly(), plan(&statement))
-        };
-        let Some(plan) = plan else { return Ok(None) };
-        let _writing = if readonly { None } else { Some(self.lock_writer().await?) };
+        let shape = self.shape(lease.connection(), sql).map_err(Failure::into_query_err)?;
+        let Some(plan) = shape.plan.clone() else { return Ok(None) };
+        let _writing = if shape.readonly { None } else { Some(self.lock_writer().await?) };
         let limit = if first_only { 1 } else { usize::MAX };
         let rows = self
             .run(&mut lease, sql, values, move |connection, sql, values| read(connection, sql, values, &plan, limit))
@@ -83,11 +95,8 @@ impl Sqlite {
     /// Runs `sql` for its effect.
     pub(crate) async fn execute(&self, sql: &str, values: &[Value]) -> Result<MockExecResult, DbErr> {
         let mut lease = self.lease().await?;
-        let readonly = {
-            let statement = lease.connection().prepare_cached(sql).map_err(|e| Failure::from(e).into_exec_err())?;
-            statement.readonly()
-        };
-        let _writing = if readonly { None } else { Some(self.lock_writer().await?) };
+        let shape = self.shape(lease.connection(), sql).map_err(Failure::into_exec_err)?;
+        let _writing = if shape.readonly { None } else { Some(self.lock_writer().await?) };
         self.run(&mut lease, sql, values, execute).await.map_err(Failure::into_exec_err)
     }
 
@@ -110,6 +119,30 @@ impl Sqlite {
         .map_err(|e| DbErr::Exec(sea_orm::RuntimeErr::Internal(format!("the SQLite batch did not finish: {e}"))))?;
         lease.put(connection);
         outcome.map_err(Failure::into_exec_err)
+    }
+
+    /// Whether `sql` writes and how its rows are read: prepared once on
+    /// `connection`, then remembered (until a model is registered).
+    fn shape(&self, connection: &Connection, sql: &str) -> Result<Arc<Shape>, Failure> {
+        let generation = super::models::generation();
+        if let Ok(shapes) = self.shapes.lock()
+            && let Some((seen, shape)) = shapes.get(sql)
+            && *seen == generation
+        {
+            return Ok(shape.clone());
+        }
+        let statement = connection.prepare_cached(sql)?;
+        let shape = Arc::new(Shape { readonly: statement.readonly(), plan: plan(&statement).map(Arc::new) });
+        if let Ok(mut shapes) = self.shapes.lock() {
+            // Statements are the application's, not its clients': a few
+            // hundred at most. The bound only guards against SQL built
+            // from input, which would otherwise grow the map for ever.
+            if shapes.len() >= MAX_SHAPES {
+                shapes.clear();
+            }
+            shapes.insert(sql.to_owned(), (generation, shape.clone()));
+        }
+        Ok(shape)
     }
 
     /// Runs `work` on the lease's connection here; if the database is
@@ -244,10 +277,10 @@ fn plan(statement: &rusqlite::Statement<'_>) -> Option<Plan> {
     for column in &columns {
         let (table, origin) = (column.table_name()?, column.origin_name()?);
         let known = super::models::columns_of(table)?;
-        plan.push((column.name().to_owned(), *known.kinds.get(origin)?));
+        plan.push((plan.len(), column.name().to_owned(), *known.kinds.get(origin)?));
         model = Some(known);
     }
-    let in_name_order = plan.windows(2).all(|pair| pair[0].0 < pair[1].0);
+    let in_name_order = plan.windows(2).all(|pair| pair[0].1 < pair[1].1);
     let one_table = columns.windows(2).all(|pair| pair[0].table_name() == pair[1].table_name());
     let whole_model = one_table
         && model.is_some_and(|model| {
@@ -256,7 +289,11 @@ fn plan(statement: &rusqlite::Statement<'_>) -> Option<Plan> {
                     column.name() == name && column.origin_name() == Some(name.as_str())
                 })
         });
-    (in_name_order || whole_model).then_some(plan)
+    if !(in_name_order || whole_model) {
+        return None;
+    }
+    plan.sort_by(|a, b| a.1.cmp(&b.1));
+    Some(plan)
 }
 
 /// At most `limit` rows of `sql`, read as `plan` says.
@@ -267,12 +304,13 @@ fn read(connection: &Connection, sql: &str, values: &[Value], plan: &Plan, limit
     let mut read = Vec::new();
     while read.len() < limit {
         let Some(row) = rows.next()? else { break };
-        let mut values = BTreeMap::new();
-        for (index, (name, kind)) in plan.iter().enumerate() {
-            let value = kind.read(row.get_ref(index)?).map_err(|e| Failure::Decode(format!("column `{name}`: {e}")))?;
-            values.insert(name.clone(), value);
+        let mut values = Vec::with_capacity(plan.len());
+        for (index, name, kind) in plan {
+            let value = kind.read(row.get_ref(*index)?).map_err(|e| Failure::Decode(format!("column `{name}`: {e}")))?;
+            values.push((name.clone(), value));
         }
-        read.push(values);
+        // Already in name order: built in one pass, without comparisons per insert.
+        read.push(values.into_iter().collect());
     }
     Ok(read)
 }

@@ -264,3 +264,34 @@ async fn a_write_waits_out_another_writer_up_to_the_busy_timeout() {
     holder.join().unwrap();
     assert!(row("later").insert(&hasty).await.is_ok(), "the connection is usable after the timeout");
 }
+
+#[tokio::test]
+async fn every_driver_connection_has_wal_foreign_keys_and_stable_plans() {
+    let file = TestDatabase::sqlite();
+    let db = sample_db(&file).await;
+    let path = std::path::PathBuf::from(file.url.trim_start_matches("sqlite://"));
+    let pool = Sqlite::open(&path, 2, Duration::from_secs(5)).unwrap();
+    // Two connections at once: each is set up, not only the first.
+    let (first, second) = (pool.lease().await.unwrap(), pool.lease().await.unwrap());
+    for lease in [&first, &second] {
+        let connection = lease.connection();
+        let mode: String = connection.query_row("PRAGMA journal_mode", [], |row| row.get(0)).unwrap();
+        let foreign_keys: i64 = connection.query_row("PRAGMA foreign_keys", [], |row| row.get(0)).unwrap();
+        assert_eq!((mode.as_str(), foreign_keys), ("wal", 1));
+        // SAFETY: an open connection, no statement running on it.
+        let handle = std::ptr::NonNull::new(unsafe { connection.handle() }).unwrap();
+        assert_eq!(crate::db::query_planner_stability(handle, -1), Ok(1));
+    }
+    drop((first, second));
+    // A foreign key is enforced on a write through the driver, and named.
+    db.execute_unprepared("CREATE TABLE driver_child (id INTEGER PRIMARY KEY, sample_id INTEGER NOT NULL REFERENCES driver_sample (id))")
+        .await
+        .unwrap();
+    let orphan = sea_orm::Statement::from_sql_and_values(
+        sea_orm::DbBackend::Sqlite,
+        "INSERT INTO driver_child (sample_id) VALUES (?)",
+        [999i64.into()],
+    );
+    let error = db.execute_raw(orphan).await.expect_err("no such sample");
+    assert!(matches!(sql_err(&error), Some(sea_orm::SqlErr::ForeignKeyConstraintViolation(_))), "{error:?}");
+}
