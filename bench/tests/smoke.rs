@@ -21,9 +21,15 @@ fn every_workload_reports_numbers() {
     let results: Value = serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
 
     let http = results["http"].as_array().unwrap();
-    assert_eq!(http.len(), 2);
-    for row in http {
-        for side in ["tandem", "baseline"] {
+    assert_eq!(http.len(), 3, "two routes against both baselines, then the REST create");
+    let (reads, creates) = http.split_at(2);
+    let create = &creates[0];
+    assert_eq!(create["route"], "POST /api/shop/products/");
+    assert!(create["tandem"]["requests_per_s"].as_u64().unwrap() > 0, "{create}");
+    assert_eq!(create["tandem"]["errors"], 0, "{create}");
+    assert!(create["baseline"].is_null(), "{create}");
+    for row in reads {
+        for side in ["tandem", "baseline", "rusqlite"] {
             assert!(row[side]["requests_per_s"].as_u64().unwrap() > 0, "{row}");
             assert_eq!(row[side]["errors"], 0, "{row}");
             let (p50, p99) = (row[side]["p50_ms"].as_f64().unwrap(), row[side]["p99_ms"].as_f64().unwrap());
@@ -32,9 +38,15 @@ fn every_workload_reports_numbers() {
         assert!(row["ratio"].as_f64().unwrap() > 0.0, "{row}");
         let range: Vec<f64> = row["ratio_range"].as_array().unwrap().iter().map(|r| r.as_f64().unwrap()).collect();
         assert!(range[0] <= row["ratio"].as_f64().unwrap() && row["ratio"].as_f64().unwrap() <= range[1], "{row}");
+        assert!(row["ratio_rusqlite"].as_f64().unwrap() > 0.0, "{row}");
     }
     let events = results["events"].as_array().unwrap();
-    assert_eq!(events.len(), 8, "two events at 1, 20 and 50 tabs, and increment written behind at 20 and 50");
+    // `search` also on PostgreSQL, at 1 and 20 tabs, when DATABASE_URL names one.
+    let on_postgres = std::env::var("DATABASE_URL").is_ok_and(|url| url.starts_with("postgres"));
+    let expected = if on_postgres { 10 } else { 8 };
+    assert_eq!(events.len(), expected, "two events at 1, 20 and 50 tabs, increment written behind at 20 and 50");
+    let postgres_rows = events.iter().filter(|row| row["event"] == "/ search (PostgreSQL)").count();
+    assert_eq!(postgres_rows, if on_postgres { 2 } else { 0 });
     let written_behind = events.iter().filter(|row| row["event"] == "/counter increment (write-behind)").count();
     assert_eq!(written_behind, 2);
     for row in events {
