@@ -1,6 +1,7 @@
 //! HTTP building blocks shared by every side of the server: JSON error
 //! responses, the security headers, the allowed hosts and the request log.
 
+pub mod compression;
 pub mod cookies;
 pub mod errors;
 pub mod headers;

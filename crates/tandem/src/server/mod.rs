@@ -3,7 +3,7 @@
 //!
 //! ```text
 //! connection (listen.rs: max_connections, header-read and keep-alive timeouts)
-//!  └─► request ─► log ─► security headers ─► Host in allowed_hosts? (else 400) ─► dispatch
+//!  └─► request ─► log ─► compression ─► security headers ─► Host in allowed_hosts? (else 400) ─► dispatch
 //!              ├─ under a backend prefix ─► backend (resolve URL ─► body limit ─► session
 //!              │                             ─► user ─► CSRF ─► view)
 //!              └─ anything else          ─► UI side (/ping, /_health, /_event, pages, 404 page)
@@ -28,7 +28,7 @@ use tower::ServiceExt;
 
 use crate::config::ConnectionLimits;
 use crate::context::AppContext;
-use crate::http::ApiError;
+use crate::http::{ApiError, compression};
 use crate::http::hosts::{AllowedHosts, DisallowedHost};
 use crate::http::{headers::add_security_headers, log::log_request};
 use crate::urls::UrlConf;
@@ -51,6 +51,8 @@ pub fn router(ctx: AppContext, urls: UrlConf) -> Router {
     let dispatch = tower::service_fn(move |mut request: Request| {
         let (ctx, backend, ui, hosts) = (ctx.clone(), backend.clone(), ui.clone(), hosts.clone());
         async move {
+            let encoding = compression::negotiate(request.headers());
+            let method = request.method().clone();
             let path = request.uri().path();
             let on_backend = ctx.settings.is_backend_path(path);
             let probe = !on_backend && PROBE_PATHS.contains(&path);
@@ -63,7 +65,7 @@ pub fn router(ctx: AppContext, urls: UrlConf) -> Router {
                 }
             };
             add_security_headers(&mut response);
-            Ok::<_, Infallible>(response)
+            Ok::<_, Infallible>(compression::compress(&method, encoding, response).await)
         }
     });
     let app = Router::new().fallback_service(dispatch);

@@ -101,13 +101,24 @@ async fn redeem_ticket(ctx: AppContext, auth: Auth, session: Session, body: Byte
     StatusCode::NO_CONTENT.into_response()
 }
 
-/// The runtime script and the stylesheet, at their content-hashed names, cached forever.
-async fn asset(Path(file): Path<String>) -> Response {
+/// The runtime script and the stylesheet, at their content-hashed names,
+/// cached forever, compressed once in the encoding the client prefers.
+async fn asset(Path(file): Path<String>, headers: axum::http::HeaderMap) -> Response {
+    use crate::http::compression::{Encoding, negotiate, precompressed};
     let Some((content_type, content)) = crate::ui::document::asset(&file) else {
         return StatusCode::NOT_FOUND.into_response();
     };
-    ([(header::CONTENT_TYPE, content_type), (header::CACHE_CONTROL, "public, max-age=31536000, immutable")], content)
-        .into_response()
+    let encoding = negotiate(&headers);
+    let mut response = (
+        [(header::CONTENT_TYPE, content_type), (header::CACHE_CONTROL, "public, max-age=31536000, immutable")],
+        precompressed(content, encoding),
+    )
+        .into_response();
+    if encoding != Encoding::Identity {
+        response.headers_mut().insert(header::CONTENT_ENCODING, header::HeaderValue::from_static(encoding.token()));
+        response.headers_mut().insert(header::VARY, header::HeaderValue::from_static("accept-encoding"));
+    }
+    response
 }
 
 /// A registered page, rendered with a new tab's state; any other path gets
