@@ -46,6 +46,9 @@ pub enum Error {
     /// A fixture did not load.
     #[error(transparent)]
     Fixture(#[from] FixtureError),
+    /// A page names a field or event its state does not have.
+    #[error(transparent)]
+    Page(#[from] crate::ui::check::UnknownName),
     /// The theme sets a variable that cannot be written safely.
     #[error("{0}")]
     Theme(String),
@@ -207,6 +210,9 @@ impl App {
     /// in development, applies pending migrations and the initial data.
     pub async fn prepare(&self, settings: Settings) -> Result<AppContext, Error> {
         self.theme.check().map_err(Error::Theme)?;
+        for page in self.pages.iter().chain(&self.not_found) {
+            crate::ui::check::check_page(page)?;
+        }
         let redis = match &settings.ui.redis_url {
             Some(url) => Some(crate::redis::Redis::connect(url, &settings.ui.redis_prefix).await?),
             None => None,

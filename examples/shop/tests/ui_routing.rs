@@ -274,3 +274,21 @@ async fn client_side_navigation_follows_routes_queries_and_the_404_page() {
     browser.close().await;
     server.stop().await;
 }
+
+#[tokio::test]
+async fn an_app_whose_page_misspells_a_binding_refuses_to_start() {
+    use tandem::ui::node::*;
+    fn typo() -> Node {
+        main().children([p().child(bind("cuont")), button().on_click(event("increment"))])
+    }
+    let app = shop::app().page(tandem::ui::Page::new::<shop::pages::counter::Counter>("typo", "Typo", typo));
+    let database = tandem::testing::TestDatabase::sqlite();
+    let file = app.config_path();
+    let mut settings = tandem::config::Settings::from_toml_str(&std::fs::read_to_string(&file).unwrap(), &file).unwrap();
+    settings.database.url = database.url.clone();
+    let refused = app.prepare(settings).await.err().expect("the app refuses to start").to_string();
+    assert_eq!(
+        refused,
+        "page `/typo` (state `counter`): bind(\"cuont\") names no field of `counter`; did you mean `count`?"
+    );
+}

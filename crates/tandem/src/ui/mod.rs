@@ -21,6 +21,7 @@
 
 pub mod background;
 pub mod bus;
+pub mod check;
 pub mod components;
 pub mod context;
 pub mod delta;

@@ -249,6 +249,8 @@ fn fill(template: &str, router: &RouterData, data: &Value) -> String {
 /// A state type, erased: what the engine needs to run it from stored JSON.
 pub(crate) trait StateKind: Send + Sync {
     fn name(&self) -> &'static str;
+    /// The names the state offers a page (see [`super::check`]).
+    fn names(&self) -> super::check::Names;
     /// The full JSON of a new state.
     fn fresh(&self) -> Result<Value, EventError>;
     /// The public part of a full JSON.
@@ -284,6 +286,15 @@ pub(crate) fn stored<S: State>(full: &Value) -> Result<S, EventError> {
 impl<S: State + Events> StateKind for Kind<S> {
     fn name(&self) -> &'static str {
         S::NAME
+    }
+
+    fn names(&self) -> super::check::Names {
+        let keys: Vec<String> = match self.fresh() {
+            Ok(Value::Object(full)) => full.keys().cloned().collect(),
+            _ => Vec::new(),
+        };
+        let (public, backend) = keys.into_iter().partition(|key| super::state::is_public::<S>(key));
+        super::check::Names { state: S::NAME, public, backend, events: S::event_names(), computed: S::computed() }
     }
 
     fn fresh(&self) -> Result<Value, EventError> {
