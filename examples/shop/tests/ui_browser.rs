@@ -423,3 +423,32 @@ async fn files_upload_with_progress_and_come_back_under_media() {
     browser.close().await;
     server.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_control_shows_the_state_again_after_its_event_is_refused() {
+    let browser = tandem::browser_or_skip!();
+    let server = TestServer::start(&shop::app(), |_| {}).await;
+    let tab = browser.open(&server.url("/playground")).await;
+    tab.wait_for("document.documentElement.dataset.tandemSeen !== undefined").await;
+
+    // Refused at a count of 0: the notice says why and the box is unticked,
+    // as the state (and anything stored from it) says.
+    tab.click("#subscribe").await;
+    tab.wait_for("document.querySelector('#tandem-notice')?.textContent.includes('Count to 3 first.')").await;
+    tab.wait_for("document.documentElement.dataset.tandemPending === '0'").await;
+    assert_eq!(tab.eval("document.querySelector('#subscribe').checked").await, json!(false));
+
+    // Allowed at 5: it stays ticked, because the state says so.
+    tab.click("#add-five").await;
+    tab.wait_for("document.querySelector('#count').textContent === '5'").await;
+    tab.click("#subscribe").await;
+    tab.wait_for("document.documentElement.dataset.tandemPending === '0' && document.querySelector('#subscribe').checked")
+        .await;
+    let seen = tab.eval("document.documentElement.dataset.tandemSeen").await;
+    tab.eval("location.reload()").await;
+    tab.wait_for("document.documentElement.dataset.tandemSeen !== undefined && document.querySelector('#subscribe')")
+        .await;
+    assert_eq!(tab.eval("document.querySelector('#subscribe').checked").await, json!(true), "after {seen}");
+    browser.close().await;
+    server.stop().await;
+}

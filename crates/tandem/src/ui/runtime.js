@@ -149,6 +149,16 @@
     return [start, ...initial, end];
   }
 
+  // element -> what re-applies its bound attributes from the state, so a
+  // control shows the state again once its event is answered (see `resync`).
+  const appliers = new WeakMap();
+
+  function applier(el, apply) {
+    const list = appliers.get(el) || [];
+    list.push(apply);
+    appliers.set(el, list);
+  }
+
   function buildElement(node, scope) {
     const el = document.createElement(node.tag);
     for (const [name, value] of node.attrs) el.setAttribute(name, safeAttr(el, name, value));
@@ -156,6 +166,7 @@
       const apply = () => setAttr(el, name, lookup(path, scope));
       apply();
       watch(el, path, scope, apply);
+      applier(el, apply);
     }
     bindChoices(el, node, scope);
     autofocus(el, node);
@@ -177,6 +188,7 @@
       };
       apply();
       watch(el, path, scope, apply);
+      applier(el, apply);
     }
   }
 
@@ -348,6 +360,15 @@
     refresh(touched);
   }
 
+  // The element that sent an event, and everything inside it (a form), show
+  // the state again: a checkbox ticked for an event that was refused, or that
+  // left its field as it was, is unticked; a field the handler rewrote shows
+  // the handler's value.
+  function resync(sender) {
+    if (!sender || !sender.isConnected) return;
+    for (const el of [sender, ...sender.querySelectorAll("*")]) for (const apply of appliers.get(el) || []) apply();
+  }
+
   function refresh(touched) {
     watchers = watchers.filter((w) => w.anchor.isConnected);
     for (const w of watchers.slice()) if (!touched || touched.has(w.top)) w.update();
@@ -488,12 +509,15 @@
         unacked.delete(frame.id);
         applyOps(frame.ops);
         keep();
+        if (frame.t === "delta") resync(sender);
         const actions = frame.actions || [];
         if (actions.length) (async () => { for (const action of actions) await perform(action, sender); })();
       } else if (frame.t === "error") {
+        const sender = pending.get(frame.id);
         pending.delete(frame.id);
         unacked.delete(frame.id);
         if (frame.ops) { applyOps(frame.ops); keep(); } // takes back what the failed event had pushed
+        resync(sender);
         notice(frame.message);
         if (frame.resync) sayHello(); // the server kept something else: fetch it
       }

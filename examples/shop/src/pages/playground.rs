@@ -15,6 +15,8 @@ pub struct Playground {
     pub note: String,
     /// How many `set_note` events arrived (debouncing keeps it low).
     pub note_events: u32,
+    /// Subscribed to the newsletter (allowed from a count of 3).
+    pub subscribed: bool,
     /// Clicks that reached the panel itself.
     pub panel_clicks: u32,
     /// Clicks on the button inside the panel (they stop there).
@@ -51,6 +53,16 @@ impl Playground {
     /// Downloads the count as a text file.
     pub async fn export(&mut self, ctx: &mut EventContext) {
         ctx.download("count.txt", "text/plain", format!("{}\n", self.count).as_bytes());
+    }
+
+    /// Subscribes or unsubscribes; refused below a count of 3, when the
+    /// checkbox goes back to what the state says.
+    pub async fn subscribe(&mut self, on: bool) -> Result<(), tandem::ui::EventError> {
+        if on && self.count < 3 {
+            return Err(tandem::ui::EventError::new("Count to 3 first."));
+        }
+        self.subscribed = on;
+        Ok(())
     }
 
     /// Keeps the note (sent after typing pauses).
@@ -97,6 +109,10 @@ pub fn view() -> Node {
             button().id("add-five").text("+5").on_click(event("add").arg(5)),
             button().id("reset").text("Reset").on_click(event("reset")),
             button().id("export").text("Download").on_click(event("export")),
+        ]),
+        label().children([
+            input().attr("type", "checkbox").id("subscribe").bind_attr("checked", "subscribed").on_change(event("subscribe")),
+            text(" Newsletter (from a count of 3)"),
         ]),
         label().children([
             text("Note "),
