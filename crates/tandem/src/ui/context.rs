@@ -32,6 +32,26 @@ use crate::auth::CurrentUser;
 use crate::sessions::Session;
 
 /// The page a tab shows: its path, the route's parameters and the query.
+///
+/// [`RouterData::params`] and [`RouterData::query_as`] read them as a typed
+/// struct, parsed as axum's `Query` parses a query string:
+///
+/// ```
+/// use serde::Deserialize;
+/// use tandem::ui::context::RouterData;
+///
+/// #[derive(Deserialize)]
+/// struct ProductPage { id: i64, page: Option<u64> }
+///
+/// let router = RouterData {
+///     params: [("id".to_string(), "3".to_string())].into(),
+///     ..Default::default()
+/// };
+/// let route: ProductPage = router.params().unwrap();
+/// assert_eq!((route.id, route.page), (3, None));
+/// let wrong = RouterData { params: [("id".to_string(), "x".to_string())].into(), ..Default::default() };
+/// assert!(wrong.params::<ProductPage>().is_err());
+/// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct RouterData {
     /// The path, e.g. `/products/3`.
@@ -40,6 +60,25 @@ pub struct RouterData {
     pub params: BTreeMap<String, String>,
     /// Query parameters (the last value of each).
     pub query: BTreeMap<String, String>,
+}
+
+impl RouterData {
+    /// The route's parameters as `T`; an error names the parameter that
+    /// does not parse (a route's converters already refuse most).
+    pub fn params<T: serde::de::DeserializeOwned>(&self) -> Result<T, EventError> {
+        typed(&self.params, "route parameters")
+    }
+
+    /// The query parameters as `T` (absent ones are `None` in `Option` fields).
+    pub fn query_as<T: serde::de::DeserializeOwned>(&self) -> Result<T, EventError> {
+        typed(&self.query, "query parameters")
+    }
+}
+
+/// `pairs` read as `T` the way a query string is.
+fn typed<T: serde::de::DeserializeOwned>(pairs: &BTreeMap<String, String>, what: &str) -> Result<T, EventError> {
+    let encoded = serde_urlencoded::to_string(pairs).map_err(|e| EventError::new(format!("{what}: {e}")))?;
+    serde_urlencoded::from_str(&encoded).map_err(|e| EventError::new(format!("{what}: {e}")))
 }
 
 /// The context of one event.
@@ -109,8 +148,8 @@ pub enum Action {
     },
     /// Show a notice.
     Notice {
-        /// `info`, `success` or `error`.
-        level: String,
+        /// How it is styled.
+        level: Level,
         /// The text.
         message: String,
     },
@@ -397,8 +436,30 @@ impl EventContext {
         });
     }
 
-    /// Shows a notice (`level`: `info`, `success`, `error`).
-    pub fn notify(&mut self, level: &str, message: &str) {
-        self.actions.push(Action::Notice { level: level.to_string(), message: message.to_string() });
+    /// Shows a notice styled for `level`.
+    ///
+    /// ```
+    /// # fn demo(ctx: &mut tandem::ui::EventContext) {
+    /// use tandem::ui::Level;
+    /// ctx.notify(Level::Success, "Order placed.");
+    /// # }
+    /// ```
+    pub fn notify(&mut self, level: Level, message: &str) {
+        self.actions.push(Action::Notice { level, message: message.to_string() });
     }
+}
+
+/// How a notice ([`EventContext::notify`]) is styled: the stylesheet's
+/// `.t-notice-info`, `-success`, `-warning` and `-error`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Level {
+    /// Neutral news.
+    Info,
+    /// Something worked.
+    Success,
+    /// Worth a second look.
+    Warning,
+    /// Something failed.
+    Error,
 }

@@ -45,7 +45,7 @@ pub mod tokens;
 pub mod upload;
 
 pub use background::TabHandle;
-pub use context::{Action, EventContext, RouterData};
+pub use context::{Action, EventContext, Level, RouterData};
 pub use engine::{Engine, Limits};
 pub use futures_util::future::BoxFuture;
 pub use page::{HeadTag, Page};

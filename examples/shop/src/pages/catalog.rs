@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 use tandem::rest::{ModelSerializer, RestError};
 use tandem::ui::node::*;
-use tandem::ui::{EventContext, EventError, State, events};
+use tandem::ui::{EventContext, Level, EventError, State, events};
 
 use crate::shop::models::product;
 use crate::shop::serializers::drf_product_serializer;
@@ -62,7 +62,7 @@ impl Catalog {
         serializer.apply(&mut active, &validated)?;
         let saved = active.insert(&ctx.db).await?;
         self.errors.clear();
-        ctx.notify("success", &format!("Added {}.", saved.name));
+        ctx.notify(Level::Success, &format!("Added {}.", saved.name));
         self.refresh(ctx).await
     }
 

@@ -11,7 +11,7 @@ use serde_json::Value;
 use tandem::rest::ModelSerializer;
 use tandem::ui::components::*;
 use tandem::ui::node::*;
-use tandem::ui::{EventContext, EventError, State, events};
+use tandem::ui::{EventContext, Level, EventError, State, events};
 
 use crate::shop::models::product;
 
@@ -72,7 +72,7 @@ impl Components {
 
     /// Shows a toast.
     pub async fn toast(&mut self, ctx: &mut EventContext) {
-        ctx.notify("success", "Saved. This is a toast.");
+        ctx.notify(Level::Success, "Saved. This is a toast.");
     }
 
     /// Takes most of a second, so the busy spinner shows.

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use tandem::ui::node::*;
 use tandem::ui::upload::upload_progress;
-use tandem::ui::{EventContext, EventError, State, events};
+use tandem::ui::{EventContext, Level, EventError, State, events};
 
 /// The gallery's state.
 #[derive(Default, Serialize, Deserialize, State)]
@@ -33,7 +33,7 @@ impl Gallery {
                 "image": file.content_type.starts_with("image/"),
             }));
         }
-        ctx.notify("success", &format!("{} file(s) uploaded.", ctx.uploads().len()));
+        ctx.notify(Level::Success, &format!("{} file(s) uploaded.", ctx.uploads().len()));
         Ok(())
     }
 

@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 use tandem::auth::LoginError;
 use tandem::ui::node::*;
-use tandem::ui::{EventContext, EventError, State, events};
+use tandem::ui::{EventContext, Level, EventError, State, events};
 
 /// The login form's state. The password is never kept.
 #[derive(Default, Serialize, Deserialize, State)]
@@ -33,7 +33,7 @@ impl Login {
             Ok(user) => {
                 self.error.clear();
                 ctx.login(&user);
-                ctx.notify("success", &format!("Welcome, {}.", user.username));
+                ctx.notify(Level::Success, &format!("Welcome, {}.", user.username));
                 ctx.redirect("/");
             }
             Err(LoginError::Invalid) => self.error = "Invalid username or password.".into(),

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use tandem::ui::forms::{FieldErrors, Form, field_error};
 use tandem::ui::node::*;
-use tandem::ui::{EventContext, EventError, State, events};
+use tandem::ui::{EventContext, Level, EventError, State, events};
 
 use crate::shop::models::product;
 
@@ -107,7 +107,7 @@ impl Order {
         }));
         self.name.clear();
         ctx.reset_form();
-        ctx.notify("success", "Order placed.");
+        ctx.notify(Level::Success, "Order placed.");
         Ok(())
     }
 }

@@ -4,7 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 use tandem::ui::node::*;
-use tandem::ui::{EventContext, State, events};
+use tandem::ui::{EventContext, Level, State, events};
 
 /// The playground's state.
 #[derive(Default, Serialize, Deserialize, State)]
@@ -47,7 +47,7 @@ impl Playground {
         ctx.set_title("Playground (reset)");
         ctx.focus("#increment");
         ctx.scroll_into_view("#increment");
-        ctx.notify("info", "Back to zero.");
+        ctx.notify(Level::Info, "Back to zero.");
     }
 
     /// Downloads the count as a text file.

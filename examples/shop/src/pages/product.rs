@@ -25,11 +25,17 @@ pub struct ProductPage {
     pub reviews_url: String,
 }
 
+/// The route's parameters (`products/<int:id>`).
+#[derive(Deserialize)]
+struct Route {
+    id: i64,
+}
+
 #[events]
 impl ProductPage {
     /// Loads the product named by the route's `id`.
     pub async fn load(&mut self, ctx: &mut EventContext) -> Result<(), EventError> {
-        let id = ctx.router.params.get("id").and_then(|id| id.parse::<i64>().ok()).unwrap_or_default();
+        let Route { id } = ctx.router.params()?;
         *self = match product::Entity::find_by_id(id).one(&ctx.db).await? {
             Some(p) => ProductPage {
                 found: true,

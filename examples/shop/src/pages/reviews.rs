@@ -52,14 +52,27 @@ pub fn url(id: i64, page: u64, sort: &str) -> String {
     url
 }
 
+/// The route's parameters (`products/<int:id>/reviews[/<int:page>]`).
+#[derive(Deserialize)]
+struct Route {
+    id: i64,
+    page: Option<u64>,
+}
+
+/// The query: `?sort=rating` (anything else: newest first).
+#[derive(Deserialize)]
+struct Query {
+    sort: Option<String>,
+}
+
 #[events]
 impl Reviews {
     /// Reads the product id and page from the route, the order from the query.
     pub async fn load(&mut self, ctx: &mut EventContext) -> Result<(), EventError> {
-        let router = &ctx.router;
-        let id = router.params.get("id").and_then(|id| id.parse::<i64>().ok()).unwrap_or_default();
-        let page = router.params.get("page").and_then(|p| p.parse::<u64>().ok()).unwrap_or(1).max(1);
-        let sort = if router.query.get("sort").map(String::as_str) == Some("rating") { "rating" } else { "newest" };
+        let Route { id, page } = ctx.router.params()?;
+        let page = page.unwrap_or(1).max(1);
+        let query: Query = ctx.router.query_as()?;
+        let sort = if query.sort.as_deref() == Some("rating") { "rating" } else { "newest" };
         let Some(found) = product::Entity::find_by_id(id).one(&ctx.db).await? else {
             *self = Reviews { page: 1, pages: 1, sort: sort.into(), ..Default::default() };
             return Ok(());
