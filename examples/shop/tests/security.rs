@@ -542,3 +542,41 @@ async fn login_and_permission_extractors() {
     assert!(!auth::has_perm(&server.db, &user, "shop.delete_product").await.unwrap());
     server.stop().await;
 }
+
+#[tokio::test]
+async fn users_of_a_django_database_log_in_and_their_hashes_are_upgraded() {
+    // Written by Django 5.2.20 for "wonderland-42": its default PBKDF2 hasher
+    // (1,000 iterations to keep the test fast) and bcrypt_sha256.
+    let hashes = [
+        ("pbkdf2", "pbkdf2_sha256$1000$YBvPyjSniDG65e1WxJGfHU$7WaOJShl455Uw2HBKzQxQz29ixjIs7EOQ6aASO/JZfo="),
+        ("bcrypt", "bcrypt_sha256$$2b$04$VUazz7/JWgJqHQdJKohpqOc7rnXu3wPqNTsXq2c/044MqOnBOolpy"),
+    ];
+    let server = server().await;
+    for (username, django_hash) in hashes {
+        let created = auth::create_user(&server.db, NewUser { username, ..Default::default() }).await.unwrap();
+        let mut row = created.into_active_model();
+        row.password = Set(django_hash.to_string());
+        row.update(&server.db).await.unwrap();
+
+        let mut wrong = Browser::new(&server);
+        assert_eq!(wrong.login(username, "wonderland-4").await.0, StatusCode::BAD_REQUEST);
+        let stored = user::Entity::find_by_id(row_id(&server, username).await).one(&server.db).await.unwrap().unwrap();
+        assert_eq!(stored.password, django_hash, "a failed login changes nothing");
+
+        let mut b = Browser::new(&server);
+        let (status, body) = b.login(username, PASSWORD).await;
+        assert_eq!((status, body), (StatusCode::OK, json!({"username": username})));
+        let stored = user::Entity::find_by_id(stored.id).one(&server.db).await.unwrap().unwrap();
+        assert!(stored.password.starts_with("argon2$argon2id$"), "upgraded: {}", stored.password);
+        assert_eq!(b.get("/api/whoami/").await.1, json!({"authenticated": true, "username": username}));
+        // The new hash is the same password.
+        let mut again = Browser::new(&server);
+        assert_eq!(again.login(username, PASSWORD).await.0, StatusCode::OK);
+    }
+    server.stop().await;
+}
+
+async fn row_id(server: &TestServer, username: &str) -> i64 {
+    use sea_orm::{ColumnTrait, QueryFilter};
+    user::Entity::find().filter(user::Column::Username.eq(username)).one(&server.db).await.unwrap().unwrap().id
+}

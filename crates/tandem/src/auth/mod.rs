@@ -152,7 +152,12 @@ async fn check_credentials(
         }
     })
     .await?;
-    Ok(user.filter(|u| ok && u.is_active))
+    match user.filter(|u| ok && u.is_active) {
+        // A hash from Django's other hashers is replaced by Tandem's own,
+        // now that the password is known (Django's upgrade on login).
+        Some(user) if password::must_update(&user.password) => Ok(Some(set_password(db, &user, raw_password).await?)),
+        found => Ok(found),
+    }
 }
 
 /// A value tied to the password hash: a session stops being authenticated
