@@ -76,6 +76,7 @@ pub struct App {
     pages: Vec<crate::ui::Page>,
     not_found: Option<crate::ui::Page>,
     theme: crate::ui::Theme,
+    commands: Vec<crate::cli::AppCommand>,
 }
 
 struct NoMigrations;
@@ -98,7 +99,20 @@ impl App {
             pages: Vec::new(),
             not_found: None,
             theme: crate::ui::Theme::default(),
+            commands: Vec::new(),
         }
+    }
+
+    /// Adds a command to the binary beside `migrate`, `createsuperuser`…
+    /// (a Django custom management command); see [`crate::cli::AppCommand`].
+    pub fn command(mut self, command: crate::cli::AppCommand) -> Self {
+        self.commands.push(command);
+        self
+    }
+
+    /// The commands added with [`App::command`].
+    pub fn commands(&self) -> &[crate::cli::AppCommand] {
+        &self.commands
     }
 
     /// The root URL configuration (Django's `ROOT_URLCONF`).

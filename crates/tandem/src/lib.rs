@@ -28,7 +28,7 @@ extern crate self as tandem;
 
 pub mod app;
 pub mod auth;
-mod cli;
+pub mod cli;
 pub mod config;
 pub mod context;
 pub mod csrf;

@@ -3,14 +3,15 @@
 
 pub mod accounts;
 pub mod backend;
+pub mod commands;
 pub mod pages;
 pub mod shop;
 
 use tandem::App;
 
-/// The application: its root URLs, migrations, models, initial data, pages and theme.
+/// The application: its root URLs, migrations, models, initial data, pages, theme and commands.
 pub fn app() -> App {
-    App::new(env!("CARGO_MANIFEST_DIR"))
+    let app = App::new(env!("CARGO_MANIFEST_DIR"))
         .urls(backend::urls::urlpatterns)
         .migrator::<shop::migrations::Migrator>()
         .model::<shop::models::product::Entity>("shop.product")
@@ -18,7 +19,8 @@ pub fn app() -> App {
         .initial_data(include_str!("../fixtures/products.json"))
         .pages(pages::pages())
         .not_found(pages::not_found())
-        .theme(theme())
+        .theme(theme());
+    commands::commands().into_iter().fold(app, App::command)
 }
 
 /// The shop's colours on top of the default stylesheet: a teal accent.

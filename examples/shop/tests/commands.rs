@@ -130,3 +130,26 @@ async fn createtoken_prints_one_key_per_user() {
     assert!(!out.status.success());
     assert!(text(&out).contains("user 'nobody' does not exist"));
 }
+
+#[tokio::test]
+async fn the_apps_own_commands_run_beside_the_built_in_ones() {
+    let dir = tempfile::tempdir().unwrap();
+    let fixture = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/products.json");
+    for args in [&["migrate"][..], &["loaddata", fixture]] {
+        let out = shop(dir.path(), args, &[], "");
+        assert!(out.status.success(), "{}", text(&out));
+    }
+    let out = shop(dir.path(), &["products"], &[], "");
+    assert!(out.status.success(), "{}", text(&out));
+    let listed = String::from_utf8_lossy(&out.stdout).to_string();
+    assert!(listed.lines().any(|line| line.split('\t').nth(3) == Some("Burr grinder")), "{listed}");
+    let all = shop(dir.path(), &["products", "--all"], &[], "");
+    let every = String::from_utf8_lossy(&all.stdout).lines().count();
+    assert!(every > listed.lines().count(), "--all also lists inactive products:\n{}", text(&all));
+
+    let refused = shop(dir.path(), &["products", "--everything"], &[], "");
+    assert_eq!(refused.status.code(), Some(1));
+    assert!(text(&refused).contains("unknown argument \"--everything\"; usage: products [--all]"), "{}", text(&refused));
+    let help = shop(dir.path(), &["--help"], &[], "");
+    assert!(text(&help).contains("Application commands:\n  products  List the products"), "{}", text(&help));
+}

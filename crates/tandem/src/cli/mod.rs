@@ -3,9 +3,12 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 
 mod accounts;
+mod commands;
+
+pub use commands::{AppCommand, CommandContext};
 
 use crate::app::{App, Error};
 use crate::config::Settings;
@@ -66,8 +69,27 @@ enum Command {
 
 pub(crate) fn main(app: App) -> ExitCode {
     init_tracing();
-    let cli = Cli::parse();
-    let file = cli.config.unwrap_or_else(|| app.config_path());
+    let commands = app.commands();
+    if let Err(error) = commands::check(commands) {
+        eprintln!("error: {error}");
+        return ExitCode::from(2);
+    }
+    let words: Vec<String> = std::env::args().collect();
+    let (config, invocation) = match commands::find(commands, &words) {
+        Some((config, command, args)) => (config, Invocation::App(command.clone(), args)),
+        None => {
+            let mut parser = Cli::command();
+            if !commands.is_empty() {
+                parser = parser.after_help(commands::help(commands));
+            }
+            let cli = match Cli::from_arg_matches(&parser.get_matches()) {
+                Ok(cli) => cli,
+                Err(error) => error.exit(),
+            };
+            (cli.config, Invocation::BuiltIn(cli.command.unwrap_or(Command::Run)))
+        }
+    };
+    let file = config.unwrap_or_else(|| app.config_path());
     let settings = match app.settings(&file) {
         Ok(settings) => settings,
         Err(error) => {
@@ -83,7 +105,11 @@ pub(crate) fn main(app: App) -> ExitCode {
         }
     };
     let result = runtime.block_on(async {
-        match cli.command.unwrap_or(Command::Run) {
+        let command = match invocation {
+            Invocation::App(command, args) => return command.run(settings, args).await,
+            Invocation::BuiltIn(command) => command,
+        };
+        match command {
             Command::Run => app.run(settings).await,
             Command::Migrate => migrate(&app, &settings).await,
             Command::Routes => routes(&app, &settings),
@@ -103,6 +129,14 @@ pub(crate) fn main(app: App) -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// What the command line asks for.
+enum Invocation {
+    /// One of Tandem's commands.
+    BuiltIn(Command),
+    /// One the application added, with the words after its name.
+    App(AppCommand, Vec<String>),
 }
 
 fn init_tracing() {
