@@ -268,18 +268,9 @@ async fn a_successful_login_clears_the_usernames_failures() {
     server.stop().await;
 }
 
-/// `REDIS_URL` and a key prefix no other test uses, or `None` (skip).
-fn redis_for(test: &str) -> Option<(String, String)> {
-    let Some(url) = std::env::var("REDIS_URL").ok().filter(|u| !u.is_empty()) else {
-        println!("skipped {test}: REDIS_URL is not set");
-        return None;
-    };
-    Some((url, format!("shop-test:{test}:{}", tandem::random::hex(6))))
-}
-
 #[tokio::test]
 async fn with_redis_every_process_counts_the_same_failures() {
-    let Some((url, prefix)) = redis_for("login") else { return };
+    let Some((url, prefix)) = tandem::testing::redis_or_skip("login") else { return };
     let _serial = SERIAL.lock().await;
     let configure = |s: &mut Settings| {
         s.ui.redis_url = Some(url.clone());

@@ -411,11 +411,7 @@ async fn client_strings_are_clipped_in_the_log() {
 
 #[tokio::test]
 async fn with_redis_a_hello_flood_leaves_no_tabs_behind_either() {
-    let Some(url) = std::env::var("REDIS_URL").ok().filter(|u| !u.is_empty()) else {
-        eprintln!("skipped: set REDIS_URL=redis://… to run the Redis variant of the hello flood");
-        return;
-    };
-    let prefix = format!("flood{}", tandem::random::hex(6));
+    let Some((url, prefix)) = tandem::testing::redis_or_skip("hello_flood") else { return };
     let server = TestServer::start(&shop::app(), |s| {
         s.ui.redis_url = Some(url.clone());
         s.ui.redis_prefix = prefix.clone();

@@ -17,15 +17,6 @@ use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 
 type Socket = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
-/// `REDIS_URL` and a key prefix no other test uses, or `None` (skip).
-fn redis_for(test: &str) -> Option<(String, String)> {
-    let Some(url) = std::env::var("REDIS_URL").ok().filter(|u| !u.is_empty()) else {
-        println!("skipped {test}: REDIS_URL is not set");
-        return None;
-    };
-    Some((url, format!("shop-test:{test}:{}", tandem::random::hex(6))))
-}
-
 /// A server on Redis `url` with keys under `prefix`.
 async fn server(url: &str, prefix: &str, configure: impl FnOnce(&mut Settings)) -> TestServer {
     TestServer::start(&shop::app(), |s| {
@@ -82,7 +73,7 @@ async fn receive(socket: &mut Socket) -> Value {
 
 #[tokio::test]
 async fn two_processes_serve_one_tab_through_redis() {
-    let Some((url, prefix)) = redis_for("tab") else { return };
+    let Some((url, prefix)) = tandem::testing::redis_or_skip("tab") else { return };
     let a = server(&url, &prefix, |_| {}).await;
     // The second process shares the first one's database (sessions) and Redis.
     let shared_db = a.settings.database.url.clone();
@@ -144,7 +135,7 @@ async fn two_processes_serve_one_tab_through_redis() {
 
 #[tokio::test]
 async fn the_rest_throttle_counts_requests_to_every_process() {
-    let Some((url, prefix)) = redis_for("throttle") else { return };
+    let Some((url, prefix)) = tandem::testing::redis_or_skip("throttle") else { return };
     let throttled = |s: &mut Settings| s.rest.throttle_anon = Some("3/min".parse().unwrap());
     let a = server(&url, &prefix, throttled).await;
     let b = server(&url, &prefix, throttled).await;

@@ -19,10 +19,13 @@ use tandem::testing::TestDatabase;
 use tokio::net::{TcpListener, TcpStream};
 use tokio_tungstenite::tungstenite::Message;
 
-/// Both services, or why the test cannot run.
+/// Both services, or `None` once the test has said which one it lacks.
 async fn services() -> Option<(TestDatabase, String)> {
-    let redis = std::env::var("REDIS_URL").ok().filter(|u| !u.is_empty())?;
-    let database = TestDatabase::postgres().await?;
+    let (redis, _) = tandem::testing::redis_or_skip("scale_out")?;
+    let Some(database) = TestDatabase::postgres().await else {
+        tandem::testing::skip("postgres", "scale_out", "set DATABASE_URL=postgres://… to run the scale-out tests");
+        return None;
+    };
     Some((database, redis))
 }
 
@@ -30,10 +33,7 @@ macro_rules! services_or_skip {
     () => {
         match services().await {
             Some(found) => found,
-            None => {
-                eprintln!("skipped: set DATABASE_URL=postgres://… and REDIS_URL=redis://… to run the scale-out tests");
-                return;
-            }
+            None => return,
         }
     };
 }

@@ -180,11 +180,7 @@ pub(crate) mod tests {
     /// A connection for one test, with a prefix no other test uses, when
     /// `REDIS_URL` is set; `None` (the test skips) otherwise.
     pub(crate) async fn redis(test: &str) -> Option<Redis> {
-        let Some(url) = std::env::var("REDIS_URL").ok().filter(|u| !u.is_empty()) else {
-            println!("skipped {test}: REDIS_URL is not set");
-            return None;
-        };
-        let prefix = format!("tandem-test:{test}:{}", crate::random::hex(6));
+        let (url, prefix) = crate::testing::redis_or_skip(test)?;
         Some(Redis::connect(&url, &prefix).await.expect("REDIS_URL is set but Redis cannot be reached"))
     }
 

@@ -3,7 +3,7 @@
 //! test should skip, saying so) when no Chromium is installed.
 //!
 //! ```ignore
-//! let Some(browser) = Browser::launch().await else { return eprintln!("skipped: no chromium") };
+//! let browser = tandem::browser_or_skip!();
 //! let tab = browser.open(&server.url("/counter")).await;
 //! tab.click("#increment").await;
 //! tab.wait_for("document.querySelector('#count').textContent === '1'").await;
@@ -235,7 +235,11 @@ macro_rules! browser_or_skip {
         match $crate::testing::browser::Browser::launch().await {
             Some(browser) => browser,
             None => {
-                eprintln!("skipped: no Chromium found (install Debian's `chromium` or set CHROMIUM)");
+                $crate::testing::skip(
+                    "chromium",
+                    module_path!(),
+                    "no Chromium found (install Debian's `chromium` or set CHROMIUM)",
+                );
                 return;
             }
         }

@@ -28,6 +28,36 @@ use crate::config::Settings;
 
 static COUNTER: AtomicUsize = AtomicUsize::new(0);
 
+/// Says that `test` cannot run here because `service` (`chromium`,
+/// `postgres`, `redis`) is missing: a line `skipped <test>: <why>` on
+/// standard error, and the test returns. When `TANDEM_TEST_REQUIRE` names the
+/// service (a comma-separated list; `.ci/run` sets `chromium,redis`) it
+/// panics instead: a run that must exercise the service fails without it
+/// rather than passing silently.
+///
+/// ```should_panic
+/// // SAFETY (edition 2024): this example runs alone in its process.
+/// unsafe { std::env::set_var("TANDEM_TEST_REQUIRE", "chromium") };
+/// tandem::testing::skip("chromium", "the_page_works", "no Chromium found");
+/// ```
+pub fn skip(service: &str, test: &str, why: &str) {
+    let required = std::env::var("TANDEM_TEST_REQUIRE").unwrap_or_default();
+    if required.split(',').any(|name| name.trim() == service) {
+        panic!("{test} needs {service} (TANDEM_TEST_REQUIRE={required}): {why}");
+    }
+    eprintln!("skipped {test}: {why}");
+}
+
+/// `REDIS_URL` and a key prefix no other test uses, or `None` after
+/// [`skip`]ping `test` when `REDIS_URL` is not set.
+pub fn redis_or_skip(test: &str) -> Option<(String, String)> {
+    let Some(url) = std::env::var("REDIS_URL").ok().filter(|u| !u.is_empty()) else {
+        skip("redis", test, "REDIS_URL is not set");
+        return None;
+    };
+    Some((url, format!("tandem-test:{test}:{}", crate::random::hex(6))))
+}
+
 /// A database that exists for one test.
 pub struct TestDatabase {
     /// The URL to connect to.
