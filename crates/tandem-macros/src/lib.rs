@@ -7,10 +7,31 @@
 //! - `#[events]` on an `impl` block turns each `async fn` into an event the
 //!   browser can send, with typed arguments decoded from the event's JSON.
 
+mod assets;
+
 use proc_macro::TokenStream;
 use proc_macro2::Span;
 use quote::quote;
 use syn::{Data, DeriveInput, Fields, FnArg, ImplItem, ItemImpl, LitStr, Pat, ReturnType, Type, parse_macro_input};
+
+/// The application's `static/` folder (next to its `Cargo.toml`), every file
+/// embedded in the binary with its content hash: `tandem::assets::StaticFiles`.
+#[proc_macro]
+pub fn static_files(_input: TokenStream) -> TokenStream {
+    assets::static_files().into()
+}
+
+/// The URL of a file of the application's `static/` folder, with its content
+/// hash (`/static/css/app.0123456789abcdef.css`); a file that does not exist
+/// is a compile error naming the closest one.
+#[proc_macro]
+pub fn static_url(input: TokenStream) -> TokenStream {
+    let path = parse_macro_input!(input as LitStr);
+    match assets::static_url(&path) {
+        Ok(tokens) => tokens.into(),
+        Err(error) => error.to_compile_error().into(),
+    }
+}
 
 /// Implements `tandem::ui::State` for a struct.
 #[proc_macro_derive(State, attributes(state))]

@@ -77,6 +77,7 @@ pub struct App {
     not_found: Option<crate::ui::Page>,
     theme: crate::ui::Theme,
     commands: Vec<crate::cli::AppCommand>,
+    static_files: Option<crate::assets::StaticFiles>,
 }
 
 struct NoMigrations;
@@ -100,7 +101,15 @@ impl App {
             not_found: None,
             theme: crate::ui::Theme::default(),
             commands: Vec::new(),
+            static_files: None,
         }
+    }
+
+    /// Serves `files` (usually `tandem::static_files!()`: the app's `static/`
+    /// folder) under `/static/`; see [`crate::assets`].
+    pub fn static_files(mut self, files: crate::assets::StaticFiles) -> Self {
+        self.static_files = Some(files);
+        self
     }
 
     /// Adds a command to the binary beside `migrate`, `createsuperuser`…
@@ -288,7 +297,7 @@ impl App {
     pub fn router(&self, ctx: AppContext) -> Result<Router, Error> {
         let urls = self.url_conf()?;
         crate::sweep::start(&ctx);
-        Ok(crate::server::router(ctx, urls))
+        Ok(crate::server::router(ctx, urls, self.static_files.clone()))
     }
 
     /// Prepares, binds `settings.server.addr` and serves until SIGINT/SIGTERM.

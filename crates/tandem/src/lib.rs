@@ -27,6 +27,7 @@
 extern crate self as tandem;
 
 pub mod app;
+pub mod assets;
 pub mod auth;
 pub mod cli;
 pub mod config;
@@ -49,6 +50,7 @@ pub mod urls;
 pub mod views;
 
 pub use app::{App, Error};
+pub use tandem_macros::{static_files, static_url};
 pub use context::{AppContext, Db};
 
 /// The names an application module usually needs.

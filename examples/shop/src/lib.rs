@@ -19,11 +19,16 @@ pub fn app() -> App {
         .initial_data(include_str!("../fixtures/products.json"))
         .pages(pages::pages())
         .not_found(pages::not_found())
+        .static_files(tandem::static_files!())
         .theme(theme());
     commands::commands().into_iter().fold(app, App::command)
 }
 
-/// The shop's colours on top of the default stylesheet: a teal accent.
+/// The shop's colours on top of the default stylesheet (a teal accent), and
+/// its own stylesheet from `static/`.
 pub fn theme() -> tandem::ui::Theme {
-    tandem::ui::Theme::new().set("accent", "#0f766e").set_dark("accent", "#2dd4bf")
+    tandem::ui::Theme::new()
+        .set("accent", "#0f766e")
+        .set_dark("accent", "#2dd4bf")
+        .stylesheet(tandem::static_url!("css/shop.css"))
 }

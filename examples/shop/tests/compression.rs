@@ -63,3 +63,39 @@ async fn pages_json_and_assets_are_compressed_as_the_client_asks() {
     assert_eq!((status, encoding), (200, None), "{} bytes", body.len());
     server.stop().await;
 }
+
+#[tokio::test]
+async fn the_apps_static_files_are_served_under_hashed_names() {
+    // What a release build serves: the files embedded at compile time.
+    let app = shop::app().static_files(tandem::static_files!().embedded());
+    let server = TestServer::start(&app, |_| {}).await;
+    let (_, _, _, page) = fetch(&server, "/", "").await;
+    let stylesheet = tandem::static_url!("css/shop.css");
+    let logo = tandem::static_url!("img/logo.svg");
+    assert!(page.contains(&format!("<link rel=\"stylesheet\" href=\"{stylesheet}\">")), "{page}");
+    assert!(page.contains(&format!("src=\"{logo}\"")), "{page}");
+
+    let client = reqwest::Client::new();
+    for (url, content_type, starts) in [(stylesheet, "text/css", "/*"), (logo, "image/svg+xml", "<svg")] {
+        let response = client.get(server.url(url)).send().await.unwrap();
+        assert_eq!(response.status(), 200, "{url}");
+        assert_eq!(response.headers()["content-type"], content_type);
+        assert_eq!(response.headers()["cache-control"], "public, max-age=31536000, immutable");
+        assert!(response.text().await.unwrap().starts_with(starts), "{url}");
+    }
+    // The plain name is revalidated; another hash, a missing file or a path
+    // out of the folder is not there.
+    let plain = client.get(server.url("/static/css/shop.css")).send().await.unwrap();
+    assert_eq!((plain.status().as_u16(), &plain.headers()["cache-control"]), (200, &"no-cache".parse().unwrap()));
+    for missing in [
+        "/static/css/shop.0000000000000000.css",
+        "/static/css/nothing.css",
+        "/static/../Cargo.toml",
+        "/static/%2e%2e/Cargo.toml",
+        "/static/css/..%2f..%2fCargo.toml",
+    ] {
+        let status = client.get(server.url(missing)).send().await.unwrap().status();
+        assert_eq!(status, 404, "{missing}");
+    }
+    server.stop().await;
+}

@@ -43,9 +43,9 @@ const PROBE_PATHS: [&str; 3] = ["/ping", "/_health", "/_ready"];
 /// The dispatch is one plain async function rather than a stack of layers:
 /// each axum layer boxes the future inside it, and on a small request those
 /// allocations and moves cost as much as the view.
-pub fn router(ctx: AppContext, urls: UrlConf) -> Router {
+pub fn router(ctx: AppContext, urls: UrlConf, static_files: Option<crate::assets::StaticFiles>) -> Router {
     let backend = Arc::new(backend::Backend::new(urls, ctx.settings.backend.max_body_bytes));
-    let ui = ui::router(&ctx.settings);
+    let ui = ui::router(&ctx.settings, static_files);
     let debug = ctx.settings.debug();
     let hosts = Arc::new(AllowedHosts::from_settings(&ctx.settings));
     let dispatch = tower::service_fn(move |mut request: Request| {

@@ -31,7 +31,7 @@ pub(super) const ROUTES: &[(&str, &str, &str)] = &[
     ("/{*page}", "GET", "tandem::server::ui::page"),
 ];
 
-pub(super) fn router(settings: &crate::config::Settings) -> Router {
+pub(super) fn router(settings: &crate::config::Settings, static_files: Option<crate::assets::StaticFiles>) -> Router {
     let with_session = |route: axum::routing::MethodRouter| {
         route
             .layer(middleware::from_fn(crate::csrf::csrf_middleware))
@@ -58,7 +58,22 @@ pub(super) fn router(settings: &crate::config::Settings) -> Router {
             with_session(post(super::uploads::receive).layer(axum::extract::DefaultBodyLimit::max(upload_limit))),
         )
         .route(&media, get(super::uploads::serve))
+        .route("/static/{*path}", get(move |Path(path): Path<String>| static_file(static_files.clone(), path)))
         .fallback_service(pages)
+}
+
+/// A file of the application's `static/` folder ([`crate::assets`]): cached
+/// for ever under its hashed name, revalidated under its plain one.
+async fn static_file(files: Option<crate::assets::StaticFiles>, path: String) -> Response {
+    let Some(found) = files.as_ref().and_then(|files| files.find(&path)) else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    let cache = if found.immutable { "public, max-age=31536000, immutable" } else { "no-cache" };
+    let body = match found.bytes {
+        std::borrow::Cow::Borrowed(embedded) => Bytes::from_static(embedded),
+        std::borrow::Cow::Owned(read) => Bytes::from(read),
+    };
+    ([(header::CONTENT_TYPE, found.content_type), (header::CACHE_CONTROL, cache)], body).into_response()
 }
 
 /// `POST /_tandem/session` `{"ticket": "…"}` (CSRF token required): carries
@@ -148,7 +163,7 @@ async fn page(
         Ok((token, data)) => {
             let mut backend = vec![ctx.settings.backend.prefix.clone()];
             backend.extend(ctx.settings.backend.extra_prefixes.iter().cloned());
-            let html = page_html(page, &router, &token, &data, &backend, ctx.ui.theme_css());
+            let html = page_html(page, &router, &token, &data, &backend, ctx.ui.theme_head());
             let mut response = (status, Html(html)).into_response();
             response
                 .headers_mut()

@@ -66,8 +66,9 @@ pub fn asset(file: &str) -> Option<(&'static str, &'static str)> {
 /// `data`: the title and meta tags filled from the router's parameters and
 /// the state, the body rendered, the boot block. `backend` lists the backend
 /// prefixes, which client-side navigation leaves to the browser;
-/// `theme_css` (from [`Theme::css`](super::theme::Theme::css)) follows the
-/// stylesheet in an inline `<style>`.
+/// `theme_head` (from [`Theme::head_html`](super::theme::Theme::head_html):
+/// the variables' `<style>`, the app's stylesheet links) follows Tandem's
+/// stylesheet.
 ///
 /// ```ignore
 /// let html = page_html(page, &router, &token, &data, &["/api".to_string()], "");
@@ -79,21 +80,18 @@ pub fn page_html(
     token: &str,
     data: &Value,
     backend: &[String],
-    theme_css: &str,
+    theme_head: &str,
 ) -> String {
     let view = (page.view)();
     let body = render(&view, data);
     let boot = json!({"state": page.state_name(), "token": token, "template": view, "data": data, "backend": backend});
     // Inert JSON in a script element: `<` is escaped so no text can close it.
     let boot = boot.to_string().replace('<', "\\u003c");
-    // Theme CSS is checked to hold no `<`; dropping any keeps `</style>` out regardless.
-    let theme =
-        if theme_css.is_empty() { String::new() } else { format!("<style>{}</style>", theme_css.replace('<', "")) };
     format!(
         "<!doctype html>\n<html lang=\"en\">\n<head><meta charset=\"utf-8\">\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
          <title>{title}</title>{head}\
-         <link rel=\"stylesheet\" href=\"/_tandem/{stylesheet}\">{theme}</head>\n\
+         <link rel=\"stylesheet\" href=\"/_tandem/{stylesheet}\">{theme_head}</head>\n\
          <body><div id=\"tandem-root\">{body}</div>\n\
          <script type=\"application/json\" id=\"tandem-boot\">{boot}</script>\n\
          <script src=\"/_tandem/{runtime}\" defer></script></body>\n</html>\n",
@@ -119,20 +117,21 @@ mod tests {
         p().text("hi")
     }
 
-    fn html_with(theme_css: &str) -> String {
+    fn html_with(theme: crate::ui::Theme) -> String {
         let page = Page::new::<Blank>("", "Shop", shop);
-        page_html(&page, &RouterData::default(), "t", &json!({}), &[], theme_css)
+        page_html(&page, &RouterData::default(), "t", &json!({}), &[], &theme.head_html())
     }
 
     #[test]
     fn pages_link_the_hashed_stylesheet_then_the_theme() {
-        let html = html_with(":root{--t-accent:teal}");
+        let html = html_with(crate::ui::Theme::new().set("accent", "teal").stylesheet("/static/app.css"));
         let link = format!("<link rel=\"stylesheet\" href=\"/_tandem/{}\">", stylesheet_file());
         let (at_link, at_theme) = (html.find(&link), html.find("<style>:root{--t-accent:teal}</style>"));
-        assert!(at_link.is_some() && at_theme.is_some() && at_link < at_theme, "{html}");
-        assert!(!html_with("").contains("<style>"));
-        let hostile = html_with("a</style><script>");
-        assert_eq!(hostile.matches("</style>").count(), 1, "{hostile}");
+        let at_app = html.find("<link rel=\"stylesheet\" href=\"/static/app.css\">");
+        assert!(at_link.is_some() && at_theme.is_some() && at_link < at_theme && at_theme < at_app, "{html}");
+        assert!(!html_with(crate::ui::Theme::new()).contains("<style>"));
+        let hostile = html_with(crate::ui::Theme::new().set("accent", "a</style><script>").stylesheet("/x\"><script>"));
+        assert!(!hostile.contains("</style><script>") && !hostile.contains("\"><script>"), "{hostile}");
         assert_ne!(stylesheet_file(), runtime_file());
         assert_eq!(asset(runtime_file()), Some(("text/javascript; charset=utf-8", RUNTIME)));
         assert_eq!(asset("runtime.js"), None);

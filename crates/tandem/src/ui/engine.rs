@@ -79,7 +79,7 @@ pub struct Engine {
     draining: std::sync::atomic::AtomicBool,
     /// Limits per connection.
     pub limits: Limits,
-    theme_css: String,
+    theme_head: String,
     secret: String,
     live_debounce: Duration,
     /// Topics with a live update waiting out the debounce window.
@@ -142,7 +142,7 @@ impl Engine {
             draining: std::sync::atomic::AtomicBool::new(false),
             limits,
             closing: tokio::sync::watch::Sender::new(false),
-            theme_css: String::new(),
+            theme_head: String::new(),
             secret: String::new(),
             live_debounce: Duration::ZERO,
             debouncing: Mutex::default(),
@@ -205,24 +205,24 @@ impl Engine {
         self
     }
 
-    /// Pages get `theme`'s CSS after the stylesheet.
+    /// Pages get `theme`'s variables and stylesheets after Tandem's stylesheet.
     ///
     /// ```ignore
     /// let engine = Engine::new(pages, states, Limits::default())?.with_theme(&Theme::new().set("accent", "teal"));
-    /// assert_eq!(engine.theme_css(), ":root{--t-accent:teal}");
+    /// assert_eq!(engine.theme_head(), "<style>:root{--t-accent:teal}</style>");
     /// ```
     pub fn with_theme(mut self, theme: &super::theme::Theme) -> Self {
-        self.theme_css = theme.css();
+        self.theme_head = theme.head_html();
         self
     }
 
-    /// The theme's CSS for every page's `<style>` (empty without a theme).
+    /// What every page's `<head>` gets from the theme ([`Theme::head_html`](super::theme::Theme::head_html)).
     ///
     /// ```ignore
-    /// let html = page_html(title, &view, state, &token, &data, &backend, engine.theme_css());
+    /// let html = page_html(page, &router, &token, &data, &backend, engine.theme_head());
     /// ```
-    pub fn theme_css(&self) -> &str {
-        &self.theme_css
+    pub fn theme_head(&self) -> &str {
+        &self.theme_head
     }
 
     /// The registered pages, in matching order, then the 404 page.

@@ -21,6 +21,7 @@
 pub struct Theme {
     light: Vec<(String, String)>,
     dark: Vec<(String, String)>,
+    stylesheets: Vec<String>,
 }
 
 impl Theme {
@@ -43,6 +44,32 @@ impl Theme {
     pub fn set(mut self, name: &str, value: &str) -> Self {
         self.light.push((name.to_string(), value.to_string()));
         self
+    }
+
+    /// Links the application's own stylesheet after Tandem's (and after the
+    /// variables), so its rules extend or override the default look:
+    /// usually `tandem::static_url!("css/app.css")`. A URL is a path of
+    /// plain characters (`/static/…`); [`check`](Self::check) refuses others.
+    ///
+    /// ```
+    /// let theme = tandem::ui::Theme::new().stylesheet("/static/css/app.css");
+    /// assert_eq!(theme.head_html(), "<link rel=\"stylesheet\" href=\"/static/css/app.css\">");
+    /// ```
+    pub fn stylesheet(mut self, url: &str) -> Self {
+        self.stylesheets.push(url.to_string());
+        self
+    }
+
+    /// What every page's `<head>` gets after Tandem's stylesheet: the
+    /// variables in a `<style>`, then the linked stylesheets (those that
+    /// [`check`](Self::check) accepts).
+    pub fn head_html(&self) -> String {
+        let css = self.css();
+        let mut html = if css.is_empty() { String::new() } else { format!("<style>{}</style>", css.replace('<', "")) };
+        for url in self.stylesheets.iter().filter(|url| stylesheet_url_is_safe(url)) {
+            html.push_str(&format!("<link rel=\"stylesheet\" href=\"{url}\">"));
+        }
+        html
     }
 
     /// Sets variable `--t-<name>` for visitors who prefer a dark colour scheme.
@@ -69,6 +96,9 @@ impl Theme {
     /// assert!(Theme::new().set("Accent!", "red").check().is_err());
     /// ```
     pub fn check(&self) -> Result<(), String> {
+        if let Some(url) = self.stylesheets.iter().find(|url| !stylesheet_url_is_safe(url)) {
+            return Err(format!("theme stylesheet {url:?}: use a path of letters, digits and `/._-~` starting with `/`"));
+        }
         match self.light.iter().chain(&self.dark).find_map(|(name, value)| problem(name, value)) {
             Some(problem) => Err(problem),
             None => Ok(()),
@@ -90,6 +120,13 @@ impl Theme {
         }
         css
     }
+}
+
+/// A stylesheet URL that needs no escaping in an attribute: a same-origin path.
+fn stylesheet_url_is_safe(url: &str) -> bool {
+    url.starts_with('/')
+        && !url.starts_with("//")
+        && url.bytes().all(|b| b.is_ascii_alphanumeric() || b"/._-~".contains(&b))
 }
 
 /// `:root{--t-a:1;--t-b:2}` of the valid variables, or nothing.

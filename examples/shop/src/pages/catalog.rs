@@ -108,6 +108,7 @@ fn field(name: &str, label_text: &str) -> Node {
 /// The page.
 pub fn view() -> Node {
     main().children([
+        img().class("shop-logo").attr("src", tandem::static_url!("img/logo.svg")).attr("alt", ""),
         h1().text("Shop"),
         cond(
             "username",
