@@ -67,8 +67,8 @@ pub fn asset(file: &str) -> Option<(&'static str, &'static str)> {
 /// the state, the body rendered, the boot block. `backend` lists the backend
 /// prefixes, which client-side navigation leaves to the browser;
 /// `theme_head` (from [`Theme::head_html`](super::theme::Theme::head_html):
-/// the variables' `<style>`, the app's stylesheet links) follows Tandem's
-/// stylesheet.
+/// Tandem's stylesheet unless replaced, the variables' `<style>`, the app's
+/// stylesheet links) follows the title and meta tags.
 ///
 /// ```ignore
 /// let html = page_html(page, &router, &token, &data, &["/api".to_string()], "");
@@ -91,13 +91,12 @@ pub fn page_html(
         "<!doctype html>\n<html lang=\"en\">\n<head><meta charset=\"utf-8\">\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
          <title>{title}</title>{head}\
-         <link rel=\"stylesheet\" href=\"/_tandem/{stylesheet}\">{theme_head}</head>\n\
+         {theme_head}</head>\n\
          <body><div id=\"tandem-root\">{body}</div>\n\
          <script type=\"application/json\" id=\"tandem-boot\">{boot}</script>\n\
          <script src=\"/_tandem/{runtime}\" defer></script></body>\n</html>\n",
         title = html_escape(&page.title_for(router, data)),
         head = page.head_html(router, data),
-        stylesheet = stylesheet_file(),
         runtime = runtime_file(),
     )
 }
@@ -130,6 +129,8 @@ mod tests {
         let at_app = html.find("<link rel=\"stylesheet\" href=\"/static/app.css\">");
         assert!(at_link.is_some() && at_theme.is_some() && at_link < at_theme && at_theme < at_app, "{html}");
         assert!(!html_with(crate::ui::Theme::new()).contains("<style>"));
+        let replaced = html_with(crate::ui::Theme::new().without_default_stylesheet().stylesheet("/static/site.css"));
+        assert!(!replaced.contains(&link) && replaced.contains("href=\"/static/site.css\""), "{replaced}");
         let hostile = html_with(crate::ui::Theme::new().set("accent", "a</style><script>").stylesheet("/x\"><script>"));
         assert!(!hostile.contains("</style><script>") && !hostile.contains("\"><script>"), "{hostile}");
         assert_ne!(stylesheet_file(), runtime_file());

@@ -22,6 +22,7 @@ pub struct Theme {
     light: Vec<(String, String)>,
     dark: Vec<(String, String)>,
     stylesheets: Vec<String>,
+    without_default: bool,
 }
 
 impl Theme {
@@ -53,19 +54,45 @@ impl Theme {
     ///
     /// ```
     /// let theme = tandem::ui::Theme::new().stylesheet("/static/css/app.css");
-    /// assert_eq!(theme.head_html(), "<link rel=\"stylesheet\" href=\"/static/css/app.css\">");
+    /// assert!(theme.head_html().ends_with("<link rel=\"stylesheet\" href=\"/static/css/app.css\">"));
     /// ```
     pub fn stylesheet(mut self, url: &str) -> Self {
         self.stylesheets.push(url.to_string());
         self
     }
 
-    /// What every page's `<head>` gets after Tandem's stylesheet: the
-    /// variables in a `<style>`, then the linked stylesheets (those that
+    /// Leaves Tandem's stylesheet out of every page: the app's own
+    /// ([`stylesheet`](Self::stylesheet)) replaces it, and styles the
+    /// components' `t-` classes itself.
+    ///
+    /// ```
+    /// let theme = tandem::ui::Theme::new().without_default_stylesheet().stylesheet("/static/site.css");
+    /// assert_eq!(theme.head_html(), "<link rel=\"stylesheet\" href=\"/static/site.css\">");
+    /// ```
+    pub fn without_default_stylesheet(mut self) -> Self {
+        self.without_default = true;
+        self
+    }
+
+    /// The stylesheets of every page's `<head>`: Tandem's (unless
+    /// [replaced](Self::without_default_stylesheet)), the variables in a
+    /// `<style>`, then the app's linked stylesheets (those that
     /// [`check`](Self::check) accepts).
+    ///
+    /// ```
+    /// let head = tandem::ui::Theme::new().set("accent", "teal").head_html();
+    /// assert!(head.starts_with("<link rel=\"stylesheet\" href=\"/_tandem/tandem."));
+    /// assert!(head.ends_with("<style>:root{--t-accent:teal}</style>"));
+    /// ```
     pub fn head_html(&self) -> String {
+        let mut html = String::new();
+        if !self.without_default {
+            html.push_str(&format!("<link rel=\"stylesheet\" href=\"/_tandem/{}\">", super::document::stylesheet_file()));
+        }
         let css = self.css();
-        let mut html = if css.is_empty() { String::new() } else { format!("<style>{}</style>", css.replace('<', "")) };
+        if !css.is_empty() {
+            html.push_str(&format!("<style>{}</style>", css.replace('<', "")));
+        }
         for url in self.stylesheets.iter().filter(|url| stylesheet_url_is_safe(url)) {
             html.push_str(&format!("<link rel=\"stylesheet\" href=\"{url}\">"));
         }
