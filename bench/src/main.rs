@@ -432,16 +432,19 @@ async fn startup_workload(config: &Path) -> Value {
     json!({"to_first_200_ms": (times[1].as_secs_f64() * 10_000.0).round() / 10.0, "first_paint_gzip_bytes": bytes})
 }
 
-/// The gzipped size of `/` and of every `/_tandem/` asset it links (the
-/// runtime script, the stylesheet): what a first visit downloads.
+/// The gzipped size of `/` and of every `/_tandem/` and `/static/` file it
+/// links (the runtime script, the stylesheets, the shop's logo): what a
+/// first visit downloads.
 async fn first_paint_bytes(addr: &str) -> usize {
     let page = http::get(addr, "/", "").await.expect("the page").body;
     let html = String::from_utf8_lossy(&page).to_string();
     let mut total = gzip_len(&page);
-    for link in html.split("\"/_tandem/").skip(1) {
-        let file = link.split('"').next().unwrap_or_default();
-        let asset = http::get(addr, &format!("/_tandem/{file}"), "").await.expect("an asset").body;
-        total += gzip_len(&asset);
+    for folder in ["/_tandem/", "/static/"] {
+        for link in html.split(&format!("\"{folder}")).skip(1) {
+            let file = link.split('"').next().unwrap_or_default();
+            let asset = http::get(addr, &format!("{folder}{file}"), "").await.expect("an asset").body;
+            total += gzip_len(&asset);
+        }
     }
     total
 }
