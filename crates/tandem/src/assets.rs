@@ -98,7 +98,11 @@ impl StaticFiles {
     }
 
     fn knows(&self, path: &str) -> bool {
-        if self.from_disk { safe(path).is_some_and(|p| Path::new(self.folder).join(p).is_file()) } else { self.files.iter().any(|f| f.path == path) }
+        if self.from_disk {
+            safe(path).is_some_and(|p| Path::new(self.folder).join(p).is_file())
+        } else {
+            self.files.iter().any(|f| f.path == path)
+        }
     }
 }
 

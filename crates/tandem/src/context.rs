@@ -12,11 +12,11 @@
 
 use std::sync::Arc;
 
-use axum::extract::FromRequestParts;
-use axum::http::request::Parts;
 use crate::config::Settings;
 pub use crate::db::Db;
 use crate::http::ApiError;
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
 
 /// Shared by every request of one application, carried in request extensions.
 #[derive(Clone)]

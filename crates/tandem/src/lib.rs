@@ -50,8 +50,8 @@ pub mod urls;
 pub mod views;
 
 pub use app::{App, Error};
-pub use tandem_macros::{static_files, static_url};
 pub use context::{AppContext, Db};
+pub use tandem_macros::{static_files, static_url};
 
 /// The names an application module usually needs.
 pub mod prelude {

@@ -9,7 +9,11 @@ use crate::shop::models::product;
 
 /// Every command the shop adds.
 pub fn commands() -> Vec<AppCommand> {
-    vec![AppCommand::new("products", "List the products: id, SKU, price, name (active ones; --all for every one)", products)]
+    vec![AppCommand::new(
+        "products",
+        "List the products: id, SKU, price, name (active ones; --all for every one)",
+        products,
+    )]
 }
 
 /// Prints the products, one a line, tab-separated.

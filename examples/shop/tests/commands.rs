@@ -149,7 +149,11 @@ async fn the_apps_own_commands_run_beside_the_built_in_ones() {
 
     let refused = shop(dir.path(), &["products", "--everything"], &[], "");
     assert_eq!(refused.status.code(), Some(1));
-    assert!(text(&refused).contains("unknown argument \"--everything\"; usage: products [--all]"), "{}", text(&refused));
+    assert!(
+        text(&refused).contains("unknown argument \"--everything\"; usage: products [--all]"),
+        "{}",
+        text(&refused)
+    );
     let help = shop(dir.path(), &["--help"], &[], "");
     assert!(text(&help).contains("Application commands:\n  products  List the products"), "{}", text(&help));
 }

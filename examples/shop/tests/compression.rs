@@ -15,7 +15,8 @@ async fn fetch(server: &TestServer, path: &str, accept: &str) -> (u16, Option<St
     }
     let response = request.send().await.unwrap();
     let status = response.status().as_u16();
-    let header = |name| response.headers().get(name).map(|v: &reqwest::header::HeaderValue| v.to_str().unwrap().to_owned());
+    let header =
+        |name| response.headers().get(name).map(|v: &reqwest::header::HeaderValue| v.to_str().unwrap().to_owned());
     let (encoding, vary) = (header(CONTENT_ENCODING), header(VARY));
     let bytes = response.bytes().await.unwrap();
     let mut body = Vec::new();

@@ -284,7 +284,8 @@ async fn an_app_whose_page_misspells_a_binding_refuses_to_start() {
     let app = shop::app().page(tandem::ui::Page::new::<shop::pages::counter::Counter>("typo", "Typo", typo));
     let database = tandem::testing::TestDatabase::sqlite();
     let file = app.config_path();
-    let mut settings = tandem::config::Settings::from_toml_str(&std::fs::read_to_string(&file).unwrap(), &file).unwrap();
+    let mut settings =
+        tandem::config::Settings::from_toml_str(&std::fs::read_to_string(&file).unwrap(), &file).unwrap();
     settings.database.url = database.url.clone();
     let refused = app.prepare(settings).await.err().expect("the app refuses to start").to_string();
     assert_eq!(

@@ -36,10 +36,10 @@ use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::db::Db;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use sea_orm::{DbErr};
-use crate::db::Db;
+use sea_orm::DbErr;
 use sha2::{Digest, Sha256};
 
 use super::settings::AuthSettings;

@@ -36,6 +36,7 @@ mod settings;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 
+use crate::db::Db;
 use axum::extract::{ConnectInfo, FromRequestParts, Request};
 use axum::http::StatusCode;
 use axum::http::request::Parts;
@@ -43,7 +44,6 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use chrono::Utc;
 use sea_orm::{ActiveModelTrait, ColumnTrait, DbErr, EntityTrait, QueryFilter, Set};
-use crate::db::Db;
 
 pub use login::{INVALID_LOGIN, LoginError, LoginGuard};
 pub use models::user::Model as User;

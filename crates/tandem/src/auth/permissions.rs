@@ -5,11 +5,11 @@
 use std::marker::PhantomData;
 use std::sync::Arc;
 
+use crate::db::Db;
 use axum::extract::FromRequestParts;
 use axum::http::StatusCode;
 use axum::http::request::Parts;
 use sea_orm::{ActiveModelTrait, ColumnTrait, DbErr, EntityTrait, QueryFilter, Set};
-use crate::db::Db;
 
 use super::models::{group_permission, permission, user_group, user_permission};
 use super::{CurrentUser, NOT_AUTHENTICATED, PERMISSION_DENIED, User};

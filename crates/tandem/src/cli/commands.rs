@@ -50,8 +50,17 @@ pub struct AppCommand {
 }
 
 /// The built-in commands' names, which an application command cannot take.
-pub(crate) const BUILT_IN: [&str; 9] =
-    ["run", "migrate", "routes", "loaddata", "createsuperuser", "changepassword", "clearsessions", "createtoken", "help"];
+pub(crate) const BUILT_IN: [&str; 9] = [
+    "run",
+    "migrate",
+    "routes",
+    "loaddata",
+    "createsuperuser",
+    "changepassword",
+    "clearsessions",
+    "createtoken",
+    "help",
+];
 
 impl AppCommand {
     /// A command `name` (a word such as `seed` or `export-orders`), described

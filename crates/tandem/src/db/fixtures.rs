@@ -15,10 +15,13 @@ use std::collections::BTreeMap;
 use std::marker::PhantomData;
 use std::sync::Arc;
 
+use crate::db::Db;
 use futures_util::future::BoxFuture;
 use sea_orm::sea_query::OnConflict;
-use sea_orm::{ActiveModelBehavior, ActiveModelTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, Iden, IntoActiveModel, Iterable, PaginatorTrait, PrimaryKeyToColumn, Statement, TransactionTrait, TryIntoModel};
-use crate::db::Db;
+use sea_orm::{
+    ActiveModelBehavior, ActiveModelTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, Iden, IntoActiveModel,
+    Iterable, PaginatorTrait, PrimaryKeyToColumn, Statement, TransactionTrait, TryIntoModel,
+};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;

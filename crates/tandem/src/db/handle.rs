@@ -166,7 +166,8 @@ impl TransactionTrait for Db {
     where
         F: for<'c> FnOnce(
                 &'c DatabaseTransaction,
-            ) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<T, E>> + Send + 'c>>
+            )
+                -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<T, E>> + Send + 'c>>
             + Send,
         T: Send,
         E: std::fmt::Display + std::fmt::Debug + Send,
@@ -183,7 +184,8 @@ impl TransactionTrait for Db {
     where
         F: for<'c> FnOnce(
                 &'c DatabaseTransaction,
-            ) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<T, E>> + Send + 'c>>
+            )
+                -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<T, E>> + Send + 'c>>
             + Send,
         T: Send,
         E: std::fmt::Display + std::fmt::Debug + Send,

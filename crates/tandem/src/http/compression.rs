@@ -127,7 +127,10 @@ pub async fn compress(method: &Method, encoding: Encoding, response: Response) -
     let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
     if !compressible(content_type)
         || headers.contains_key(header::CONTENT_ENCODING)
-        || matches!(response.status(), StatusCode::SWITCHING_PROTOCOLS | StatusCode::NO_CONTENT | StatusCode::NOT_MODIFIED)
+        || matches!(
+            response.status(),
+            StatusCode::SWITCHING_PROTOCOLS | StatusCode::NO_CONTENT | StatusCode::NOT_MODIFIED
+        )
     {
         return response;
     }

@@ -4,10 +4,10 @@
 
 use std::sync::Arc;
 
+use crate::db::Db;
 use axum::extract::{FromRequest, Multipart, Request};
 use axum::http::{HeaderMap, Method, StatusCode, Uri, header};
 use bytes::Bytes;
-use crate::db::Db;
 use serde_json::{Map, Value};
 
 use crate::auth::CurrentUser;

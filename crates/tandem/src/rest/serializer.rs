@@ -22,9 +22,12 @@
 
 use std::sync::Arc;
 
-use futures_util::future::BoxFuture;
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, IdenStatic, Iterable, ModelTrait, PaginatorTrait, PrimaryKeyToColumn, QueryFilter};
 use crate::db::Db;
+use futures_util::future::BoxFuture;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, IdenStatic, Iterable, ModelTrait,
+    PaginatorTrait, PrimaryKeyToColumn, QueryFilter,
+};
 use serde_json::{Map, Value, json};
 
 use super::error::RestError;

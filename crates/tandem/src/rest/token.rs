@@ -5,8 +5,8 @@
 //! let key = tandem::rest::token::token_for(&db, &user, false).await?;
 //! ```
 
-use sea_orm::{ActiveModelTrait, ColumnTrait, DbErr, EntityTrait, QueryFilter, Set};
 use crate::db::Db;
+use sea_orm::{ActiveModelTrait, ColumnTrait, DbErr, EntityTrait, QueryFilter, Set};
 
 use crate::auth::models::user;
 

@@ -535,7 +535,11 @@ where
         };
         let key = field.to_db_value(&value, column.def().get_column_type());
         let statement = match &self.queryset {
-            Some(_) => self.base_queryset(req).filter(column.eq(key)).limit(1).build(sea_orm::ConnectionTrait::get_database_backend(&req.db)),
+            Some(_) => self
+                .base_queryset(req)
+                .filter(column.eq(key))
+                .limit(1)
+                .build(sea_orm::ConnectionTrait::get_database_backend(&req.db)),
             None => self.retrieve_statement(req, *column, key),
         };
         let found = match sea_orm::ConnectionTrait::query_one_raw(&req.db, statement).await? {
@@ -699,6 +703,10 @@ fn changed<E: EntityTrait>(req: &RestRequest) {
 
 /// The models `select` finds, its statement run by [`crate::db::query_all`].
 async fn models<E: EntityTrait>(req: &RestRequest, select: Select<E>) -> Result<Vec<E::Model>, sea_orm::DbErr> {
-    let rows = sea_orm::ConnectionTrait::query_all_raw(&req.db, select.build(sea_orm::ConnectionTrait::get_database_backend(&req.db))).await?;
+    let rows = sea_orm::ConnectionTrait::query_all_raw(
+        &req.db,
+        select.build(sea_orm::ConnectionTrait::get_database_backend(&req.db)),
+    )
+    .await?;
     rows.iter().map(|row| E::Model::from_query_result(row, "")).collect()
 }

@@ -28,8 +28,8 @@ use tower::ServiceExt;
 
 use crate::config::ConnectionLimits;
 use crate::context::AppContext;
-use crate::http::{ApiError, compression};
 use crate::http::hosts::{AllowedHosts, DisallowedHost};
+use crate::http::{ApiError, compression};
 use crate::http::{headers::add_security_headers, log::log_request};
 use crate::urls::UrlConf;
 

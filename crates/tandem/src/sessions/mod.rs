@@ -146,11 +146,7 @@ impl Session {
     /// when `key` was minted with `secret` but holds nothing yet, or `None`
     /// for a key this application did not issue (or whose row expired and
     /// was not minted).
-    pub async fn open(
-        db: &crate::db::Db,
-        secret: &str,
-        key: &str,
-    ) -> Result<Option<Self>, sea_orm::DbErr> {
+    pub async fn open(db: &crate::db::Db, secret: &str, key: &str) -> Result<Option<Self>, sea_orm::DbErr> {
         match Self::load(db, key).await? {
             Some(session) => Ok(Some(session)),
             None if store::is_minted_key(secret, key) => Ok(Some(Self::with_key(key, Map::new()))),

@@ -17,8 +17,8 @@ pub mod browser;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use sea_orm::{ConnectionTrait, DbBackend, Statement};
 use crate::db::Db;
+use sea_orm::{ConnectionTrait, DbBackend, Statement};
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;

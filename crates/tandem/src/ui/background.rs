@@ -4,8 +4,8 @@
 
 use std::sync::Arc;
 
-use futures_util::future::BoxFuture;
 use crate::db::Db;
+use futures_util::future::BoxFuture;
 
 use super::engine::Engine;
 use super::state::{EventError, Events, State};

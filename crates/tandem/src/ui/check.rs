@@ -316,7 +316,11 @@ mod tests {
         fn attribute() -> Node {
             input().bind_value("querry")
         }
-        assert!(error_of(attribute).contains("bind_attr(\"value\", \"querry\") names no field"), "{}", error_of(attribute));
+        assert!(
+            error_of(attribute).contains("bind_attr(\"value\", \"querry\") names no field"),
+            "{}",
+            error_of(attribute)
+        );
         fn list() -> Node {
             foreach("bokos", "id", li())
         }

@@ -198,13 +198,7 @@ pub enum Action {
 
 impl EventContext {
     /// A context for tab `token` of session `session_key`, on `router`'s page.
-    pub fn new(
-        db: Db,
-        user: CurrentUser,
-        router: RouterData,
-        token: String,
-        session_key: &str,
-    ) -> Self {
+    pub fn new(db: Db, user: CurrentUser, router: RouterData, token: String, session_key: &str) -> Self {
         Self {
             db,
             user,

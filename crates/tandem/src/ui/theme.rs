@@ -87,7 +87,10 @@ impl Theme {
     pub fn head_html(&self) -> String {
         let mut html = String::new();
         if !self.without_default {
-            html.push_str(&format!("<link rel=\"stylesheet\" href=\"/_tandem/{}\">", super::document::stylesheet_file()));
+            html.push_str(&format!(
+                "<link rel=\"stylesheet\" href=\"/_tandem/{}\">",
+                super::document::stylesheet_file()
+            ));
         }
         let css = self.css();
         if !css.is_empty() {
@@ -124,7 +127,9 @@ impl Theme {
     /// ```
     pub fn check(&self) -> Result<(), String> {
         if let Some(url) = self.stylesheets.iter().find(|url| !stylesheet_url_is_safe(url)) {
-            return Err(format!("theme stylesheet {url:?}: use a path of letters, digits and `/._-~` starting with `/`"));
+            return Err(format!(
+                "theme stylesheet {url:?}: use a path of letters, digits and `/._-~` starting with `/`"
+            ));
         }
         match self.light.iter().chain(&self.dark).find_map(|(name, value)| problem(name, value)) {
             Some(problem) => Err(problem),

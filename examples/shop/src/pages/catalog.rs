@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 use tandem::rest::{ModelSerializer, RestError};
 use tandem::ui::node::*;
-use tandem::ui::{EventContext, Level, EventError, State, events};
+use tandem::ui::{EventContext, EventError, Level, State, events};
 
 use crate::shop::models::product;
 use crate::shop::serializers::drf_product_serializer;

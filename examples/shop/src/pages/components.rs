@@ -11,7 +11,7 @@ use serde_json::Value;
 use tandem::rest::ModelSerializer;
 use tandem::ui::components::*;
 use tandem::ui::node::*;
-use tandem::ui::{EventContext, Level, EventError, State, events};
+use tandem::ui::{EventContext, EventError, Level, State, events};
 
 use crate::shop::models::product;
 

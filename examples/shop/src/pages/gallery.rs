@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use tandem::ui::node::*;
 use tandem::ui::upload::upload_progress;
-use tandem::ui::{EventContext, Level, EventError, State, events};
+use tandem::ui::{EventContext, EventError, Level, State, events};
 
 /// The gallery's state.
 #[derive(Default, Serialize, Deserialize, State)]

@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 use tandem::auth::LoginError;
 use tandem::ui::node::*;
-use tandem::ui::{EventContext, Level, EventError, State, events};
+use tandem::ui::{EventContext, EventError, Level, State, events};
 
 /// The login form's state. The password is never kept.
 #[derive(Default, Serialize, Deserialize, State)]

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use tandem::ui::forms::{FieldErrors, Form, field_error};
 use tandem::ui::node::*;
-use tandem::ui::{EventContext, Level, EventError, State, events};
+use tandem::ui::{EventContext, EventError, Level, State, events};
 
 use crate::shop::models::product;
 

@@ -111,7 +111,11 @@ pub fn view() -> Node {
             button().id("export").text("Download").on_click(event("export")),
         ]),
         label().children([
-            input().attr("type", "checkbox").id("subscribe").bind_attr("checked", "subscribed").on_change(event("subscribe")),
+            input()
+                .attr("type", "checkbox")
+                .id("subscribe")
+                .bind_attr("checked", "subscribed")
+                .on_change(event("subscribe")),
             text(" Newsletter (from a count of 3)"),
         ]),
         label().children([

@@ -30,7 +30,6 @@ pub(crate) use values::Kind;
 
 use errors::Failure;
 
-
 /// A pool of SQLite connections to one file, driven in place.
 pub(crate) struct Sqlite {
     file: PathBuf,
@@ -180,7 +179,11 @@ impl Sqlite {
 
     /// A connection for the caller alone, waiting while all are in use.
     async fn lease(&self) -> Result<Lease<'_>, DbErr> {
-        let permit = self.slots.acquire().await.map_err(|_| DbErr::ConnectionAcquire(sea_orm::ConnAcquireErr::ConnectionClosed))?;
+        let permit = self
+            .slots
+            .acquire()
+            .await
+            .map_err(|_| DbErr::ConnectionAcquire(sea_orm::ConnAcquireErr::ConnectionClosed))?;
         let idle = self.idle.lock().ok().and_then(|mut idle| idle.pop());
         let connection = match idle {
             Some(connection) => connection,
@@ -254,7 +257,11 @@ impl Drop for Lease<'_> {
 }
 
 /// Runs `work` with SQLite's busy handler waiting up to `timeout`.
-fn waiting<T>(connection: &Connection, timeout: Duration, work: impl FnOnce(&Connection) -> Result<T, Failure>) -> Result<T, Failure> {
+fn waiting<T>(
+    connection: &Connection,
+    timeout: Duration,
+    work: impl FnOnce(&Connection) -> Result<T, Failure>,
+) -> Result<T, Failure> {
     connection.busy_timeout(timeout)?;
     let outcome = work(connection);
     connection.busy_timeout(Duration::ZERO)?;
@@ -285,9 +292,10 @@ fn plan(statement: &rusqlite::Statement<'_>) -> Option<Plan> {
     let whole_model = one_table
         && model.is_some_and(|model| {
             columns.len() == model.order.len()
-            && columns.iter().zip(&model.order).all(|(column, name)| {
-                    column.name() == name && column.origin_name() == Some(name.as_str())
-                })
+                && columns
+                    .iter()
+                    .zip(&model.order)
+                    .all(|(column, name)| column.name() == name && column.origin_name() == Some(name.as_str()))
         });
     if !(in_name_order || whole_model) {
         return None;
@@ -306,7 +314,8 @@ fn read(connection: &Connection, sql: &str, values: &[Value], plan: &Plan, limit
         let Some(row) = rows.next()? else { break };
         let mut values = Vec::with_capacity(plan.len());
         for (index, name, kind) in plan {
-            let value = kind.read(row.get_ref(*index)?).map_err(|e| Failure::Decode(format!("column `{name}`: {e}")))?;
+            let value =
+                kind.read(row.get_ref(*index)?).map_err(|e| Failure::Decode(format!("column `{name}`: {e}")))?;
             values.push((name.clone(), value));
         }
         // Already in name order: built in one pass, without comparisons per insert.

@@ -80,7 +80,10 @@ fn row(code: &str) -> sample::ActiveModel {
         exact: Set(Some("0.000000000000000000000000001".parse().unwrap())),
         at: Set("2026-12-07T05:09:13.123456Z".parse().unwrap()),
         day: Set(Some(chrono::NaiveDate::from_ymd_opt(2024, 2, 29).unwrap())),
-        naive: Set(chrono::NaiveDate::from_ymd_opt(1999, 12, 31).unwrap().and_hms_micro_opt(23, 59, 59, 999_999).unwrap()),
+        naive: Set(chrono::NaiveDate::from_ymd_opt(1999, 12, 31)
+            .unwrap()
+            .and_hms_micro_opt(23, 59, 59, 999_999)
+            .unwrap()),
         data: Set(serde_json::json!({"tags": ["a", "b"], "n": 1.5})),
         uid: Set(Uuid::from_u128(0x1234_5678_9abc_def0_1234_5678_9abc_def0)),
         blob: Set(vec![0, 1, 2, 255]),
@@ -128,7 +131,10 @@ async fn registered_models_are_read_by_the_driver_and_others_by_sqlx() {
     row("two").insert(&db).await.expect("written by the driver");
     assert!(unregistered::Entity::find().all(&db).await.is_err(), "an unregistered model goes through sqlx");
     // A column computed by the query has no model: sqlx, not a guess.
-    let count = db.query_one_raw(sea_orm::Statement::from_string(sea_orm::DbBackend::Sqlite, "SELECT COUNT(*) AS n FROM driver_sample"));
+    let count = db.query_one_raw(sea_orm::Statement::from_string(
+        sea_orm::DbBackend::Sqlite,
+        "SELECT COUNT(*) AS n FROM driver_sample",
+    ));
     assert!(count.await.is_err());
 }
 
@@ -164,9 +170,12 @@ async fn a_stored_value_that_does_not_fit_is_an_error_not_a_null() {
     let file = TestDatabase::sqlite();
     let db = sample_db(&file).await;
     let stored = row("bad").insert(&db).await.unwrap();
-    db.execute_unprepared(&format!("UPDATE driver_sample SET small = 70000, day = 'not a date' WHERE id = {}", stored.id))
-        .await
-        .unwrap();
+    db.execute_unprepared(&format!(
+        "UPDATE driver_sample SET small = 70000, day = 'not a date' WHERE id = {}",
+        stored.id
+    ))
+    .await
+    .unwrap();
     let error = sample::Entity::find_by_id(stored.id).one(&db).await.expect_err("refused");
     let message = error.to_string();
     assert!(message.contains("small") || message.contains("day"), "{message}");
@@ -284,9 +293,11 @@ async fn every_driver_connection_has_wal_foreign_keys_and_stable_plans() {
     }
     drop((first, second));
     // A foreign key is enforced on a write through the driver, and named.
-    db.execute_unprepared("CREATE TABLE driver_child (id INTEGER PRIMARY KEY, sample_id INTEGER NOT NULL REFERENCES driver_sample (id))")
-        .await
-        .unwrap();
+    db.execute_unprepared(
+        "CREATE TABLE driver_child (id INTEGER PRIMARY KEY, sample_id INTEGER NOT NULL REFERENCES driver_sample (id))",
+    )
+    .await
+    .unwrap();
     let orphan = sea_orm::Statement::from_sql_and_values(
         sea_orm::DbBackend::Sqlite,
         "INSERT INTO driver_child (sample_id) VALUES (?)",

@@ -247,7 +247,9 @@ pub(crate) fn bind(value: &Value) -> Result<ToSqlOutput<'_>, String> {
         Value::SmallUnsigned(i) => int(i.map(i64::from)),
         Value::Unsigned(i) => int(i.map(i64::from)),
         Value::BigUnsigned(i) => match i {
-            Some(i) => Owned(Stored::Integer(i64::try_from(*i).map_err(|_| format!("{i} does not fit SQLite's integer"))?)),
+            Some(i) => {
+                Owned(Stored::Integer(i64::try_from(*i).map_err(|_| format!("{i} does not fit SQLite's integer"))?))
+            }
             None => null,
         },
         Value::Float(f) => f.map_or(null, |f| Owned(Stored::Real(f64::from(f)))),
