@@ -79,29 +79,13 @@ pub(crate) fn static_url(path: &LitStr) -> syn::Result<TokenStream> {
         let closest = all
             .iter()
             .map(|(name, _)| name)
-            .min_by_key(|name| edit_distance(&wanted, name))
+            .min_by_key(|name| strsim::levenshtein(&wanted, name))
             .map_or_else(|| format!("`{FOLDER}/` has no files"), |name| format!("did you mean `{name}`?"));
         return Err(syn::Error::new(path.span(), format!("no file `{FOLDER}/{wanted}`; {closest}")));
     };
     let bytes = std::fs::read(file).map_err(|e| syn::Error::new(Span::call_site(), e.to_string()))?;
     let url = format!("/static/{}", hashed_name(&wanted, &content_hash(&bytes)));
     Ok(quote! { #url })
-}
-
-/// Levenshtein distance, for the closest file name in an error.
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut previous = row[0];
-        row[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let current = row[j + 1];
-            row[j + 1] = (previous + usize::from(ca != *cb)).min(row[j] + 1).min(current + 1);
-            previous = current;
-        }
-    }
-    row[b.len()]
 }
 
 #[cfg(test)]
@@ -121,6 +105,5 @@ mod tests {
     fn the_hash_is_fnv1a() {
         assert_eq!(content_hash(b""), "cbf29ce484222325");
         assert_eq!(content_hash(b"a"), "af63dc4c8601ec8c");
-        assert_eq!(edit_distance("shop.cs", "shop.css"), 1);
     }
 }

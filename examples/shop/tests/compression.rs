@@ -84,6 +84,14 @@ async fn the_apps_static_files_are_served_under_hashed_names() {
         assert_eq!(response.headers()["cache-control"], "public, max-age=31536000, immutable");
         assert!(response.text().await.unwrap().starts_with(starts), "{url}");
     }
+    // Embedded text is sent compressed, once compressed for every request.
+    for _ in 0..2 {
+        let (status, encoding, _, css) = fetch(&server, stylesheet, "br").await;
+        assert_eq!((status, encoding.as_deref()), (200, Some("br")));
+        assert!(css.starts_with("/*") && css.contains(".shop-logo"), "{css}");
+    }
+    let (_, encoding, _, _) = fetch(&server, logo, "gzip").await;
+    assert_eq!(encoding.as_deref(), Some("gzip"), "SVG is text");
     // The plain name is revalidated; another hash, a missing file or a path
     // out of the folder is not there.
     let plain = client.get(server.url("/static/css/shop.css")).send().await.unwrap();

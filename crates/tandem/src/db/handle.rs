@@ -197,11 +197,7 @@ impl TransactionTrait for Db {
 impl<S: Send + Sync> FromRequestParts<S> for Db {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        parts
-            .extensions
-            .get::<AppContext>()
-            .map(|ctx| ctx.db.clone())
-            .ok_or_else(|| ApiError::internal("the application context is missing from the request"))
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        AppContext::from_request_parts(parts, state).await.map(|ctx| ctx.db)
     }
 }

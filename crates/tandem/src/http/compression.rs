@@ -3,8 +3,9 @@
 //! The dispatcher hands every response to [`compress`]: HTML, JSON, scripts,
 //! stylesheets and SVG of 200 bytes or more are compressed with the encoding the
 //! request's `Accept-Encoding` prefers (brotli, then gzip), and carry
-//! `Vary: Accept-Encoding` either way. The runtime's embedded assets are
-//! compressed once, at the highest settings, by [`precompressed`]. A client
+//! `Vary: Accept-Encoding` either way. Files embedded in the binary (the
+//! runtime's assets, an app's static files) are compressed once, at the
+//! highest settings, by [`precompressed`]. A client
 //! that asks for nothing gets the bytes as they were, at no cost.
 //!
 //! ```
@@ -113,7 +114,7 @@ pub fn negotiate(headers: &HeaderMap) -> Encoding {
 
 /// Whether a body of `content_type` is worth compressing (text, not media
 /// that is compressed already).
-fn compressible(content_type: &str) -> bool {
+pub(crate) fn compressible(content_type: &str) -> bool {
     let essence = content_type.split(';').next().unwrap_or("").trim();
     essence.starts_with("text/")
         || matches!(essence, "application/json" | "application/javascript" | "image/svg+xml")
@@ -152,19 +153,22 @@ pub async fn compress(method: &Method, encoding: Encoding, response: Response) -
     Response::from_parts(parts, Body::from(encoded))
 }
 
-/// `content`, an embedded asset, in `encoding`: compressed once at the
-/// highest settings and kept for the life of the process.
-pub fn precompressed(content: &'static str, encoding: Encoding) -> Bytes {
-    static CACHE: LazyLock<Mutex<HashMap<(usize, Encoding), Bytes>>> = LazyLock::new(Default::default);
+/// `content`, an embedded file (the runtime's assets, an app's static
+/// files), in `encoding`: compressed once at the highest settings and kept
+/// for the life of the process.
+pub fn precompressed(content: &'static [u8], encoding: Encoding) -> Bytes {
+    /// (address, length, encoding) → the compressed bytes.
+    type Cache = HashMap<(usize, usize, Encoding), Bytes>;
+    static CACHE: LazyLock<Mutex<Cache>> = LazyLock::new(Default::default);
     if encoding == Encoding::Identity {
-        return Bytes::from_static(content.as_bytes());
+        return Bytes::from_static(content);
     }
-    // Embedded assets are a handful of statics: their addresses are their names.
-    let key = (content.as_ptr() as usize, encoding);
+    // Embedded files are statics, bounded in number: their addresses are their names.
+    let key = (content.as_ptr() as usize, content.len(), encoding);
     if let Some(done) = CACHE.lock().ok().and_then(|cache| cache.get(&key).cloned()) {
         return done;
     }
-    let encoded = encoding.encode(content.as_bytes(), 11);
+    let encoded = encoding.encode(content, 11);
     if let Ok(mut cache) = CACHE.lock() {
         cache.insert(key, encoded.clone());
     }

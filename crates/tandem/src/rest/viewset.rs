@@ -18,8 +18,9 @@ use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use futures_util::future::BoxFuture;
 use sea_orm::{
-    ActiveModelBehavior, ActiveModelTrait, ColumnTrait, EntityTrait, FromQueryResult, IdenStatic, IntoActiveModel,
-    Iterable, ModelTrait, PaginatorTrait, PrimaryKeyToColumn, QueryFilter, QuerySelect, QueryTrait, Select, Statement,
+    ActiveModelBehavior, ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, IdenStatic,
+    IntoActiveModel, Iterable, ModelTrait, PaginatorTrait, PrimaryKeyToColumn, QueryFilter, QuerySelect, QueryTrait,
+    Select, Statement,
 };
 use serde_json::{Map, Value, json};
 
@@ -483,7 +484,7 @@ where
 
     async fn list(&self, req: &RestRequest) -> Result<Response, RestError> {
         let query = req.query_pairs();
-        let backend = sea_orm::ConnectionTrait::get_database_backend(&req.db);
+        let backend = req.db.get_database_backend();
         let rest = &req.settings.rest;
         let select = self.filters.apply(self.base_queryset(req), &query, backend, rest)?;
         let pagination = self
@@ -535,14 +536,10 @@ where
         };
         let key = field.to_db_value(&value, column.def().get_column_type());
         let statement = match &self.queryset {
-            Some(_) => self
-                .base_queryset(req)
-                .filter(column.eq(key))
-                .limit(1)
-                .build(sea_orm::ConnectionTrait::get_database_backend(&req.db)),
+            Some(_) => self.base_queryset(req).filter(column.eq(key)).limit(1).build(req.db.get_database_backend()),
             None => self.retrieve_statement(req, *column, key),
         };
-        let found = match sea_orm::ConnectionTrait::query_one_raw(&req.db, statement).await? {
+        let found = match req.db.query_one_raw(statement).await? {
             Some(row) => Some(E::Model::from_query_result(&row, "")?),
             None => None,
         };
@@ -556,7 +553,7 @@ where
     /// The default queryset's retrieve for `key`: the cached statement with
     /// its first value (the key; the second is the limit) replaced.
     fn retrieve_statement(&self, req: &RestRequest, column: E::Column, key: sea_orm::Value) -> Statement {
-        let backend = sea_orm::ConnectionTrait::get_database_backend(&req.db);
+        let backend = req.db.get_database_backend();
         let build = |key| E::find().filter(column.eq(key)).limit(1).build(backend);
         let cached = self.retrieve.get_or_init(|| build(key.clone()));
         if cached.db_backend != backend {
@@ -703,10 +700,6 @@ fn changed<E: EntityTrait>(req: &RestRequest) {
 
 /// The models `select` finds, its statement run by [`crate::db::query_all`].
 async fn models<E: EntityTrait>(req: &RestRequest, select: Select<E>) -> Result<Vec<E::Model>, sea_orm::DbErr> {
-    let rows = sea_orm::ConnectionTrait::query_all_raw(
-        &req.db,
-        select.build(sea_orm::ConnectionTrait::get_database_backend(&req.db)),
-    )
-    .await?;
+    let rows = req.db.query_all_raw(select.build(req.db.get_database_backend())).await?;
     rows.iter().map(|row| E::Model::from_query_result(row, "")).collect()
 }

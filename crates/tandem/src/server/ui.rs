@@ -4,7 +4,7 @@
 //! and, for any other GET, the 404 page (rendered the same way, status 404).
 
 use axum::extract::Path;
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router, middleware};
@@ -58,22 +58,50 @@ pub(super) fn router(settings: &crate::config::Settings, static_files: Option<cr
             with_session(post(super::uploads::receive).layer(axum::extract::DefaultBodyLimit::max(upload_limit))),
         )
         .route(&media, get(super::uploads::serve))
-        .route("/static/{*path}", get(move |Path(path): Path<String>| static_file(static_files.clone(), path)))
+        .route(
+            "/static/{*path}",
+            get(move |Path(path): Path<String>, headers: HeaderMap| static_file(static_files.clone(), path, headers)),
+        )
         .fallback_service(pages)
 }
 
 /// A file of the application's `static/` folder ([`crate::assets`]): cached
 /// for ever under its hashed name, revalidated under its plain one.
-async fn static_file(files: Option<crate::assets::StaticFiles>, path: String) -> Response {
+async fn static_file(files: Option<crate::assets::StaticFiles>, path: String, headers: HeaderMap) -> Response {
     let Some(found) = files.as_ref().and_then(|files| files.find(&path)) else {
         return StatusCode::NOT_FOUND.into_response();
     };
-    let cache = if found.immutable { "public, max-age=31536000, immutable" } else { "no-cache" };
-    let body = match found.bytes {
-        std::borrow::Cow::Borrowed(embedded) => Bytes::from_static(embedded),
-        std::borrow::Cow::Owned(read) => Bytes::from(read),
-    };
-    ([(header::CONTENT_TYPE, found.content_type), (header::CACHE_CONTROL, cache)], body).into_response()
+    let cache = if found.immutable { IMMUTABLE } else { "no-cache" };
+    match found.bytes {
+        std::borrow::Cow::Borrowed(embedded) => embedded_file(found.content_type, cache, embedded, &headers),
+        // Read from the folder (a debug build): compressed on the way out, if at all.
+        std::borrow::Cow::Owned(read) => {
+            ([(header::CONTENT_TYPE, found.content_type), (header::CACHE_CONTROL, cache)], read).into_response()
+        }
+    }
+}
+
+/// How files whose name carries their content's hash are cached.
+const IMMUTABLE: &str = "public, max-age=31536000, immutable";
+
+/// A file embedded in the binary, compressed once in the encoding the
+/// client prefers when its type is worth compressing.
+fn embedded_file(
+    content_type: &'static str,
+    cache: &'static str,
+    content: &'static [u8],
+    headers: &HeaderMap,
+) -> Response {
+    use crate::http::compression::{Encoding, compressible, negotiate, precompressed};
+    let encoding = if compressible(content_type) { negotiate(headers) } else { Encoding::Identity };
+    let mut response =
+        ([(header::CONTENT_TYPE, content_type), (header::CACHE_CONTROL, cache)], precompressed(content, encoding))
+            .into_response();
+    if encoding != Encoding::Identity {
+        response.headers_mut().insert(header::CONTENT_ENCODING, HeaderValue::from_static(encoding.token()));
+        response.headers_mut().insert(header::VARY, HeaderValue::from_static("accept-encoding"));
+    }
+    response
 }
 
 /// `POST /_tandem/session` `{"ticket": "…"}` (CSRF token required): carries
@@ -118,22 +146,11 @@ async fn redeem_ticket(ctx: AppContext, auth: Auth, session: Session, body: Byte
 
 /// The runtime script and the stylesheet, at their content-hashed names,
 /// cached forever, compressed once in the encoding the client prefers.
-async fn asset(Path(file): Path<String>, headers: axum::http::HeaderMap) -> Response {
-    use crate::http::compression::{Encoding, negotiate, precompressed};
-    let Some((content_type, content)) = crate::ui::document::asset(&file) else {
-        return StatusCode::NOT_FOUND.into_response();
-    };
-    let encoding = negotiate(&headers);
-    let mut response = (
-        [(header::CONTENT_TYPE, content_type), (header::CACHE_CONTROL, "public, max-age=31536000, immutable")],
-        precompressed(content, encoding),
-    )
-        .into_response();
-    if encoding != Encoding::Identity {
-        response.headers_mut().insert(header::CONTENT_ENCODING, header::HeaderValue::from_static(encoding.token()));
-        response.headers_mut().insert(header::VARY, header::HeaderValue::from_static("accept-encoding"));
+async fn asset(Path(file): Path<String>, headers: HeaderMap) -> Response {
+    match crate::ui::document::asset(&file) {
+        Some((content_type, content)) => embedded_file(content_type, IMMUTABLE, content.as_bytes(), &headers),
+        None => StatusCode::NOT_FOUND.into_response(),
     }
-    response
 }
 
 /// A registered page, rendered with a new tab's state; any other path gets

@@ -80,7 +80,7 @@ impl Sqlite {
     /// and the statement must run elsewhere. `first_only` stops after one row.
     pub(crate) async fn query(&self, sql: &str, values: &[Value], first_only: bool) -> Result<Option<Vec<Row>>, DbErr> {
         let mut lease = self.lease().await?;
-        let shape = self.shape(lease.connection(), sql).map_err(Failure::into_query_err)?;
+        let shape = lease.connection().and_then(|c| self.shape(c, sql)).map_err(Failure::into_query_err)?;
         let Some(plan) = shape.plan.clone() else { return Ok(None) };
         let _writing = if shape.readonly { None } else { Some(self.lock_writer().await?) };
         let limit = if first_only { 1 } else { usize::MAX };
@@ -94,7 +94,7 @@ impl Sqlite {
     /// Runs `sql` for its effect.
     pub(crate) async fn execute(&self, sql: &str, values: &[Value]) -> Result<MockExecResult, DbErr> {
         let mut lease = self.lease().await?;
-        let shape = self.shape(lease.connection(), sql).map_err(Failure::into_exec_err)?;
+        let shape = lease.connection().and_then(|c| self.shape(c, sql)).map_err(Failure::into_exec_err)?;
         let _writing = if shape.readonly { None } else { Some(self.lock_writer().await?) };
         self.run(&mut lease, sql, values, execute).await.map_err(Failure::into_exec_err)
     }
@@ -105,19 +105,13 @@ impl Sqlite {
     pub(crate) async fn execute_batch(&self, sql: &str) -> Result<MockExecResult, DbErr> {
         let mut lease = self.lease().await?;
         let _writing = self.lock_writer().await?;
-        let connection = lease.take();
-        let (sql, timeout) = (sql.to_owned(), self.busy_timeout);
-        let (connection, outcome) = tokio::task::spawn_blocking(move || {
-            let outcome = waiting(&connection, timeout, |c| {
-                c.execute_batch(&sql)?;
-                Ok(MockExecResult { last_insert_id: c.last_insert_rowid() as u64, rows_affected: c.changes() })
-            });
-            (connection, outcome)
+        let sql = sql.to_owned();
+        self.waiting_off_the_runtime(&mut lease, move |c| {
+            c.execute_batch(&sql)?;
+            Ok(MockExecResult { last_insert_id: c.last_insert_rowid() as u64, rows_affected: c.changes() })
         })
         .await
-        .map_err(|e| DbErr::Exec(sea_orm::RuntimeErr::Internal(format!("the SQLite batch did not finish: {e}"))))?;
-        lease.put(connection);
-        outcome.map_err(Failure::into_exec_err)
+        .map_err(Failure::into_exec_err)
     }
 
     /// Whether `sql` writes and how its rows are read: prepared once on
@@ -154,27 +148,40 @@ impl Sqlite {
         values: &[Value],
         work: impl Fn(&Connection, &str, &[Value]) -> Result<T, Failure> + Send + 'static,
     ) -> Result<T, Failure> {
-        match work(lease.connection(), sql, values) {
+        let here = work(lease.connection()?, sql, values);
+        match here {
             Err(failure) if failure.is_busy() => {
-                let connection = lease.take();
-                let (sql, values, timeout) = (sql.to_owned(), values.to_vec(), self.busy_timeout);
-                let (connection, outcome) = tokio::task::spawn_blocking(move || {
-                    let outcome = waiting(&connection, timeout, |c| work(c, &sql, &values));
-                    (connection, outcome)
-                })
-                .await
-                .map_err(|e| Failure::Other(format!("the SQLite statement did not finish: {e}")))?;
-                lease.put(connection);
-                outcome
+                let (sql, values) = (sql.to_owned(), values.to_vec());
+                self.waiting_off_the_runtime(lease, move |c| work(c, &sql, &values)).await
             }
             outcome => outcome,
         }
     }
 
+    /// Runs `work` on the lease's connection on a blocking thread, with
+    /// SQLite's busy handler waiting up to the busy timeout for the lock.
+    async fn waiting_off_the_runtime<T: Send + 'static>(
+        &self,
+        lease: &mut Lease<'_>,
+        work: impl FnOnce(&Connection) -> Result<T, Failure> + Send + 'static,
+    ) -> Result<T, Failure> {
+        let connection = lease.take()?;
+        let timeout = self.busy_timeout;
+        let (connection, outcome) = tokio::task::spawn_blocking(move || {
+            let outcome = waiting(&connection, timeout, work);
+            (connection, outcome)
+        })
+        .await
+        .map_err(|e| Failure::Other(format!("the SQLite statement did not finish: {e}")))?;
+        lease.put(connection);
+        outcome
+    }
+
     /// Checks that a connection answers.
     pub(crate) async fn ping(&self) -> Result<(), DbErr> {
         let lease = self.lease().await?;
-        lease.connection().query_row("SELECT 1", [], |_| Ok(())).map_err(|e| Failure::from(e).into_conn_err())
+        let connection = lease.connection().map_err(Failure::into_conn_err)?;
+        connection.query_row("SELECT 1", [], |_| Ok(())).map_err(|e| Failure::from(e).into_conn_err())
     }
 
     /// A connection for the caller alone, waiting while all are in use.
@@ -233,17 +240,22 @@ struct Lease<'a> {
 }
 
 impl Lease<'_> {
-    fn connection(&self) -> &Connection {
-        self.connection.as_ref().expect("a lease holds its connection except while it waits on a blocking thread")
+    /// The connection: absent only after a blocking thread lost it (panicked).
+    fn connection(&self) -> Result<&Connection, Failure> {
+        self.connection.as_ref().ok_or_else(lost)
     }
 
-    fn take(&mut self) -> Connection {
-        self.connection.take().expect("a lease holds its connection except while it waits on a blocking thread")
+    fn take(&mut self) -> Result<Connection, Failure> {
+        self.connection.take().ok_or_else(lost)
     }
 
     fn put(&mut self, connection: Connection) {
         self.connection = Some(connection);
     }
+}
+
+fn lost() -> Failure {
+    Failure::Other("the SQLite connection was lost on a blocking thread".into())
 }
 
 impl Drop for Lease<'_> {

@@ -283,7 +283,7 @@ async fn every_driver_connection_has_wal_foreign_keys_and_stable_plans() {
     // Two connections at once: each is set up, not only the first.
     let (first, second) = (pool.lease().await.unwrap(), pool.lease().await.unwrap());
     for lease in [&first, &second] {
-        let connection = lease.connection();
+        let connection = lease.connection().ok().expect("a connection");
         let mode: String = connection.query_row("PRAGMA journal_mode", [], |row| row.get(0)).unwrap();
         let foreign_keys: i64 = connection.query_row("PRAGMA foreign_keys", [], |row| row.get(0)).unwrap();
         assert_eq!((mode.as_str(), foreign_keys), ("wal", 1));
