@@ -53,6 +53,20 @@ pub use app::{App, Error};
 pub use context::{AppContext, Db};
 pub use tandem_macros::{static_files, static_url};
 
+// The crates an application writes its models, migrations, views and tests
+// with, at the versions and features Tandem is built with: an app's
+// `Cargo.toml` names Tandem (and serde, whose derives name their crate) and
+// cannot drift from them. Bring one into a module with `use tandem::sea_orm;`
+// and the SeaORM derives find it there.
+pub use axum;
+pub use chrono;
+pub use rust_decimal;
+pub use sea_orm;
+pub use sea_orm_migration;
+pub use serde;
+pub use serde_json;
+pub use tokio;
+
 /// The names an application module usually needs.
 pub mod prelude {
     pub use crate::auth::{Auth, CurrentUser, LoginRequired, PermissionRequired};

@@ -15,6 +15,11 @@
 #[cfg(feature = "testing")]
 pub mod browser;
 
+/// The HTTP client tests speak to a [`TestServer`] with, so an application's
+/// tests need no dependency of their own for it.
+#[cfg(feature = "testing")]
+pub use reqwest;
+
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use crate::db::Db;
