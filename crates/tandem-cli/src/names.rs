@@ -17,7 +17,9 @@ pub fn package(name: &str) -> Result<String, String> {
     let valid = name.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
         && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
     if !valid {
-        return Err(format!("`{name}` is not a package name: use letters, digits, `-` and `_`, starting with a letter"));
+        return Err(format!(
+            "`{name}` is not a package name: use letters, digits, `-` and `_`, starting with a letter"
+        ));
     }
     let library = name.replace('-', "_");
     if KEYWORDS.contains(&library.as_str()) || TAKEN.contains(&library.as_str()) {

@@ -38,7 +38,9 @@ impl Source {
                 Ok(format!("path = {}", toml_string(&path.to_string_lossy())))
             }
             Source::Git { url, rev: None } => Ok(format!("git = {}", toml_string(url))),
-            Source::Git { url, rev: Some(rev) } => Ok(format!("git = {}, rev = {}", toml_string(url), toml_string(rev))),
+            Source::Git { url, rev: Some(rev) } => {
+                Ok(format!("git = {}, rev = {}", toml_string(url), toml_string(rev)))
+            }
         }
     }
 
@@ -160,7 +162,9 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("my-site");
         new(&path, "notes", &Source::Path(built_from())).unwrap();
-        for file in ["Cargo.toml", "Cargo.lock", ".gitignore", "src/notes/migrations/m0001_create_note.rs", "tests/site.rs"] {
+        for file in
+            ["Cargo.toml", "Cargo.lock", ".gitignore", "src/notes/migrations/m0001_create_note.rs", "tests/site.rs"]
+        {
             assert!(path.join(file).is_file(), "{file}");
         }
         let manifest = fs::read_to_string(path.join("Cargo.toml")).unwrap();

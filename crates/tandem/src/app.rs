@@ -197,6 +197,17 @@ impl App {
         &self.pages
     }
 
+    /// The project's folder, given to [`App::new`] (where `Tandem.toml`,
+    /// `static/` and the sources are).
+    ///
+    /// ```
+    /// let app = tandem::App::new("/srv/shop");
+    /// assert_eq!(app.root(), std::path::Path::new("/srv/shop"));
+    /// ```
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
     /// The default configuration file: `TANDEM_CONFIG`, else `Tandem.toml` in the root.
     pub fn config_path(&self) -> PathBuf {
         std::env::var_os("TANDEM_CONFIG").map(PathBuf::from).unwrap_or_else(|| self.root.join("Tandem.toml"))
@@ -242,6 +253,7 @@ impl App {
         };
         let db = crate::db::connect(&settings.database.url).await?;
         register_own_models();
+        crate::server::dev::start(settings.debug());
         if settings.debug() {
             for name in self.migrate(&db).await? {
                 tracing::info!("applied migration {name}");

@@ -7,6 +7,7 @@ use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 
 mod accounts;
 mod commands;
+mod reload;
 
 pub use commands::{AppCommand, CommandContext};
 
@@ -26,7 +27,13 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Serve the application (the default).
-    Run,
+    Run {
+        /// Development: rebuild and restart when the sources change, and
+        /// reload the open pages (their tabs' states are kept); a failed
+        /// build is shown over the page while the last good one serves.
+        #[arg(long)]
+        reload: bool,
+    },
     /// Apply pending database migrations.
     Migrate,
     /// Print every route: path, methods, handler and which side serves it.
@@ -86,9 +93,10 @@ pub(crate) fn main(app: App) -> ExitCode {
                 Ok(cli) => cli,
                 Err(error) => error.exit(),
             };
-            (cli.config, Invocation::BuiltIn(cli.command.unwrap_or(Command::Run)))
+            (cli.config, Invocation::BuiltIn(cli.command.unwrap_or(Command::Run { reload: false })))
         }
     };
+    let explicit_config = config.is_some();
     let file = config.unwrap_or_else(|| app.config_path());
     let settings = match app.settings(&file) {
         Ok(settings) => settings,
@@ -110,7 +118,8 @@ pub(crate) fn main(app: App) -> ExitCode {
             Invocation::BuiltIn(command) => command,
         };
         match command {
-            Command::Run => app.run(settings).await,
+            Command::Run { reload: false } => app.run(settings).await,
+            Command::Run { reload: true } => reload::run(app.root(), &file, explicit_config).await,
             Command::Migrate => migrate(&app, &settings).await,
             Command::Routes => routes(&app, &settings),
             Command::Loaddata { files } => loaddata(&app, &settings, &files).await,

@@ -10,6 +10,7 @@
 //! ```
 
 mod backend;
+pub mod dev;
 mod io;
 mod listen;
 mod ui;

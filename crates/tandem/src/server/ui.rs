@@ -46,7 +46,7 @@ pub(super) fn router(settings: &crate::config::Settings, static_files: Option<cr
     // The multipart reader enforces the limit too; the slack is for its framing.
     let upload_limit = usize::try_from(settings.ui.upload_max_bytes).unwrap_or(usize::MAX).saturating_add(64 * 1024);
     let media = format!("{}/{{*file}}", settings.ui.media_url.trim_end_matches('/'));
-    Router::new()
+    let router = Router::new()
         .route("/ping", get(ping))
         .route("/_health", get(health))
         .route("/_ready", get(ready))
@@ -62,7 +62,14 @@ pub(super) fn router(settings: &crate::config::Settings, static_files: Option<cr
             "/static/{*path}",
             get(move |Path(path): Path<String>, headers: HeaderMap| static_file(static_files.clone(), path, headers)),
         )
-        .fallback_service(pages)
+        .fallback_service(pages);
+    if super::dev::active() {
+        router
+            .route(super::dev::SCRIPT_PATH, get(super::dev::script))
+            .route(super::dev::EVENTS_PATH, get(super::dev::events))
+    } else {
+        router
+    }
 }
 
 /// A file of the application's `static/` folder ([`crate::assets`]): cached
@@ -180,7 +187,11 @@ async fn page(
         Ok((token, data)) => {
             let mut backend = vec![ctx.settings.backend.prefix.clone()];
             backend.extend(ctx.settings.backend.extra_prefixes.iter().cloned());
-            let html = page_html(page, &router, &token, &data, &backend, ctx.ui.theme_head());
+            let head = match super::dev::script_tag() {
+                Some(reload) => std::borrow::Cow::Owned(format!("{}{reload}", ctx.ui.theme_head())),
+                None => std::borrow::Cow::Borrowed(ctx.ui.theme_head()),
+            };
+            let html = page_html(page, &router, &token, &data, &backend, &head);
             let mut response = (status, Html(html)).into_response();
             response
                 .headers_mut()

@@ -48,6 +48,15 @@ impl Connection {
 
     /// Sends a DevTools command and waits for its answer.
     async fn call(&self, method: &str, params: Value) -> Value {
+        match self.try_call(method, params).await {
+            Ok(result) => result,
+            Err(error) => panic!("{method}: {error}"),
+        }
+    }
+
+    /// The method's result, or the browser's error (e.g. a page that is
+    /// being replaced by another).
+    async fn try_call(&self, method: &str, params: Value) -> Result<Value, Value> {
         let id = self.next.fetch_add(1, Ordering::SeqCst);
         let mut socket = self.socket.lock().await;
         let frame = json!({"id": id, "method": method, "params": params}).to_string();
@@ -56,8 +65,10 @@ impl Connection {
             let Some(Ok(Message::Text(text))) = socket.next().await else { panic!("the browser went away") };
             let reply: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
             if reply["id"] == json!(id) {
-                assert!(reply.get("error").is_none(), "{method}: {}", reply["error"]);
-                return reply["result"].clone();
+                return match reply.get("error") {
+                    Some(error) => Err(error.clone()),
+                    None => Ok(reply["result"].clone()),
+                };
             }
         }
     }
@@ -159,10 +170,18 @@ impl Tab {
     /// Waits (up to 10 s) until `expression` is true in the page (an
     /// exception counts as not yet).
     pub async fn wait_for(&self, expression: &str) {
-        let deadline = Instant::now() + Duration::from_secs(10);
+        self.wait_for_within(expression, Duration::from_secs(10)).await;
+    }
+
+    /// Waits up to `timeout` until `expression` is true in the page; an
+    /// exception, or a page being replaced (a reload), counts as not yet.
+    pub async fn wait_for_within(&self, expression: &str, timeout: Duration) {
+        let deadline = Instant::now() + timeout;
         let probe = format!("(() => {{ try {{ return Boolean({expression}); }} catch (e) {{ return false; }} }})()");
         loop {
-            if self.eval(&probe).await == json!(true) {
+            let params = json!({"expression": probe, "returnByValue": true});
+            let answer = self.page.try_call("Runtime.evaluate", params).await;
+            if answer.is_ok_and(|result| result["result"]["value"] == json!(true)) {
                 return;
             }
             assert!(Instant::now() < deadline, "timed out waiting for {expression}");
