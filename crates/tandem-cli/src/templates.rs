@@ -16,6 +16,7 @@ pub const PROJECT: &[Template] = templates!("project":
     "src/main.rs", "src/lib.rs",
     "src/backend/mod.rs", "src/backend/urls.rs", "src/backend/migrations.rs",
     "src/pages/mod.rs", "src/pages/home.rs",
+    "static/css/site.css",
     "tests/site.rs",
 );
 

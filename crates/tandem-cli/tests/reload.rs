@@ -94,6 +94,11 @@ async fn a_saved_change_reaches_the_open_page_and_a_build_error_is_shown_over_it
     eprintln!("save to updated page: {:.1} s", saved.elapsed().as_secs_f64());
     tab.wait_for("document.querySelector('#error').textContent.includes('needs a title')").await;
 
+    // A stylesheet reaches the page without a build.
+    let css = project.join("static/css/site.css");
+    edit(&css, "padding: 0.25rem 0;", "padding: 0.25rem 0;\n}\n#count {\n  color: rgb(1, 2, 3);");
+    tab.wait_for("getComputedStyle(document.querySelector('#count')).color === 'rgb(1, 2, 3)'").await;
+
     edit(&page, "/// The page.", "fn broken( {\n/// The page.");
     tab.wait_for_within(
         "(document.querySelector('#tandem-dev-overlay pre') || {}).textContent.includes('unclosed delimiter')",
@@ -109,5 +114,8 @@ async fn a_saved_change_reaches_the_open_page_and_a_build_error_is_shown_over_it
     tab.wait_for("document.querySelector('#error').textContent.includes('needs a title')").await;
     browser.close().await;
     let log = std::fs::read_to_string(dir.path().join("reload.log")).unwrap_or_default();
-    eprintln!("{}", log.lines().filter(|l| l.starts_with("live reload")).collect::<Vec<_>>().join("\n"));
+    let steps: Vec<&str> = log.lines().filter(|line| line.starts_with("live reload")).collect();
+    eprintln!("{}", steps.join("\n"));
+    let builds = steps.iter().filter(|line| line.contains("building")).count();
+    assert_eq!(builds, 3, "the page twice and the error: the stylesheet needed no build");
 }
