@@ -108,7 +108,10 @@ pub fn view() -> Node {
             strong().child(bind("username")),
             secondary_button("Log out").id("logout").attr("type", "button").on_click(event("logout")),
         ]),
-        div().id("who").class("who").child(a().id("login-link").class("t-button t-primary").href("/login").text("Log in")),
+        div()
+            .id("who")
+            .class("who")
+            .child(a().id("login-link").class("t-button t-primary").href("/login").text("Log in")),
     );
     layout().actions([who]).page(
         "/",

@@ -127,7 +127,8 @@ pub fn view() -> Node {
         [
             div().class("page-heading").children([
                 h1().text("Jobs"),
-                p().class("lede").text("Long work in a live page: streamed progress, chained events, background tasks."),
+                p().class("lede")
+                    .text("Long work in a live page: streamed progress, chained events, background tasks."),
             ]),
             grid(
                 "20rem",

@@ -6,8 +6,8 @@
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
-use tandem::ui::forms::{FieldErrors, Form, field_error};
 use tandem::ui::components::{card, checkbox_field, grid, input_field, primary_button, select_field, textarea_field};
+use tandem::ui::forms::{FieldErrors, Form, field_error};
 use tandem::ui::node::*;
 use tandem::ui::{EventContext, EventError, Level, State, events};
 
@@ -212,7 +212,9 @@ pub fn view() -> Node {
                         checkbox_field("gift_wrap", "Gift wrap").id("gift-wrap").into(),
                         textarea_field("notes", "Notes").help("Up to 500 characters.").errors("errors").into(),
                         field_error("errors", "__all__"),
-                        div().class("t-form-actions").child(primary_button("Place order").id("place").attr("type", "submit")),
+                        div()
+                            .class("t-form-actions")
+                            .child(primary_button("Place order").id("place").attr("type", "submit")),
                     ])],
                 ),
                 card(
@@ -223,7 +225,11 @@ pub fn view() -> Node {
                             nothing(),
                             p().class("empty").text("Nothing yet: your orders show up here as you place them."),
                         ),
-                        ol().id("placed").class("placed").child(foreach("placed", "id", li().child(bind("item.summary")))),
+                        ol().id("placed").class("placed").child(foreach(
+                            "placed",
+                            "id",
+                            li().child(bind("item.summary")),
+                        )),
                     ],
                 ),
             ]),
