@@ -49,7 +49,8 @@ async fn screenshots_of_the_shops_pages() {
     tab.type_text("#email", "ada-at-example").await;
     tab.type_text("#quantity", "12").await;
     tab.click("#place").await;
-    tab.wait_for("document.querySelector('[data-field=email]') && document.querySelector('[data-field=quantity]')").await;
+    tab.wait_for("document.querySelector('[data-field=email]') && document.querySelector('[data-field=quantity]')")
+        .await;
     tab.eval("document.activeElement.blur()").await;
     screenshot(&tab, "order", 1280, 800).await;
 

@@ -25,10 +25,10 @@
 //! # let _ = view();
 //! ```
 
-use super::node::*;
 pub use super::buttons::{danger_button, primary_button, secondary_button};
 pub use super::feedback::{notice, progress_bar};
 pub use super::field::{Field, checkbox_field, field, input_field, select_field, textarea_field};
+use super::node::*;
 pub use super::node::{hstack, vstack};
 pub use super::shell::{Shell, shell};
 

@@ -224,10 +224,11 @@ impl Field {
             control = control.attr("id", &id);
         }
         let (help_id, error_id) = (format!("{id}-help"), format!("{id}-error"));
-        let described: Vec<&str> = [self.help.as_ref().map(|_| help_id.as_str()), self.errors.as_ref().map(|_| error_id.as_str())]
-            .into_iter()
-            .flatten()
-            .collect();
+        let described: Vec<&str> =
+            [self.help.as_ref().map(|_| help_id.as_str()), self.errors.as_ref().map(|_| error_id.as_str())]
+                .into_iter()
+                .flatten()
+                .collect();
         if !described.is_empty() {
             control = control.attr("aria-describedby", described.join(" "));
         }
