@@ -152,10 +152,12 @@ async fn redeem_ticket(ctx: AppContext, auth: Auth, session: Session, body: Byte
 }
 
 /// The runtime script and the stylesheet, at their content-hashed names,
-/// cached forever, compressed once in the encoding the client prefers.
+/// cached forever, and the favicon at its stable name, cached for a day;
+/// compressed once in the encoding the client prefers.
 async fn asset(Path(file): Path<String>, headers: HeaderMap) -> Response {
+    let cache = if file == crate::ui::document::FAVICON_FILE { "public, max-age=86400" } else { IMMUTABLE };
     match crate::ui::document::asset(&file) {
-        Some((content_type, content)) => embedded_file(content_type, IMMUTABLE, content.as_bytes(), &headers),
+        Some((content_type, content)) => embedded_file(content_type, cache, content.as_bytes(), &headers),
         None => StatusCode::NOT_FOUND.into_response(),
     }
 }

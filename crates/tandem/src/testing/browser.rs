@@ -230,6 +230,40 @@ impl Tab {
         }
     }
 
+    /// Sets the page's viewport to `width` × `height` CSS pixels (one device
+    /// pixel each), as a desktop browser window of that size.
+    ///
+    /// ```ignore
+    /// tab.set_viewport(1280, 900).await;
+    /// ```
+    pub async fn set_viewport(&self, width: u32, height: u32) {
+        let metrics = json!({"width": width, "height": height, "deviceScaleFactor": 1, "mobile": false});
+        self.page.call("Emulation.setDeviceMetricsOverride", metrics).await;
+    }
+
+    /// Emulates the visitor's colour scheme preference (`"light"` or `"dark"`).
+    ///
+    /// ```ignore
+    /// tab.set_color_scheme("dark").await;
+    /// ```
+    pub async fn set_color_scheme(&self, scheme: &str) {
+        let features = json!([{"name": "prefers-color-scheme", "value": scheme}]);
+        self.page.call("Emulation.setEmulatedMedia", json!({"features": features})).await;
+    }
+
+    /// A PNG of what the viewport shows now (`Page.captureScreenshot`).
+    ///
+    /// ```ignore
+    /// let png = tab.screenshot().await;
+    /// assert!(png.starts_with(b"\x89PNG"));
+    /// ```
+    pub async fn screenshot(&self) -> Vec<u8> {
+        use base64::Engine as _;
+        let shot = self.page.call("Page.captureScreenshot", json!({"format": "png"})).await;
+        let data = shot["data"].as_str().expect("no screenshot data");
+        base64::engine::general_purpose::STANDARD.decode(data).expect("a screenshot in base64")
+    }
+
     /// The browser's cookies for this page, as DevTools reports them
     /// (`name`, `value`, `httpOnly`, …).
     pub async fn cookies(&self) -> Vec<Value> {

@@ -1,6 +1,8 @@
 //! The component library: a grid, cards, tables with sortable headers, a
 //! modal dialog, tabs, badges and spinners, on top of [`vstack`] and
-//! [`hstack`]. Every component is a plain [`Node`] tree styled by the
+//! [`hstack`]; with `use tandem::ui::components::*` also the form fields
+//! ([`super::field`]), the app shell ([`super::shell`]), buttons
+//! ([`super::buttons`]), notices and progress bars ([`super::feedback`]). Every component is a plain [`Node`] tree styled by the
 //! default stylesheet (`tandem.css`, linked from every page; its colours,
 //! radius and spacing are CSS variables an app sets with
 //! [`App::theme`](crate::App::theme)). Whatever changes (the sort column,
@@ -23,8 +25,12 @@
 //! # let _ = view();
 //! ```
 
+pub use super::buttons::{danger_button, primary_button, secondary_button};
+pub use super::feedback::{notice, progress_bar};
+pub use super::field::{Field, checkbox_field, field, input_field, select_field, textarea_field};
 use super::node::*;
 pub use super::node::{hstack, vstack};
+pub use super::shell::{Shell, shell};
 
 /// A grid of equal columns, each at least `min_column_width` wide (a CSS
 /// length: `"14rem"`, `"200px"`), as many as fit.

@@ -16,6 +16,19 @@ pub const RUNTIME: &str = include_str!("runtime.js");
 /// and the CSS variables a [`Theme`](super::theme::Theme) overrides.
 pub const STYLESHEET: &str = include_str!("tandem.css");
 
+/// Tandem's default favicon, embedded in the binary: linked from every
+/// page's head unless the app sets its own
+/// ([`Theme::favicon`](super::theme::Theme::favicon)).
+pub const FAVICON: &str = include_str!("favicon.svg");
+
+/// The favicon's stable name under `/_tandem/` (not hashed: browsers and
+/// bookmarks keep icon URLs).
+///
+/// ```
+/// assert_eq!(tandem::ui::document::FAVICON_FILE, "favicon.svg");
+/// ```
+pub const FAVICON_FILE: &str = "favicon.svg";
+
 /// The policy pages are served with: no inline script, no `eval`.
 pub const CONTENT_SECURITY_POLICY: &str =
     "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'";
@@ -51,12 +64,15 @@ pub fn stylesheet_file() -> &'static str {
 ///
 /// assert_eq!(asset(stylesheet_file()).map(|(kind, _)| kind), Some("text/css; charset=utf-8"));
 /// assert_eq!(asset("tandem.css"), None, "only the hashed name");
+/// assert_eq!(asset("favicon.svg").map(|(kind, _)| kind), Some("image/svg+xml"));
 /// ```
 pub fn asset(file: &str) -> Option<(&'static str, &'static str)> {
     if file == runtime_file() {
         Some(("text/javascript; charset=utf-8", RUNTIME))
     } else if file == stylesheet_file() {
         Some(("text/css; charset=utf-8", STYLESHEET))
+    } else if file == FAVICON_FILE {
+        Some(("image/svg+xml", FAVICON))
     } else {
         None
     }

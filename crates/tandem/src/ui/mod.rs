@@ -21,12 +21,15 @@
 
 pub mod background;
 pub mod bus;
+pub mod buttons;
 pub mod check;
 pub mod components;
 pub mod context;
 pub mod delta;
 pub mod document;
 pub mod engine;
+pub mod feedback;
+pub mod field;
 pub mod forms;
 pub mod locks;
 pub mod node;
@@ -35,6 +38,7 @@ pub mod outbox;
 pub mod page;
 pub mod render;
 pub mod settings;
+pub mod shell;
 pub mod socket;
 pub mod state;
 pub mod storage;

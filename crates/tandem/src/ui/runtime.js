@@ -563,6 +563,8 @@
     const link = e.target.closest && e.target.closest("a[href]");
     if (!link || e.defaultPrevented || e.button !== 0 || e.metaKey || e.ctrlKey || e.shiftKey || e.altKey) return;
     if (link.target || link.hasAttribute("download") || link.origin !== location.origin) return;
+    // A jump within this page (a skip link): the browser's own.
+    if (link.hash && link.pathname === location.pathname && link.search === location.search) return;
     const backend = (boot.backend || []).some((p) => link.pathname === p || link.pathname.startsWith(p + "/"));
     if (backend || link.pathname.startsWith("/_")) return;
     e.preventDefault();

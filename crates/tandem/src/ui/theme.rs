@@ -14,7 +14,12 @@
 //!
 //! The variables: `font`, `mono`, `text`, `muted`, `bg`, `surface`,
 //! `border`, `accent`, `accent-text`, `info`, `success`, `warning`,
-//! `danger`, `radius`, `space`, `shadow` (see `tandem.css`).
+//! `danger`, `radius`, `space`, `shadow`, `page` (the shell's background),
+//! `content-width` (the shell's main column) (see `tandem.css`).
+//!
+//! Every page's head also links a favicon: Tandem's own
+//! (`/_tandem/favicon.svg`) unless the theme names the app's
+//! ([`Theme::favicon`]).
 
 /// Values for the stylesheet's variables, for light and dark colour schemes.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -23,6 +28,7 @@ pub struct Theme {
     dark: Vec<(String, String)>,
     stylesheets: Vec<String>,
     without_default: bool,
+    favicon: Option<String>,
 }
 
 impl Theme {
@@ -61,31 +67,73 @@ impl Theme {
         self
     }
 
+    /// Links the app's own icon instead of Tandem's default favicon: a
+    /// same-origin path, usually `tandem::static_url!("img/icon.svg")`
+    /// ([`check`](Self::check) refuses others). The type is taken from the
+    /// extension (`.svg`, `.png`, `.ico`).
+    ///
+    /// ```
+    /// let theme = tandem::ui::Theme::new().favicon("/static/img/icon.png");
+    /// assert!(theme.head_html().starts_with("<link rel=\"icon\" type=\"image/png\" href=\"/static/img/icon.png\">"));
+    /// ```
+    pub fn favicon(mut self, url: &str) -> Self {
+        self.favicon = Some(url.to_string());
+        self
+    }
+
+    /// The `<link rel="icon">` of every page: the app's
+    /// ([`favicon`](Self::favicon)) or Tandem's default.
+    ///
+    /// ```
+    /// assert_eq!(
+    ///     tandem::ui::Theme::new().favicon_html(),
+    ///     "<link rel=\"icon\" type=\"image/svg+xml\" href=\"/_tandem/favicon.svg\">"
+    /// );
+    /// ```
+    pub fn favicon_html(&self) -> String {
+        let default = format!("/_tandem/{}", super::document::FAVICON_FILE);
+        let url = match &self.favicon {
+            Some(url) if stylesheet_url_is_safe(url) => url.as_str(),
+            _ => default.as_str(),
+        };
+        let kind = match url.rsplit('.').next() {
+            Some("png") => "image/png",
+            Some("ico") => "image/x-icon",
+            Some("jpg" | "jpeg") => "image/jpeg",
+            Some("webp") => "image/webp",
+            _ => "image/svg+xml",
+        };
+        format!("<link rel=\"icon\" type=\"{kind}\" href=\"{url}\">")
+    }
+
     /// Leaves Tandem's stylesheet out of every page: the app's own
     /// ([`stylesheet`](Self::stylesheet)) replaces it, and styles the
     /// components' `t-` classes itself.
     ///
     /// ```
     /// let theme = tandem::ui::Theme::new().without_default_stylesheet().stylesheet("/static/site.css");
-    /// assert_eq!(theme.head_html(), "<link rel=\"stylesheet\" href=\"/static/site.css\">");
+    /// assert_eq!(theme.head_html(), format!("{}<link rel=\"stylesheet\" href=\"/static/site.css\">", theme.favicon_html()));
     /// ```
     pub fn without_default_stylesheet(mut self) -> Self {
         self.without_default = true;
         self
     }
 
-    /// The stylesheets of every page's `<head>`: Tandem's (unless
+    /// What every page's `<head>` gets from the theme: the
+    /// [favicon](Self::favicon_html), Tandem's stylesheet (unless
     /// [replaced](Self::without_default_stylesheet)), the variables in a
     /// `<style>`, then the app's linked stylesheets (those that
     /// [`check`](Self::check) accepts).
     ///
     /// ```
-    /// let head = tandem::ui::Theme::new().set("accent", "teal").head_html();
-    /// assert!(head.starts_with("<link rel=\"stylesheet\" href=\"/_tandem/tandem."));
+    /// let theme = tandem::ui::Theme::new().set("accent", "teal");
+    /// let head = theme.head_html();
+    /// let stylesheet = head.strip_prefix(&theme.favicon_html()).unwrap();
+    /// assert!(stylesheet.starts_with("<link rel=\"stylesheet\" href=\"/_tandem/tandem."));
     /// assert!(head.ends_with("<style>:root{--t-accent:teal}</style>"));
     /// ```
     pub fn head_html(&self) -> String {
-        let mut html = String::new();
+        let mut html = self.favicon_html();
         if !self.without_default {
             html.push_str(&format!(
                 "<link rel=\"stylesheet\" href=\"/_tandem/{}\">",
@@ -126,6 +174,9 @@ impl Theme {
     /// assert!(Theme::new().set("Accent!", "red").check().is_err());
     /// ```
     pub fn check(&self) -> Result<(), String> {
+        if let Some(url) = self.favicon.iter().find(|url| !stylesheet_url_is_safe(url)) {
+            return Err(format!("theme favicon {url:?}: use a path of letters, digits and `/._-~` starting with `/`"));
+        }
         if let Some(url) = self.stylesheets.iter().find(|url| !stylesheet_url_is_safe(url)) {
             return Err(format!(
                 "theme stylesheet {url:?}: use a path of letters, digits and `/._-~` starting with `/`"

@@ -7,9 +7,11 @@ use sea_orm::{ActiveModelBehavior, ActiveModelTrait, ColumnTrait, Condition, Ent
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 use tandem::rest::{ModelSerializer, RestError};
+use tandem::ui::components::{card, input_field, primary_button, secondary_button};
 use tandem::ui::node::*;
 use tandem::ui::{EventContext, EventError, Level, State, events};
 
+use super::layout::layout;
 use crate::shop::models::product;
 use crate::shop::serializers::drf_product_serializer;
 
@@ -97,60 +99,72 @@ fn product_rows() -> ModelSerializer<product::Entity> {
     })
 }
 
-fn field(name: &str, label_text: &str) -> Node {
-    label().children([
-        text(label_text),
-        input().attr("name", name),
-        span().class("error").attr("data-field", name).child(bind(&format!("errors.{name}"))),
-    ])
-}
-
 /// The page.
 pub fn view() -> Node {
-    main().children([
-        img().class("shop-logo").attr("src", tandem::static_url!("img/logo.svg")).attr("alt", ""),
-        h1().text("Shop"),
-        cond(
-            "username",
-            p().id("who").children([
-                text("Logged in as "),
-                strong().child(bind("username")),
-                text(" "),
-                button().id("logout").text("Log out").on_click(event("logout")),
-            ]),
-            p().id("who").child(a().id("login-link").href("/login").text("Log in")),
-        ),
-        input()
-            .id("search")
-            .attr("type", "search")
-            .attr("placeholder", "Search products")
-            .bind_value("query")
-            .on_input(event("search")),
-        p().children([bind("count"), text(" products")]),
-        ul().id("products").child(foreach(
-            "products",
-            "id",
-            li().children([
-                a().class("name").bind_attr("href", "item.url").child(bind("item.name")),
-                text(" — "),
-                span().class("price").child(bind("item.price")),
-            ]),
-        )),
-        cond(
-            "username",
-            form().id("add-product").on_submit(event("add")).children([
-                h2().text("Add a product"),
-                field("name", "Name"),
-                field("price", "Price"),
-                field("sku", "SKU"),
-                button().attr("type", "submit").text("Add"),
-            ]),
-            nothing(),
-        ),
-        p().children([
-            a().href("/counter").text("Counter"),
-            text(" · "),
-            a().id("help-link").href("/help").text("Help"),
+    let who = cond(
+        "username",
+        div().id("who").class("who").children([
+            text("Signed in as "),
+            strong().child(bind("username")),
+            secondary_button("Log out").id("logout").attr("type", "button").on_click(event("logout")),
         ]),
-    ])
+        div()
+            .id("who")
+            .class("who")
+            .child(a().id("login-link").class("t-button t-primary").href("/login").text("Log in")),
+    );
+    layout().actions([who]).page(
+        "/",
+        [
+            div().class("page-heading").children([
+                h1().text("Catalog"),
+                p().class("lede").text("Coffee gear for the home barista: cups, kettles, grinders and beans."),
+            ]),
+            div().class("catalog-toolbar").children([
+                input()
+                    .id("search")
+                    .attr("type", "search")
+                    .attr("placeholder", "Search products")
+                    .attr("aria-label", "Search products")
+                    .bind_value("query")
+                    .on_input(event("search")),
+                p().children([bind("count"), text(" products")]),
+            ]),
+            ul().id("products").class("product-grid").child(foreach(
+                "products",
+                "id",
+                li().class("product-card").children([
+                    a().class("name").bind_attr("href", "item.url").child(bind("item.name")),
+                    span().class("price").child(bind("item.price")),
+                ]),
+            )),
+            cond(
+                "username",
+                card(
+                    "Add a product",
+                    [form().id("add-product").class("t-form").on_submit(event("add")).children([
+                        input_field("text", "name", "Name").id("new-name").required().errors("errors").into(),
+                        input_field("text", "price", "Price")
+                            .id("new-price")
+                            .required()
+                            .help("A number such as 14.50.")
+                            .errors("errors")
+                            .control(|input| input.attr("inputmode", "decimal"))
+                            .into(),
+                        input_field("text", "sku", "SKU").id("new-sku").required().errors("errors").into(),
+                        div().class("t-form-actions").child(primary_button("Add product").attr("type", "submit")),
+                    ])],
+                )
+                .class("add-product"),
+                nothing(),
+            ),
+            p().class("more").children([
+                text("Need a hand? "),
+                a().id("help-link").href("/help").text("Read the help"),
+                text(" or try the "),
+                a().href("/counter").text("Counter"),
+                text("."),
+            ]),
+        ],
+    )
 }

@@ -13,6 +13,7 @@ use tandem::ui::components::*;
 use tandem::ui::node::*;
 use tandem::ui::{EventContext, EventError, Level, State, events};
 
+use super::layout::layout;
 use crate::shop::models::product;
 
 /// The page's state.
@@ -160,34 +161,39 @@ fn showcase() -> Node {
 
 /// The page.
 pub fn view() -> Node {
-    main().class("t-vstack").children([
-        h1().text("Components"),
-        p().text("The component library and the default stylesheet; the shop's theme sets the accent colour."),
-        showcase(),
-        tabs(
-            "tab",
-            event("select_tab"),
-            [
-                ("table", "Table", product_table()),
-                (
-                    "dialog",
-                    "Dialog",
-                    div().children([
-                        p().text("A modal dialog: its button, the backdrop and Escape close it."),
-                        p().child(button().id("open-dialog").text("Open the dialog").on_click(event("open_dialog"))),
-                    ]),
-                ),
-            ],
-        ),
-        modal(
-            "A modal dialog",
-            "dialog_open",
-            event("close_dialog"),
-            [
-                p().text("It is shown while the state's dialog_open is true."),
-                button().id("dialog-done").class("t-primary").text("Done").on_click(event("close_dialog")),
-            ],
-        ),
-        p().child(a().href("/").text("Back to the shop")),
-    ])
+    layout().page(
+        "/components",
+        [div().class("t-vstack").children([
+            h1().text("Components"),
+            p().text("The component library and the default stylesheet; the shop's theme sets the accent colour."),
+            showcase(),
+            tabs(
+                "tab",
+                event("select_tab"),
+                [
+                    ("table", "Table", product_table()),
+                    (
+                        "dialog",
+                        "Dialog",
+                        div().children([
+                            p().text("A modal dialog: its button, the backdrop and Escape close it."),
+                            p().child(
+                                button().id("open-dialog").text("Open the dialog").on_click(event("open_dialog")),
+                            ),
+                        ]),
+                    ),
+                ],
+            ),
+            modal(
+                "A modal dialog",
+                "dialog_open",
+                event("close_dialog"),
+                [
+                    p().text("It is shown while the state's dialog_open is true."),
+                    button().id("dialog-done").class("t-primary").text("Done").on_click(event("close_dialog")),
+                ],
+            ),
+            p().child(a().href("/").text("Back to the shop")),
+        ])],
+    )
 }

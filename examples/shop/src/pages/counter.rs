@@ -1,5 +1,6 @@
 //! `/counter`: the smallest reactive page, the one the benchmarks drive.
 
+use super::layout::layout;
 use serde::{Deserialize, Serialize};
 use tandem::ui::node::*;
 use tandem::ui::{EventError, State, events};
@@ -27,11 +28,18 @@ impl Counter {
 
 /// The page.
 pub fn view() -> Node {
-    main().children([
-        h1().text("Counter"),
-        p().attr("id", "count").child(bind("count")),
-        button().id("increment").text("+1").on_click(event("increment")),
-        button().id("add-five").text("+5").on_click(event("add").arg(5)),
-        p().children([a().href("/").text("Back to the shop"), text(" · "), a().href("/playground").text("Playground")]),
-    ])
+    layout().page(
+        "",
+        [
+            h1().text("Counter"),
+            p().attr("id", "count").child(bind("count")),
+            button().id("increment").text("+1").on_click(event("increment")),
+            button().id("add-five").text("+5").on_click(event("add").arg(5)),
+            p().children([
+                a().href("/").text("Back to the shop"),
+                text(" · "),
+                a().href("/playground").text("Playground"),
+            ]),
+        ],
+    )
 }

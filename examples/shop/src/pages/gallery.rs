@@ -1,6 +1,7 @@
 //! `/gallery`: files uploaded from an `<input type=file>` with a progress
 //! bar, stored under the media root and served back under `/media`.
 
+use super::layout::layout;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use tandem::ui::node::*;
@@ -46,37 +47,47 @@ impl Gallery {
 
 /// The page.
 pub fn view() -> Node {
-    main().children([
-        h1().text("Gallery"),
-        label().children([
-            text("Add files "),
-            input()
-                .id("files")
-                .attr("type", "file")
-                .attr("name", "files")
-                .attr("multiple", "")
-                .on_upload(event("add_files")),
-        ]),
-        upload_progress("files"),
-        label().children([
-            text("Credit (a link) "),
-            input().id("credit").bind_value("credit").on_change(event("set_credit")),
-        ]),
-        cond(
-            "credit",
-            p().children([text("Photos by "), a().id("credit-link").bind_attr("href", "credit").child(bind("credit"))]),
-            nothing(),
-        ),
-        ul().id("uploaded").child(foreach(
-            "files",
-            "id",
-            li().children([
-                a().class("file").bind_attr("href", "item.url").child(bind("item.name")),
-                text(" "),
-                small().children([bind("item.size"), text(" bytes")]),
-                cond("item.image", img().bind_attr("src", "item.url").attr("alt", "").attr("width", "96"), nothing()),
+    layout().page(
+        "",
+        [
+            h1().text("Gallery"),
+            label().children([
+                text("Add files "),
+                input()
+                    .id("files")
+                    .attr("type", "file")
+                    .attr("name", "files")
+                    .attr("multiple", "")
+                    .on_upload(event("add_files")),
             ]),
-        )),
-        p().child(a().href("/").text("Back to the shop")),
-    ])
+            upload_progress("files"),
+            label().children([
+                text("Credit (a link) "),
+                input().id("credit").bind_value("credit").on_change(event("set_credit")),
+            ]),
+            cond(
+                "credit",
+                p().children([
+                    text("Photos by "),
+                    a().id("credit-link").bind_attr("href", "credit").child(bind("credit")),
+                ]),
+                nothing(),
+            ),
+            ul().id("uploaded").child(foreach(
+                "files",
+                "id",
+                li().children([
+                    a().class("file").bind_attr("href", "item.url").child(bind("item.name")),
+                    text(" "),
+                    small().children([bind("item.size"), text(" bytes")]),
+                    cond(
+                        "item.image",
+                        img().bind_attr("src", "item.url").attr("alt", "").attr("width", "96"),
+                        nothing(),
+                    ),
+                ]),
+            )),
+            p().child(a().href("/").text("Back to the shop")),
+        ],
+    )
 }

@@ -2,6 +2,7 @@
 //! segment (`<path:topic>`, slashes included) in an optional group, so
 //! `/help`, `/help/shipping` and `/help/shipping/returns` are all this page.
 
+use super::layout::layout;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use tandem::ui::node::*;
@@ -50,18 +51,21 @@ impl Help {
 
 /// The page.
 pub fn view() -> Node {
-    main().children([
-        nav().id("trail").children([
-            a().href("/help").text("Help"),
-            foreach(
-                "trail",
-                "url",
-                span().children([text(" / "), a().bind_attr("href", "item.url").child(bind("item.name"))]),
-            ),
-        ]),
-        h1().id("topic").child(cond("topic", bind("topic"), text("Help"))),
-        p().id("answer").child(bind("answer")),
-        ul().children(TOPICS.iter().map(|(path, _)| li().child(a().href(&format!("/help/{path}")).text(*path)))),
-        p().child(a().href("/").text("Back to the shop")),
-    ])
+    layout().page(
+        "/help",
+        [
+            nav().id("trail").children([
+                a().href("/help").text("Help"),
+                foreach(
+                    "trail",
+                    "url",
+                    span().children([text(" / "), a().bind_attr("href", "item.url").child(bind("item.name"))]),
+                ),
+            ]),
+            h1().id("topic").child(cond("topic", bind("topic"), text("Help"))),
+            p().id("answer").child(bind("answer")),
+            ul().children(TOPICS.iter().map(|(path, _)| li().child(a().href(&format!("/help/{path}")).text(*path)))),
+            p().child(a().href("/").text("Back to the shop")),
+        ],
+    )
 }

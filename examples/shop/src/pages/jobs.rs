@@ -7,9 +7,11 @@ use std::time::Duration;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
+use tandem::ui::components::{Tone, badge, card, grid, primary_button, progress_bar, secondary_button};
 use tandem::ui::node::*;
 use tandem::ui::{EventContext, EventError, State, events};
 
+use super::layout::layout;
 use crate::shop::models::product;
 
 /// The jobs page's state.
@@ -120,43 +122,69 @@ impl Jobs {
 
 /// The page.
 pub fn view() -> Node {
-    main().children([
-        h1().text("Jobs"),
-        section().children([
-            h2().text("Streamed progress"),
-            progress().id("progress").attr("max", "100").bind_attr("value", "progress"),
-            p().children([
-                span().id("percent").child(bind("progress")),
-                text("% "),
-                span().id("stage").child(bind("stage")),
+    layout().page(
+        "/jobs",
+        [
+            div().class("page-heading").children([
+                h1().text("Jobs"),
+                p().class("lede")
+                    .text("Long work in a live page: streamed progress, chained events, background tasks."),
             ]),
-            hstack([
-                button().id("process").text("Run").on_click(event("process")),
-                button().id("process-fail").text("Run and fail").on_click(event("process_and_fail")),
-            ]),
-        ]),
-        section().children([
-            h2().text("Chained events"),
-            button().id("chain").text("Chain").on_click(event("chain")),
-            ol().id("steps").child(foreach("steps", "", li().child(bind("item")))),
-        ]),
-        section().children([
-            h2().text("Background import"),
-            button().id("import").text("Import").on_click(event("start_import")),
-            p().children([
-                span().id("imported").child(bind("imported")),
-                text(" imported "),
-                cond("importing", span().id("importing").text("(running)"), nothing()),
-                span().id("last-imported").child(bind("last_imported")),
-            ]),
-            button().id("ping").text("Ping").on_click(event("ping")),
-            span().id("pings").child(bind("pings")),
-        ]),
-        section().children([
-            h2().text("Throttled on the server"),
-            button().id("save-draft").text("Save draft").on_click(event("save_draft")),
-            span().id("drafts").child(bind("drafts")),
-        ]),
-        p().child(a().href("/").text("Back to the shop")),
-    ])
+            grid(
+                "20rem",
+                [
+                    card(
+                        "Streamed progress",
+                        [
+                            progress_bar("progress", 100, "Job progress").id("progress"),
+                            p().class("job-status").children([
+                                span().id("percent").child(bind("progress")),
+                                text("% "),
+                                span().id("stage").child(bind("stage")),
+                            ]),
+                            hstack([
+                                primary_button("Run").id("process").on_click(event("process")),
+                                secondary_button("Run and fail").id("process-fail").on_click(event("process_and_fail")),
+                            ]),
+                        ],
+                    ),
+                    card(
+                        "Chained events",
+                        [
+                            p().class("hint").text("One click, three events run one after another on the server."),
+                            ol().id("steps").child(foreach("steps", "", li().child(bind("item")))),
+                            primary_button("Chain").id("chain").on_click(event("chain")),
+                        ],
+                    ),
+                    card(
+                        "Background import",
+                        [
+                            p().class("job-status").children([
+                                span().id("imported").child(bind("imported")),
+                                text(" imported "),
+                                cond("importing", badge(text("running"), Tone::Info).id("importing"), nothing()),
+                                text(" "),
+                                span().id("last-imported").child(bind("last_imported")),
+                            ]),
+                            hstack([
+                                primary_button("Import").id("import").on_click(event("start_import")),
+                                secondary_button("Ping").id("ping").on_click(event("ping")),
+                                span().children([text("Pings: "), span().id("pings").child(bind("pings"))]),
+                            ]),
+                        ],
+                    ),
+                    card(
+                        "Throttled on the server",
+                        [
+                            p().class("hint").text("At most one draft a second is saved, however fast you click."),
+                            hstack([
+                                secondary_button("Save draft").id("save-draft").on_click(event("save_draft")),
+                                span().children([text("Drafts: "), span().id("drafts").child(bind("drafts"))]),
+                            ]),
+                        ],
+                    ),
+                ],
+            ),
+        ],
+    )
 }

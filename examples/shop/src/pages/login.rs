@@ -3,7 +3,10 @@
 
 use serde::{Deserialize, Serialize};
 use tandem::auth::LoginError;
+use tandem::ui::components::{Tone, input_field, notice, primary_button};
 use tandem::ui::node::*;
+
+use super::layout::layout;
 use tandem::ui::{EventContext, EventError, Level, State, events};
 
 /// The login form's state. The password is never kept.
@@ -50,14 +53,24 @@ impl Login {
 
 /// The page.
 pub fn view() -> Node {
-    main().children([
-        h1().text("Log in"),
-        form().id("login").on_submit(event("submit")).children([
-            label().text("Username").child(input().attr("name", "username").bind_value("username")),
-            label().text("Password").child(input().attr("name", "password").attr("type", "password")),
-            button().attr("type", "submit").text("Log in"),
-        ]),
-        p().class("error").id("login-error").child(bind("error")),
-        p().child(a().href("/").text("Back to the shop")),
-    ])
+    layout().page(
+        "/login",
+        [section().class("login-panel t-card").children([
+            h1().text("Log in"),
+            p().class("lede").text("Sign in to add products to the catalog."),
+            form().id("login").class("t-form").on_submit(event("submit")).children([
+                cond("error", notice(Tone::Danger, [bind("error")]).id("login-error"), nothing()),
+                input_field("text", "username", "Username")
+                    .required()
+                    .control(|input| input.attr("autocomplete", "username").bind_value("username"))
+                    .into(),
+                input_field("password", "password", "Password")
+                    .required()
+                    .control(|input| input.attr("autocomplete", "current-password"))
+                    .into(),
+                div().class("t-form-actions").child(primary_button("Log in").attr("type", "submit")),
+            ]),
+            p().class("more").child(a().href("/").text("Back to the shop")),
+        ])],
+    )
 }

@@ -8,6 +8,7 @@ use serde_json::{Value, json};
 use tandem::ui::node::*;
 use tandem::ui::{EventContext, EventError, State, events};
 
+use super::layout::layout;
 use crate::shop::models::product;
 
 /// The 404 page's state.
@@ -54,25 +55,32 @@ impl Missing {
 
 /// The page.
 pub fn view() -> Node {
-    main().id("missing").children([
-        h1().text("Nothing here"),
-        p().children([text("The shop has no page at "), strong().id("missing-path").child(bind("path")), text(".")]),
-        input()
-            .id("suggest-search")
-            .attr("type", "search")
-            .attr("placeholder", "Search products")
-            .bind_value("query")
-            .on_input(event("search").debounce(150)),
-        ul().id("suggestions").child(foreach(
-            "suggestions",
-            "id",
-            li().child(a().bind_attr("href", "item.url").child(bind("item.name"))),
-        )),
-        p().children([
-            a().id("home").href("/").text("Back to the shop"),
-            text(" or "),
-            a().id("help").href("/help").text("get help"),
-            text("."),
-        ]),
-    ])
+    layout().page(
+        "",
+        [div().id("missing").children([
+            h1().text("Nothing here"),
+            p().children([
+                text("The shop has no page at "),
+                strong().id("missing-path").child(bind("path")),
+                text("."),
+            ]),
+            input()
+                .id("suggest-search")
+                .attr("type", "search")
+                .attr("placeholder", "Search products")
+                .bind_value("query")
+                .on_input(event("search").debounce(150)),
+            ul().id("suggestions").child(foreach(
+                "suggestions",
+                "id",
+                li().child(a().bind_attr("href", "item.url").child(bind("item.name"))),
+            )),
+            p().children([
+                a().id("home").href("/").text("Back to the shop"),
+                text(" or "),
+                a().id("help").href("/help").text("get help"),
+                text("."),
+            ]),
+        ])],
+    )
 }

@@ -12,6 +12,7 @@ pub mod counter;
 pub mod gallery;
 pub mod help;
 pub mod jobs;
+pub mod layout;
 pub mod login;
 pub mod missing;
 pub mod order;

@@ -6,10 +6,12 @@
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
+use tandem::ui::components::{card, checkbox_field, grid, input_field, primary_button, select_field, textarea_field};
 use tandem::ui::forms::{FieldErrors, Form, field_error};
 use tandem::ui::node::*;
 use tandem::ui::{EventContext, EventError, Level, State, events};
 
+use super::layout::layout;
 use crate::shop::models::product;
 
 /// How an order travels.
@@ -130,10 +132,6 @@ fn validate(order: &OrderForm) -> FieldErrors {
     errors
 }
 
-fn labelled(label_text: &str, field: &str, input: Node) -> Node {
-    label().class("field").children([text(label_text), input, field_error("errors", field)])
-}
-
 fn check(name: &str, value: &str, label_text: &str) -> Node {
     label().children([input().attr("type", "checkbox").attr("name", name).attr("value", value), text(label_text)])
 }
@@ -145,47 +143,96 @@ fn radio(value: &str, label_text: &str, checked: bool) -> Node {
 
 /// The page.
 pub fn view() -> Node {
-    main().children([
-        h1().text("Order"),
-        p().id("greeting").children([text("Hello, "), bind("name")]),
-        // `novalidate`: the server checks the fields and says what is wrong.
-        form().id("order").attr("novalidate", "").on_submit(event("place")).children([
-            labelled(
-                "Name",
-                "name",
-                input().attr("name", "name").id("name").bind_value("name").on_input(event("set_name")),
-            ),
-            labelled("Email", "email", input().attr("name", "email").attr("type", "email").id("email")),
-            labelled(
-                "Product",
-                "product",
-                select().attr("name", "product").id("product").child(foreach(
-                    "products",
-                    "id",
-                    option().bind_attr("value", "item.id").child(bind("item.name")),
-                )),
-            ),
-            labelled("Quantity", "quantity", input().attr("name", "quantity").attr("type", "number").id("quantity")),
-            label().children([
-                input().attr("type", "checkbox").attr("name", "gift_wrap").id("gift-wrap"),
-                text("Gift wrap"),
+    layout().page(
+        "/order",
+        [
+            div().class("page-heading").children([
+                h1().text("Place an order"),
+                p().id("greeting").class("lede").children([text("Hello, "), bind("name")]),
             ]),
-            fieldset().children([
-                legend().text("Extras"),
-                check("extras", "card", "Greeting card"),
-                check("extras", "sample", "Coffee sample"),
+            div().class("order-layout").children([
+                card(
+                    "Your order",
+                    // `novalidate`: the server checks the fields and says what is wrong.
+                    [form().id("order").class("t-form").attr("novalidate", "").on_submit(event("place")).children([
+                        grid(
+                            "14rem",
+                            [
+                                input_field("text", "name", "Name")
+                                    .required()
+                                    .errors("errors")
+                                    .control(|input| input.bind_value("name").on_input(event("set_name")))
+                                    .into(),
+                                input_field("email", "email", "Email")
+                                    .required()
+                                    .help("The confirmation goes here.")
+                                    .errors("errors")
+                                    .into(),
+                            ],
+                        ),
+                        grid(
+                            "14rem",
+                            [
+                                select_field(
+                                    "product",
+                                    "Product",
+                                    [foreach(
+                                        "products",
+                                        "id",
+                                        option().bind_attr("value", "item.id").child(bind("item.name")),
+                                    )],
+                                )
+                                .required()
+                                .errors("errors")
+                                .into(),
+                                input_field("number", "quantity", "Quantity")
+                                    .required()
+                                    .help("From 1 to 10.")
+                                    .errors("errors")
+                                    .control(|input| input.attr("min", "1").attr("max", "10"))
+                                    .into(),
+                            ],
+                        ),
+                        grid(
+                            "14rem",
+                            [
+                                fieldset().children([
+                                    legend().text("Delivery"),
+                                    radio("standard", "Standard, 3–5 days", true),
+                                    radio("express", "Express, next day", false),
+                                    field_error("errors", "delivery"),
+                                ]),
+                                fieldset().children([
+                                    legend().text("Extras"),
+                                    check("extras", "card", "Greeting card"),
+                                    check("extras", "sample", "Coffee sample"),
+                                ]),
+                            ],
+                        ),
+                        checkbox_field("gift_wrap", "Gift wrap").id("gift-wrap").into(),
+                        textarea_field("notes", "Notes").help("Up to 500 characters.").errors("errors").into(),
+                        field_error("errors", "__all__"),
+                        div()
+                            .class("t-form-actions")
+                            .child(primary_button("Place order").id("place").attr("type", "submit")),
+                    ])],
+                ),
+                card(
+                    "Placed from this tab",
+                    [
+                        cond(
+                            "placed",
+                            nothing(),
+                            p().class("empty").text("Nothing yet: your orders show up here as you place them."),
+                        ),
+                        ol().id("placed").class("placed").child(foreach(
+                            "placed",
+                            "id",
+                            li().child(bind("item.summary")),
+                        )),
+                    ],
+                ),
             ]),
-            fieldset().children([
-                legend().text("Delivery"),
-                radio("standard", "Standard", true),
-                radio("express", "Express", false),
-                field_error("errors", "delivery"),
-            ]),
-            labelled("Notes", "notes", textarea().attr("name", "notes").id("notes")),
-            field_error("errors", "__all__"),
-            button().attr("type", "submit").id("place").text("Place order"),
-        ]),
-        ol().id("placed").child(foreach("placed", "id", li().child(bind("item.summary")))),
-        p().child(a().href("/").text("Back to the shop")),
-    ])
+        ],
+    )
 }

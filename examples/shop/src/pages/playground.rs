@@ -2,6 +2,7 @@
 //! the event options a binding can use, and two fields the browser keeps
 //! (a cookie and `localStorage`).
 
+use super::layout::layout;
 use serde::{Deserialize, Serialize};
 use tandem::ui::node::*;
 use tandem::ui::{EventContext, Level, State, events};
@@ -100,52 +101,55 @@ impl Playground {
 
 /// The page.
 pub fn view() -> Node {
-    main().children([
-        h1().text("Playground"),
-        p().attr("id", "count").child(bind("count")),
-        p().children([text("doubled: "), span().id("doubled").child(bind("doubled"))]),
-        hstack([
-            button().id("increment").text("+1").on_click(event("increment")),
-            button().id("add-five").text("+5").on_click(event("add").arg(5)),
-            button().id("reset").text("Reset").on_click(event("reset")),
-            button().id("export").text("Download").on_click(event("export")),
-        ]),
-        label().children([
-            input()
-                .attr("type", "checkbox")
-                .id("subscribe")
-                .bind_attr("checked", "subscribed")
-                .on_change(event("subscribe")),
-            text(" Newsletter (from a count of 3)"),
-        ]),
-        label().children([
-            text("Note "),
-            input().id("note").on_input(event("set_note").debounce(300)),
-            span().id("note-shown").child(bind("note")),
-        ]),
-        div().id("panel").on_click(event("panel")).children([
-            text("Panel "),
-            button().id("inner").text("Inner").on_click(event("button").stop_propagation()),
-        ]),
-        p().children([
-            text("panel "),
-            span().id("panel-clicks").child(bind("panel_clicks")),
-            text(", button "),
-            span().id("button-clicks").child(bind("button_clicks")),
-            text(", note events "),
-            span().id("note-events").child(bind("note_events")),
-        ]),
-        section().id("kept").children([
-            h2().text("Kept in this browser"),
-            p().children([text("Theme: "), span().id("theme").child(bind("theme"))]),
-            button().id("light").text("Light").on_click(event("set_theme").arg("light")),
-            button().id("dark").text("Dark").on_click(event("set_theme").arg("dark")),
-            label().children([
-                text("Favourite "),
-                input().id("favourite").bind_value("favourite").on_input(event("set_favourite")),
+    layout().page(
+        "",
+        [
+            h1().text("Playground"),
+            p().attr("id", "count").child(bind("count")),
+            p().children([text("doubled: "), span().id("doubled").child(bind("doubled"))]),
+            hstack([
+                button().id("increment").text("+1").on_click(event("increment")),
+                button().id("add-five").text("+5").on_click(event("add").arg(5)),
+                button().id("reset").text("Reset").on_click(event("reset")),
+                button().id("export").text("Download").on_click(event("export")),
             ]),
-            span().id("favourite-shown").child(bind("favourite")),
-        ]),
-        p().child(a().href("/").text("Back to the shop")),
-    ])
+            label().children([
+                input()
+                    .attr("type", "checkbox")
+                    .id("subscribe")
+                    .bind_attr("checked", "subscribed")
+                    .on_change(event("subscribe")),
+                text(" Newsletter (from a count of 3)"),
+            ]),
+            label().children([
+                text("Note "),
+                input().id("note").on_input(event("set_note").debounce(300)),
+                span().id("note-shown").child(bind("note")),
+            ]),
+            div().id("panel").on_click(event("panel")).children([
+                text("Panel "),
+                button().id("inner").text("Inner").on_click(event("button").stop_propagation()),
+            ]),
+            p().children([
+                text("panel "),
+                span().id("panel-clicks").child(bind("panel_clicks")),
+                text(", button "),
+                span().id("button-clicks").child(bind("button_clicks")),
+                text(", note events "),
+                span().id("note-events").child(bind("note_events")),
+            ]),
+            section().id("kept").children([
+                h2().text("Kept in this browser"),
+                p().children([text("Theme: "), span().id("theme").child(bind("theme"))]),
+                button().id("light").text("Light").on_click(event("set_theme").arg("light")),
+                button().id("dark").text("Dark").on_click(event("set_theme").arg("dark")),
+                label().children([
+                    text("Favourite "),
+                    input().id("favourite").bind_value("favourite").on_input(event("set_favourite")),
+                ]),
+                span().id("favourite-shown").child(bind("favourite")),
+            ]),
+            p().child(a().href("/").text("Back to the shop")),
+        ],
+    )
 }

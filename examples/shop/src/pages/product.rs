@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use tandem::ui::node::*;
 use tandem::ui::{EventContext, EventError, State, events};
 
+use super::layout::layout;
 use crate::shop::models::product;
 
 /// The product page's state.
@@ -53,17 +54,20 @@ impl ProductPage {
 
 /// The page.
 pub fn view() -> Node {
-    main().children([
-        cond(
-            "found",
-            article().id("product").children([
-                h1().child(bind("name")),
-                p().children([text("Price: "), span().class("price").child(bind("price"))]),
-                p().children([text("SKU: "), bind("sku")]),
-                p().child(a().id("reviews-link").bind_attr("href", "reviews_url").text("Reviews")),
-            ]),
-            h1().id("not-found").text("No such product"),
-        ),
-        p().child(a().id("back").href("/").text("Back to the shop")),
-    ])
+    layout().page(
+        "",
+        [
+            cond(
+                "found",
+                article().id("product").children([
+                    h1().child(bind("name")),
+                    p().children([text("Price: "), span().class("price").child(bind("price"))]),
+                    p().children([text("SKU: "), bind("sku")]),
+                    p().child(a().id("reviews-link").bind_attr("href", "reviews_url").text("Reviews")),
+                ]),
+                h1().id("not-found").text("No such product"),
+            ),
+            p().child(a().id("back").href("/").text("Back to the shop")),
+        ],
+    )
 }

@@ -9,6 +9,7 @@ use serde_json::{Value, json};
 use tandem::ui::node::*;
 use tandem::ui::{EventContext, EventError, State, events};
 
+use super::layout::layout;
 use crate::shop::models::{product, review};
 
 /// Reviews shown per page.
@@ -115,39 +116,42 @@ impl Reviews {
 
 /// The page.
 pub fn view() -> Node {
-    main().children([
-        cond(
-            "product",
-            h1().children([text("Reviews of "), span().id("reviewed").child(bind("product"))]),
-            h1().id("no-product").text("No such product"),
-        ),
-        p().id("position").children([
-            text("Page "),
-            span().id("page").child(bind("page")),
-            text(" of "),
-            span().id("pages").child(bind("pages")),
-            text(", sorted by "),
-            span().id("sort").child(bind("sort")),
-        ]),
-        nav().children([
-            a().id("by-newest").bind_attr("href", "by_newest").text("Newest first"),
-            text(" · "),
-            a().id("by-rating").bind_attr("href", "by_rating").text("Best rated first"),
-        ]),
-        ul().id("reviews").child(foreach(
-            "reviews",
-            "id",
-            li().children([
-                span().class("stars").child(bind("item.stars")),
-                text(" "),
-                span().class("comment").child(bind("item.comment")),
+    layout().page(
+        "",
+        [
+            cond(
+                "product",
+                h1().children([text("Reviews of "), span().id("reviewed").child(bind("product"))]),
+                h1().id("no-product").text("No such product"),
+            ),
+            p().id("position").children([
+                text("Page "),
+                span().id("page").child(bind("page")),
+                text(" of "),
+                span().id("pages").child(bind("pages")),
+                text(", sorted by "),
+                span().id("sort").child(bind("sort")),
             ]),
-        )),
-        p().children([
-            cond("previous", a().id("previous").bind_attr("href", "previous").text("Previous page"), nothing()),
-            text(" "),
-            cond("next", a().id("next").bind_attr("href", "next").text("Next page"), nothing()),
-        ]),
-        p().child(a().id("to-product").bind_attr("href", "product_url").text("Back to the product")),
-    ])
+            nav().children([
+                a().id("by-newest").bind_attr("href", "by_newest").text("Newest first"),
+                text(" · "),
+                a().id("by-rating").bind_attr("href", "by_rating").text("Best rated first"),
+            ]),
+            ul().id("reviews").child(foreach(
+                "reviews",
+                "id",
+                li().children([
+                    span().class("stars").child(bind("item.stars")),
+                    text(" "),
+                    span().class("comment").child(bind("item.comment")),
+                ]),
+            )),
+            p().children([
+                cond("previous", a().id("previous").bind_attr("href", "previous").text("Previous page"), nothing()),
+                text(" "),
+                cond("next", a().id("next").bind_attr("href", "next").text("Next page"), nothing()),
+            ]),
+            p().child(a().id("to-product").bind_attr("href", "product_url").text("Back to the product")),
+        ],
+    )
 }
