@@ -13,7 +13,7 @@ macro_rules! templates {
 /// A project's own files; its first app is [`APP`] plus [`EXAMPLE_APP`].
 pub const PROJECT: &[Template] = templates!("project":
     "Cargo.toml", "Tandem.toml", "README.md", "gitignore",
-    "src/main.rs", "src/lib.rs",
+    "src/main.rs", "src/lib.rs", "src/commands.rs",
     "src/backend/mod.rs", "src/backend/urls.rs", "src/backend/migrations.rs",
     "src/pages/mod.rs", "src/pages/home.rs",
     "static/css/site.css",

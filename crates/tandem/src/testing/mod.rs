@@ -20,6 +20,11 @@ pub mod browser;
 #[cfg(feature = "testing")]
 pub use reqwest;
 
+/// Temporary folders (a settings file, a database) that are removed when
+/// dropped, for tests that run the application's binary.
+#[cfg(feature = "testing")]
+pub use tempfile;
+
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use crate::db::Db;
