@@ -1,9 +1,9 @@
 //! The shop's own commands, beside Tandem's (Django's custom management
 //! commands): `cargo run -p shop -- products [--all]`.
 
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use tandem::Error;
 use tandem::cli::{AppCommand, CommandContext};
+use tandem::sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 
 use crate::shop::models::product;
 

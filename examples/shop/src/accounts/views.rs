@@ -1,11 +1,11 @@
 //! Login, logout, "who am I" and the CSRF token hand-out.
 
-use axum::Json;
-use axum::response::{IntoResponse, Response};
-use bytes::Bytes;
 use serde::Deserialize;
-use serde_json::{Value, json};
+use tandem::axum::Json;
+use tandem::axum::body::Bytes;
+use tandem::axum::response::{IntoResponse, Response};
 use tandem::prelude::*;
+use tandem::serde_json::{Value, json};
 
 /// The login form.
 #[derive(Deserialize)]
@@ -20,7 +20,7 @@ pub struct Credentials {
 /// 200 `{"username"}` and a new session; 400 on bad credentials; 429 with
 /// `Retry-After` after too many failures for the username or from the address.
 pub async fn login(auth: Auth, body: Bytes) -> Result<Json<Value>, Response> {
-    let credentials: Credentials = serde_json::from_slice(&body)
+    let credentials: Credentials = tandem::serde_json::from_slice(&body)
         .map_err(|e| ApiError::bad_request(format!("JSON parse error - {e}")).into_response())?;
     let user =
         auth.authenticate(&credentials.username, &credentials.password).await.map_err(IntoResponse::into_response)?;
@@ -47,8 +47,8 @@ pub async fn csrf(token: CsrfToken) -> Json<Value> {
 
 /// The OpenAPI operations of this module's views, by name.
 pub mod openapi {
-    use serde_json::{Value, json};
     use tandem::rest::openapi::{detail_schema, operation};
+    use tandem::serde_json::{Value, json};
 
     /// [`super::login`].
     pub fn login() -> Value {

@@ -1,6 +1,6 @@
 //! `backend/urls.py`: the root URL configuration.
 
-use axum::http::Method;
+use tandem::axum::http::Method;
 use tandem::prelude::*;
 
 use crate::accounts::views::openapi as docs;

@@ -3,10 +3,12 @@
 //! logged-in users, a form that adds a product with inline validation errors
 //! (the REST serializer's rules and messages).
 
-use sea_orm::{ActiveModelBehavior, ActiveModelTrait, ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder};
 use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value, json};
 use tandem::rest::{ModelSerializer, RestError};
+use tandem::sea_orm::{
+    ActiveModelBehavior, ActiveModelTrait, ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder,
+};
+use tandem::serde_json::{Map, Value, json};
 use tandem::ui::components::{card, input_field, primary_button, secondary_button};
 use tandem::ui::node::*;
 use tandem::ui::{EventContext, EventError, Level, State, events};

@@ -5,10 +5,10 @@
 use std::cmp::Ordering;
 use std::time::Duration;
 
-use sea_orm::EntityTrait;
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 use tandem::rest::ModelSerializer;
+use tandem::sea_orm::EntityTrait;
+use tandem::serde_json::Value;
 use tandem::ui::components::*;
 use tandem::ui::node::*;
 use tandem::ui::{EventContext, EventError, Level, State, events};
@@ -78,7 +78,7 @@ impl Components {
 
     /// Takes most of a second, so the busy spinner shows.
     pub async fn slow(&mut self) {
-        tokio::time::sleep(Duration::from_millis(800)).await;
+        tandem::tokio::time::sleep(Duration::from_millis(800)).await;
         self.slow_runs += 1;
     }
 }

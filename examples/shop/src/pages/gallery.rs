@@ -3,7 +3,7 @@
 
 use super::layout::layout;
 use serde::{Deserialize, Serialize};
-use serde_json::json;
+use tandem::serde_json::json;
 use tandem::ui::node::*;
 use tandem::ui::upload::upload_progress;
 use tandem::ui::{EventContext, EventError, Level, State, events};
@@ -12,7 +12,7 @@ use tandem::ui::{EventContext, EventError, Level, State, events};
 #[derive(Default, Serialize, Deserialize, State)]
 pub struct Gallery {
     /// The uploaded files: `{"id", "name", "url", "size", "image"}`.
-    pub files: Vec<serde_json::Value>,
+    pub files: Vec<tandem::serde_json::Value>,
     /// Where the files come from: a URL the visitor typed.
     pub credit: String,
 }

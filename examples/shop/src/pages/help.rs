@@ -4,7 +4,7 @@
 
 use super::layout::layout;
 use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
+use tandem::serde_json::{Value, json};
 use tandem::ui::node::*;
 use tandem::ui::{EventContext, State, events};
 

@@ -4,9 +4,9 @@
 
 use std::time::Duration;
 
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use serde::{Deserialize, Serialize};
-use serde_json::json;
+use tandem::sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+use tandem::serde_json::json;
 use tandem::ui::components::{Tone, badge, card, grid, primary_button, progress_bar, secondary_button};
 use tandem::ui::node::*;
 use tandem::ui::{EventContext, EventError, State, events};
@@ -46,7 +46,7 @@ impl Jobs {
         self.progress = 0;
         ctx.push(self).await;
         for step in 1..=10u8 {
-            tokio::time::sleep(STEP).await;
+            tandem::tokio::time::sleep(STEP).await;
             self.progress = step * 10;
             ctx.push(self).await;
         }
@@ -58,7 +58,7 @@ impl Jobs {
         self.stage = "working".into();
         self.progress = 50;
         ctx.push(self).await;
-        tokio::time::sleep(STEP).await;
+        tandem::tokio::time::sleep(STEP).await;
         Err(EventError::new("The job failed half-way; nothing was kept."))
     }
 
@@ -92,7 +92,7 @@ impl Jobs {
                 .await
                 .unwrap_or_default();
             for found in products {
-                tokio::time::sleep(Duration::from_millis(80)).await;
+                tandem::tokio::time::sleep(Duration::from_millis(80)).await;
                 let progressed = tab
                     .update(|jobs: &mut Jobs| {
                         jobs.imported += 1;

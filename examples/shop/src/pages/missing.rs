@@ -2,9 +2,9 @@
 //! path no page serves, also after a client-side navigation. It suggests
 //! products named like the path's last segment and has a search box.
 
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
+use tandem::sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use tandem::serde_json::{Value, json};
 use tandem::ui::node::*;
 use tandem::ui::{EventContext, EventError, State, events};
 

@@ -3,9 +3,9 @@
 //! radio, select, textarea), one controlled input and a reset after a
 //! successful submit.
 
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use serde::{Deserialize, Serialize};
-use serde_json::json;
+use tandem::sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+use tandem::serde_json::json;
 use tandem::ui::components::{card, checkbox_field, grid, input_field, primary_button, select_field, textarea_field};
 use tandem::ui::forms::{FieldErrors, Form, field_error};
 use tandem::ui::node::*;
@@ -49,13 +49,13 @@ pub struct OrderForm {
 #[derive(Default, Serialize, Deserialize, State)]
 pub struct Order {
     /// The products to choose from: `{"id", "name"}`.
-    pub products: Vec<serde_json::Value>,
+    pub products: Vec<tandem::serde_json::Value>,
     /// The name as typed, for the greeting (the controlled input).
     pub name: String,
     /// The errors of the last submit, by field.
     pub errors: FieldErrors,
     /// The orders placed from this tab, newest last.
-    pub placed: Vec<serde_json::Value>,
+    pub placed: Vec<tandem::serde_json::Value>,
 }
 
 #[events]

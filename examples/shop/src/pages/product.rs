@@ -1,8 +1,8 @@
 //! `/products/<id>`: one product, or a not-found state. Its title and
 //! `og:title` are filled from the route's `id` and the state's `heading`.
 
-use sea_orm::EntityTrait;
 use serde::{Deserialize, Serialize};
+use tandem::sea_orm::EntityTrait;
 use tandem::ui::node::*;
 use tandem::ui::{EventContext, EventError, State, events};
 

@@ -3,9 +3,9 @@
 //! and the order comes from the query string (`?sort=rating`), both read from
 //! the router data in `on_load`, which runs again on every navigation.
 
-use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
+use tandem::sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect};
+use tandem::serde_json::{Value, json};
 use tandem::ui::node::*;
 use tandem::ui::{EventContext, EventError, State, events};
 

@@ -2,9 +2,10 @@
 
 /// `class Product(models.Model)`.
 pub mod product {
-    use sea_orm::entity::prelude::*;
     use serde::{Deserialize, Serialize};
     use tandem::db::Decimal;
+    use tandem::sea_orm;
+    use tandem::sea_orm::entity::prelude::*;
 
     /// A product of the shop.
     #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, Serialize, Deserialize)]
@@ -42,8 +43,9 @@ pub mod product {
 /// A customer's review of a product: the second model of the REST guide,
 /// with a foreign key to [`product`].
 pub mod review {
-    use sea_orm::entity::prelude::*;
     use serde::{Deserialize, Serialize};
+    use tandem::sea_orm;
+    use tandem::sea_orm::entity::prelude::*;
 
     /// One review.
     #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, Serialize, Deserialize)]
@@ -84,7 +86,7 @@ pub mod review {
 
     impl ActiveModelBehavior for ActiveModel {
         fn new() -> Self {
-            Self { created_at: sea_orm::Set(chrono::Utc::now()), ..sea_orm::ActiveModelTrait::default() }
+            Self { created_at: sea_orm::Set(tandem::chrono::Utc::now()), ..sea_orm::ActiveModelTrait::default() }
         }
     }
 }

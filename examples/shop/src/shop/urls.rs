@@ -1,6 +1,6 @@
 //! `shop/urls.py`.
 
-use axum::http::Method;
+use tandem::axum::http::Method;
 use tandem::prelude::*;
 use tandem::rest::DefaultRouter;
 

@@ -1,14 +1,14 @@
 //! `shop/views.py`: plain JSON views and the webhook.
 
-use axum::Json;
-use axum::http::Method;
-use bytes::Bytes;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
-use serde_json::{Value, json};
+use tandem::axum::Json;
+use tandem::axum::body::Bytes;
+use tandem::axum::http::Method;
 use tandem::db::Decimal;
 use tandem::prelude::*;
 use tandem::rest::openapi::{detail_schema, operation};
 use tandem::rest::{Filters, ModelViewSet, Pagination, Permission, RestError};
+use tandem::sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use tandem::serde_json::{Value, json};
 
 use super::models::{product, review};
 use super::serializers::{drf_product_serializer, review_serializer};

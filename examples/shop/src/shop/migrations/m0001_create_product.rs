@@ -1,7 +1,8 @@
 //! `0001_initial`: the product table.
 
-use sea_orm_migration::prelude::*;
-use sea_orm_migration::schema::{big_pk_auto, string_len, string_len_uniq};
+use tandem::sea_orm_migration::prelude::*;
+use tandem::sea_orm_migration::schema::{big_pk_auto, string_len, string_len_uniq};
+use tandem::sea_orm_migration::{self, sea_orm};
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;

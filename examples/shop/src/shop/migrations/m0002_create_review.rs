@@ -1,7 +1,8 @@
 //! `0002_review`: reviews of products.
 
-use sea_orm_migration::prelude::*;
-use sea_orm_migration::schema::{big_integer, big_pk_auto, small_integer, text, timestamp_with_time_zone};
+use tandem::sea_orm_migration::prelude::*;
+use tandem::sea_orm_migration::schema::{big_integer, big_pk_auto, small_integer, text, timestamp_with_time_zone};
+use tandem::sea_orm_migration::{self, sea_orm};
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;

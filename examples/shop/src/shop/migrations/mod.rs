@@ -3,7 +3,7 @@
 mod m0001_create_product;
 mod m0002_create_review;
 
-use sea_orm_migration::prelude::*;
+use tandem::sea_orm_migration::prelude::*;
 
 /// Applies Tandem's tables, then the shop's.
 pub struct Migrator;
