@@ -26,6 +26,7 @@
 // The UI derives name `::tandem`; this lets them work inside this crate too.
 extern crate self as tandem;
 
+pub mod accounts;
 pub mod app;
 pub mod assets;
 pub mod auth;

@@ -18,6 +18,8 @@ pub fn app() -> App {
         .model::<shop::models::review::Entity>("shop.review")
         .initial_data(include_str!("../fixtures/products.json"))
         .pages(pages::pages())
+        // Django's account pages under /accounts/ (login, logout, register, password change).
+        .pages(tandem::accounts::Accounts::new().with_registration().pages())
         .not_found(pages::not_found())
         .static_files(tandem::static_files!())
         .theme(theme());

@@ -1,0 +1,84 @@
+//! `/accounts/login/` (Django's `LoginView`): a username and a password;
+//! on success the tab's session logs in and the browser goes to `?next=`.
+//!
+//! State [`AccountLogin`]: `username`, `error`. Events: `load` (on load),
+//! `submit` (the form: `username`, `password`). A replacement view binds to
+//! these, e.g. `form().on_submit(event("submit"))`.
+
+use serde::{Deserialize, Serialize};
+
+use crate::auth::LoginError;
+use crate::ui::components::{Tone, input_field, notice, primary_button};
+use crate::ui::node::*;
+use crate::ui::{EventContext, EventError, Level, State, events};
+
+/// The login form's state. The password is never kept.
+#[derive(Default, Serialize, Deserialize, State)]
+pub struct AccountLogin {
+    /// The name typed last.
+    pub username: String,
+    /// Why the last attempt failed.
+    pub error: String,
+    /// Where to go after logging in (a path of this site).
+    #[state(backend)]
+    pub next: String,
+}
+
+/// What the form submits.
+#[derive(Deserialize)]
+pub struct Credentials {
+    #[serde(default)]
+    username: String,
+    #[serde(default)]
+    password: String,
+}
+
+#[events]
+impl AccountLogin {
+    /// Reads `?next=`.
+    pub async fn load(&mut self, ctx: &mut EventContext) {
+        self.next = super::next_of(ctx);
+    }
+
+    /// Checks the credentials (counted against password guessing); on
+    /// success logs the session in and leaves for `next`.
+    pub async fn submit(&mut self, ctx: &mut EventContext, form: Credentials) -> Result<(), EventError> {
+        self.username = form.username.trim().to_string();
+        match ctx.authenticate(&self.username, &form.password).await {
+            Ok(user) => {
+                self.error.clear();
+                ctx.login(&user);
+                ctx.notify(Level::Success, &format!("Welcome, {}.", user.username));
+                ctx.redirect(super::safe_next(&self.next));
+            }
+            Err(LoginError::Invalid) => self.error = crate::auth::INVALID_LOGIN.into(),
+            Err(refused @ (LoginError::Throttled(_) | LoginError::Busy(_))) => {
+                self.error = format!("Not checked: {refused}.");
+            }
+            Err(LoginError::Database(error)) => return Err(error.into()),
+        }
+        Ok(())
+    }
+}
+
+/// The page, in Tandem's look.
+pub fn view() -> Node {
+    main().class("t-account").child(
+        section().class("t-card").children([
+            h1().text("Log in"),
+            form().id("account-login").class("t-form").on_submit(event("submit")).children([
+                cond("error", notice(Tone::Danger, [bind("error")]).id("login-error"), nothing()),
+                input_field("text", "username", "Username")
+                    .required()
+                    .control(|input| input.attr("autocomplete", "username").bind_value("username"))
+                    .into(),
+                input_field("password", "password", "Password")
+                    .required()
+                    .control(|input| input.attr("autocomplete", "current-password"))
+                    .into(),
+                div().class("t-form-actions").child(primary_button("Log in").attr("type", "submit")),
+            ]),
+            p().class("t-account-links").children([a().href("/accounts/register/").text("Create an account")]),
+        ]),
+    )
+}

@@ -1,0 +1,199 @@
+//! Account pages, ready-made (reflex-django's and `django.contrib.auth.urls`'s):
+//! log in, log out, register, change the password, at Django's paths under
+//! `/accounts/`. An application mounts them with one line, and restyles or
+//! replaces them one at a time.
+//!
+//! ```
+//! use tandem::accounts::{AccountPage, Accounts};
+//! use tandem::ui::node::*;
+//!
+//! fn my_login() -> Node {
+//!     // the app's own look, bound to the same state and events
+//!     # tandem::accounts::login::view()
+//! }
+//!
+//! let pages = Accounts::new()
+//!     .with_registration()                     // off by default, as in Django
+//!     .view(AccountPage::Login, my_login)      // restyle one page
+//!     .without(AccountPage::PasswordChange)    // the app serves its own
+//!     .pages();
+//! assert_eq!(pages.len(), 3);
+//! // tandem::App::new(…).pages(pages)
+//! ```
+//!
+//! | Django (`django.contrib.auth.urls`) | Tandem | state | events |
+//! |---|---|---|---|
+//! | `login/` (`LoginView`) | `/accounts/login/` | [`login::AccountLogin`] | `load`, `submit` |
+//! | `logout/` (`LogoutView`, POST) | `/accounts/logout/` | [`logout::AccountLogout`] | `load`, `logout` |
+//! | (django-registration's `register/`) | `/accounts/register/` | [`register::AccountRegister`] | `submit` |
+//! | `password_change/` (login required) | `/accounts/password_change/` | [`password_change::PasswordChange`] | `load`, `submit` |
+//!
+//! After a login or a registration the browser goes to the page's `?next=`
+//! when it is a path of this site ([`safe_next`]), else to `/`.
+
+pub mod login;
+pub mod logout;
+pub mod password_change;
+pub mod register;
+
+use crate::ui::Page;
+use crate::ui::node::Node;
+
+/// One of the account pages, to restyle or leave out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AccountPage {
+    /// `/accounts/login/`.
+    Login,
+    /// `/accounts/logout/`.
+    Logout,
+    /// `/accounts/register/` (only with [`Accounts::with_registration`]).
+    Register,
+    /// `/accounts/password_change/`.
+    PasswordChange,
+}
+
+impl AccountPage {
+    /// Every page, in the order they are mounted.
+    pub const ALL: [AccountPage; 4] =
+        [AccountPage::Login, AccountPage::Logout, AccountPage::Register, AccountPage::PasswordChange];
+
+    /// The page's path.
+    ///
+    /// ```
+    /// assert_eq!(tandem::accounts::AccountPage::Login.path(), "/accounts/login/");
+    /// ```
+    pub fn path(self) -> &'static str {
+        match self {
+            AccountPage::Login => "/accounts/login/",
+            AccountPage::Logout => "/accounts/logout/",
+            AccountPage::Register => "/accounts/register/",
+            AccountPage::PasswordChange => "/accounts/password_change/",
+        }
+    }
+
+    fn page(self, view: fn() -> Node) -> Page {
+        let route = self.path().trim_start_matches('/');
+        match self {
+            AccountPage::Login => Page::new::<login::AccountLogin>(route, "Log in", view).on_load("load"),
+            AccountPage::Logout => Page::new::<logout::AccountLogout>(route, "Log out", view).on_load("load"),
+            AccountPage::Register => Page::new::<register::AccountRegister>(route, "Register", view),
+            AccountPage::PasswordChange => {
+                Page::new::<password_change::PasswordChange>(route, "Password change", view).on_load("load")
+            }
+        }
+    }
+
+    fn default_view(self) -> fn() -> Node {
+        match self {
+            AccountPage::Login => login::view,
+            AccountPage::Logout => logout::view,
+            AccountPage::Register => register::view,
+            AccountPage::PasswordChange => password_change::view,
+        }
+    }
+}
+
+/// Which account pages an application mounts, and their views.
+#[derive(Debug, Clone)]
+pub struct Accounts {
+    views: Vec<(AccountPage, fn() -> Node)>,
+}
+
+impl Default for Accounts {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Accounts {
+    /// Log in, log out and password change, in Tandem's look.
+    ///
+    /// ```
+    /// assert_eq!(tandem::accounts::Accounts::new().pages().len(), 3);
+    /// ```
+    pub fn new() -> Self {
+        let views = AccountPage::ALL
+            .into_iter()
+            .filter(|page| *page != AccountPage::Register)
+            .map(|page| (page, page.default_view()))
+            .collect();
+        Accounts { views }
+    }
+
+    /// Adds the registration page.
+    ///
+    /// ```
+    /// assert_eq!(tandem::accounts::Accounts::new().with_registration().pages().len(), 4);
+    /// ```
+    pub fn with_registration(mut self) -> Self {
+        if !self.views.iter().any(|(page, _)| *page == AccountPage::Register) {
+            self.views.push((AccountPage::Register, register::view));
+        }
+        self
+    }
+
+    /// Shows `page` with the app's own `view`, bound to the page's state and
+    /// events (see each page's module).
+    pub fn view(mut self, page: AccountPage, view: fn() -> Node) -> Self {
+        match self.views.iter_mut().find(|(mounted, _)| *mounted == page) {
+            Some(entry) => entry.1 = view,
+            None => self.views.push((page, view)),
+        }
+        self
+    }
+
+    /// Leaves `page` out, for an app that serves its own at that path.
+    ///
+    /// ```
+    /// use tandem::accounts::{AccountPage, Accounts};
+    /// assert_eq!(Accounts::new().without(AccountPage::Logout).pages().len(), 2);
+    /// ```
+    pub fn without(mut self, page: AccountPage) -> Self {
+        self.views.retain(|(mounted, _)| *mounted != page);
+        self
+    }
+
+    /// The pages, for `App::pages`.
+    pub fn pages(&self) -> Vec<Page> {
+        self.views.iter().map(|(page, view)| page.page(*view)).collect()
+    }
+}
+
+/// `next` when it is a path on this site, else `/` (Django's
+/// `url_has_allowed_host_and_scheme` without hosts: only a relative path
+/// that no browser reads as another host).
+///
+/// ```
+/// use tandem::accounts::safe_next;
+///
+/// assert_eq!(safe_next("/order?x=1"), "/order?x=1");
+/// for hostile in ["//evil.example", "https:evil", "/\\evil", "http://evil.example", "javascript:alert(1)", "/\tx", ""] {
+///     assert_eq!(safe_next(hostile), "/", "{hostile:?}");
+/// }
+/// ```
+pub fn safe_next(next: &str) -> &str {
+    let safe = next.starts_with('/')
+        && !next.starts_with("//")
+        && !next.contains('\\')
+        && !next.chars().any(|c| c.is_control() || c.is_whitespace());
+    if safe { next } else { "/" }
+}
+
+/// What the account pages read from their URL's query.
+#[derive(Debug, Default, serde::Deserialize)]
+struct NextQuery {
+    #[serde(default)]
+    next: String,
+}
+
+/// The page's `?next=`, when safe.
+fn next_of(ctx: &crate::ui::EventContext) -> String {
+    let query: NextQuery = ctx.router.query_as().unwrap_or_default();
+    safe_next(&query.next).to_string()
+}
+
+/// The login page's path with `next` to come back to.
+fn login_then(next: &str) -> String {
+    let encoded: String = form_urlencoded::byte_serialize(next.as_bytes()).collect();
+    format!("{}?next={encoded}", AccountPage::Login.path())
+}
