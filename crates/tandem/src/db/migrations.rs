@@ -8,7 +8,7 @@ use std::marker::PhantomData;
 
 use futures_util::future::BoxFuture;
 use sea_orm::{DatabaseConnection, DbErr};
-use sea_orm_migration::{MigrationTrait, MigratorTrait};
+use sea_orm_migration::{MigrationStatus, MigrationTrait, MigratorTrait};
 
 /// A migrator Tandem can drive without knowing its type.
 pub trait Migrations: Send + Sync {
@@ -16,6 +16,9 @@ pub trait Migrations: Send + Sync {
     fn pending<'a>(&'a self, db: &'a DatabaseConnection) -> BoxFuture<'a, Result<Vec<String>, DbErr>>;
     /// Applies every pending migration, returning their names.
     fn apply<'a>(&'a self, db: &'a DatabaseConnection) -> BoxFuture<'a, Result<Vec<String>, DbErr>>;
+    /// Every migration in order with whether it is applied (`showmigrations`);
+    /// reads only, a database never migrated has them all pending.
+    fn status<'a>(&'a self, db: &'a DatabaseConnection) -> BoxFuture<'a, Result<Vec<(String, bool)>, DbErr>>;
 }
 
 /// Adapts a [`MigratorTrait`] type to [`Migrations`].
@@ -39,6 +42,16 @@ impl<M: MigratorTrait> Migrations for MigratorOf<M> {
                 M::up(db, None).await?;
             }
             Ok(names)
+        })
+    }
+
+    fn status<'a>(&'a self, db: &'a DatabaseConnection) -> BoxFuture<'a, Result<Vec<(String, bool)>, DbErr>> {
+        Box::pin(async move {
+            Ok(M::get_migration_with_status_read_only(db)
+                .await?
+                .iter()
+                .map(|m| (m.name().to_string(), m.status() == MigrationStatus::Applied))
+                .collect())
         })
     }
 }
