@@ -55,7 +55,9 @@ pub(crate) async fn detect(migrations: &dyn Migrations, registry: &Registry) -> 
     for model in &models {
         model.create(&models_db).await?;
     }
-    let described = schema::introspect(&models_db).await?;
+    let mut described = schema::introspect(&models_db).await?;
+    // In registration order, which names the migration after the first change.
+    described.sort_by_key(|t| models.iter().position(|m| m.table == t.name));
     let _ = models_db.close().await;
 
     let apps: BTreeSet<String> = models.iter().map(|m| app_of(&m.label).to_string()).collect();

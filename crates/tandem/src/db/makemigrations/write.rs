@@ -268,7 +268,8 @@ pub(crate) fn render(
         match ctx.column_def(table, &spec) {
             Ok(def) => {
                 up.push(format!(
-                    "manager\n    .alter_table(Table::alter().table({}).add_column({def}).to_owned())\n    .await?;",
+                    "manager\n    .alter_table(\n        Table::alter()\n            .table({})\n            \
+                     .add_column({def})\n            .to_owned(),\n    )\n    .await?;",
                     ctx.table(table)
                 ));
                 down.push(format!(
