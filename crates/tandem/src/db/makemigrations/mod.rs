@@ -101,3 +101,6 @@ fn own_tables() -> BTreeSet<String> {
     .into_iter()
     .collect()
 }
+
+#[cfg(test)]
+mod tests;
