@@ -61,10 +61,7 @@ pub(crate) async fn makemigrations(app: &App, options: MakeOptions) -> Result<()
         )));
     }
     if !refused.is_empty() {
-        return Err(Error::Command(format!(
-            "no migration written for these changes:\n  {}",
-            refused.join("\n  ")
-        )));
+        return Err(Error::Command(format!("no migration written for these changes:\n  {}", refused.join("\n  "))));
     }
     Ok(())
 }

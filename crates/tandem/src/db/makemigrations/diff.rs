@@ -130,7 +130,12 @@ impl fmt::Display for Change {
 /// Only the models' tables are compared; a table of `history` that no model
 /// has is dropped only when its name starts with one of `apps` followed by
 /// `_` and it is not in `keep` (Tandem's own tables, the migrations' table).
-pub(crate) fn diff(history: &[Table], models: &[Table], apps: &BTreeSet<String>, keep: &BTreeSet<String>) -> Vec<Change> {
+pub(crate) fn diff(
+    history: &[Table],
+    models: &[Table],
+    apps: &BTreeSet<String>,
+    keep: &BTreeSet<String>,
+) -> Vec<Change> {
     let mut changes = Vec::new();
     for model in models {
         let Some(old) = history.iter().find(|t| t.name == model.name) else {

@@ -66,9 +66,7 @@ pub(crate) async fn detect(migrations: &dyn Migrations, registry: &Registry) -> 
     for change in diff::diff(&history, &described, &apps, &keep) {
         let app = match models.iter().find(|m| m.table == change.table()) {
             Some(model) => app_of(&model.label).to_string(),
-            None => {
-                apps.iter().find(|app| change.table().starts_with(&format!("{app}_"))).cloned().unwrap_or_default()
-            }
+            None => apps.iter().find(|app| change.table().starts_with(&format!("{app}_"))).cloned().unwrap_or_default(),
         };
         changes.entry(app).or_default().push(change);
     }

@@ -8,8 +8,8 @@
 
 use sea_orm::sea_query::{Alias, ColumnDef, Expr, ForeignKey, ForeignKeyAction, Index, Table as Tables, TableRef};
 use sea_orm::{
-    ColumnTrait, ColumnType, ConnectionTrait, DatabaseConnection, DbBackend, DbErr, EntityTrait,
-    IdenStatic, Iterable, PrimaryKeyToColumn, PrimaryKeyTrait, RelationTrait, Schema, Statement,
+    ColumnTrait, ColumnType, ConnectionTrait, DatabaseConnection, DbBackend, DbErr, EntityTrait, IdenStatic, Iterable,
+    PrimaryKeyToColumn, PrimaryKeyTrait, RelationTrait, Schema, Statement,
 };
 
 /// One entity's table as its model describes it.
@@ -165,9 +165,7 @@ impl ColumnSpec {
     pub(crate) fn column_def(&self, backend: DbBackend) -> ColumnDef {
         let name = Alias::new(&self.name);
         let mut def = match &self.col_type {
-            ColumnType::Decimal(Some((digits, places))) => {
-                crate::db::decimal_column(backend, name, *digits, *places)
-            }
+            ColumnType::Decimal(Some((digits, places))) => crate::db::decimal_column(backend, name, *digits, *places),
             other => ColumnDef::new_with_type(name, other.clone()),
         };
         if !self.null {
@@ -295,7 +293,9 @@ pub(crate) struct ForeignKeyInfo {
 /// Every table of the SQLite database `db`, by name (SQLite's own excluded).
 pub(crate) async fn introspect(db: &DatabaseConnection) -> Result<Vec<Table>, DbErr> {
     let names = db
-        .query_all_raw(sql("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name"))
+        .query_all_raw(sql(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name",
+        ))
         .await?;
     let mut tables = Vec::new();
     for row in names {

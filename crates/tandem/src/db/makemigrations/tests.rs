@@ -241,10 +241,7 @@ async fn only_tables_of_registered_apps_are_dropped() {
     let other: BTreeSet<String> = ["shop".to_string()].into();
     assert_eq!(diff(&history, &models, &other, &BTreeSet::new()), vec![]);
     let keep: BTreeSet<String> = ["demo_session".to_string()].into();
-    assert_eq!(
-        diff(&kept_history, &models, &apps, &keep),
-        vec![Change::DropTable { table: "demo_item".into() }]
-    );
+    assert_eq!(diff(&kept_history, &models, &apps, &keep), vec![Change::DropTable { table: "demo_item".into() }]);
 }
 
 /// The hand-written migration of `item_v1`, as an app would have it.

@@ -5,8 +5,8 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-use sea_orm::sea_query::{Expr, Keyword, StringLen, Value};
 use sea_orm::ColumnType;
+use sea_orm::sea_query::{Expr, Keyword, StringLen, Value};
 
 use super::diff::Change;
 use super::schema::{ColumnSpec, ModelTable};
@@ -77,7 +77,10 @@ impl Folder {
     pub(crate) fn open(root: &Path, app: &str) -> Result<Self, String> {
         let dir = root.join("src").join(app).join("migrations");
         let entries = std::fs::read_dir(&dir).map_err(|e| {
-            format!("cannot read {}: {e} (the `{app}` app's migrations live in a `migrations` module there)", dir.display())
+            format!(
+                "cannot read {}: {e} (the `{app}` app's migrations live in a `migrations` module there)",
+                dir.display()
+            )
         })?;
         let mut highest = 0;
         for entry in entries.flatten() {
@@ -133,7 +136,9 @@ pub(crate) fn add_to_mod_rs(text: &str, module: &str) -> Option<String> {
     let is_mod = |line: &str| {
         let t = line.trim();
         let t = t.strip_prefix("pub ").unwrap_or(t);
-        t.strip_prefix("mod m").and_then(|rest| rest.strip_suffix(';')).is_some_and(|rest| migration_number(&format!("m{rest}.rs")).is_some())
+        t.strip_prefix("mod m")
+            .and_then(|rest| rest.strip_suffix(';'))
+            .is_some_and(|rest| migration_number(&format!("m{rest}.rs")).is_some())
     };
     let last_mod = lines.iter().rposition(|l| is_mod(l))?;
     let last_push = lines.iter().rposition(|l| l.contains("Box::new(m") && l.contains("::Migration)"))?;
@@ -141,7 +146,10 @@ pub(crate) fn add_to_mod_rs(text: &str, module: &str) -> Option<String> {
     let start = push.find("Box::new(")? + "Box::new(".len();
     let end = start + push[start..].find("::Migration")?;
     let new_push = format!("{}{module}{}", &push[..start], &push[end..]);
-    let declared = lines[last_mod].replace(lines[last_mod].trim().trim_start_matches("pub ").trim_start_matches("mod ").trim_end_matches(';'), module);
+    let declared = lines[last_mod].replace(
+        lines[last_mod].trim().trim_start_matches("pub ").trim_start_matches("mod ").trim_end_matches(';'),
+        module,
+    );
     let mut out = Vec::with_capacity(lines.len() + 2);
     for (i, line) in lines.iter().enumerate() {
         out.push(line.to_string());
@@ -162,11 +170,7 @@ pub(crate) fn add_to_mod_rs(text: &str, module: &str) -> Option<String> {
 /// The Rust source of a migration making `changes` (all of one app); the
 /// reasons it cannot be written when some change is not expressible on both
 /// SQLite and PostgreSQL.
-pub(crate) fn render(
-    module: &str,
-    changes: &[Change],
-    models: &[ModelTable],
-) -> Result<String, Vec<String>> {
+pub(crate) fn render(module: &str, changes: &[Change], models: &[ModelTable]) -> Result<String, Vec<String>> {
     let mut ctx = Render { models, idens: BTreeMap::new(), backend: false };
     let mut refused = Vec::new();
     let mut up: Vec<String> = Vec::new();
@@ -344,7 +348,10 @@ impl Render<'_> {
     }
 
     fn create_index(&mut self, table: &str, name: &str, columns: &[String], unique: bool) -> String {
-        let mut code = format!("manager\n    .create_index(\n        Index::create()\n            .name({name:?})\n            .table({})", self.table(table));
+        let mut code = format!(
+            "manager\n    .create_index(\n        Index::create()\n            .name({name:?})\n            .table({})",
+            self.table(table)
+        );
         for column in columns {
             let _ = write!(code, "\n            .col({})", self.column(table, column));
         }
@@ -435,7 +442,14 @@ impl Render<'_> {
         Ok(code)
     }
 
-    fn file(&self, module: &str, changes: &[Change], up: &[String], down: &[String], irreversible: &[String]) -> String {
+    fn file(
+        &self,
+        module: &str,
+        changes: &[Change],
+        up: &[String],
+        down: &[String],
+        irreversible: &[String],
+    ) -> String {
         let mut out = format!("//! `{module}`, written by `makemigrations`; edit it freely.\n//!\n");
         for change in changes {
             let _ = writeln!(out, "//! * {change}");
