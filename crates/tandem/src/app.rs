@@ -1,5 +1,6 @@
 //! The application: settings, URLs, migrations and fixtures in one builder,
-//! and the command line that runs it (`run`, `migrate`, `routes`, `loaddata`).
+//! and the command line that runs it (`run`, `migrate`, `makemigrations`,
+//! `showmigrations`, `routes`, `loaddata`…).
 //!
 //! ```no_run
 //! use tandem::App;

@@ -18,6 +18,19 @@ pub trait Migrations: Send + Sync {
     fn apply<'a>(&'a self, db: &'a DatabaseConnection) -> BoxFuture<'a, Result<Vec<String>, DbErr>>;
     /// Every migration in order with whether it is applied (`showmigrations`);
     /// reads only, a database never migrated has them all pending.
+    ///
+    /// ```no_run
+    /// use tandem::db::migrations::{Migrations, MigratorOf};
+    /// # struct Migrator;
+    /// # impl sea_orm_migration::MigratorTrait for Migrator {
+    /// #     fn migrations() -> Vec<Box<dyn sea_orm_migration::MigrationTrait>> { tandem::db::migrations::framework() }
+    /// # }
+    /// # async fn demo(db: &sea_orm::DatabaseConnection) -> Result<(), sea_orm::DbErr> {
+    /// for (name, applied) in MigratorOf::<Migrator>::default().status(db).await? {
+    ///     println!(" [{}] {name}", if applied { "X" } else { " " });
+    /// }
+    /// # Ok(()) }
+    /// ```
     fn status<'a>(&'a self, db: &'a DatabaseConnection) -> BoxFuture<'a, Result<Vec<(String, bool)>, DbErr>>;
 }
 
