@@ -146,7 +146,9 @@ impl App {
     /// its table compared with the migrations by `makemigrations`.
     pub fn model<E: FixtureEntity>(mut self, label: &str) -> Self {
         crate::db::register::<E>();
-        self.models.push((label.to_lowercase(), crate::db::makemigrations::schema::model_table::<E>));
+        let lower = label.to_lowercase();
+        self.models.retain(|(known, _)| *known != lower);
+        self.models.push((lower, crate::db::makemigrations::schema::model_table::<E>));
         self.fixtures = self.fixtures.model::<E>(label);
         self
     }

@@ -50,7 +50,10 @@ pub(crate) async fn detect(migrations: &dyn Migrations, registry: &Registry) -> 
     let history = schema::introspect(&history_db).await?;
     let _ = history_db.close().await;
 
-    let models: Vec<ModelTable> = registry.iter().map(|(label, describe)| describe(label)).collect();
+    let mut models: Vec<ModelTable> = registry.iter().map(|(label, describe)| describe(label)).collect();
+    // An entity registered under two labels has one table.
+    let mut seen = BTreeSet::new();
+    models.retain(|m| seen.insert(m.table.clone()));
     let models_db = schema::scratch().await?;
     for model in &models {
         model.create(&models_db).await?;
