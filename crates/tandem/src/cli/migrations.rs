@@ -26,28 +26,31 @@ pub(crate) async fn makemigrations(app: &App, options: MakeOptions) -> Result<()
         if changes.is_empty() {
             continue;
         }
-        let folder = write::Folder::open(app.root(), label).map_err(Error::Command)?;
         let name = match &options.name {
             Some(name) => write::sanitize(name),
             None => write::name(changes, &found.models),
         };
-        let module = folder.module(&name);
-        let shown = folder.dir.join(format!("{module}.rs"));
-        let shown = shown.strip_prefix(app.root()).unwrap_or(&shown).display().to_string();
-        println!("Migrations for '{label}':\n  {shown}");
-        for change in changes {
-            println!("    - {change}");
-        }
+        let folder = write::Folder::open(app.root(), label);
         if options.check {
+            // The changes only; a missing migrations folder is no reason to fail differently.
+            let shown = folder.map(|f| format!("\n  {}", shown(app, &f, &f.module(&name)))).unwrap_or_default();
+            println!("Migrations for '{label}':{shown}");
+            print_changes(changes);
             continue;
         }
+        let folder = folder.map_err(Error::Command)?;
+        let module = folder.module(&name);
         let source = match write::render(&module, changes, &found.models) {
             Ok(source) => source,
             Err(reasons) => {
+                println!("Changes in '{label}' that cannot be written:");
+                print_changes(changes);
                 refused.extend(reasons);
                 continue;
             }
         };
+        println!("Migrations for '{label}':\n  {}", shown(app, &folder, &module));
+        print_changes(changes);
         if options.dry_run {
             println!("{source}");
         } else {
@@ -64,6 +67,18 @@ pub(crate) async fn makemigrations(app: &App, options: MakeOptions) -> Result<()
         return Err(Error::Command(format!("no migration written for these changes:\n  {}", refused.join("\n  "))));
     }
     Ok(())
+}
+
+/// The migration's file, relative to the app root.
+fn shown(app: &App, folder: &write::Folder, module: &str) -> String {
+    let file = folder.dir.join(format!("{module}.rs"));
+    file.strip_prefix(app.root()).unwrap_or(&file).display().to_string()
+}
+
+fn print_changes(changes: &[crate::db::makemigrations::Change]) {
+    for change in changes {
+        println!("    - {change}");
+    }
 }
 
 /// `[X]` applied / `[ ]` pending, every migration in order.
