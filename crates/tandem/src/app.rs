@@ -1,5 +1,6 @@
 //! The application: settings, URLs, migrations and fixtures in one builder,
-//! and the command line that runs it (`run`, `migrate`, `routes`, `loaddata`).
+//! and the command line that runs it (`run`, `migrate`, `makemigrations`,
+//! `showmigrations`, `routes`, `loaddata`…).
 //!
 //! ```no_run
 //! use tandem::App;
@@ -71,6 +72,8 @@ pub struct App {
     root: PathBuf,
     urls: fn() -> Vec<UrlPattern>,
     migrations: Arc<dyn Migrations>,
+    /// Every [`App::model`] with its table description, for `makemigrations`.
+    models: crate::db::makemigrations::Registry,
     fixtures: Fixtures,
     initial_data: Option<&'static str>,
     pages: Vec<crate::ui::Page>,
@@ -95,6 +98,7 @@ impl App {
             root: root.into(),
             urls: Vec::new,
             migrations: Arc::new(MigratorOf::<NoMigrations>::default()),
+            models: Vec::new(),
             fixtures: Fixtures::default(),
             initial_data: None,
             pages: Vec::new(),
@@ -138,9 +142,13 @@ impl App {
 
     /// Registers entity `E` as model `label` (`app.model`): loadable from
     /// fixtures, with `view`/`add`/`change`/`delete` permissions, its
-    /// queries run on the embedded SQLite driver ([`crate::db::register`]).
+    /// queries run on the embedded SQLite driver ([`crate::db::register`]),
+    /// its table compared with the migrations by `makemigrations`.
     pub fn model<E: FixtureEntity>(mut self, label: &str) -> Self {
         crate::db::register::<E>();
+        let lower = label.to_lowercase();
+        self.models.retain(|(known, _)| *known != lower);
+        self.models.push((lower, crate::db::makemigrations::schema::model_table::<E>));
         self.fixtures = self.fixtures.model::<E>(label);
         self
     }
@@ -206,6 +214,17 @@ impl App {
     /// ```
     pub fn root(&self) -> &Path {
         &self.root
+    }
+
+    /// The migrator set with [`App::migrator`].
+    pub(crate) fn migrations(&self) -> &dyn Migrations {
+        self.migrations.as_ref()
+    }
+
+    /// Compares the registered models with what the migrations create
+    /// (`makemigrations`), on throw-away in-memory SQLite databases.
+    pub(crate) async fn detect_changes(&self) -> Result<crate::db::makemigrations::Detected, Error> {
+        Ok(crate::db::makemigrations::detect(self.migrations.as_ref(), &self.models).await?)
     }
 
     /// The default configuration file: `TANDEM_CONFIG`, else `Tandem.toml` in the root.
@@ -304,6 +323,22 @@ impl App {
         Ok(AppContext { db, settings: Arc::new(settings), throttles, login, ui: engine, redis })
     }
 
+    /// In development: a warning naming every model change no migration
+    /// makes yet (what `makemigrations` would write).
+    async fn warn_of_model_changes(&self) {
+        let started = std::time::Instant::now();
+        match self.detect_changes().await {
+            Ok(found) if !found.is_empty() => tracing::warn!(
+                "your models have changes that are not yet reflected in a migration; run the `makemigrations` \
+                 command:\n  {}",
+                found.summary().join("\n  ")
+            ),
+            Ok(_) => {}
+            Err(error) => tracing::warn!(%error, "cannot compare the models with the migrations"),
+        }
+        tracing::debug!(elapsed = ?started.elapsed(), "models compared with the migrations");
+    }
+
     /// The full service for a prepared context; starts its housekeeping
     /// (idle tabs and expired sessions are swept while it runs).
     pub fn router(&self, ctx: AppContext) -> Result<Router, Error> {
@@ -313,6 +348,7 @@ impl App {
     }
 
     /// Prepares, binds `settings.server.addr` and serves until SIGINT/SIGTERM.
+    /// In development it first warns of model changes no migration makes yet.
     ///
     /// At the signal, readiness fails, every tab finishes its event and is
     /// told to reconnect, and the tabs' states are written at once; then open
@@ -322,6 +358,9 @@ impl App {
     pub async fn run(&self, settings: Settings) -> Result<(), Error> {
         let addr = settings.server.addr.clone();
         let limits = settings.server.limits();
+        if settings.debug() {
+            self.warn_of_model_changes().await;
+        }
         let ctx = self.prepare(settings).await?;
         let engine = ctx.ui.clone();
         let router = self.router(ctx)?;

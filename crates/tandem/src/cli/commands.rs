@@ -50,9 +50,11 @@ pub struct AppCommand {
 }
 
 /// The built-in commands' names, which an application command cannot take.
-pub(crate) const BUILT_IN: [&str; 9] = [
+pub(crate) const BUILT_IN: [&str; 11] = [
     "run",
     "migrate",
+    "makemigrations",
+    "showmigrations",
     "routes",
     "loaddata",
     "createsuperuser",

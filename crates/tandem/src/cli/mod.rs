@@ -7,6 +7,7 @@ use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 
 mod accounts;
 mod commands;
+mod migrations;
 mod reload;
 
 pub use commands::{AppCommand, CommandContext};
@@ -35,7 +36,25 @@ enum Command {
         reload: bool,
     },
     /// Apply pending database migrations.
-    Migrate,
+    Migrate {
+        /// Print the migrations that would be applied, without applying them.
+        #[arg(long)]
+        plan: bool,
+    },
+    /// Write a migration for the model changes the migrations do not make yet.
+    Makemigrations {
+        /// Write nothing; exit non-zero, naming the changes, when a migration is missing.
+        #[arg(long)]
+        check: bool,
+        /// Print the migration instead of writing it.
+        #[arg(long)]
+        dry_run: bool,
+        /// The migration's name (`m0003_<name>`) instead of one derived from the changes.
+        #[arg(long)]
+        name: Option<String>,
+    },
+    /// List every migration: `[X]` applied, `[ ]` pending.
+    Showmigrations,
     /// Print every route: path, methods, handler and which side serves it.
     Routes,
     /// Load Django-format JSON fixtures.
@@ -120,7 +139,12 @@ pub(crate) fn main(app: App) -> ExitCode {
         match command {
             Command::Run { reload: false } => app.run(settings).await,
             Command::Run { reload: true } => reload::run(app.root(), &file, explicit_config).await,
-            Command::Migrate => migrate(&app, &settings).await,
+            Command::Migrate { plan: false } => migrate(&app, &settings).await,
+            Command::Migrate { plan: true } => migrations::plan(&app, &settings).await,
+            Command::Makemigrations { check, dry_run, name } => {
+                migrations::makemigrations(&app, migrations::MakeOptions { check, dry_run, name }).await
+            }
+            Command::Showmigrations => migrations::showmigrations(&app, &settings).await,
             Command::Routes => routes(&app, &settings),
             Command::Loaddata { files } => loaddata(&app, &settings, &files).await,
             Command::Createsuperuser { username, email, noinput } => {

@@ -8,7 +8,7 @@ use std::marker::PhantomData;
 
 use futures_util::future::BoxFuture;
 use sea_orm::{DatabaseConnection, DbErr};
-use sea_orm_migration::{MigrationTrait, MigratorTrait};
+use sea_orm_migration::{MigrationStatus, MigrationTrait, MigratorTrait};
 
 /// A migrator Tandem can drive without knowing its type.
 pub trait Migrations: Send + Sync {
@@ -16,6 +16,22 @@ pub trait Migrations: Send + Sync {
     fn pending<'a>(&'a self, db: &'a DatabaseConnection) -> BoxFuture<'a, Result<Vec<String>, DbErr>>;
     /// Applies every pending migration, returning their names.
     fn apply<'a>(&'a self, db: &'a DatabaseConnection) -> BoxFuture<'a, Result<Vec<String>, DbErr>>;
+    /// Every migration in order with whether it is applied (`showmigrations`);
+    /// reads only, a database never migrated has them all pending.
+    ///
+    /// ```no_run
+    /// use tandem::db::migrations::{Migrations, MigratorOf};
+    /// # struct Migrator;
+    /// # impl sea_orm_migration::MigratorTrait for Migrator {
+    /// #     fn migrations() -> Vec<Box<dyn sea_orm_migration::MigrationTrait>> { tandem::db::migrations::framework() }
+    /// # }
+    /// # async fn demo(db: &sea_orm::DatabaseConnection) -> Result<(), sea_orm::DbErr> {
+    /// for (name, applied) in MigratorOf::<Migrator>::default().status(db).await? {
+    ///     println!(" [{}] {name}", if applied { "X" } else { " " });
+    /// }
+    /// # Ok(()) }
+    /// ```
+    fn status<'a>(&'a self, db: &'a DatabaseConnection) -> BoxFuture<'a, Result<Vec<(String, bool)>, DbErr>>;
 }
 
 /// Adapts a [`MigratorTrait`] type to [`Migrations`].
@@ -39,6 +55,16 @@ impl<M: MigratorTrait> Migrations for MigratorOf<M> {
                 M::up(db, None).await?;
             }
             Ok(names)
+        })
+    }
+
+    fn status<'a>(&'a self, db: &'a DatabaseConnection) -> BoxFuture<'a, Result<Vec<(String, bool)>, DbErr>> {
+        Box::pin(async move {
+            Ok(M::get_migration_with_status_read_only(db)
+                .await?
+                .iter()
+                .map(|m| (m.name().to_string(), m.status() == MigrationStatus::Applied))
+                .collect())
         })
     }
 }

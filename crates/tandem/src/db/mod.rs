@@ -8,6 +8,7 @@
 mod decimal;
 pub mod fixtures;
 mod handle;
+pub(crate) mod makemigrations;
 pub mod migrations;
 mod models;
 mod query;
