@@ -488,8 +488,10 @@ async fn a_guarded_page_sends_a_visitor_to_log_in_and_back() {
     tab.wait_for("document.querySelector('#visits').textContent === '1'").await;
     // Not allowed to audit: a notice, nothing changed.
     tab.click("#audit").await;
-    tab.wait_for("document.querySelector('#tandem-notice')?.textContent.includes('You do not have permission to do this.')")
-        .await;
+    tab.wait_for(
+        "document.querySelector('#tandem-notice')?.textContent.includes('You do not have permission to do this.')",
+    )
+    .await;
     assert_eq!(tab.eval("document.querySelector('#audited') === null").await, json!(true));
 
     // Logging out on the guarded page: back to the login page.

@@ -912,11 +912,17 @@ async fn a_guarded_view_answers_401_403_and_200() {
     let server = TestServer::start(&shop::app(), |_| {}).await;
     let (status, _, body) = get_raw(&server, "/api/shop/stock/", None).await;
     assert_eq!(status, 401);
-    assert_eq!(serde_json::from_str::<Value>(&body).unwrap(), json!({"detail": "Authentication credentials were not provided."}));
+    assert_eq!(
+        serde_json::from_str::<Value>(&body).unwrap(),
+        json!({"detail": "Authentication credentials were not provided."})
+    );
     let (bob, _) = guarded_user(&server, "bob", false).await;
     let (status, _, body) = get_raw(&server, "/api/shop/stock/", Some(&bob)).await;
     assert_eq!(status, 403);
-    assert_eq!(serde_json::from_str::<Value>(&body).unwrap(), json!({"detail": "You do not have permission to perform this action."}));
+    assert_eq!(
+        serde_json::from_str::<Value>(&body).unwrap(),
+        json!({"detail": "You do not have permission to perform this action."})
+    );
     let (carol, _) = guarded_user(&server, "carol", true).await;
     let (status, _, body) = get_raw(&server, "/api/shop/stock/", Some(&carol)).await;
     assert_eq!(status, 200, "{body}");

@@ -264,12 +264,8 @@ pub fn safe_next(next: &str) -> &str {
 
 /// Characters of a `next` value kept as they are in the login URL (Django
 /// keeps `/`).
-const NEXT_KEEPS: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
-    .remove(b'/')
-    .remove(b'-')
-    .remove(b'_')
-    .remove(b'.')
-    .remove(b'~');
+const NEXT_KEEPS: &percent_encoding::AsciiSet =
+    &percent_encoding::NON_ALPHANUMERIC.remove(b'/').remove(b'-').remove(b'_').remove(b'.').remove(b'~');
 
 /// Django's `redirect_to_login`: the address of `login_url` with `next` (a
 /// path and query, made safe with [`safe_next`]) as its `next` parameter.
@@ -325,7 +321,10 @@ mod tests {
     #[test]
     fn login_redirects_carry_a_safe_encoded_next() {
         assert_eq!(login_url_with_next("/login", "/account"), "/login?next=/account");
-        assert_eq!(login_url_with_next("/accounts/login/", "/a b?q=é&r=1"), "/accounts/login/?next=/a%20b%3Fq%3D%C3%A9%26r%3D1");
+        assert_eq!(
+            login_url_with_next("/accounts/login/", "/a b?q=é&r=1"),
+            "/accounts/login/?next=/a%20b%3Fq%3D%C3%A9%26r%3D1"
+        );
         assert_eq!(login_url_with_next("/login", "http://evil.example"), "/login?next=/");
     }
 

@@ -50,8 +50,8 @@ use chrono::Utc;
 use sea_orm::{ActiveModelTrait, ColumnTrait, DbErr, EntityTrait, QueryFilter, Set};
 
 pub use guards::{
-    Guard, Refusal, login_required, login_url_with_next, permission_required, safe_next, staff_required, user_passes_test,
-    user_passes_test_async,
+    Guard, Refusal, login_required, login_url_with_next, permission_required, safe_next, staff_required,
+    user_passes_test, user_passes_test_async,
 };
 pub use login::{INVALID_LOGIN, LoginError, LoginGuard};
 pub use models::user::Model as User;

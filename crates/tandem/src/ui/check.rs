@@ -369,7 +369,8 @@ mod tests {
         let misspelt = Page::new::<Shelf>("", "Shelf", good).guard_event("remov", crate::auth::staff_required());
         let error = check_page(&misspelt).unwrap_err().to_string();
         assert!(
-            error.contains("guard_event(\"remov\", staff_required()) names no event of `shelf`; did you mean `remove`?"),
+            error
+                .contains("guard_event(\"remov\", staff_required()) names no event of `shelf`; did you mean `remove`?"),
             "{error}"
         );
     }
