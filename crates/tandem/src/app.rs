@@ -311,7 +311,8 @@ impl App {
             .with_secret(&settings.secret_key)
             .with_live_debounce(settings.ui.live_debounce())
             .with_session_ages(settings.sessions)
-            .with_login_guard(login.clone());
+            .with_login_guard(login.clone())
+            .with_login_url(&settings.auth.login_url);
         if let Some(page) = &self.not_found {
             engine = engine.with_not_found(page.clone());
         }

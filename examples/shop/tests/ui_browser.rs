@@ -455,3 +455,71 @@ async fn a_control_shows_the_state_again_after_its_event_is_refused() {
     browser.close().await;
     server.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_guarded_page_sends_a_visitor_to_log_in_and_back() {
+    let browser = tandem::browser_or_skip!();
+    let server = TestServer::start(&shop::app(), |_| {}).await;
+    let new = tandem::auth::NewUser { username: "alice", password: Some("wonderland-42"), ..Default::default() };
+    tandem::auth::create_user(&server.db, new).await.unwrap();
+    let next_is = |next: &str| {
+        format!(
+            "location.pathname === '/login' && new URLSearchParams(location.search).get('next') === '{next}' \
+             && document.querySelector('#login') !== null && document.documentElement.dataset.tandemSeen !== undefined"
+        )
+    };
+
+    // Opening the guarded page: the login page, with where to go back to.
+    let tab = browser.open(&server.url("/account?tab=orders")).await;
+    tab.wait_for(&next_is("/account?tab=orders")).await;
+    tab.eval(
+        "document.querySelector('[name=username]').value = 'alice'; \
+         document.querySelector('[name=password]').value = 'wonderland-42'; \
+         document.querySelector('#login button').click()",
+    )
+    .await;
+    tab.wait_for(
+        "location.pathname === '/account' && location.search === '?tab=orders' \
+         && document.querySelector('#account-user')?.textContent === 'alice'",
+    )
+    .await;
+    tab.wait_for("document.documentElement.dataset.tandemSeen !== undefined").await;
+    tab.click("#visit").await;
+    tab.wait_for("document.querySelector('#visits').textContent === '1'").await;
+    // Not allowed to audit: a notice, nothing changed.
+    tab.click("#audit").await;
+    tab.wait_for(
+        "document.querySelector('#tandem-notice')?.textContent.includes('You do not have permission to do this.')",
+    )
+    .await;
+    assert_eq!(tab.eval("document.querySelector('#audited') === null").await, json!(true));
+
+    // Logging out on the guarded page: back to the login page.
+    tab.click("#account-logout").await;
+    tab.wait_for(&next_is("/account?tab=orders")).await;
+
+    // Client-side navigation to the guarded page follows the redirect.
+    tab.eval("window.__sameDocument = true").await;
+    tab.eval(
+        "const link = document.createElement('a'); link.id = 'to-account'; link.href = '/account'; \
+         link.textContent = 'Account'; document.body.append(link)",
+    )
+    .await;
+    tab.click("#to-account").await;
+    tab.wait_for(&next_is("/account")).await;
+    assert_eq!(tab.eval("window.__sameDocument === true").await, json!(true), "client-side navigation");
+
+    // A hostile next is ignored: after logging in, the shop.
+    tab.eval("location.assign('/login?next=//evil.example/')").await;
+    tab.wait_for(&next_is("//evil.example/")).await;
+    tab.eval(
+        "document.querySelector('[name=username]').value = 'alice'; \
+         document.querySelector('[name=password]').value = 'wonderland-42'; \
+         document.querySelector('#login button').click()",
+    )
+    .await;
+    tab.wait_for("location.origin === window.origin && location.pathname === '/' && document.querySelector('#who strong')?.textContent === 'alice'")
+        .await;
+    browser.close().await;
+    server.stop().await;
+}

@@ -765,3 +765,167 @@ async fn readiness_fails_while_draining() {
     assert_eq!(reqwest::get(server.url("/_health")).await.unwrap().status(), 200, "still alive, just not ready");
     server.stop().await;
 }
+
+/// A user (password `<name>-pass-123`), holding `shop.change_product` when `editor`.
+async fn guarded_user(server: &TestServer, name: &str, editor: bool) -> (String, String) {
+    use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
+    use tandem::auth::models::{permission, user_permission};
+    let password = format!("{name}-pass-123");
+    let new = tandem::auth::NewUser { username: name, password: Some(&password), ..Default::default() };
+    let user = tandem::auth::create_user(&server.db, new).await.unwrap();
+    if editor {
+        let change = permission::Entity::find()
+            .filter(permission::Column::AppLabel.eq("shop"))
+            .filter(permission::Column::Codename.eq("change_product"))
+            .one(&server.db)
+            .await
+            .unwrap()
+            .expect("migrate creates the model's permissions");
+        user_permission::ActiveModel { user_id: Set(user.id), permission_id: Set(change.id), ..Default::default() }
+            .insert(&server.db)
+            .await
+            .unwrap();
+    }
+    support::http_login(&server.base, name, &password).await
+}
+
+/// GET `path` without following redirects: the status, `Location` and body.
+async fn get_raw(server: &TestServer, path: &str, cookies: Option<&str>) -> (u16, Option<String>, String) {
+    let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let mut request = http.get(server.url(path));
+    if let Some(cookies) = cookies {
+        request = request.header("cookie", cookies);
+    }
+    let response = request.send().await.unwrap();
+    let location = response.headers().get("location").map(|v| v.to_str().unwrap().to_string());
+    (response.status().as_u16(), location, response.text().await.unwrap())
+}
+
+#[tokio::test]
+async fn guarded_pages_redirect_visitors_to_the_login_page_and_refuse_users_without_the_permission() {
+    let server = TestServer::start(&shop::app(), |_| {}).await;
+    let (status, location, _) = get_raw(&server, "/account?tab=orders&x=1", None).await;
+    assert_eq!((status, location.as_deref()), (302, Some("/login?next=/account%3Ftab%3Dorders%26x%3D1")));
+    let (status, location, _) = get_raw(&server, "/account/stock", None).await;
+    assert_eq!((status, location.as_deref()), (302, Some("/login?next=/account/stock")));
+    // Unguarded pages are as they were.
+    assert_eq!(get_raw(&server, "/counter", None).await.0, 200);
+
+    let (bob, _) = guarded_user(&server, "bob", false).await;
+    let (status, _, html) = get_raw(&server, "/account", Some(&bob)).await;
+    assert_eq!(status, 200);
+    assert!(html.contains("\"username\":\"bob\""), "on_load ran for the allowed user: {html}");
+    let (status, location, html) = get_raw(&server, "/account/stock", Some(&bob)).await;
+    assert_eq!((status, location), (403, None), "logged in, without the permission: 403");
+    assert!(html.contains("You do not have permission to see this page."), "{html}");
+
+    let (carol, _) = guarded_user(&server, "carol", true).await;
+    let (status, _, html) = get_raw(&server, "/account/stock", Some(&carol)).await;
+    assert_eq!(status, 200);
+    assert!(html.contains("id=\"stock\""), "{html}");
+
+    // Another login URL from the settings.
+    let server2 = TestServer::start(&shop::app(), |s| s.auth.login_url = "/accounts/login/".into()).await;
+    let (_, location, _) = get_raw(&server2, "/account", None).await;
+    assert_eq!(location.as_deref(), Some("/accounts/login/?next=/account"));
+    server2.stop().await;
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn a_guarded_hello_by_a_visitor_makes_no_state_and_says_where_to_log_in() {
+    use sea_orm::{EntityTrait, PaginatorTrait};
+    let server = TestServer::start(&shop::app(), |_| {}).await;
+    let page = load(&server.base, "/counter", None).await;
+    let mut socket = connect(&server.base, &page.cookies, &server.base).await.unwrap();
+    // The page's own token, and a new tab: both refused alike.
+    for token in [Some(page.token.as_str()), None] {
+        send(&mut socket, json!({"t": "hello", "token": token, "path": "/account?tab=orders"})).await;
+        let refused = receive(&mut socket).await.unwrap();
+        assert_eq!(
+            refused,
+            json!({"t": "error", "message": "Log in to see this page.", "refused": true,
+                   "navigate": "/login?next=/account%3Ftab%3Dorders"})
+        );
+    }
+    assert_eq!(server.ui().tabs_connected(), 0, "no tab attached");
+    assert_eq!(event(&mut socket, 1, "visit", json!([])).await["message"], "send a hello frame first");
+    server.ui().flush().await.unwrap();
+    assert_eq!(tandem::ui::store::model::Entity::find().count(&server.db).await.unwrap(), 0, "nothing stored");
+    // The connection is still good for a page the visitor may see.
+    assert_eq!(hello(&mut socket, Some(&page.token), "/counter").await["state"], "counter");
+
+    // A logged-in user without the permission: sent to the page itself (403 over HTTP).
+    let (bob, _) = guarded_user(&server, "bob", false).await;
+    let mut socket = connect(&server.base, &bob, &server.base).await.unwrap();
+    send(&mut socket, json!({"t": "hello", "token": null, "path": "/account/stock"})).await;
+    let refused = receive(&mut socket).await.unwrap();
+    assert_eq!(refused["message"], "You do not have permission to see this page.");
+    assert_eq!(refused["navigate"], "/account/stock");
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn a_guarded_event_is_refused_with_the_state_untouched_and_a_logout_stops_the_page() {
+    let server = TestServer::start(&shop::app(), |_| {}).await;
+    let (bob, _) = guarded_user(&server, "bob", false).await;
+    let page = load(&server.base, "/account", Some(&bob)).await;
+    let mut socket = connect(&server.base, &page.cookies, &server.base).await.unwrap();
+    let ready = hello(&mut socket, Some(&page.token), "/account").await;
+    assert_eq!(ready["data"], json!({"username": "bob", "visits": 0, "audited": false}));
+    assert_eq!(event(&mut socket, 1, "visit", json!([])).await["ops"][0]["value"], 1);
+    assert_eq!(
+        event(&mut socket, 2, "audit", json!([])).await,
+        json!({"t": "error", "id": 2, "message": "You do not have permission to do this."})
+    );
+    // Untouched: the next event's delta holds only its own change, and a
+    // fresh hello shows the catalog not audited.
+    assert_eq!(
+        event(&mut socket, 3, "visit", json!([])).await,
+        json!({"t": "delta", "id": 3, "ops": [{"op": "set", "path": ["visits"], "value": 2}]})
+    );
+    let again = hello(&mut socket, Some(&page.token), "/account").await;
+    assert_eq!(again["data"], json!({"username": "bob", "visits": 2, "audited": false}));
+
+    // A user with the permission runs it.
+    let (carol, _) = guarded_user(&server, "carol", true).await;
+    let page = load(&server.base, "/account", Some(&carol)).await;
+    let mut carols = connect(&server.base, &page.cookies, &server.base).await.unwrap();
+    hello(&mut carols, Some(&page.token), "/account").await;
+    assert_eq!(
+        event(&mut carols, 1, "audit", json!([])).await,
+        json!({"t": "delta", "id": 1, "ops": [{"op": "set", "path": ["audited"], "value": true}]})
+    );
+
+    // Bob's session disappears without a word to his socket (another
+    // process deleted the row): the guarded page's next event is refused
+    // at once, not after the recheck interval.
+    use sea_orm::EntityTrait;
+    tandem::sessions::model::Entity::delete_many().exec(&server.db).await.unwrap();
+    send(&mut socket, json!({"t": "event", "id": 4, "name": "visit"})).await;
+    assert_eq!(receive(&mut socket).await.unwrap_err(), Some(CloseCode::Library(4401)));
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn a_guarded_view_answers_401_403_and_200() {
+    let server = TestServer::start(&shop::app(), |_| {}).await;
+    let (status, _, body) = get_raw(&server, "/api/shop/stock/", None).await;
+    assert_eq!(status, 401);
+    assert_eq!(
+        serde_json::from_str::<Value>(&body).unwrap(),
+        json!({"detail": "Authentication credentials were not provided."})
+    );
+    let (bob, _) = guarded_user(&server, "bob", false).await;
+    let (status, _, body) = get_raw(&server, "/api/shop/stock/", Some(&bob)).await;
+    assert_eq!(status, 403);
+    assert_eq!(
+        serde_json::from_str::<Value>(&body).unwrap(),
+        json!({"detail": "You do not have permission to perform this action."})
+    );
+    let (carol, _) = guarded_user(&server, "carol", true).await;
+    let (status, _, body) = get_raw(&server, "/api/shop/stock/", Some(&carol)).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(serde_json::from_str::<Value>(&body).unwrap(), json!({"inactive": 1, "checked_by": "carol"}));
+    server.stop().await;
+}

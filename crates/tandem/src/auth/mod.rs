@@ -9,7 +9,10 @@
 //! * [`Auth::login`] cycles the session key (against fixation) and rotates the
 //!   CSRF secret; [`Auth::logout`] deletes the session row;
 //! * [`CurrentUser`], [`LoginRequired`] and [`PermissionRequired`] are the
-//!   extractors a handler asks for, answering DRF's 403 bodies when refused.
+//!   extractors a handler asks for, answering DRF's 403 bodies when refused;
+//! * [`login_required`], [`permission_required`], [`staff_required`] and
+//!   [`user_passes_test`] are [`Guard`]s, the same on pages, events and views;
+//!   [`safe_next`] checks a `next` parameter.
 //!
 //! ```
 //! use axum::Json;
@@ -25,6 +28,7 @@
 //! }
 //! ```
 
+mod guards;
 pub mod hashing;
 mod login;
 pub mod migration;
@@ -46,6 +50,10 @@ use axum::response::{IntoResponse, Response};
 use chrono::Utc;
 use sea_orm::{ActiveModelTrait, ColumnTrait, DbErr, EntityTrait, QueryFilter, Set};
 
+pub use guards::{
+    Guard, Refusal, login_required, login_url_with_next, permission_required, safe_next, staff_required,
+    user_passes_test, user_passes_test_async,
+};
 pub use login::{INVALID_LOGIN, LoginError, LoginGuard};
 pub use models::user::Model as User;
 pub use permissions::{Permission, PermissionRequired, ensure_model_permissions, has_perm};

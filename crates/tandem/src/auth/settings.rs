@@ -8,6 +8,7 @@
 //! hash_concurrency = 2           # hashing threads, process-wide; the number of cores by default
 //! hash_wait_seconds = 5          # how long a login waits for a hashing thread before 429
 //! throttle_max_keys = 100000     # clients the in-process throttle store tracks (login and REST)
+//! login_url = "/login"           # where guarded pages send anonymous users (Django: LOGIN_URL)
 //! ```
 //!
 //! ```
@@ -50,6 +51,10 @@ pub struct AuthSettings {
     /// full, the least recently seen are forgotten. With Redis, each key
     /// expires with its window instead.
     pub throttle_max_keys: NonZeroUsize,
+    /// Where a guarded page sends an anonymous visitor, with `?next=` the
+    /// page (Django's `LOGIN_URL`; `/login` by default, where Django has
+    /// `/accounts/login/`).
+    pub login_url: String,
 }
 
 impl Default for AuthSettings {
@@ -61,6 +66,7 @@ impl Default for AuthSettings {
             hash_concurrency: None,
             hash_wait_seconds: 5,
             throttle_max_keys: NonZeroUsize::new(crate::rest::throttle::DEFAULT_MAX_KEYS).unwrap_or(NonZeroUsize::MIN),
+            login_url: "/login".to_string(),
         }
     }
 }

@@ -179,6 +179,11 @@ async fn page(
         Some(found) => (StatusCode::OK, found),
         None => (StatusCode::NOT_FOUND, ctx.ui.not_found(uri.path(), uri.query())),
     };
+    // A guarded page: Django's `redirect_to_login` for an anonymous
+    // visitor, 403 (`raise_exception`) for a user who fails the guard.
+    if let Err(refusal) = crate::auth::Guard::check_all(&page.guards, &user, &ctx.db).await {
+        return refused_page(&refusal, ctx.ui.login_url(), uri);
+    }
     // The page hands out the CSRF cookie and binds the tab to this session.
     let _ = csrf.masked();
     let session_key = session.ensure_key(&ctx.settings.secret_key);
@@ -205,6 +210,30 @@ async fn page(
             ApiError::internal("page rendering failed").into_response()
         }
     }
+}
+
+/// The answer to a page request a guard refused: 302 to the login page with
+/// `next` the page, 403, or 500 when the guard could not be checked.
+fn refused_page(refusal: &crate::auth::Refusal, login_url: &str, uri: &axum::http::Uri) -> Response {
+    let (status, message) = match refusal {
+        crate::auth::Refusal::Login => {
+            let next = uri.path_and_query().map_or("/", |p| p.as_str());
+            let to = crate::auth::login_url_with_next(login_url, next);
+            let location = HeaderValue::from_str(&to).unwrap_or(HeaderValue::from_static("/"));
+            let headers = [(header::LOCATION, location), (header::CACHE_CONTROL, HeaderValue::from_static("no-store"))];
+            return (StatusCode::FOUND, headers).into_response();
+        }
+        crate::auth::Refusal::Permission => (StatusCode::FORBIDDEN, refusal.page_message()),
+        crate::auth::Refusal::Failed(_) => (StatusCode::INTERNAL_SERVER_ERROR, refusal.page_message()),
+    };
+    let html = format!(
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{} {}</title></head>\
+         <body><h1>{}</h1><p>{message}</p><p><a href=\"/\">Home</a></p></body></html>",
+        status.as_u16(),
+        status.canonical_reason().unwrap_or(""),
+        status.canonical_reason().unwrap_or("Refused"),
+    );
+    (status, [(header::CACHE_CONTROL, "no-store")], Html(html)).into_response()
 }
 
 /// Readiness, for a load balancer: 200 `{"status": "ready", …}` when the

@@ -245,8 +245,9 @@ where
             return response;
         }
         let save = match (&state.key, state.data.is_empty(), state.modified) {
-            // A minted key whose session holds nothing: only its cookie.
-            (Some(key), true, false) => Some((key.clone(), None)),
+            // A minted key whose session holds nothing: only its cookie
+            // (also the new key a logout's ticket minted for the tab).
+            (Some(key), true, _) if state.minted => Some((key.clone(), None)),
             (_, true, _) => None,
             (_, false, _) => {
                 let key = match &state.key {

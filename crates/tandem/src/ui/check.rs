@@ -78,6 +78,9 @@ pub fn check_page(page: &Page) -> Result<(), UnknownName> {
     if let Some(event) = &page.on_load {
         checker.event(&format!("on_load({event:?})"), event)?;
     }
+    for (event, guard) in &page.event_guards {
+        checker.event(&format!("guard_event({event:?}, {}())", guard.name()), event)?;
+    }
     for (topic, event) in &page.live {
         checker.event(&format!("live({topic:?}, {event:?})"), event)?;
     }
@@ -361,6 +364,15 @@ mod tests {
         assert!(check_page(&on_load).unwrap_err().to_string().contains("on_load(\"serach\") names no event"));
         let live = Page::new::<Shelf>("", "Shelf", good).live("shelf_book", "reload");
         assert!(check_page(&live).unwrap_err().to_string().contains("live(\"shelf_book\", \"reload\") names no event"));
+        let guarded = Page::new::<Shelf>("", "Shelf", good).guard_event("remove", crate::auth::login_required());
+        assert_eq!(check_page(&guarded), Ok(()));
+        let misspelt = Page::new::<Shelf>("", "Shelf", good).guard_event("remov", crate::auth::staff_required());
+        let error = check_page(&misspelt).unwrap_err().to_string();
+        assert!(
+            error
+                .contains("guard_event(\"remov\", staff_required()) names no event of `shelf`; did you mean `remove`?"),
+            "{error}"
+        );
     }
 
     #[test]

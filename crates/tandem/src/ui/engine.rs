@@ -86,6 +86,7 @@ pub struct Engine {
     debouncing: Mutex<HashSet<String>>,
     session_ages: crate::sessions::SessionSettings,
     logins: Option<Arc<crate::auth::LoginGuard>>,
+    login_url: String,
 }
 
 /// Why a tab cannot be used.
@@ -148,6 +149,7 @@ impl Engine {
             debouncing: Mutex::default(),
             session_ages: Default::default(),
             logins: None,
+            login_url: crate::auth::AuthSettings::default().login_url,
         })
     }
 
@@ -160,6 +162,27 @@ impl Engine {
     pub fn with_login_guard(mut self, guard: Arc<crate::auth::LoginGuard>) -> Self {
         self.logins = Some(guard);
         self
+    }
+
+    /// Guarded pages send anonymous visitors to `url` (`[auth] login_url`,
+    /// `/login` by default).
+    ///
+    /// ```ignore
+    /// let engine = Engine::new(pages, states, Limits::default())?.with_login_url("/accounts/login/");
+    /// assert_eq!(engine.login_url(), "/accounts/login/");
+    /// ```
+    pub fn with_login_url(mut self, url: &str) -> Self {
+        self.login_url = url.to_string();
+        self
+    }
+
+    /// Where guarded pages send anonymous visitors (see [`Engine::with_login_url`]).
+    ///
+    /// ```ignore
+    /// let to = tandem::auth::login_url_with_next(engine.login_url(), "/account");
+    /// ```
+    pub fn login_url(&self) -> &str {
+        &self.login_url
     }
 
     /// Sessions that handlers store into live as long as `ages` says.
@@ -597,6 +620,15 @@ impl Engine {
         ctx: EventContext,
         outbox: &Outbox,
     ) -> Result<Result<(), EventError>, TabError> {
+        // The page's guards and the event's own, checked again for every
+        // event from outside (events its handlers queue are the server's).
+        if let Err(refusal) = crate::auth::Guard::check_all(&page.guards_of(event), &ctx.user, &ctx.db).await {
+            let event = crate::http::log::clip(event);
+            tracing::info!(target: "tandem::ui", state = page.state_name(), %event, ?refusal, "event refused by a guard");
+            let message = refusal.event_message();
+            outbox.send(Frame::error(id, message, &[]).encode());
+            return Ok(Err(EventError::new(message)));
+        }
         let mut next = vec![(event.to_string(), args)];
         let mut ctx = ctx;
         let mut first = None;

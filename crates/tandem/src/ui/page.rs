@@ -24,6 +24,7 @@ use super::context::{EventContext, RouterData};
 use super::node::Node;
 use super::state::{EventError, Events, State, full_json, is_public, public_part};
 use super::storage::ClientStorage;
+use crate::auth::Guard;
 use crate::http::html_escape;
 use crate::urls::{Pattern, PatternError};
 
@@ -65,6 +66,10 @@ pub struct Page {
     pub live: Vec<(String, String)>,
     /// The component function.
     pub view: fn() -> Node,
+    /// Who may see the page (see [`Page::guard`]); all must pass.
+    pub guards: Vec<Guard>,
+    /// Event → who may run it (see [`Page::guard_event`]).
+    pub event_guards: Vec<(String, Guard)>,
     pub(crate) kind: Arc<dyn StateKind>,
 }
 
@@ -79,6 +84,8 @@ impl Page {
             on_load: None,
             live: Vec::new(),
             view,
+            guards: Vec::new(),
+            event_guards: Vec::new(),
             kind: Arc::new(Kind::<S>(PhantomData)),
         }
     }
@@ -92,6 +99,46 @@ impl Page {
     pub fn on_load(mut self, event: &str) -> Self {
         self.on_load = Some(event.to_string());
         self
+    }
+
+    /// Lets only the users `guard` passes see the page (Django's
+    /// `@login_required` on a view; several guards must all pass). Over
+    /// HTTP, an anonymous visitor is redirected (302) to `[auth] login_url`
+    /// with `?next=` the page, and a logged-in user who fails the guard gets
+    /// 403. Over the socket, a refused `hello` creates no state (`on_load`
+    /// does not run) and gets an `error` frame whose `navigate` the runtime
+    /// follows; every event of the page is checked again.
+    ///
+    /// ```ignore
+    /// Page::new::<Account>("account", "Account", account_view).guard(login_required())
+    /// ```
+    pub fn guard(mut self, guard: Guard) -> Self {
+        self.guards.push(guard);
+        self
+    }
+
+    /// Lets only the users `guard` passes run `event` (checked at start-up
+    /// like every event name a page writes): anyone else gets an `error`
+    /// frame ("Log in to do this.", "You do not have permission to do
+    /// this.") and the state is untouched.
+    ///
+    /// ```ignore
+    /// Page::new::<Catalog>("", "Shop", catalog_view)
+    ///     .guard_event("archive", permission_required("shop.change_product"))
+    /// ```
+    pub fn guard_event(mut self, event: &str, guard: Guard) -> Self {
+        self.event_guards.push((event.to_string(), guard));
+        self
+    }
+
+    /// The guards `event` must pass: the page's, then the event's own.
+    ///
+    /// ```ignore
+    /// Guard::check_all(&page.guards_of("archive"), &ctx.user, &ctx.db).await?;
+    /// ```
+    pub fn guards_of(&self, event: &str) -> Vec<Guard> {
+        let own = self.event_guards.iter().filter(|(name, _)| name == event).map(|(_, guard)| guard);
+        self.guards.iter().chain(own).cloned().collect()
     }
 
     /// Keeps the page live on `topic`: whenever data under it changes

@@ -512,6 +512,11 @@
         if (frame.t === "delta") resync(sender);
         const actions = frame.actions || [];
         if (actions.length) (async () => { for (const action of actions) await perform(action, sender); })();
+      } else if (frame.t === "error" && frame.navigate) {
+        // A guarded page refused this session: its login page (or its 403).
+        sessionStorage.removeItem(TOKEN_KEY);
+        location.assign(frame.navigate);
+        return;
       } else if (frame.t === "error") {
         const sender = pending.get(frame.id);
         pending.delete(frame.id);
@@ -542,10 +547,13 @@
     const response = await fetch(url, { headers: { Accept: "text/html" }, credentials: "same-origin" });
     const html = await response.text();
     if (mine !== navigation) return;
+    // A guarded page redirected to the login page: show where we landed.
+    if (response.redirected) url = response.url;
     const doc = new DOMParser().parseFromString(html, "text/html");
     const next = readBoot(doc);
     if (!next) { location.assign(url); return; }
     if (push) history.pushState({}, "", url);
+    else if (response.redirected) history.replaceState({}, "", url);
     document.title = doc.title;
     // The page's meta tags and canonical link follow it.
     const HEAD = "meta[name]:not([name=viewport]),meta[property],link[rel=canonical]";

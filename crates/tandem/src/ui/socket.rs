@@ -356,7 +356,20 @@ impl Connection {
             }
             return Handled::Done;
         }
-        if !self.session_still_valid().await {
+        // A guarded page or event reads the session again right now: a
+        // logout elsewhere must not leave it usable for a moment.
+        let guarded = match &frame {
+            ClientFrame::Hello { path, .. } => {
+                let (path, query) = path.split_once('?').map_or((path.as_str(), None), |(p, q)| (p, Some(q)));
+                self.engine.route(path, query).is_some_and(|(page, _)| !page.guards.is_empty())
+            }
+            ClientFrame::Event { name, .. } => self
+                .tab
+                .as_ref()
+                .and_then(|tab| self.engine.pages().nth(tab.page))
+                .is_some_and(|page| !page.guards_of(name).is_empty()),
+        };
+        if !self.session_still_valid(guarded).await {
             return Handled::Close(CLOSE_SESSION_ENDED, "the session ended");
         }
         let outcome = match frame {
@@ -383,10 +396,26 @@ impl Connection {
         path: &str,
         stored: &serde_json::Map<String, Value>,
     ) -> Result<(), TabError> {
+        let asked = path;
         let (path, query) = path.split_once('?').map_or((path, None), |(p, q)| (p, Some(q)));
         let engine = self.engine.clone();
         // A path no page serves shows the 404 page, as its HTTP answer does.
         let (page, router) = engine.route(path, query).unwrap_or_else(|| engine.not_found(path, query));
+        // A guarded page refused: no state is made, nothing runs; the
+        // runtime goes where `navigate` says (the login page, or the page
+        // itself over HTTP, which answers 403).
+        if let Err(refusal) = crate::auth::Guard::check_all(&page.guards, &self.caller.user, &self.caller.db).await {
+            let mut frame = json!({"t": "error", "message": refusal.page_message(), "refused": true});
+            match refusal {
+                crate::auth::Refusal::Login => {
+                    frame["navigate"] = json!(crate::auth::login_url_with_next(engine.login_url(), asked));
+                }
+                crate::auth::Refusal::Permission => frame["navigate"] = json!(crate::auth::safe_next(asked)),
+                crate::auth::Refusal::Failed(_) => {}
+            }
+            self.reply(frame);
+            return Ok(());
+        }
         let index = engine.pages().position(|p| std::ptr::eq(p, page)).unwrap_or(0);
         // Its own tab again (client-side navigation) is not a duplicate.
         if let (Some(tab), Some(token)) = (&self.tab, &token)
@@ -449,18 +478,25 @@ impl Connection {
     /// Whether the connection's session still exists and still belongs to
     /// the user the connection runs as (same user, still active, same
     /// password); read again at most every `session_recheck` (a logout in
-    /// this process closes the connection at once anyway). Anonymous
+    /// this process closes the connection at once anyway), or at once when
+    /// `now` (a guarded page or event). Anonymous
     /// connections have nothing to lose and are not rechecked. A database
     /// failure is not taken for a logout.
-    async fn session_still_valid(&mut self) -> bool {
+    async fn session_still_valid(&mut self, now: bool) -> bool {
         let recheck = self.engine.limits.session_recheck;
-        if !self.caller.user.is_authenticated() || (!recheck.is_zero() && self.checked.elapsed() < recheck) {
+        let recent = !now && !recheck.is_zero() && self.checked.elapsed() < recheck;
+        if !self.caller.user.is_authenticated() || recent {
             return true;
         }
         let caller = &self.caller;
         let valid = match Session::open(&caller.db, &self.secret, &caller.session_key).await {
             Ok(Some(session)) => match user_of_session(&caller.db, &session).await {
-                Ok(now) => now.user().map(|user| user.id) == caller.user.user().map(|user| user.id),
+                Ok(now) if now.user().map(|user| user.id) == caller.user.user().map(|user| user.id) => {
+                    // The same user, as the database has them now (staff flag, …).
+                    self.caller.user = now;
+                    true
+                }
+                Ok(_) => false,
                 Err(_) => true,
             },
             Ok(None) => false,

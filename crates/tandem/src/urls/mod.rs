@@ -28,12 +28,17 @@ mod pattern;
 use std::str::FromStr;
 use std::sync::Arc;
 
-use axum::extract::FromRequestParts;
+use axum::extract::{FromRequestParts, Request};
+use axum::http::StatusCode;
 use axum::http::request::Parts;
+use axum::middleware::Next;
+use axum::response::IntoResponse;
 use axum::routing::MethodRouter;
 
 pub use pattern::{Converter, Pattern, PatternError};
 
+use crate::auth::{CurrentUser, Guard, NOT_AUTHENTICATED, PERMISSION_DENIED, Refusal};
+use crate::http::ApiError;
 use crate::views::View;
 
 /// What a [`path`] points at: a view, or a list of patterns to include.
@@ -56,6 +61,7 @@ pub struct UrlPattern {
     target: Target,
     name: Option<String>,
     csrf_exempt: bool,
+    guards: Vec<Guard>,
 }
 
 /// Django's `path(route, view)`: `route` has no leading `/`.
@@ -65,6 +71,7 @@ pub fn path(route: &str, target: impl Into<Target>) -> UrlPattern {
         target: target.into(),
         name: None,
         csrf_exempt: false,
+        guards: Vec::new(),
     }
 }
 
@@ -89,18 +96,68 @@ impl UrlPattern {
         self
     }
 
-    fn flatten(self, prefix: &str, exempt: bool, out: &mut Vec<(String, Option<String>, bool, View)>) {
+    /// Lets only the users `guard` passes reach this route (and every route
+    /// it includes); several guards must all pass. Refused requests get
+    /// DRF's JSON answers: 401 `{"detail": "Authentication credentials were
+    /// not provided."}` for an anonymous one, 403 `{"detail": "You do not
+    /// have permission to perform this action."}` for a user who fails.
+    ///
+    /// ```
+    /// use tandem::auth::{login_required, permission_required};
+    /// use tandem::urls::{include, path};
+    /// use tandem::views::get;
+    /// # async fn me() -> &'static str { "me" }
+    /// # async fn stock() -> &'static str { "12" }
+    ///
+    /// let patterns = vec![
+    ///     path("me/", get(me)).guard(login_required()),
+    ///     path("staff/", include(vec![path("stock/", get(stock))])).guard(permission_required("shop.change_product")),
+    /// ];
+    /// ```
+    pub fn guard(mut self, guard: Guard) -> Self {
+        self.guards.push(guard);
+        self
+    }
+
+    fn flatten(self, prefix: &str, exempt: bool, guards: &[Guard], out: &mut Vec<Flat>) {
         let route = format!("{prefix}{}", self.route);
         let exempt = exempt || self.csrf_exempt;
+        let guards: Vec<Guard> = guards.iter().chain(&self.guards).cloned().collect();
         match self.target {
-            Target::View(view) => out.push((route, self.name, exempt, *view)),
+            Target::View(view) => out.push((route, self.name, exempt, guards, *view)),
             Target::Include(children) => {
                 for child in children {
-                    child.flatten(&route, exempt, out);
+                    child.flatten(&route, exempt, &guards, out);
                 }
             }
         }
     }
+}
+
+/// A pattern flattened: its full route, name, CSRF exemption, guards and view.
+type Flat = (String, Option<String>, bool, Vec<Guard>, View);
+
+/// `service` behind `guards` (DRF's 401/403 JSON answers when refused).
+fn guarded(service: MethodRouter, guards: Vec<Guard>) -> MethodRouter {
+    if guards.is_empty() {
+        return service;
+    }
+    let guards: Arc<[Guard]> = guards.into();
+    service.layer(axum::middleware::from_fn(move |request: Request, next: Next| {
+        let guards = guards.clone();
+        async move {
+            let user = request.extensions().get::<CurrentUser>().cloned().unwrap_or_default();
+            let Some(db) = request.extensions().get::<crate::context::AppContext>().map(|ctx| ctx.db.clone()) else {
+                return ApiError::internal("guarded view without an application context").into_response();
+            };
+            match Guard::check_all(&guards, &user, &db).await {
+                Ok(()) => next.run(request).await,
+                Err(Refusal::Login) => ApiError::new(StatusCode::UNAUTHORIZED, NOT_AUTHENTICATED).into_response(),
+                Err(Refusal::Permission) => ApiError::new(StatusCode::FORBIDDEN, PERMISSION_DENIED).into_response(),
+                Err(Refusal::Failed(error)) => ApiError::internal(error).into_response(),
+            }
+        }
+    }))
 }
 
 /// One resolved entry of the URL configuration.
@@ -109,6 +166,7 @@ pub struct Route {
     name: Option<String>,
     csrf_exempt: bool,
     view: View,
+    guards: Vec<Guard>,
     service: MethodRouter,
 }
 
@@ -126,6 +184,19 @@ impl Route {
     /// Whether the route is exempt from CSRF checks.
     pub fn is_csrf_exempt(&self) -> bool {
         self.csrf_exempt
+    }
+
+    /// The guards a request must pass (see [`UrlPattern::guard`]).
+    ///
+    /// ```
+    /// # async fn me() -> &'static str { "me" }
+    /// let conf = tandem::urls::UrlConf::new(vec![
+    ///     tandem::urls::path("me/", tandem::views::get(me)).guard(tandem::auth::login_required()),
+    /// ]).unwrap();
+    /// assert_eq!(conf.routes()[0].guards()[0].name(), "login_required");
+    /// ```
+    pub fn guards(&self) -> &[Guard] {
+        &self.guards
     }
 
     /// The view: its methods and handler names.
@@ -162,16 +233,17 @@ impl UrlConf {
     pub fn new(patterns: Vec<UrlPattern>) -> Result<Self, PatternError> {
         let mut flat = Vec::new();
         for p in patterns {
-            p.flatten("", false, &mut flat);
+            p.flatten("", false, &[], &mut flat);
         }
         let routes = flat
             .into_iter()
-            .map(|(route, name, csrf_exempt, view)| {
+            .map(|(route, name, csrf_exempt, guards, view)| {
                 Ok(Route {
                     pattern: Pattern::compile(&route)?,
                     name,
                     csrf_exempt,
-                    service: view.clone().into_method_router(),
+                    service: guarded(view.clone().into_method_router(), guards.clone()),
+                    guards,
                     view,
                 })
             })

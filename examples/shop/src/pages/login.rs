@@ -18,6 +18,12 @@ pub struct Login {
     pub error: String,
 }
 
+/// The login page's query: where to go after logging in.
+#[derive(Deserialize)]
+struct Next {
+    next: Option<String>,
+}
+
 /// What the form submits.
 #[derive(Deserialize)]
 pub struct Credentials {
@@ -29,7 +35,9 @@ pub struct Credentials {
 
 #[events]
 impl Login {
-    /// Checks the credentials; on success logs in and goes to the shop.
+    /// Checks the credentials; on success logs in and goes to `?next=` (a
+    /// guarded page sent the visitor here), if it is a path of this site,
+    /// else to the shop.
     pub async fn submit(&mut self, ctx: &mut EventContext, form: Credentials) -> Result<(), EventError> {
         self.username = form.username.trim().to_string();
         match ctx.authenticate(&self.username, &form.password).await {
@@ -37,7 +45,9 @@ impl Login {
                 self.error.clear();
                 ctx.login(&user);
                 ctx.notify(Level::Success, &format!("Welcome, {}.", user.username));
-                ctx.redirect("/");
+                let next = ctx.router.query_as::<Next>().ok().and_then(|query| query.next);
+                let to = tandem::auth::safe_next(next.as_deref().unwrap_or("/")).to_string();
+                ctx.redirect(&to);
             }
             Err(LoginError::Invalid) => self.error = "Invalid username or password.".into(),
             // Too many failures for this name or address, or every password

@@ -4,8 +4,11 @@
 //! values, server actions, event options and client storage, `/jobs`
 //! (streamed progress, chained events, a background import, a server-side
 //! throttle), `/order` (a typed form with per-field errors), `/gallery`
-//! (uploads), `/components` (the component library) and the 404 page.
+//! (uploads), `/components` (the component library), `/account` (for
+//! logged-in users only) and `/account/stock` (for users who may change
+//! products), and the 404 page.
 
+pub mod account;
 pub mod catalog;
 pub mod components;
 pub mod counter;
@@ -20,6 +23,7 @@ pub mod playground;
 pub mod product;
 pub mod reviews;
 
+use tandem::auth::{login_required, permission_required};
 use tandem::ui::Page;
 
 /// Every page, for `App::pages`, in matching order.
@@ -49,6 +53,12 @@ pub fn pages() -> Vec<Page> {
         Page::new::<order::Order>("order", "Order", order::view).on_load("load"),
         Page::new::<gallery::Gallery>("gallery", "Gallery", gallery::view),
         Page::new::<components::Components>("components", "Components", components::view).on_load("load"),
+        Page::new::<account::Account>("account", "Your account", account::view)
+            .on_load("load")
+            .guard(login_required())
+            .guard_event("audit", permission_required("shop.change_product")),
+        Page::new::<account::Stock>("account/stock", "Stock", account::stock_view)
+            .guard(permission_required("shop.change_product")),
     ]
 }
 

@@ -18,6 +18,7 @@ pub fn urlpatterns() -> Vec<UrlPattern> {
             .name("active-products"),
         path("plain-post/", post(views::plain_post).openapi(Method::POST, views::plain_post_openapi()))
             .name("plain-post"),
+        path("stock/", get(views::stock)).guard(tandem::auth::permission_required("shop.change_product")).name("stock"),
     ];
     patterns.push(path("", include(router.urls())));
     patterns

@@ -73,6 +73,15 @@ pub fn active_products_openapi() -> Value {
     operation("Active products, newest first.", &[], None, &[("200", "The products.", body)])
 }
 
+/// `GET /api/shop/stock/`: how many products are inactive, for users who may
+/// change products (the URL configuration guards it with
+/// `permission_required("shop.change_product")`: 401 for a visitor, 403 for
+/// a user without it).
+pub async fn stock(db: Db, user: CurrentUser) -> Result<Json<Value>, ApiError> {
+    let inactive = product::Entity::find().filter(product::Column::IsActive.eq(false)).all(&db).await?.len();
+    Ok(Json(json!({"inactive": inactive, "checked_by": user.username()})))
+}
+
 /// A CSRF-protected plain POST view (not a viewset): the guide's example of
 /// a protected form post. Without a valid token the CSRF layer answers 403
 /// before this runs.
