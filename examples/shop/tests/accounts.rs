@@ -21,7 +21,8 @@ fn submit(form: &str, fields: &[(&str, &str)]) -> String {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_visitor_registers_logs_out_logs_in_and_changes_the_password() {
     let browser = tandem::browser_or_skip!();
-    let server = TestServer::start(&shop::app(), |_| {}).await;
+    // The account pages' login, as Django's default LOGIN_URL.
+    let server = TestServer::start(&shop::app(), |settings| settings.auth.login_url = "/accounts/login/".into()).await;
     let tab = browser.open(&server.url("/accounts/register/")).await;
     tab.wait_for("document.querySelector('#account-register') !== null && document.documentElement.dataset.tandemSeen !== undefined").await;
 
@@ -72,8 +73,10 @@ async fn a_visitor_registers_logs_out_logs_in_and_changes_the_password() {
     }
     assert!(anonymous, "the session is logged out");
 
-    // Log in, and go back where `next` says.
-    tab.goto(&server.url("/accounts/login/?next=%2Faccounts%2Fpassword_change%2F")).await;
+    // The password change page sends a visitor to log in, and back.
+    tab.goto(&server.url("/accounts/password_change/")).await;
+    tab.wait_for("location.pathname === '/accounts/login/'").await;
+    assert_eq!(tab.eval("location.search").await, json!("?next=/accounts/password_change/"));
     tab.wait_for("document.querySelector('#account-login') !== null && document.documentElement.dataset.tandemSeen !== undefined").await;
     tab.eval(&submit("#account-login", &[("username", "grace"), ("password", "wrong")])).await;
     tab.wait_for("document.querySelector('#login-error')?.textContent === 'Invalid username or password.'").await;
@@ -102,7 +105,7 @@ async fn a_visitor_registers_logs_out_logs_in_and_changes_the_password() {
     tab.wait_for("document.querySelector('#logout') !== null").await;
     tab.click("#logout").await;
     tab.wait_for("document.querySelector('#logged-out') !== null").await;
-    tab.goto(&server.url("/accounts/login/?next=//evil.example/")).await;
+    tab.goto(&server.url("/accounts/login/?next=%2F%2Fevil.example%2F")).await;
     tab.wait_for("document.querySelector('#account-login') !== null && document.documentElement.dataset.tandemSeen !== undefined").await;
     tab.eval(&submit("#account-login", &[("username", "grace"), ("password", "navy-admiral-1985")])).await;
     tab.wait_for("location.pathname === '/'").await;

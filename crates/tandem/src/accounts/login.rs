@@ -49,7 +49,7 @@ impl AccountLogin {
                 self.error.clear();
                 ctx.login(&user);
                 ctx.notify(Level::Success, &format!("Welcome, {}.", user.username));
-                ctx.redirect(super::safe_next(&self.next));
+                ctx.redirect(crate::auth::safe_next(&self.next));
             }
             Err(LoginError::Invalid) => self.error = crate::auth::INVALID_LOGIN.into(),
             Err(refused @ (LoginError::Throttled(_) | LoginError::Busy(_))) => {

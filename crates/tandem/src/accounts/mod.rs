@@ -29,7 +29,11 @@
 //! | `password_change/` (login required) | `/accounts/password_change/` | [`password_change::PasswordChange`] | `load`, `submit` |
 //!
 //! After a login or a registration the browser goes to the page's `?next=`
-//! when it is a path of this site ([`safe_next`]), else to `/`.
+//! when it is a path of this site ([`safe_next`](crate::auth::safe_next)),
+//! else to `/`. The password change page is guarded by
+//! [`login_required`](crate::auth::login_required): a visitor is sent to
+//! `[auth] login_url` (set it to `/accounts/login/` to use these pages, as
+//! Django's default `LOGIN_URL` does) and comes back after logging in.
 
 pub mod login;
 pub mod logout;
@@ -77,9 +81,9 @@ impl AccountPage {
             AccountPage::Login => Page::new::<login::AccountLogin>(route, "Log in", view).on_load("load"),
             AccountPage::Logout => Page::new::<logout::AccountLogout>(route, "Log out", view).on_load("load"),
             AccountPage::Register => Page::new::<register::AccountRegister>(route, "Register", view),
-            AccountPage::PasswordChange => {
-                Page::new::<password_change::PasswordChange>(route, "Password change", view).on_load("load")
-            }
+            AccountPage::PasswordChange => Page::new::<password_change::PasswordChange>(route, "Password change", view)
+                .on_load("load")
+                .guard(crate::auth::login_required()),
         }
     }
 
@@ -159,26 +163,6 @@ impl Accounts {
     }
 }
 
-/// `next` when it is a path on this site, else `/` (Django's
-/// `url_has_allowed_host_and_scheme` without hosts: only a relative path
-/// that no browser reads as another host).
-///
-/// ```
-/// use tandem::accounts::safe_next;
-///
-/// assert_eq!(safe_next("/order?x=1"), "/order?x=1");
-/// for hostile in ["//evil.example", "https:evil", "/\\evil", "http://evil.example", "javascript:alert(1)", "/\tx", ""] {
-///     assert_eq!(safe_next(hostile), "/", "{hostile:?}");
-/// }
-/// ```
-pub fn safe_next(next: &str) -> &str {
-    let safe = next.starts_with('/')
-        && !next.starts_with("//")
-        && !next.contains('\\')
-        && !next.chars().any(|c| c.is_control() || c.is_whitespace());
-    if safe { next } else { "/" }
-}
-
 /// What the account pages read from their URL's query.
 #[derive(Debug, Default, serde::Deserialize)]
 struct NextQuery {
@@ -189,11 +173,5 @@ struct NextQuery {
 /// The page's `?next=`, when safe.
 fn next_of(ctx: &crate::ui::EventContext) -> String {
     let query: NextQuery = ctx.router.query_as().unwrap_or_default();
-    safe_next(&query.next).to_string()
-}
-
-/// The login page's path with `next` to come back to.
-fn login_then(next: &str) -> String {
-    let encoded: String = form_urlencoded::byte_serialize(next.as_bytes()).collect();
-    format!("{}?next={encoded}", AccountPage::Login.path())
+    crate::auth::safe_next(&query.next).to_string()
 }
