@@ -32,6 +32,7 @@ pub mod models;
 pub mod password;
 mod permissions;
 mod settings;
+pub mod tokens;
 
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;

@@ -8,6 +8,7 @@
 //! hash_concurrency = 2           # hashing threads, process-wide; the number of cores by default
 //! hash_wait_seconds = 5          # how long a login waits for a hashing thread before 429
 //! throttle_max_keys = 100000     # clients the in-process throttle store tracks (login and REST)
+//! password_reset_timeout_seconds = 259200  # how long a password-reset token stays valid (3 days)
 //! ```
 //!
 //! ```
@@ -50,6 +51,10 @@ pub struct AuthSettings {
     /// full, the least recently seen are forgotten. With Redis, each key
     /// expires with its window instead.
     pub throttle_max_keys: NonZeroUsize,
+    /// How long a password-reset token ([`crate::auth::tokens`]) stays
+    /// valid, in seconds (Django's `PASSWORD_RESET_TIMEOUT`); 3 days by
+    /// default.
+    pub password_reset_timeout_seconds: u64,
 }
 
 impl Default for AuthSettings {
@@ -61,6 +66,7 @@ impl Default for AuthSettings {
             hash_concurrency: None,
             hash_wait_seconds: 5,
             throttle_max_keys: NonZeroUsize::new(crate::rest::throttle::DEFAULT_MAX_KEYS).unwrap_or(NonZeroUsize::MIN),
+            password_reset_timeout_seconds: super::tokens::DEFAULT_PASSWORD_RESET_TIMEOUT,
         }
     }
 }
