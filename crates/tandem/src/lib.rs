@@ -35,6 +35,7 @@ pub mod context;
 pub mod csrf;
 pub mod db;
 pub mod http;
+pub mod mail;
 pub mod random;
 pub mod redis;
 pub mod rest;
