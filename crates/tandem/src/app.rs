@@ -256,7 +256,9 @@ impl App {
         };
         let db = crate::db::connect(&settings.database.url).await?;
         let mail = crate::mail::Mailer::from_settings(&settings.mail)?;
-        if !settings.debug() && matches!(mail.backend(), crate::mail::MailBackend::Console | crate::mail::MailBackend::Memory) {
+        if !settings.debug()
+            && matches!(mail.backend(), crate::mail::MailBackend::Console | crate::mail::MailBackend::Memory)
+        {
             tracing::warn!(
                 "[mail] backend is `{}` in production: email is not delivered; set `[mail]` or TANDEM_MAIL_URL",
                 mail.backend().name()

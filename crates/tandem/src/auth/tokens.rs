@@ -75,7 +75,9 @@ pub struct PasswordResetTokenGenerator {
 
 impl std::fmt::Debug for PasswordResetTokenGenerator {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("PasswordResetTokenGenerator").field("timeout_seconds", &self.timeout_seconds).finish_non_exhaustive()
+        f.debug_struct("PasswordResetTokenGenerator")
+            .field("timeout_seconds", &self.timeout_seconds)
+            .finish_non_exhaustive()
     }
 }
 

@@ -254,7 +254,8 @@ pub struct SentMessage {
 enum Backend {
     Console(Mutex<Box<dyn Write + Send>>),
     File(PathBuf),
-    Smtp(Box<AsyncSmtpTransport<Tokio1Executor>>),
+    /// The transport and the longest one send may take.
+    Smtp(Box<AsyncSmtpTransport<Tokio1Executor>>, std::time::Duration),
     Memory(Mutex<Vec<SentMessage>>),
 }
 
@@ -297,7 +298,7 @@ impl Mailer {
             MailBackend::Console => Backend::Console(Mutex::new(Box::new(std::io::stdout()))),
             MailBackend::File => Backend::File(settings.file_path.clone()),
             MailBackend::Memory => Backend::Memory(Mutex::default()),
-            MailBackend::Smtp => Backend::Smtp(Box::new(smtp_transport(settings)?)),
+            MailBackend::Smtp => Backend::Smtp(Box::new(smtp_transport(settings)?), settings.timeout() * 3),
         };
         Ok(Self::with(backend, &settings.default_from))
     }
@@ -359,7 +360,7 @@ impl Mailer {
         match &*self.backend {
             Backend::Console(_) => MailBackend::Console,
             Backend::File(_) => MailBackend::File,
-            Backend::Smtp(_) => MailBackend::Smtp,
+            Backend::Smtp(..) => MailBackend::Smtp,
             Backend::Memory(_) => MailBackend::Memory,
         }
     }
@@ -408,7 +409,13 @@ impl Mailer {
                     .map_err(|e| MailError::Io { context: "writing a message file".into(), source: e.into() })?
                     .map(drop)
             }
-            Backend::Smtp(transport) => transport.send(built).await.map(drop).map_err(|e| MailError::Smtp(e.into())),
+            Backend::Smtp(transport, deadline) => match tokio::time::timeout(*deadline, transport.send(built)).await {
+                Ok(sent) => sent.map(drop).map_err(|e| MailError::Smtp(e.into())),
+                Err(_) => Err(MailError::Smtp(Box::new(std::io::Error::new(
+                    std::io::ErrorKind::TimedOut,
+                    format!("the server did not finish within {} seconds", deadline.as_secs()),
+                )))),
+            },
             Backend::Memory(outbox) => {
                 let raw = String::from_utf8_lossy(&built.formatted()).into_owned();
                 let mut message = message.clone();
@@ -486,13 +493,16 @@ fn smtp_transport(settings: &MailSettings) -> Result<AsyncSmtpTransport<Tokio1Ex
         .port(settings.port())
         .timeout(Some(settings.timeout()));
     if let Some(username) = &settings.username {
-        builder = builder.credentials(Credentials::new(username.clone(), settings.password.clone().unwrap_or_default()));
+        builder =
+            builder.credentials(Credentials::new(username.clone(), settings.password.clone().unwrap_or_default()));
     }
     if settings.tls != SmtpTls::None {
         let mut params = TlsParameters::builder(settings.host.clone());
         if let Some(ca_file) = &settings.ca_file {
-            let pem = std::fs::read(ca_file)
-                .map_err(|source| MailError::Io { context: format!("reading `mail.ca_file` {}", ca_file.display()), source })?;
+            let pem = std::fs::read(ca_file).map_err(|source| MailError::Io {
+                context: format!("reading `mail.ca_file` {}", ca_file.display()),
+                source,
+            })?;
             let certificate = Certificate::from_pem(&pem).map_err(|e| MailError::Smtp(e.into()))?;
             params = params.add_root_certificate(certificate);
         }

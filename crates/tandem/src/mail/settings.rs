@@ -10,7 +10,7 @@
 //! username = "shop"                    # EMAIL_HOST_USER (no AUTH when absent)
 //! password = "…"                       # EMAIL_HOST_PASSWORD; better in TANDEM_MAIL_URL
 //! tls = "starttls"                     # none (the default), starttls (EMAIL_USE_TLS) or tls (EMAIL_USE_SSL)
-//! timeout_seconds = 10                 # EMAIL_TIMEOUT, for connecting and each reply
+//! timeout_seconds = 10                 # EMAIL_TIMEOUT: connecting; a whole send gets 3 times that
 //! ca_file = "/etc/ssl/private-ca.pem"  # another trusted root (PEM) besides the public ones
 //! ```
 //!
@@ -108,7 +108,8 @@ pub struct MailSettings {
     pub password: Option<String>,
     /// How the connection is encrypted.
     pub tls: SmtpTls,
-    /// How long connecting and each reply may take, in seconds.
+    /// How long connecting may take, in seconds; sending one message (every
+    /// reply included) is abandoned after three times that.
     pub timeout_seconds: NonZeroU64,
     /// A PEM file of root certificates trusted besides the public ones
     /// (a private CA, or a test server's own certificate).

@@ -107,7 +107,8 @@ async fn file_backend_writes_a_parseable_eml_per_message() {
 
 #[tokio::test]
 async fn memory_outbox_keeps_messages_until_cleared() {
-    let settings = MailSettings { backend: MailBackend::Memory, default_from: "a@example.com".into(), ..Default::default() };
+    let settings =
+        MailSettings { backend: MailBackend::Memory, default_from: "a@example.com".into(), ..Default::default() };
     let mail = Mailer::from_settings(&settings).unwrap();
     let clone = mail.clone();
     clone.send(&order_message()).await.unwrap();
@@ -160,7 +161,8 @@ async fn header_injection_and_bad_addresses_are_refused() {
 #[test]
 fn settings_from_the_file_and_the_environment() {
     use crate::config::Settings;
-    let parse = |text: &str| Settings::from_toml_str(&format!("[app]\nname = \"x\"\n{text}"), Path::new("/app/Tandem.toml"));
+    let parse =
+        |text: &str| Settings::from_toml_str(&format!("[app]\nname = \"x\"\n{text}"), Path::new("/app/Tandem.toml"));
     let mut s = parse("").unwrap();
     assert_eq!(s.mail.backend, MailBackend::Console);
     s.apply_env(|k| match k {
@@ -236,7 +238,8 @@ impl SmtpServer {
             .args(args)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
+            // The server's tracebacks for the handshakes the tests make fail.
+            .stderr(std::fs::File::create(out.path().join("server.log")).map(Stdio::from).unwrap_or(Stdio::inherit()))
             .spawn()
             .unwrap_or_else(|e| panic!("starting {python} {script}: {e}"));
         let stdout = child.stdout.take().unwrap();
@@ -249,7 +252,8 @@ impl SmtpServer {
         let line = rx.recv_timeout(Duration::from_secs(30)).unwrap_or_default();
         let Ok(port) = line.trim().parse() else {
             let _ = child.kill();
-            panic!("the SMTP server did not start (printed {line:?})");
+            let log = std::fs::read_to_string(out.path().join("server.log")).unwrap_or_default();
+            panic!("the SMTP server did not start (printed {line:?}):\n{log}");
         };
         Some(Self { child, port, out })
     }
@@ -273,7 +277,10 @@ impl SmtpServer {
     }
 
     fn count(&self) -> usize {
-        std::fs::read_dir(self.out.path()).unwrap().filter(|e| e.as_ref().unwrap().path().extension().is_some_and(|x| x == "eml")).count()
+        std::fs::read_dir(self.out.path())
+            .unwrap()
+            .filter(|e| e.as_ref().unwrap().path().extension().is_some_and(|x| x == "eml"))
+            .count()
     }
 }
 
@@ -345,11 +352,8 @@ async fn smtp_delivers_to_a_real_server() {
 async fn smtp_auth_logs_in_and_wrong_credentials_are_refused() {
     let test = "smtp_auth_logs_in_and_wrong_credentials_are_refused";
     let Some(server) = SmtpServer::start(test, &["--auth", "shop:s3cret pass"]) else { return };
-    let settings = MailSettings {
-        username: Some("shop".into()),
-        password: Some("s3cret pass".into()),
-        ..server.settings()
-    };
+    let settings =
+        MailSettings { username: Some("shop".into()), password: Some("s3cret pass".into()), ..server.settings() };
     Mailer::from_settings(&settings).unwrap().send_mail("Hi", "Body", &["ann@example.com"]).await.unwrap();
     let (meta, _) = server.received(1);
     assert_eq!(meta["login"], "shop");
@@ -363,7 +367,8 @@ async fn smtp_auth_logs_in_and_wrong_credentials_are_refused() {
     let err = Mailer::from_settings(&wrong).unwrap().send_mail("Hi", "Body", &["ann@example.com"]).await.unwrap_err();
     assert!(matches!(err, MailError::Smtp(_)), "{err}");
     let anonymous = server.settings();
-    let err = Mailer::from_settings(&anonymous).unwrap().send_mail("Hi", "Body", &["ann@example.com"]).await.unwrap_err();
+    let err =
+        Mailer::from_settings(&anonymous).unwrap().send_mail("Hi", "Body", &["ann@example.com"]).await.unwrap_err();
     assert!(err.to_string().contains("530") || err.to_string().to_lowercase().contains("auth"), "{err}");
     assert_eq!(server.count(), 2, "refused messages were not delivered");
 }
@@ -409,6 +414,8 @@ async fn smtp_starttls_and_implicit_tls_with_a_trusted_certificate() {
     assert_eq!(server.received(1).0["text"].as_str().map(str::trim_end), Some("Wrapped"));
     let quick = std::num::NonZeroU64::new(2).unwrap();
     let starttls = MailSettings { tls: SmtpTls::Starttls, timeout_seconds: quick, ..implicit.clone() };
+    let started = std::time::Instant::now();
     let err = Mailer::from_settings(&starttls).unwrap().send_mail("Hi", "x", &["ann@example.com"]).await.unwrap_err();
     assert!(matches!(err, MailError::Smtp(_)), "STARTTLS against a TLS port: {err}");
+    assert!(started.elapsed() < Duration::from_secs(10), "bounded by 3 × timeout_seconds: {:?}", started.elapsed());
 }
