@@ -189,7 +189,7 @@ impl EmailMessage {
     /// ```
     /// let message = tandem::mail::EmailMessage::new("Hi", "Hello", ["ann@example.com"]);
     /// let raw = String::from_utf8(message.to_bytes("shop@example.com").unwrap()).unwrap();
-    /// assert!(raw.contains("Subject: Hi\r\n") && raw.ends_with("Hello"));
+    /// assert!(raw.contains("Subject: Hi\r\n") && raw.ends_with("\r\n\r\nHello\r\n"));
     /// ```
     pub fn to_bytes(&self, default_from: &str) -> Result<Vec<u8>, MailError> {
         Ok(self.build(default_from)?.formatted())
