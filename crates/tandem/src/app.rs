@@ -44,6 +44,9 @@ pub enum Error {
     /// Redis (`[ui] redis_url` / `REDIS_URL`) could not be reached.
     #[error("{0} (`[ui] redis_url` / `REDIS_URL`)")]
     Redis(#[from] crate::redis::RedisError),
+    /// `[mail]` could not be set up (its `ca_file` could not be read).
+    #[error("{0} (`[mail]`)")]
+    Mail(#[from] crate::mail::MailError),
     /// A fixture did not load.
     #[error(transparent)]
     Fixture(#[from] FixtureError),
@@ -271,6 +274,15 @@ impl App {
             None => None,
         };
         let db = crate::db::connect(&settings.database.url).await?;
+        let mail = crate::mail::Mailer::from_settings(&settings.mail)?;
+        if !settings.debug()
+            && matches!(mail.backend(), crate::mail::MailBackend::Console | crate::mail::MailBackend::Memory)
+        {
+            tracing::warn!(
+                "[mail] backend is `{}` in production: email is not delivered; set `[mail]` or TANDEM_MAIL_URL",
+                mail.backend().name()
+            );
+        }
         register_own_models();
         crate::server::dev::start(settings.debug());
         if settings.debug() {
@@ -321,7 +333,7 @@ impl App {
             // Pushes to tabs connected elsewhere and live updates reach every process.
             engine.set_bus(Arc::new(crate::redis::RedisBus::start(redis.clone(), &engine).await?));
         }
-        Ok(AppContext { db, settings: Arc::new(settings), throttles, login, ui: engine, redis })
+        Ok(AppContext { db, settings: Arc::new(settings), throttles, login, ui: engine, redis, mail })
     }
 
     /// In development: a warning naming every model change no migration

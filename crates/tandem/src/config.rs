@@ -19,7 +19,9 @@
 //! Environment variables win over the file: `TANDEM_ADDR`, `DATABASE_URL`,
 //! `REDIS_URL` (`[ui] redis_url`), `SECRET_KEY`, `TANDEM_ALLOWED_HOSTS`
 //! (`[server] allowed_hosts`, comma-separated), `TANDEM_ENV`
-//! (`development`, the default, or `production`).
+//! (`development`, the default, or `production`), `TANDEM_MAIL_URL` or
+//! `EMAIL_URL` (`[mail]`, see [`crate::mail::MailSettings`]) and
+//! `DEFAULT_FROM_EMAIL` (`[mail] default_from`).
 //! A relative SQLite path is resolved against the folder that holds `Tandem.toml`.
 //!
 //! ```
@@ -282,6 +284,8 @@ struct File {
     sessions: Option<crate::sessions::SessionSettings>,
     #[serde(default)]
     auth: Option<crate::auth::AuthSettings>,
+    #[serde(default)]
+    mail: Option<crate::mail::MailSettings>,
 }
 
 /// The resolved settings of one application.
@@ -303,6 +307,8 @@ pub struct Settings {
     pub sessions: crate::sessions::SessionSettings,
     /// `[auth]`: login throttling and password hashing.
     pub auth: crate::auth::AuthSettings,
+    /// `[mail]`: how email is sent, `url` applied and paths resolved.
+    pub mail: crate::mail::MailSettings,
     /// Development or production.
     pub environment: Environment,
     /// The signing secret (`SECRET_KEY`); a fixed insecure value in development.
@@ -378,11 +384,14 @@ impl Settings {
             ui: parsed.ui.unwrap_or_default(),
             sessions: parsed.sessions.unwrap_or_default(),
             auth: parsed.auth.unwrap_or_default(),
+            mail: parsed.mail.unwrap_or_default(),
             environment: Environment::Development,
             secret_key: INSECURE_DEV_SECRET.into(),
             base_dir,
         };
         settings.database.url = settings.resolve_database_url(&settings.database.url);
+        let base_dir = settings.base_dir.clone();
+        settings.mail.resolve(&base_dir).map_err(|(key, problem)| invalid(&key, problem))?;
         if let Some(url) = &settings.ui.redis_url {
             check_redis_url(url).map_err(|p| invalid("ui.redis_url", p))?;
         }
@@ -425,6 +434,16 @@ impl Settings {
             }
             None => {}
         }
+        let mail_url = [("TANDEM_MAIL_URL", var("TANDEM_MAIL_URL")), ("EMAIL_URL", var("EMAIL_URL"))]
+            .into_iter()
+            .find_map(|(name, value)| Some((name, value.filter(|v| !v.is_empty())?)));
+        if let Some((name, url)) = mail_url {
+            self.mail.apply_url(&url).map_err(|p| invalid(name, p))?;
+        }
+        if let Some(from) = var("DEFAULT_FROM_EMAIL").filter(|f| !f.is_empty()) {
+            self.mail.default_from = from;
+        }
+        self.mail.check(&self.base_dir).map_err(|(key, problem)| invalid(&key, problem))?;
         if let Some(hosts) = var("TANDEM_ALLOWED_HOSTS").filter(|h| !h.trim().is_empty()) {
             self.server.allowed_hosts =
                 hosts.split(',').map(str::trim).filter(|h| !h.is_empty()).map(str::to_string).collect();

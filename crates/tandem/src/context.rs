@@ -45,6 +45,14 @@ pub struct AppContext {
     /// }
     /// ```
     pub redis: Option<crate::redis::Redis>,
+    /// Sends email through `[mail]`'s backend (Django's `send_mail`):
+    ///
+    /// ```
+    /// async fn welcome(ctx: &tandem::AppContext, to: &str) -> Result<(), tandem::mail::MailError> {
+    ///     ctx.mail.send_mail("Welcome", "Your account is ready.", &[to]).await
+    /// }
+    /// ```
+    pub mail: crate::mail::Mailer,
 }
 
 impl<S: Send + Sync> FromRequestParts<S> for AppContext {

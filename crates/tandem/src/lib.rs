@@ -36,6 +36,7 @@ pub mod context;
 pub mod csrf;
 pub mod db;
 pub mod http;
+pub mod mail;
 pub mod random;
 pub mod redis;
 pub mod rest;

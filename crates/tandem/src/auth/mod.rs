@@ -37,6 +37,7 @@ pub mod password;
 mod permissions;
 mod settings;
 pub mod validation;
+pub mod tokens;
 
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;

@@ -9,6 +9,7 @@
 //! hash_wait_seconds = 5          # how long a login waits for a hashing thread before 429
 //! throttle_max_keys = 100000     # clients the in-process throttle store tracks (login and REST)
 //! login_url = "/login"           # where guarded pages send anonymous users (Django: LOGIN_URL)
+//! password_reset_timeout_seconds = 259200  # how long a password-reset token stays valid (3 days)
 //! ```
 //!
 //! ```
@@ -55,6 +56,10 @@ pub struct AuthSettings {
     /// page (Django's `LOGIN_URL`; `/login` by default, where Django has
     /// `/accounts/login/`).
     pub login_url: String,
+    /// How long a password-reset token ([`crate::auth::tokens`]) stays
+    /// valid, in seconds (Django's `PASSWORD_RESET_TIMEOUT`); 3 days by
+    /// default.
+    pub password_reset_timeout_seconds: u64,
 }
 
 impl Default for AuthSettings {
@@ -67,6 +72,7 @@ impl Default for AuthSettings {
             hash_wait_seconds: 5,
             throttle_max_keys: NonZeroUsize::new(crate::rest::throttle::DEFAULT_MAX_KEYS).unwrap_or(NonZeroUsize::MIN),
             login_url: "/login".to_string(),
+            password_reset_timeout_seconds: super::tokens::DEFAULT_PASSWORD_RESET_TIMEOUT,
         }
     }
 }
