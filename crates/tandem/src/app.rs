@@ -324,7 +324,8 @@ impl App {
             .with_live_debounce(settings.ui.live_debounce())
             .with_session_ages(settings.sessions)
             .with_login_guard(login.clone())
-            .with_login_url(&settings.auth.login_url);
+            .with_login_url(&settings.auth.login_url)
+            .with_accounts(mail.clone(), crate::auth::tokens::PasswordResetTokenGenerator::from_settings(&settings));
         if let Some(page) = &self.not_found {
             engine = engine.with_not_found(page.clone());
         }

@@ -1,6 +1,6 @@
-use std::io::{BufRead, BufReader, Write};
+use std::io::Write;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -8,6 +8,7 @@ use serde_json::Value;
 
 use super::*;
 use crate::testing::skip;
+use crate::testing::smtp::SmtpServer;
 
 #[derive(Clone, Default)]
 struct Captured(Arc<Mutex<Vec<u8>>>);
@@ -207,83 +208,6 @@ fn a_missing_ca_file_is_a_clear_error() {
     assert!(err.contains("mail.ca_file") && err.contains("/nonexistent/ca.pem"), "{err}");
 }
 
-/// A Python `aiosmtpd` server on loopback (`tests/smtp_server.py`), ended
-/// with the test.
-struct SmtpServer {
-    child: Child,
-    port: u16,
-    out: tempfile::TempDir,
-}
-
-impl Drop for SmtpServer {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl SmtpServer {
-    /// `None` after skipping `test` when `TANDEM_TEST_SMTP_PYTHON` (a
-    /// Python with aiosmtpd, `.ci/smtp-venv`) is not set.
-    fn start(test: &str, args: &[&str]) -> Option<Self> {
-        let Some(python) = std::env::var("TANDEM_TEST_SMTP_PYTHON").ok().filter(|p| !p.is_empty()) else {
-            skip("smtp", test, "TANDEM_TEST_SMTP_PYTHON (a Python with aiosmtpd, .ci/smtp-venv) is not set");
-            return None;
-        };
-        let out = tempfile::tempdir().unwrap();
-        let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/smtp_server.py");
-        let mut child = Command::new(&python)
-            .arg(script)
-            .arg(out.path())
-            .args(args)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            // The server's tracebacks for the handshakes the tests make fail.
-            .stderr(std::fs::File::create(out.path().join("server.log")).map(Stdio::from).unwrap_or(Stdio::inherit()))
-            .spawn()
-            .unwrap_or_else(|e| panic!("starting {python} {script}: {e}"));
-        let stdout = child.stdout.take().unwrap();
-        let (tx, rx) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            let mut line = String::new();
-            let _ = BufReader::new(stdout).read_line(&mut line);
-            let _ = tx.send(line);
-        });
-        let line = rx.recv_timeout(Duration::from_secs(30)).unwrap_or_default();
-        let Ok(port) = line.trim().parse() else {
-            let _ = child.kill();
-            let log = std::fs::read_to_string(out.path().join("server.log")).unwrap_or_default();
-            panic!("the SMTP server did not start (printed {line:?}):\n{log}");
-        };
-        Some(Self { child, port, out })
-    }
-
-    fn settings(&self) -> MailSettings {
-        MailSettings {
-            backend: MailBackend::Smtp,
-            host: "127.0.0.1".into(),
-            port: Some(self.port),
-            timeout_seconds: std::num::NonZeroU64::new(10).unwrap(),
-            ..Default::default()
-        }
-    }
-
-    /// The `n`th message received (from 1): its metadata and raw text.
-    fn received(&self, n: usize) -> (Value, String) {
-        let meta = std::fs::read_to_string(self.out.path().join(format!("{n}.json")))
-            .unwrap_or_else(|e| panic!("message {n} was not received: {e}"));
-        let raw = std::fs::read_to_string(self.out.path().join(format!("{n}.eml"))).unwrap();
-        (serde_json::from_str(&meta).unwrap(), raw)
-    }
-
-    fn count(&self) -> usize {
-        std::fs::read_dir(self.out.path())
-            .unwrap()
-            .filter(|e| e.as_ref().unwrap().path().extension().is_some_and(|x| x == "eml"))
-            .count()
-    }
-}
-
 /// A self-signed certificate for 127.0.0.1 (not a CA, so rustls takes it as
 /// a server certificate), or `None` after skipping when `openssl` is missing.
 fn certificate(test: &str, dir: &Path) -> Option<(String, String)> {
@@ -359,7 +283,7 @@ async fn smtp_auth_logs_in_and_wrong_credentials_are_refused() {
     assert_eq!(meta["login"], "shop");
 
     let mut url_settings = server.settings();
-    url_settings.apply_url(&format!("smtp://shop:s3cret%20pass@127.0.0.1:{}", server.port)).unwrap();
+    url_settings.apply_url(&format!("smtp://shop:s3cret%20pass@127.0.0.1:{}", server.port())).unwrap();
     Mailer::from_settings(&url_settings).unwrap().send_mail("Hi", "Body", &["ann@example.com"]).await.unwrap();
     assert_eq!(server.received(2).0["login"], "shop", "credentials from a URL");
 

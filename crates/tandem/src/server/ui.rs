@@ -188,7 +188,9 @@ async fn page(
     let _ = csrf.masked();
     let session_key = session.ensure_key(&ctx.settings.secret_key);
     let client = request.extensions().get::<axum::extract::ConnectInfo<std::net::SocketAddr>>().map(|info| info.0.ip());
-    let caller = crate::ui::engine::Caller { session_key, user, db: ctx.db.clone(), client };
+    let (scheme, host) = crate::http::scheme_and_host(request.headers(), &ctx.settings);
+    let origin = Some(format!("{scheme}://{host}"));
+    let caller = crate::ui::engine::Caller { session_key, user, db: ctx.db.clone(), client, origin };
     let stored = crate::ui::storage::cookies_of(request.headers(), page.state_name());
     match ctx.ui.open_tab(page, router.clone(), caller, &stored).await {
         Ok((token, data)) => {

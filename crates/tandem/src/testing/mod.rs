@@ -14,6 +14,7 @@
 
 #[cfg(feature = "testing")]
 pub mod browser;
+pub mod smtp;
 
 /// The HTTP client tests speak to a [`TestServer`] with, so an application's
 /// tests need no dependency of their own for it.

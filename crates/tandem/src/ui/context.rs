@@ -108,6 +108,11 @@ pub struct EventContext {
     pub(crate) logins: Option<std::sync::Arc<crate::auth::LoginGuard>>,
     /// The browser's address (the socket's peer), when known.
     pub client: Option<std::net::IpAddr>,
+    /// The site as the browser reached it (`https://shop.example`, its host
+    /// checked against `allowed_hosts`), for absolute links in mail.
+    pub origin: Option<String>,
+    pub(crate) mail: Option<crate::mail::Mailer>,
+    pub(crate) reset_tokens: Option<std::sync::Arc<crate::auth::tokens::PasswordResetTokenGenerator>>,
 }
 
 /// The tab's queue during an event and what the browser shows meanwhile.
@@ -214,6 +219,9 @@ impl EventContext {
             tasks: Default::default(),
             session_ages: Default::default(),
             logins: None,
+            origin: None,
+            mail: None,
+            reset_tokens: None,
             client: None,
         }
     }
@@ -372,6 +380,15 @@ impl EventContext {
             }
             None => Ok(()),
         }
+    }
+
+    /// The application's mailer (`[mail]`), to send mail from a handler.
+    ///
+    /// ```ignore
+    /// ctx.mail()?.send_mail("Your order", "It ships today.", &[&order.email]).await?;
+    /// ```
+    pub fn mail(&self) -> Result<&crate::mail::Mailer, EventError> {
+        self.mail.as_ref().ok_or_else(|| EventError::new("no mailer: this context is not an application's"))
     }
 
     /// Logs `user` in for this tab's session, as the HTTP login does: the

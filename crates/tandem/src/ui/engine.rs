@@ -86,6 +86,8 @@ pub struct Engine {
     debouncing: Mutex<HashSet<String>>,
     session_ages: crate::sessions::SessionSettings,
     logins: Option<Arc<crate::auth::LoginGuard>>,
+    mail: Option<crate::mail::Mailer>,
+    reset_tokens: Option<Arc<crate::auth::tokens::PasswordResetTokenGenerator>>,
     login_url: String,
 }
 
@@ -127,6 +129,9 @@ pub struct Caller {
     pub db: crate::db::Db,
     /// The browser's address (the socket's peer), when known.
     pub client: Option<std::net::IpAddr>,
+    /// The site as the browser reached it (`https://shop.example`), when
+    /// known; its host passed the allowed-hosts check.
+    pub origin: Option<String>,
 }
 
 impl Engine {
@@ -149,6 +154,8 @@ impl Engine {
             debouncing: Mutex::default(),
             session_ages: Default::default(),
             logins: None,
+            mail: None,
+            reset_tokens: None,
             login_url: crate::auth::AuthSettings::default().login_url,
         })
     }
@@ -161,6 +168,22 @@ impl Engine {
     /// ```
     pub fn with_login_guard(mut self, guard: Arc<crate::auth::LoginGuard>) -> Self {
         self.logins = Some(guard);
+        self
+    }
+
+    /// Event handlers send mail with `mailer` (`ctx.mail()`) and make and
+    /// check password-reset links with `tokens` (the account pages).
+    ///
+    /// ```ignore
+    /// let engine = engine.with_accounts(ctx.mail.clone(), PasswordResetTokenGenerator::from_settings(&settings));
+    /// ```
+    pub fn with_accounts(
+        mut self,
+        mailer: crate::mail::Mailer,
+        tokens: crate::auth::tokens::PasswordResetTokenGenerator,
+    ) -> Self {
+        self.mail = Some(mailer);
+        self.reset_tokens = Some(Arc::new(tokens));
         self
     }
 
@@ -323,6 +346,7 @@ impl Engine {
     ) -> Result<(String, Value), TabError> {
         let token = super::tokens::mint(&self.secret, &caller.session_key);
         let mut ctx = EventContext::new(caller.db, caller.user, router, token.clone(), &caller.session_key);
+        (ctx.client, ctx.origin) = (caller.client, caller.origin);
         let full = page.kind.restore(page.kind.fresh()?, stored);
         let full = self.loaded(page, full, &mut ctx).await?;
         Ok((token, page.kind.public(&full)?))
@@ -419,6 +443,7 @@ impl Engine {
             None => page.kind.fresh()?,
         };
         let mut ctx = EventContext::new(caller.db, caller.user, router, token.clone(), &caller.session_key);
+        (ctx.client, ctx.origin) = (caller.client, caller.origin);
         let full = self.loaded(page, page.kind.restore(full, stored), &mut ctx).await?;
         tab.states.insert(page.state_name().to_string(), full.clone());
         let public = page.kind.public(&full)?;
@@ -591,6 +616,8 @@ impl Engine {
     fn equip(&self, ctx: &mut EventContext) {
         ctx.session_ages = self.session_ages;
         ctx.logins = self.logins.clone();
+        ctx.mail = self.mail.clone();
+        ctx.reset_tokens = self.reset_tokens.clone();
     }
 
     /// How many tabs have work in progress (their per-tab locks).
@@ -643,7 +670,9 @@ impl Engine {
             let (outcome, queued) = self.run_one(page, id, &event, args, &mut ctx, outbox).await?;
             first.get_or_insert(outcome);
             next.extend(queued.into_iter().rev());
+            let (client, origin) = (ctx.client, ctx.origin.take());
             ctx = EventContext::new(ctx.db, ctx.user, ctx.router, ctx.token, &ctx.session_key);
+            (ctx.client, ctx.origin) = (client, origin);
         }
         Ok(first.unwrap_or(Ok(())))
     }

@@ -152,7 +152,8 @@ pub async fn event_socket(
         .max_frame_size(limits.max_frame_bytes)
         .on_upgrade(move |socket| {
             let (outbox, inbox) = outbox();
-            let caller = Caller { session_key, user, db: ctx.db, client: Some(peer.ip()) };
+            let origin = Some(format!("{scheme}://{host}"));
+            let caller = Caller { session_key, user, db: ctx.db, client: Some(peer.ip()), origin };
             let secret = ctx.settings.secret_key.clone();
             let connection = Connection {
                 engine,
@@ -470,6 +471,7 @@ impl Caller {
             &self.session_key,
         );
         ctx.client = self.client;
+        ctx.origin = self.origin.clone();
         ctx
     }
 }
