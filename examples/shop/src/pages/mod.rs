@@ -4,7 +4,8 @@
 //! values, server actions, event options and client storage, `/jobs`
 //! (streamed progress, chained events, a background import, a server-side
 //! throttle), `/order` (a typed form with per-field errors), `/gallery`
-//! (uploads), `/components` (the component library) and the 404 page.
+//! (uploads), `/components` (the component library), `/manage` (the
+//! products' CRUD page, a `ModelState`) and the 404 page.
 
 pub mod catalog;
 pub mod components;
@@ -14,6 +15,7 @@ pub mod help;
 pub mod jobs;
 pub mod layout;
 pub mod login;
+pub mod manage;
 pub mod missing;
 pub mod order;
 pub mod playground;
@@ -21,6 +23,7 @@ pub mod product;
 pub mod reviews;
 
 use tandem::ui::Page;
+use tandem::ui::model_state::ModelState;
 
 /// Every page, for `App::pages`, in matching order.
 pub fn pages() -> Vec<Page> {
@@ -49,6 +52,8 @@ pub fn pages() -> Vec<Page> {
         Page::new::<order::Order>("order", "Order", order::view).on_load("load"),
         Page::new::<gallery::Gallery>("gallery", "Gallery", gallery::view),
         Page::new::<components::Components>("components", "Components", components::view).on_load("load"),
+        // Loaded on load and again, live, whenever `shop_product` changes.
+        ModelState::<manage::Products>::page("manage", "Manage products", manage::view),
     ]
 }
 
