@@ -37,8 +37,8 @@ use std::marker::PhantomData;
 use std::sync::Arc;
 
 use sea_orm::{
-    ActiveModelBehavior, ActiveModelTrait, ColumnTrait, EntityName, EntityTrait, IdenStatic, IntoActiveModel,
-    Iterable, Order, PaginatorTrait, PrimaryKeyToColumn, QueryFilter, QueryOrder, QuerySelect,
+    ActiveModelBehavior, ActiveModelTrait, ColumnTrait, EntityName, EntityTrait, IdenStatic, IntoActiveModel, Iterable,
+    Order, PaginatorTrait, PrimaryKeyToColumn, QueryFilter, QueryOrder, QuerySelect,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -342,7 +342,10 @@ impl<E: EntityTrait> ModelOptions<E> {
 /// ```
 pub trait ManagedModel: Send + Sync + 'static {
     /// The SeaORM entity.
-    type Entity: EntityTrait<Model: IntoActiveModel<<Self::Entity as EntityTrait>::ActiveModel> + Sync, ActiveModel: ActiveModelBehavior + Send>;
+    type Entity: EntityTrait<
+            Model: IntoActiveModel<<Self::Entity as EntityTrait>::ActiveModel> + Sync,
+            ActiveModel: ActiveModelBehavior + Send,
+        >;
     /// The state's name in the protocol.
     const NAME: &'static str;
     /// How the model is shown and edited (built again for each event).
@@ -683,7 +686,9 @@ impl<M: ManagedModel> ModelState<M> {
             Ok(validated) => validated,
             Err(RestError::Invalid(errors)) => {
                 self.errors = FieldErrors::from_messages(errors.0);
-                self.form = writable(&options).map(|(name, _)| (name.clone(), form.get(&name).cloned().unwrap_or(Value::Null))).collect();
+                self.form = writable(&options)
+                    .map(|(name, _)| (name.clone(), form.get(&name).cloned().unwrap_or(Value::Null)))
+                    .collect();
                 return Ok(());
             }
             Err(other) => return Err(rest_error(other)),
@@ -782,8 +787,10 @@ impl<M: ManagedModel> ModelState<M> {
             query.push((name.clone(), value.clone()));
         }
         let backend = sea_orm::ConnectionTrait::get_database_backend(&ctx.db);
-        let mut select =
-            options.filters().apply(M::Entity::find(), &query, backend, &RestSettings::default()).map_err(rest_error)?;
+        let mut select = options
+            .filters()
+            .apply(M::Entity::find(), &query, backend, &RestSettings::default())
+            .map_err(rest_error)?;
         // A stable order across pages, whatever the sort.
         for pk in <M::Entity as EntityTrait>::PrimaryKey::iter() {
             select = select.order_by(pk.into_column(), Order::Asc);
@@ -825,7 +832,11 @@ async fn allowed<E: EntityTrait>(
     }
 }
 
-async fn require<E: EntityTrait>(options: &ModelOptions<E>, ctx: &EventContext, action: Action) -> Result<(), EventError> {
+async fn require<E: EntityTrait>(
+    options: &ModelOptions<E>,
+    ctx: &EventContext,
+    action: Action,
+) -> Result<(), EventError> {
     if allowed(options, ctx, action).await? { Ok(()) } else { Err(EventError::new(refusal(options, action))) }
 }
 
@@ -835,7 +846,8 @@ fn key_value<M: ManagedModel>(
     id: &Value,
 ) -> Result<(<M::Entity as EntityTrait>::Column, sea_orm::Value), EventError> {
     let missing = || EventError::new(format!("No such {}.", options.serializer.verbose_name()));
-    let column = <M::Entity as EntityTrait>::PrimaryKey::iter().next().map(|pk| pk.into_column()).ok_or_else(missing)?;
+    let column =
+        <M::Entity as EntityTrait>::PrimaryKey::iter().next().map(|pk| pk.into_column()).ok_or_else(missing)?;
     let def = column.def();
     let field = crate::rest::fields::Field::from_column(column.as_str(), &def, true);
     let value = field.to_internal_value(id).map_err(|_| missing())?;
@@ -956,18 +968,31 @@ pub fn model_view<M: ManagedModel>() -> Node {
         }
         toolbar.push(select);
     }
-    toolbar.push(button().id("model-add").class("t-button t-primary").attr("type", "button").text(format!("Add {verbose}")).on_click(event("add")));
+    toolbar.push(
+        button()
+            .id("model-add")
+            .class("t-button t-primary")
+            .attr("type", "button")
+            .text(format!("Add {verbose}"))
+            .on_click(event("add")),
+    );
 
     let item_key = format!("item.{key}");
     let mut columns = options.columns();
-    columns.push(column("actions", "").unsortable().cell(hstack([
-        button().class("t-button model-edit").attr("type", "button").text("Edit").on_click(event("edit").arg_from(&item_key)),
-        button()
-            .class("t-button t-danger model-delete")
-            .attr("type", "button")
-            .text("Delete")
-            .on_click(event("delete").arg_from(&item_key)),
-    ])));
+    columns.push(
+        column("actions", "").unsortable().cell(hstack([
+            button()
+                .class("t-button model-edit")
+                .attr("type", "button")
+                .text("Edit")
+                .on_click(event("edit").arg_from(&item_key)),
+            button()
+                .class("t-button t-danger model-delete")
+                .attr("type", "button")
+                .text("Delete")
+                .on_click(event("delete").arg_from(&item_key)),
+        ])),
+    );
 
     let fields: Vec<Node> = options
         .serializer
@@ -991,22 +1016,49 @@ pub fn model_view<M: ManagedModel>() -> Node {
         form().id("model-form").class("t-form").on_submit(event("save")).children(fields).child(
             div().class("t-form-actions").children([
                 button().id("model-save").class("t-button t-primary").attr("type", "submit").text("Save"),
-                button().id("model-cancel").class("t-button").attr("type", "button").text("Cancel").on_click(event("cancel")),
+                button()
+                    .id("model-cancel")
+                    .class("t-button")
+                    .attr("type", "button")
+                    .text("Cancel")
+                    .on_click(event("cancel")),
             ]),
         ),
     ]);
     let confirm = div().id("model-confirm").class("t-card").attr("role", "alertdialog").children([
         p().child(bind("confirm_text")),
         hstack([
-            button().id("model-confirm-yes").class("t-button t-danger").attr("type", "button").text("Delete").on_click(event("confirm_delete")),
-            button().id("model-confirm-no").class("t-button").attr("type", "button").text("Cancel").on_click(event("cancel_delete")),
+            button()
+                .id("model-confirm-yes")
+                .class("t-button t-danger")
+                .attr("type", "button")
+                .text("Delete")
+                .on_click(event("confirm_delete")),
+            button()
+                .id("model-confirm-no")
+                .class("t-button")
+                .attr("type", "button")
+                .text("Cancel")
+                .on_click(event("cancel_delete")),
         ]),
     ]);
     let pager = hstack([
-        button().id("model-prev").class("t-button").attr("type", "button").bind_attr("disabled", "first_page").text("Previous").on_click(event("prev_page")),
+        button()
+            .id("model-prev")
+            .class("t-button")
+            .attr("type", "button")
+            .bind_attr("disabled", "first_page")
+            .text("Previous")
+            .on_click(event("prev_page")),
         span().id("model-page").child(bind("page_label")),
         span().id("model-count").children([bind("count"), text(format!(" {plural}"))]),
-        button().id("model-next").class("t-button").attr("type", "button").bind_attr("disabled", "last_page").text("Next").on_click(event("next_page")),
+        button()
+            .id("model-next")
+            .class("t-button")
+            .attr("type", "button")
+            .bind_attr("disabled", "last_page")
+            .text("Next")
+            .on_click(event("next_page")),
     ]);
     let body = vstack([
         hstack(toolbar),
