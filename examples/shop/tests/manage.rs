@@ -42,7 +42,11 @@ async fn login_and_manage(tab: &Tab, server: &TestServer, username: &str) {
          document.querySelector('#login button').click()"
     ))
     .await;
-    tab.wait_for("location.pathname === '/'").await;
+    // The catalog greets the user once the session's new cookie is set.
+    tab.wait_for(&format!(
+        "location.pathname === '/' && document.querySelector('#who strong')?.textContent === '{username}'"
+    ))
+    .await;
     tab.goto(&server.url("/manage")).await;
     tab.wait_for("document.documentElement.dataset.tandemSeen !== undefined").await;
 }

@@ -1069,3 +1069,166 @@ pub fn model_view<M: ManagedModel>() -> Node {
     ]);
     div().class("t-model-state").child(cond("can_view", body, p().id("model-denied").child(bind("denied"))))
 }
+
+#[cfg(test)]
+mod tests {
+    use serde::{Deserialize, Serialize};
+    use serde_json::json;
+
+    use super::*;
+    use crate::ui::check::check_page;
+
+    mod product {
+        use sea_orm::entity::prelude::*;
+
+        #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+        #[sea_orm(table_name = "shop_product")]
+        pub struct Model {
+            #[sea_orm(primary_key)]
+            pub id: i64,
+            #[sea_orm(column_type = "String(StringLen::N(200))")]
+            pub name: String,
+            pub is_active: bool,
+        }
+
+        #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+        pub enum Relation {}
+
+        impl ActiveModelBehavior for ActiveModel {}
+    }
+
+    struct Products;
+
+    impl ManagedModel for Products {
+        type Entity = product::Entity;
+        const NAME: &'static str = "products";
+        fn options() -> ModelOptions<product::Entity> {
+            ModelOptions::new("shop.product", ModelSerializer::new())
+                .search(&["name"])
+                .ordering(&["name"])
+                .filter("is_active")
+                .initial("is_active", true)
+                // Everyone may look and add; no one may delete.
+                .permission(|_, action| action != Action::Delete)
+        }
+    }
+
+    fn context() -> EventContext {
+        let db = crate::db::Db::from(sea_orm::DatabaseConnection::default());
+        EventContext::new(db, Default::default(), Default::default(), "t".into(), "")
+    }
+
+    #[tokio::test]
+    async fn refused_and_unknown_actions_leave_the_state_untouched() {
+        let mut ctx = context();
+        let mut state = ModelState::<Products>::default();
+        state.dispatch("add", Value::Null, &mut ctx).await.unwrap();
+        assert!(state.form_open);
+        assert_eq!(state.form_title, "Add product");
+        assert_eq!(Value::Object(state.form.clone()), json!({"name": "", "is_active": true}));
+        let before = serde_json::to_value(&state).unwrap();
+
+        let error = state.dispatch("delete", json!([3]), &mut ctx).await.unwrap_err();
+        assert_eq!(error.message, "You do not have permission to delete products.");
+        let error = state.dispatch("sort", json!(["password"]), &mut ctx).await.unwrap_err();
+        assert_eq!(error.message, "Cannot sort by `password`.");
+        let error = state.dispatch("filter", json!(["name", "x"]), &mut ctx).await.unwrap_err();
+        assert_eq!(error.message, "Cannot filter by `name`.");
+        let error = state.dispatch("search", json!(["x".repeat(201)]), &mut ctx).await.unwrap_err();
+        assert_eq!(error.message, "Search for at most 200 characters.");
+        let error = state.dispatch("goto", json!(["many"]), &mut ctx).await.unwrap_err();
+        assert!(error.message.starts_with("argument `page`:"), "{}", error.message);
+        assert_eq!(serde_json::to_value(&state).unwrap(), before, "nothing changed");
+
+        state.dispatch("cancel", Value::Null, &mut ctx).await.unwrap();
+        assert!(!state.form_open && state.form.is_empty());
+    }
+
+    #[tokio::test]
+    async fn without_view_nothing_is_loaded() {
+        struct Hidden;
+        impl ManagedModel for Hidden {
+            type Entity = product::Entity;
+            const NAME: &'static str = "hidden";
+            fn options() -> ModelOptions<product::Entity> {
+                ModelOptions::new("shop.product", ModelSerializer::new()).plural("goods")
+            }
+        }
+        // A visitor holds no model permission.
+        let mut state = ModelState::<Hidden> { rows: vec![json!({"id": 1})], ..Default::default() };
+        state.dispatch("load", Value::Null, &mut context()).await.unwrap();
+        assert!(state.rows.is_empty() && !state.can_view && !state.can_add);
+        assert_eq!(state.denied, "You do not have permission to view goods.");
+        let error = state.dispatch("search", json!(["x"]), &mut context()).await.unwrap_err();
+        assert_eq!(error.message, "You do not have permission to view goods.");
+    }
+
+    /// The guide's extension: an app state holding a `ModelState` beside
+    /// fields of its own, forwarding the model's events.
+    #[derive(Default, Serialize, Deserialize, crate::ui::State)]
+    #[state(name = "manage")]
+    struct Manage {
+        #[serde(flatten)]
+        model: ModelState<Products>,
+        note: String,
+    }
+
+    impl Events for Manage {
+        fn event_names() -> &'static [&'static str] {
+            &[
+                "load",
+                "search",
+                "sort",
+                "filter",
+                "goto",
+                "next_page",
+                "prev_page",
+                "add",
+                "edit",
+                "cancel",
+                "save",
+                "delete",
+                "confirm_delete",
+                "cancel_delete",
+                "set_note",
+            ]
+        }
+
+        fn dispatch<'a>(
+            &'a mut self,
+            event: &'a str,
+            args: Value,
+            ctx: &'a mut EventContext,
+        ) -> crate::ui::BoxFuture<'a, Result<(), EventError>> {
+            match event {
+                "set_note" => Box::pin(async move {
+                    self.note = event_arg(&args, "note", 0)?;
+                    Ok(())
+                }),
+                other => self.model.dispatch(other, args, ctx),
+            }
+        }
+    }
+
+    fn manage_view() -> Node {
+        div().children([model_view::<Products>(), p().child(bind("note"))])
+    }
+
+    #[tokio::test]
+    async fn an_app_state_can_hold_a_model_state_and_forward_its_events() {
+        for name in ModelState::<Products>::EVENTS {
+            assert!(Manage::event_names().contains(name), "{name} is forwarded");
+        }
+        check_page(&Page::new::<Manage>("manage", "Manage", manage_view)).unwrap();
+        check_page(&ModelState::<Products>::page("products", "Products", model_view::<Products>)).unwrap();
+        let page = ModelState::<Products>::page("products", "Products", model_view::<Products>);
+        assert_eq!((page.on_load.as_deref(), page.live_event("shop_product")), (Some("load"), Some("load")));
+
+        let mut manage = Manage::default();
+        let mut ctx = context();
+        manage.dispatch("set_note", json!(["hi"]), &mut ctx).await.unwrap();
+        manage.dispatch("add", Value::Null, &mut ctx).await.unwrap();
+        let json = serde_json::to_value(&manage).unwrap();
+        assert_eq!((json["note"].clone(), json["form_open"].clone()), (json!("hi"), json!(true)), "flat: {json}");
+    }
+}
