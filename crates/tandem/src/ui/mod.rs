@@ -32,6 +32,7 @@ pub mod feedback;
 pub mod field;
 pub mod forms;
 pub mod locks;
+pub mod model_state;
 pub mod node;
 mod not_found;
 pub mod outbox;

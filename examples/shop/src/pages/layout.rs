@@ -11,6 +11,7 @@ pub fn layout() -> Shell {
         .logo(tandem::static_url!("img/logo.svg"))
         .link("/", "Catalog")
         .link("/order", "Order")
+        .link("/manage", "Manage")
         .link("/jobs", "Jobs")
         .link("/components", "Components")
         .link("/help", "Help")

@@ -5,8 +5,9 @@
 //! (streamed progress, chained events, a background import, a server-side
 //! throttle), `/order` (a typed form with per-field errors), `/gallery`
 //! (uploads), `/components` (the component library), `/account` (for
-//! logged-in users only) and `/account/stock` (for users who may change
-//! products), and the 404 page.
+//! logged-in users only), `/account/stock` (for users who may change
+//! products), `/manage` (the products' CRUD page, a `ModelState`) and the
+//! 404 page.
 
 pub mod account;
 pub mod catalog;
@@ -17,6 +18,7 @@ pub mod help;
 pub mod jobs;
 pub mod layout;
 pub mod login;
+pub mod manage;
 pub mod missing;
 pub mod order;
 pub mod playground;
@@ -25,6 +27,7 @@ pub mod reviews;
 
 use tandem::auth::{login_required, permission_required};
 use tandem::ui::Page;
+use tandem::ui::model_state::ModelState;
 
 /// Every page, for `App::pages`, in matching order.
 pub fn pages() -> Vec<Page> {
@@ -59,6 +62,8 @@ pub fn pages() -> Vec<Page> {
             .guard_event("audit", permission_required("shop.change_product")),
         Page::new::<account::Stock>("account/stock", "Stock", account::stock_view)
             .guard(permission_required("shop.change_product")),
+        // Loaded on load and again, live, whenever `shop_product` changes.
+        ModelState::<manage::Products>::page("manage", "Manage products", manage::view),
     ]
 }
 
