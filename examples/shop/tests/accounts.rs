@@ -117,3 +117,92 @@ async fn a_visitor_registers_logs_out_logs_in_and_changes_the_password() {
     browser.close().await;
     server.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_forgotten_password_is_reset_through_the_mailed_link_once() {
+    let browser = tandem::browser_or_skip!();
+    let test = "a_forgotten_password_is_reset_through_the_mailed_link_once";
+    let Some(smtp) = tandem::testing::smtp::SmtpServer::start(test, &[]) else { return };
+    let server = TestServer::start(&shop::app(), |settings| settings.mail = smtp.settings()).await;
+    for (username, email) in [("ada", "ada@example.com"), ("bob", "bob@example.com")] {
+        let new = tandem::auth::NewUser { username, email, password: Some("old-pass-word-1"), ..Default::default() };
+        tandem::auth::create_user(&server.db, new).await.unwrap();
+    }
+    let smtp = &smtp;
+    let received = |count: usize| async move {
+        for _ in 0..200 {
+            if smtp.count() >= count {
+                return true;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        false
+    };
+
+    // An unknown address gets the same answer, and no mail.
+    let tab = browser.open(&server.url("/accounts/password_reset/")).await;
+    let ready = "document.querySelector('#password-reset') !== null && document.documentElement.dataset.tandemSeen !== undefined";
+    tab.wait_for(ready).await;
+    tab.eval(&submit("#password-reset", &[("email", "nobody@example.com")])).await;
+    tab.wait_for("document.querySelector('#reset-sent') !== null").await;
+    let unknown = tab.text("#reset-sent").await;
+
+    // Ada's address, in other letters (a new tab: this one resumes its
+    // state on a reload): the mail arrives with a link.
+    let tab = browser.open(&server.url("/accounts/password_reset/")).await;
+    tab.wait_for(ready).await;
+    tab.eval(&submit("#password-reset", &[("email", "ADA@example.com")])).await;
+    tab.wait_for("document.querySelector('#reset-sent') !== null").await;
+    assert_eq!(tab.text("#reset-sent").await, unknown, "the answer says nothing about the address");
+    assert!(received(1).await, "the reset mail arrives");
+    assert_eq!(smtp.count(), 1, "nothing was sent for the unknown address");
+    let (mail, _) = smtp.received(1);
+    assert_eq!(mail["to"], json!(["ada@example.com"]));
+    let host = server.url("/").trim_start_matches("http://").trim_end_matches('/').to_string();
+    assert_eq!(mail["subject"], format!("Password reset on {host}"));
+    let text = mail["text"].as_str().unwrap();
+    let link = text.split_whitespace().find(|word| word.contains("/accounts/reset/")).expect("a link").to_string();
+    assert!(link.starts_with(&server.url("/accounts/reset/")), "{link}");
+    assert!(text.contains("Your username, in case you've forgotten: ada"), "{text}");
+
+    // Tampered, or for another user: refused.
+    let (base, token) = link.trim_end_matches('/').rsplit_once('/').unwrap();
+    let tampered = format!("{base}/{}x/", &token[..token.len() - 1]);
+    let bobs = format!(
+        "{}/accounts/reset/{}/{token}/",
+        server.url("").trim_end_matches('/'),
+        tandem::auth::tokens::uid_encode(2)
+    );
+    for refused in [tampered, bobs] {
+        tab.goto(&refused).await;
+        tab.wait_for("document.querySelector('#reset-invalid') !== null").await;
+    }
+
+    // The link sets a new password, once.
+    tab.goto(&link).await;
+    tab.wait_for("document.querySelector('#password-reset-confirm') !== null && document.documentElement.dataset.tandemSeen !== undefined").await;
+    let form = "#password-reset-confirm";
+    tab.eval(&submit(form, &[("new_password1", "short"), ("new_password2", "short")])).await;
+    tab.wait_for(
+        "document.querySelector('[data-field=new_password2]').textContent.startsWith('This password is too short.')",
+    )
+    .await;
+    tab.eval(&submit(
+        form,
+        &[("new_password1", "analytical-engine-1843"), ("new_password2", "analytical-engine-1843")],
+    ))
+    .await;
+    tab.wait_for("document.querySelector('#reset-done') !== null").await;
+    assert!(tandem::auth::authenticate(&server.db, "ada", "analytical-engine-1843").await.unwrap().is_some());
+    assert!(tandem::auth::authenticate(&server.db, "ada", "old-pass-word-1").await.unwrap().is_none());
+    assert!(
+        tandem::auth::authenticate(&server.db, "bob", "old-pass-word-1").await.unwrap().is_some(),
+        "bob is untouched"
+    );
+    // A used link (in a new tab: this one would resume its own state).
+    let again = browser.open(&link).await;
+    again.wait_for("document.querySelector('#reset-invalid') !== null").await;
+
+    browser.close().await;
+    server.stop().await;
+}

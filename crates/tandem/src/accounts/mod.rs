@@ -1,5 +1,6 @@
 //! Account pages, ready-made (reflex-django's and `django.contrib.auth.urls`'s):
-//! log in, log out, register, change the password, at Django's paths under
+//! log in, log out, register, change the password, reset a forgotten one by
+//! mail ([`crate::mail`], Django-compatible tokens), at Django's paths under
 //! `/accounts/`. An application mounts them with one line, and restyles or
 //! replaces them one at a time.
 //!
@@ -27,6 +28,8 @@
 //! | `logout/` (`LogoutView`, POST) | `/accounts/logout/` | [`logout::AccountLogout`] | `load`, `logout` |
 //! | (django-registration's `register/`) | `/accounts/register/` | [`register::AccountRegister`] | `submit` |
 //! | `password_change/` (login required) | `/accounts/password_change/` | [`password_change::PasswordChange`] | `load`, `submit` |
+//! | `password_reset/` (sends the mail) | `/accounts/password_reset/` | [`password_reset::PasswordReset`] | `submit` |
+//! | `reset/<uidb64>/<token>/` | `/accounts/reset/<uidb64>/<token>/` | [`password_reset_confirm::PasswordResetConfirm`] | `load`, `submit` |
 //!
 //! After a login or a registration the browser goes to the page's `?next=`
 //! when it is a path of this site ([`safe_next`](crate::auth::safe_next)),
@@ -38,6 +41,8 @@
 pub mod login;
 pub mod logout;
 pub mod password_change;
+pub mod password_reset;
+pub mod password_reset_confirm;
 pub mod register;
 
 use crate::ui::Page;
@@ -54,14 +59,24 @@ pub enum AccountPage {
     Register,
     /// `/accounts/password_change/`.
     PasswordChange,
+    /// `/accounts/password_reset/`: asks for the mail with a link.
+    PasswordReset,
+    /// `/accounts/reset/<uidb64>/<token>/`: the link, which sets a new password.
+    PasswordResetConfirm,
 }
 
 impl AccountPage {
     /// Every page, in the order they are mounted.
-    pub const ALL: [AccountPage; 4] =
-        [AccountPage::Login, AccountPage::Logout, AccountPage::Register, AccountPage::PasswordChange];
+    pub const ALL: [AccountPage; 6] = [
+        AccountPage::Login,
+        AccountPage::Logout,
+        AccountPage::Register,
+        AccountPage::PasswordChange,
+        AccountPage::PasswordReset,
+        AccountPage::PasswordResetConfirm,
+    ];
 
-    /// The page's path.
+    /// The page's path (a route pattern for the reset link's page).
     ///
     /// ```
     /// assert_eq!(tandem::accounts::AccountPage::Login.path(), "/accounts/login/");
@@ -72,6 +87,8 @@ impl AccountPage {
             AccountPage::Logout => "/accounts/logout/",
             AccountPage::Register => "/accounts/register/",
             AccountPage::PasswordChange => "/accounts/password_change/",
+            AccountPage::PasswordReset => "/accounts/password_reset/",
+            AccountPage::PasswordResetConfirm => "/accounts/reset/<str:uidb64>/<str:token>/",
         }
     }
 
@@ -84,6 +101,11 @@ impl AccountPage {
             AccountPage::PasswordChange => Page::new::<password_change::PasswordChange>(route, "Password change", view)
                 .on_load("load")
                 .guard(crate::auth::login_required()),
+            AccountPage::PasswordReset => Page::new::<password_reset::PasswordReset>(route, "Password reset", view),
+            AccountPage::PasswordResetConfirm => {
+                Page::new::<password_reset_confirm::PasswordResetConfirm>(route, "Enter new password", view)
+                    .on_load("load")
+            }
         }
     }
 
@@ -93,6 +115,8 @@ impl AccountPage {
             AccountPage::Logout => logout::view,
             AccountPage::Register => register::view,
             AccountPage::PasswordChange => password_change::view,
+            AccountPage::PasswordReset => password_reset::view,
+            AccountPage::PasswordResetConfirm => password_reset_confirm::view,
         }
     }
 }
@@ -110,10 +134,10 @@ impl Default for Accounts {
 }
 
 impl Accounts {
-    /// Log in, log out and password change, in Tandem's look.
+    /// Log in, log out, password change and password reset, in Tandem's look.
     ///
     /// ```
-    /// assert_eq!(tandem::accounts::Accounts::new().pages().len(), 3);
+    /// assert_eq!(tandem::accounts::Accounts::new().pages().len(), 5);
     /// ```
     pub fn new() -> Self {
         let views = AccountPage::ALL
@@ -127,7 +151,7 @@ impl Accounts {
     /// Adds the registration page.
     ///
     /// ```
-    /// assert_eq!(tandem::accounts::Accounts::new().with_registration().pages().len(), 4);
+    /// assert_eq!(tandem::accounts::Accounts::new().with_registration().pages().len(), 6);
     /// ```
     pub fn with_registration(mut self) -> Self {
         if !self.views.iter().any(|(page, _)| *page == AccountPage::Register) {
@@ -150,7 +174,7 @@ impl Accounts {
     ///
     /// ```
     /// use tandem::accounts::{AccountPage, Accounts};
-    /// assert_eq!(Accounts::new().without(AccountPage::Logout).pages().len(), 2);
+    /// assert_eq!(Accounts::new().without(AccountPage::Logout).pages().len(), 4);
     /// ```
     pub fn without(mut self, page: AccountPage) -> Self {
         self.views.retain(|(mounted, _)| *mounted != page);

@@ -47,7 +47,7 @@ fn valid_username(name: &str) -> bool {
 
 /// Enough of an address to send mail to: one `@`, text on both sides, a dot
 /// in the domain, no spaces.
-fn valid_email(email: &str) -> bool {
+pub(super) fn valid_email(email: &str) -> bool {
     let Some((local, domain)) = email.split_once('@') else { return false };
     !local.is_empty()
         && domain.contains('.')

@@ -36,8 +36,8 @@ pub mod models;
 pub mod password;
 mod permissions;
 mod settings;
-pub mod validation;
 pub mod tokens;
+pub mod validation;
 
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
