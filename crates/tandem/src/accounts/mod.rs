@@ -18,7 +18,7 @@
 //!     .view(AccountPage::Login, my_login)      // restyle one page
 //!     .without(AccountPage::PasswordChange)    // the app serves its own
 //!     .pages();
-//! assert_eq!(pages.len(), 3);
+//! assert_eq!(pages.len(), 5);
 //! // tandem::App::new(…).pages(pages)
 //! ```
 //!
