@@ -8,9 +8,12 @@ use std::marker::PhantomData;
 
 use futures_util::future::BoxFuture;
 use sea_orm::sea_query::{
-    Alias, ColumnDef, Expr, ExprTrait, Func, IndexCreateStatement, Query, Table, TableCreateStatement, TableRef,
+    Alias, ColumnDef, Expr, ExprTrait, Func, IndexCreateStatement, Query, SqliteQueryBuilder, Table,
+    TableCreateStatement, TableRef,
 };
-use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, DbErr, Statement};
+use sea_orm::{
+    ConnectionTrait, DatabaseConnection, DatabaseConnectionType, DatabaseExecutor, DbBackend, DbErr, Statement,
+};
 use sea_orm_migration::{MigrationStatus, MigrationTrait, MigratorTrait, SchemaManager};
 
 /// A migrator Tandem can drive without knowing its type.
@@ -158,12 +161,15 @@ pub async fn rebuild_table(
     };
     match manager.get_database_backend() {
         DbBackend::Sqlite => {
-            let txn = manager.begin().await?;
-            let done = rebuild_sqlite(&txn, &table, new_table, indexes, columns_kept).await;
-            let reset = txn.get_connection().execute_unprepared("PRAGMA legacy_alter_table = OFF").await;
-            done?;
-            reset?;
-            txn.commit().await
+            let steps = sqlite_steps(&table, new_table, indexes, columns_kept)?;
+            match manager.get_connection() {
+                DatabaseExecutor::Connection(db)
+                    if matches!(db.inner, DatabaseConnectionType::SqlxSqlitePoolConnection(_)) =>
+                {
+                    rebuild_sqlite_alone(db.get_sqlite_connection_pool(), &table, &steps).await
+                }
+                _ => rebuild_sqlite_in_transaction(manager, &table, &steps).await,
+            }
         }
         DbBackend::Postgres => alter_postgres(manager, &table, new_table, indexes, columns_kept).await,
         other => Err(DbErr::Migration(format!("rebuild_table: {other:?} is not supported"))),
@@ -189,19 +195,18 @@ fn kept_columns(new_table: &TableCreateStatement, columns_kept: &[&str]) -> Vec<
         .collect()
 }
 
-async fn rebuild_sqlite(
-    txn: &SchemaManager<'static>,
+/// The SQL of SQLite's rebuild of `table`, from creating `<table>__new` to
+/// creating the indexes.
+fn sqlite_steps(
     table: &str,
     new_table: TableCreateStatement,
     indexes: Vec<IndexCreateStatement>,
     columns_kept: &[&str],
-) -> Result<(), DbErr> {
-    let db = txn.get_connection();
-    let old = format!("{table}__old");
-    db.execute_unprepared("PRAGMA defer_foreign_keys = ON").await?;
-    db.execute_unprepared("PRAGMA legacy_alter_table = ON").await?;
-    db.execute_unprepared(&format!("ALTER TABLE {} RENAME TO {}", quote(table), quote(&old))).await?;
-    txn.create_table(new_table.clone()).await?;
+) -> Result<Vec<String>, DbErr> {
+    let new = format!("{table}__new");
+    let mut create = new_table.clone();
+    create.table(Alias::new(&new));
+    let mut steps = vec![create.to_string(SqliteQueryBuilder)];
     let kept = kept_columns(&new_table, columns_kept);
     if !kept.is_empty() {
         let mut select = Query::select();
@@ -211,30 +216,105 @@ async fn rebuild_sqlite(
                 None => select.column(Alias::new(column)),
             };
         }
-        select.from(Alias::new(&old));
+        select.from(Alias::new(table));
         let mut insert = Query::insert();
         insert
-            .into_table(Alias::new(table))
+            .into_table(Alias::new(&new))
             .columns(kept.iter().map(|(c, _)| Alias::new(c)))
             .select_from(select)
             .map_err(|e| DbErr::Migration(format!("rebuild_table {table}: {e}")))?;
-        txn.execute(insert).await?;
+        steps.push(insert.to_string(SqliteQueryBuilder));
     }
-    db.execute_unprepared(&format!("DROP TABLE {}", quote(&old))).await?;
-    for index in indexes {
-        txn.create_index(index).await?;
+    steps.push(format!("DROP TABLE {}", quote(table)));
+    steps.push(format!("ALTER TABLE {} RENAME TO {}", quote(&new), quote(table)));
+    steps.extend(indexes.iter().map(|i| i.to_string(SqliteQueryBuilder)));
+    Ok(steps)
+}
+
+/// The error for rows of `table` whose references are missing (`PRAGMA
+/// foreign_key_check` found `count`, the first into `parent`).
+fn broken_references(table: &str, count: usize, parent: &str) -> DbErr {
+    DbErr::Migration(format!("rebuild_table {table}: {count} row(s) reference missing rows of {parent}"))
+}
+
+/// SQLite's documented rebuild on a connection of its own: foreign keys off
+/// (outside the transaction, as SQLite requires), then the steps in one
+/// transaction, `PRAGMA foreign_key_check`, and foreign keys as they were.
+async fn rebuild_sqlite_alone(pool: &sea_orm::sqlx::SqlitePool, table: &str, steps: &[String]) -> Result<(), DbErr> {
+    use sea_orm::sqlx::{self, Row};
+    let fail = |e: sqlx::Error| DbErr::Migration(format!("rebuild_table {table}: {e}"));
+    let mut conn = pool.acquire().await.map_err(fail)?;
+    let was_on: i64 =
+        sqlx::query("PRAGMA foreign_keys").fetch_one(&mut *conn).await.map_err(fail)?.try_get(0).map_err(fail)?;
+    sqlx::query("PRAGMA foreign_keys = OFF").execute(&mut *conn).await.map_err(fail)?;
+    let done: Result<(), DbErr> = async {
+        sqlx::query("BEGIN").execute(&mut *conn).await.map_err(fail)?;
+        for step in steps {
+            sqlx::query(sqlx::AssertSqlSafe(step.as_str())).execute(&mut *conn).await.map_err(fail)?;
+        }
+        let broken = sqlx::query(sqlx::AssertSqlSafe(format!("PRAGMA foreign_key_check({})", quote(table))))
+            .fetch_all(&mut *conn)
+            .await
+            .map_err(fail)?;
+        if let Some(row) = broken.first() {
+            let parent: String = row.try_get("parent").unwrap_or_default();
+            return Err(broken_references(table, broken.len(), &parent));
+        }
+        sqlx::query("COMMIT").execute(&mut *conn).await.map_err(fail)?;
+        Ok(())
     }
-    let broken = db
-        .query_all_raw(Statement::from_string(DbBackend::Sqlite, format!("PRAGMA foreign_key_check({})", quote(table))))
+    .await;
+    if done.is_err() {
+        let _ = sqlx::query("ROLLBACK").execute(&mut *conn).await;
+    }
+    let restore = if was_on != 0 { "PRAGMA foreign_keys = ON" } else { "PRAGMA foreign_keys = OFF" };
+    let restored = sqlx::query(restore).execute(&mut *conn).await.map_err(fail);
+    done?;
+    restored.map(|_| ())
+}
+
+/// The rebuild inside the migration's transaction, where SQLite keeps
+/// foreign keys on: their checks are deferred to the end, and a table
+/// referencing this one with an `ON DELETE`/`ON UPDATE` action is refused
+/// (dropping the old table would run it).
+async fn rebuild_sqlite_in_transaction(
+    manager: &SchemaManager<'_>,
+    table: &str,
+    steps: &[String],
+) -> Result<(), DbErr> {
+    let txn = manager.begin().await?;
+    let db = txn.get_connection();
+    let sqlite = |sql: String| Statement::from_string(DbBackend::Sqlite, sql);
+    let tables = db
+        .query_all_raw(sqlite(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'".into(),
+        ))
         .await?;
+    for row in tables {
+        let child: String = row.try_get("", "name")?;
+        for key in db.query_all_raw(sqlite(format!("PRAGMA foreign_key_list({})", quote(&child)))).await? {
+            let parent: String = key.try_get("", "table")?;
+            let actions = [key.try_get::<String>("", "on_delete")?, key.try_get::<String>("", "on_update")?];
+            if parent == table && actions.iter().any(|a| !matches!(a.to_uppercase().as_str(), "NO ACTION" | "RESTRICT"))
+            {
+                return Err(DbErr::Migration(format!(
+                    "rebuild_table {table}: {child} references it with an ON DELETE/ON UPDATE action, which \
+                     dropping the old table inside a transaction would run; run this migration outside a \
+                     transaction (`fn use_transaction(&self) -> Option<bool> {{ Some(false) }}`)"
+                )));
+            }
+        }
+    }
+    db.execute_unprepared("PRAGMA defer_foreign_keys = ON").await?;
+    for step in steps {
+        db.execute_unprepared(step).await?;
+    }
+    let broken = db.query_all_raw(sqlite(format!("PRAGMA foreign_key_check({})", quote(table)))).await?;
     if let Some(row) = broken.first() {
         let parent: String = row.try_get("", "parent").unwrap_or_default();
-        return Err(DbErr::Migration(format!(
-            "rebuild_table {table}: {} row(s) reference missing rows of {parent}",
-            broken.len()
-        )));
+        return Err(broken_references(table, broken.len(), &parent));
     }
-    Ok(())
+    txn.commit().await
 }
 
 async fn alter_postgres(
@@ -254,7 +334,9 @@ async fn alter_postgres(
     // Constraints other than the primary key, then the plain indexes.
     let constraints = db
         .query_all_raw(pg(
-            &format!("SELECT conname::text AS name FROM pg_constraint WHERE conrelid = {oid} AND contype IN ('f', 'u')"),
+            &format!(
+                "SELECT conname::text AS name FROM pg_constraint WHERE conrelid = {oid} AND contype IN ('f', 'u')"
+            ),
             vec![table.into()],
         ))
         .await?;
