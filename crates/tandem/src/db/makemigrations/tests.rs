@@ -605,3 +605,39 @@ async fn rebuilding_a_referenced_table_runs_no_on_delete_action() {
     assert_eq!(rows(&db, "SELECT name AS v FROM demo_item ORDER BY id").await, ["pen", "ink"]);
     assert_eq!(rows(&db, "SELECT CAST(id AS TEXT) AS v FROM demo_owner ORDER BY id").await, ["1", "2"]);
 }
+
+#[tokio::test]
+async fn inside_a_transaction_the_rebuild_keeps_rows_and_refuses_to_run_on_delete_actions() {
+    use sea_orm::{ConnectionTrait, TransactionTrait};
+    let owner = model_table::<owner::Entity>("demo.owner");
+    let db = schema::scratch().await.expect("a scratch database");
+    owner.create(&db).await.expect("created");
+    item1().create(&db).await.expect("created");
+    db.execute_unprepared("INSERT INTO demo_owner (id, balance, active) VALUES (1, '0', 1), (2, '0', 1)")
+        .await
+        .expect("inserted");
+    db.execute_unprepared(ITEMS[0]).await.expect("inserted");
+    // A foreign key added to demo_item, in a transaction (as on PostgreSQL,
+    // or a migration with `use_transaction() == Some(true)`).
+    let txn = db.begin().await.expect("a transaction");
+    let item = model_table::<item_fk::Entity>("demo.item");
+    let (create, indexes) = item.statements(sea_orm::DbBackend::Sqlite);
+    crate::db::migrations::rebuild_table(&SchemaManager::new(&txn), create, indexes, &["id", "name", "owner_id"])
+        .await
+        .expect("rebuilt");
+    txn.commit().await.expect("committed");
+    let apps: BTreeSet<String> = ["demo".to_string()].into();
+    let now = schema::introspect(&db).await.expect("read back");
+    assert_eq!(diff(&now, &tables(&[owner.clone(), item.clone()]).await, &apps, &BTreeSet::new()), vec![]);
+    assert_eq!(rows(&db, "SELECT name AS v FROM demo_item ORDER BY id").await, ["pen", "ink"]);
+
+    // demo_item now references demo_owner ON DELETE CASCADE: rebuilding
+    // demo_owner in a transaction would delete the items, so it is refused.
+    let txn = db.begin().await.expect("a transaction");
+    let (create, indexes) = model_table::<owner_v2::Entity>("demo.owner").statements(sea_orm::DbBackend::Sqlite);
+    let refused = crate::db::migrations::rebuild_table(&SchemaManager::new(&txn), create, indexes, &["id"]).await;
+    let message = refused.expect_err("refused").to_string();
+    assert!(message.contains("demo_item references it with an ON DELETE/ON UPDATE action"), "{message}");
+    drop(txn);
+    assert_eq!(rows(&db, "SELECT name AS v FROM demo_item ORDER BY id").await, ["pen", "ink"]);
+}

@@ -193,16 +193,13 @@ pub(crate) fn render(module: &str, changes: &[Change], models: &[ModelTable]) ->
 
     // Drops first (an index before its column), then creations.
     for change in changes.iter().filter(|c| !rebuilt.contains(c.table())) {
-        match change {
-            Change::DropIndex { table, index } => {
-                up.push(format!(
-                    "manager\n    .drop_index(Index::drop().name({:?}).table({}).to_owned())\n    .await?;",
-                    index.name,
-                    ctx.table(table)
-                ));
-                down.push(ctx.create_index(table, &index.name, &index.columns, index.unique));
-            }
-            _ => {}
+        if let Change::DropIndex { table, index } = change {
+            up.push(format!(
+                "manager\n    .drop_index(Index::drop().name({:?}).table({}).to_owned())\n    .await?;",
+                index.name,
+                ctx.table(table)
+            ));
+            down.push(ctx.create_index(table, &index.name, &index.columns, index.unique));
         }
     }
     for change in changes.iter().filter(|c| !rebuilt.contains(c.table())) {
