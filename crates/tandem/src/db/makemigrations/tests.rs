@@ -641,3 +641,95 @@ async fn inside_a_transaction_the_rebuild_keeps_rows_and_refuses_to_run_on_delet
     drop(txn);
     assert_eq!(rows(&db, "SELECT name AS v FROM demo_item ORDER BY id").await, ["pen", "ink"]);
 }
+
+/// With a PostgreSQL `DATABASE_URL`, the same rebuilds as `ALTER`s on a
+/// scratch database of its own (created and dropped here); skipped otherwise.
+#[tokio::test]
+async fn on_postgres_the_rebuilds_alter_the_table_in_place_and_keep_the_rows() {
+    use sea_orm::{ConnectionTrait, Database, DbBackend, Statement};
+    let Ok(url) = std::env::var("DATABASE_URL") else { return };
+    if !url.starts_with("postgres") {
+        return;
+    }
+    let admin = Database::connect(&url).await.expect("the server answers");
+    let name = format!("tandem_rebuild_{}", std::process::id());
+    let _ = admin.execute_unprepared(&format!("DROP DATABASE IF EXISTS {name}")).await;
+    admin.execute_unprepared(&format!("CREATE DATABASE {name}")).await.expect("a scratch database");
+    let base = url.rsplit_once('/').map_or(url.as_str(), |(base, _)| base);
+    let db = Database::connect(format!("{base}/{name}")).await.expect("connected");
+    let run = async {
+        let pg = DbBackend::Postgres;
+        let texts = |sql: &str| {
+            let db = &db;
+            let stmt = Statement::from_string(pg, sql);
+            async move {
+                let rows = db.query_all_raw(stmt).await.expect("queried");
+                rows.iter().map(|r| r.try_get::<String>("", "v").expect("a text `v`")).collect::<Vec<_>>()
+            }
+        };
+        let manager = SchemaManager::new(&db);
+        let rebuild = |model: ModelTable, kept: &'static [&'static str]| {
+            let manager = &manager;
+            async move {
+                let (create, indexes) = model.statements(pg);
+                crate::db::migrations::rebuild_table(manager, create, indexes, kept).await
+            }
+        };
+        model_table::<owner::Entity>("demo.owner").create(&db).await.expect("created");
+        item1().create(&db).await.expect("created");
+        db.execute_unprepared("INSERT INTO demo_owner (id, balance, active) VALUES (1, 0, true), (2, 0, true)")
+            .await
+            .expect("inserted");
+        db.execute_unprepared(ITEMS[0]).await.expect("inserted");
+        let names = "SELECT name AS v FROM demo_item ORDER BY id";
+
+        // A foreign key added: enforced, rows kept.
+        rebuild(model_table::<item_fk::Entity>("demo.item"), &["id", "name", "owner_id"]).await.expect("fk added");
+        assert_eq!(texts(names).await, ["pen", "ink"]);
+        let orphan = db.execute_unprepared("INSERT INTO demo_item (id, name, owner_id) VALUES (9, 'x', 9)").await;
+        assert!(orphan.is_err(), "the foreign key holds");
+
+        // A type changed (bigint → double precision), the foreign key removed.
+        rebuild(model_table::<item_real::Entity>("demo.item"), &["id", "name", "owner_id"]).await.expect("retyped");
+        let owner_type = "SELECT data_type::text AS v FROM information_schema.columns \
+                          WHERE table_name = 'demo_item' AND column_name = 'owner_id'";
+        assert_eq!(texts(owner_type).await, ["double precision"]);
+        db.execute_unprepared("INSERT INTO demo_item (id, name, owner_id) VALUES (3, 'nib', 9)")
+            .await
+            .expect("no foreign key any more");
+        db.execute_unprepared("DELETE FROM demo_item WHERE id = 3").await.expect("deleted");
+
+        // A length changed, a unique column added, then the unique removed.
+        rebuild(model_table::<item_code_unique::Entity>("demo.item"), &["id", "name", "owner_id"])
+            .await
+            .expect("unique code added");
+        db.execute_unprepared("UPDATE demo_item SET code = 'A' WHERE id = 1").await.expect("updated");
+        assert!(db.execute_unprepared("UPDATE demo_item SET code = 'A' WHERE id = 2").await.is_err(), "unique");
+        rebuild(model_table::<item_code_null::Entity>("demo.item"), &["id", "name", "owner_id", "code"])
+            .await
+            .expect("unique removed");
+        db.execute_unprepared("UPDATE demo_item SET code = 'A' WHERE id = 2").await.expect("duplicates allowed");
+        db.execute_unprepared("UPDATE demo_item SET code = NULL WHERE id = 2").await.expect("updated");
+
+        // NULL → NOT NULL with a default: the NULL takes the default.
+        rebuild(model_table::<item_code_default::Entity>("demo.item"), &["id", "name", "owner_id", "code"])
+            .await
+            .expect("not null");
+        assert_eq!(texts("SELECT name || ':' || code AS v FROM demo_item ORDER BY id").await, ["pen:A", "ink:none"]);
+        db.execute_unprepared("INSERT INTO demo_item (id, name, owner_id) VALUES (4, 'nib', 1)")
+            .await
+            .expect("default");
+        assert_eq!(texts("SELECT code AS v FROM demo_item WHERE id = 4").await, ["none"]);
+        rebuild(model_table::<item_long::Entity>("demo.item"), &["id", "name", "owner_id"]).await.expect("longer");
+        let length = "SELECT character_maximum_length::text AS v FROM information_schema.columns \
+                      WHERE table_name = 'demo_item' AND column_name = 'name'";
+        assert_eq!(texts(length).await, ["200"]);
+        assert_eq!(texts(names).await, ["pen", "ink", "nib"]);
+    };
+    let outcome = futures_util::FutureExt::catch_unwind(std::panic::AssertUnwindSafe(run)).await;
+    let _ = db.close().await;
+    let _ = admin.execute_unprepared(&format!("DROP DATABASE IF EXISTS {name}")).await;
+    if let Err(panic) = outcome {
+        std::panic::resume_unwind(panic);
+    }
+}
