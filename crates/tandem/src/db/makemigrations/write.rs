@@ -512,7 +512,11 @@ impl Render<'_> {
         for change in changes {
             let _ = writeln!(out, "//! * {change}");
         }
-        out.push_str("\nuse sea_orm_migration::prelude::*;\n\n#[derive(DeriveMigrationName)]\npub struct Migration;\n");
+        // Through Tandem's re-exports, so the app needs no dependency of its own.
+        out.push_str(
+            "\nuse tandem::sea_orm_migration::prelude::*;\nuse tandem::sea_orm_migration::{self, sea_orm};\n\n\
+             #[derive(DeriveMigrationName)]\npub struct Migration;\n",
+        );
         for (table, columns) in &self.idens {
             let _ = write!(out, "\n#[derive(DeriveIden)]\nenum {} {{\n", pascal(table));
             if !iden_round_trips(table) {
