@@ -733,3 +733,16 @@ async fn on_postgres_the_rebuilds_alter_the_table_in_place_and_keep_the_rows() {
         std::panic::resume_unwind(panic);
     }
 }
+
+#[tokio::test]
+async fn a_removed_foreign_key_keeps_the_rows() {
+    let owner = model_table::<owner::Entity>("demo.owner");
+    let owners = "INSERT INTO demo_owner (id, balance, active) VALUES (1, '0', 1), (2, '0', 1)";
+    let (db, found) =
+        rebuild(&[model_table::<item_fk::Entity>("demo.item"), owner.clone()], &[item1(), owner], &[owners, ITEMS[0]])
+            .await;
+    assert!(found.iter().any(|c| matches!(c, Change::DropForeignKey { .. })), "{found:?}");
+    use sea_orm::ConnectionTrait;
+    db.execute_unprepared("INSERT INTO demo_item (id, name, owner_id) VALUES (3, 'x', 9)").await.expect("no key");
+    assert_eq!(rows(&db, "SELECT name AS v FROM demo_item ORDER BY id").await, ["pen", "ink", "x"]);
+}
