@@ -6,7 +6,10 @@
 //! same way as the migrated one, so the comparison sees the same spelling of
 //! types and defaults on both sides.
 
-use sea_orm::sea_query::{Alias, ColumnDef, Expr, ForeignKey, ForeignKeyAction, Index, Table as Tables, TableRef};
+use sea_orm::sea_query::{
+    Alias, ColumnDef, Expr, ForeignKey, ForeignKeyAction, Index, IndexCreateStatement, Table as Tables,
+    TableCreateStatement, TableRef,
+};
 use sea_orm::{
     ColumnTrait, ColumnType, ConnectionTrait, DatabaseConnection, DbBackend, DbErr, EntityTrait, IdenStatic, Iterable,
     PrimaryKeyToColumn, PrimaryKeyTrait, RelationTrait, Schema, Statement,
@@ -190,7 +193,16 @@ impl ColumnSpec {
 impl ModelTable {
     /// Creates the table and its indexes on `db`.
     pub(crate) async fn create(&self, db: &DatabaseConnection) -> Result<(), DbErr> {
-        let backend = db.get_database_backend();
+        let (create, indexes) = self.statements(db.get_database_backend());
+        db.execute(&create).await?;
+        for index in &indexes {
+            db.execute(index).await?;
+        }
+        Ok(())
+    }
+
+    /// The table's definition and its indexes for `backend`.
+    pub(crate) fn statements(&self, backend: DbBackend) -> (TableCreateStatement, Vec<IndexCreateStatement>) {
         let mut create = Tables::create();
         create.table(Alias::new(&self.table));
         for column in &self.columns {
@@ -220,19 +232,22 @@ impl ModelTable {
             }
             create.foreign_key(&mut key);
         }
-        db.execute(&create).await?;
-        for index in &self.indexes {
-            let mut stmt = Index::create();
-            stmt.name(&index.name).table(Alias::new(&self.table));
-            for column in &index.columns {
-                stmt.col(Alias::new(column));
-            }
-            if index.unique {
-                stmt.unique();
-            }
-            db.execute(&stmt).await?;
-        }
-        Ok(())
+        let indexes = self
+            .indexes
+            .iter()
+            .map(|index| {
+                let mut stmt = Index::create();
+                stmt.name(&index.name).table(Alias::new(&self.table));
+                for column in &index.columns {
+                    stmt.col(Alias::new(column));
+                }
+                if index.unique {
+                    stmt.unique();
+                }
+                stmt
+            })
+            .collect();
+        (create, indexes)
     }
 }
 

@@ -1,7 +1,7 @@
 //! Writing the changes as a sea-orm-migration file in the style of the
 //! hand-written ones, and adding it to the app's `migrations/mod.rs`.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
@@ -178,41 +178,31 @@ pub(crate) fn render(module: &str, changes: &[Change], models: &[ModelTable]) ->
     let mut irreversible: Vec<String> = Vec::new();
     let model_of = |table: &str| models.iter().find(|m| m.table == table);
 
+    // Tables SQLite cannot alter in place are rebuilt whole
+    // (`tandem::db::migrations::rebuild_table`), which makes every change of
+    // theirs at once.
+    let rebuilt: BTreeSet<&str> = changes
+        .iter()
+        .filter(|c| match c {
+            Change::AlterColumn { .. } | Change::AddForeignKey { .. } | Change::DropForeignKey { .. } => true,
+            Change::DropIndex { index, .. } => index.name.starts_with("sqlite_autoindex_"),
+            _ => false,
+        })
+        .map(Change::table)
+        .collect();
+
     // Drops first (an index before its column), then creations.
-    for change in changes {
-        match change {
-            Change::AlterColumn { table, column, what } => refused.push(format!(
-                "{table}.{column} changed ({}): SQLite cannot alter a column in place; write this migration by \
-                 hand (rebuild the table on SQLite)",
-                what.join(", ")
-            )),
-            Change::AddForeignKey { table, key } => refused.push(format!(
-                "a foreign key {table}({}) → {} on an existing table: SQLite cannot add one; write this migration \
-                 by hand (rebuild the table on SQLite)",
-                key.columns.join(", "),
-                key.to_table
-            )),
-            Change::DropForeignKey { table, key } => refused.push(format!(
-                "removing the foreign key {table}({}) → {}: SQLite cannot drop one; write this migration by hand",
-                key.columns.join(", "),
-                key.to_table
-            )),
-            Change::DropIndex { table, index } if index.name.starts_with("sqlite_autoindex_") => refused.push(format!(
-                "removing the UNIQUE constraint of {table}({}): SQLite cannot drop it; write this migration by hand",
-                index.columns.join(", ")
-            )),
-            Change::DropIndex { table, index } => {
-                up.push(format!(
-                    "manager\n    .drop_index(Index::drop().name({:?}).table({}).to_owned())\n    .await?;",
-                    index.name,
-                    ctx.table(table)
-                ));
-                down.push(ctx.create_index(table, &index.name, &index.columns, index.unique));
-            }
-            _ => {}
+    for change in changes.iter().filter(|c| !rebuilt.contains(c.table())) {
+        if let Change::DropIndex { table, index } = change {
+            up.push(format!(
+                "manager\n    .drop_index(Index::drop().name({:?}).table({}).to_owned())\n    .await?;",
+                index.name,
+                ctx.table(table)
+            ));
+            down.push(ctx.create_index(table, &index.name, &index.columns, index.unique));
         }
     }
-    for change in changes {
+    for change in changes.iter().filter(|c| !rebuilt.contains(c.table())) {
         match change {
             Change::DropColumn { table, column } => {
                 up.push(format!(
@@ -244,7 +234,39 @@ pub(crate) fn render(module: &str, changes: &[Change], models: &[ModelTable]) ->
             Err(reason) => refused.push(reason),
         }
     }
-    for change in changes {
+    for table in &rebuilt {
+        let Some(model) = model_of(table) else {
+            refused.push(format!("{table}: no model describes it"));
+            continue;
+        };
+        let added: Vec<&str> = changes
+            .iter()
+            .filter_map(|c| match c {
+                Change::AddColumn { table: t, column } if t == table => Some(column.as_str()),
+                _ => None,
+            })
+            .collect();
+        for column in model.columns.iter().filter(|c| added.contains(&c.name.as_str())) {
+            if !column.null && column.default.is_none() && !column.auto_increment {
+                refused.push(format!(
+                    "{table}.{} is NOT NULL without a default, so existing rows have no value for it: give the \
+                     field a `#[sea_orm(default_value = …)]` or make it an `Option`",
+                    column.name
+                ));
+            }
+        }
+        let kept: Vec<String> =
+            model.columns.iter().filter(|c| !added.contains(&c.name.as_str())).map(|c| c.name.clone()).collect();
+        match ctx.rebuild_table(model, &kept) {
+            Ok(code) => up.push(code),
+            Err(reason) => refused.push(reason),
+        }
+        irreversible.push(format!(
+            "it rebuilds table {table} with its new definition and does not write the previous one; to reverse \
+             it, call rebuild_table with the previous definition here"
+        ));
+    }
+    for change in changes.iter().filter(|c| !rebuilt.contains(c.table())) {
         let Change::AddColumn { table, column } = change else { continue };
         let Some(spec) = model_of(table).and_then(|m| m.columns.iter().find(|c| &c.name == column)) else {
             refused.push(format!("{table}.{column}: no model describes it"));
@@ -285,7 +307,7 @@ pub(crate) fn render(module: &str, changes: &[Change], models: &[ModelTable]) ->
             Err(reason) => refused.push(reason),
         }
     }
-    for change in changes {
+    for change in changes.iter().filter(|c| !rebuilt.contains(c.table())) {
         let Change::AddIndex { table, index } = change else { continue };
         let name = if index.name.starts_with("sqlite_autoindex_") {
             format!("{table}_{}_key", index.columns.join("_"))
@@ -396,49 +418,85 @@ impl Render<'_> {
     }
 
     fn create_table(&mut self, model: &ModelTable) -> Result<String, String> {
+        let table = self.table_statement(model)?;
+        let mut code = format!("manager\n    .create_table(\n{}    )\n    .await?;", indent(&format!("{table},"), 8));
+        for index in &model.indexes {
+            code.push('\n');
+            code.push_str(&self.create_index(&model.table, &index.name, &index.columns, index.unique));
+        }
+        Ok(code)
+    }
+
+    /// `Table::create()…to_owned()` with the model's whole definition.
+    fn table_statement(&mut self, model: &ModelTable) -> Result<String, String> {
         let table = &model.table;
-        let mut code =
-            format!("manager\n    .create_table(\n        Table::create()\n            .table({})", self.table(table));
+        let mut code = format!("Table::create()\n    .table({})", self.table(table));
         for column in &model.columns {
             let def = self.column_def(table, column)?;
-            let _ = write!(code, "\n            .col({def})");
+            let _ = write!(code, "\n    .col({def})");
         }
         if !model.composite_key.is_empty() {
-            code.push_str("\n            .primary_key(Index::create()");
+            code.push_str("\n    .primary_key(Index::create()");
             for column in &model.composite_key {
                 let _ = write!(code, ".col({})", self.column(table, column));
             }
             code.push(')');
         }
         for key in &model.foreign_keys {
-            code.push_str("\n            .foreign_key(\n                ForeignKey::create()");
+            code.push_str("\n    .foreign_key(\n        ForeignKey::create()");
             if key.columns.len() == 1 && key.to_columns.len() == 1 {
                 let from = format!("{}, {}", self.table(table), self.column(table, &key.columns[0]));
                 let to = format!("{}, {}", self.table(&key.to_table), self.column(&key.to_table, &key.to_columns[0]));
-                let _ = write!(code, "\n                    .from({from})\n                    .to({to})");
+                let _ = write!(code, "\n            .from({from})\n            .to({to})");
             } else {
-                let _ = write!(code, "\n                    .from_tbl({})", self.table(table));
+                let _ = write!(code, "\n            .from_tbl({})", self.table(table));
                 for column in &key.columns {
-                    let _ = write!(code, "\n                    .from_col({})", self.column(table, column));
+                    let _ = write!(code, "\n            .from_col({})", self.column(table, column));
                 }
-                let _ = write!(code, "\n                    .to_tbl({})", self.table(&key.to_table));
+                let _ = write!(code, "\n            .to_tbl({})", self.table(&key.to_table));
                 for column in &key.to_columns {
-                    let _ = write!(code, "\n                    .to_col({})", self.column(&key.to_table, column));
+                    let _ = write!(code, "\n            .to_col({})", self.column(&key.to_table, column));
                 }
             }
             if let Some(action) = key.on_delete {
-                let _ = write!(code, "\n                    .on_delete(ForeignKeyAction::{action:?})");
+                let _ = write!(code, "\n            .on_delete(ForeignKeyAction::{action:?})");
             }
             if let Some(action) = key.on_update {
-                let _ = write!(code, "\n                    .on_update(ForeignKeyAction::{action:?})");
+                let _ = write!(code, "\n            .on_update(ForeignKeyAction::{action:?})");
             }
-            code.push_str(",\n            )");
+            code.push_str(",\n    )");
         }
-        code.push_str("\n            .to_owned(),\n    )\n    .await?;");
+        code.push_str("\n    .to_owned()");
+        Ok(code)
+    }
+
+    /// A call of `tandem::db::migrations::rebuild_table` giving `model`'s
+    /// table its whole new definition, keeping the values of `kept`.
+    fn rebuild_table(&mut self, model: &ModelTable, kept: &[String]) -> Result<String, String> {
+        let table = self.table_statement(model)?;
+        let mut code =
+            format!("tandem::db::migrations::rebuild_table(\n    manager,\n{}", indent(&format!("{table},"), 4));
+        code.push_str("    vec![");
         for index in &model.indexes {
+            let mut stmt =
+                format!("Index::create()\n    .name({:?})\n    .table({})", index.name, self.table(&model.table));
+            for column in &index.columns {
+                let _ = write!(stmt, "\n    .col({})", self.column(&model.table, column));
+            }
+            if index.unique {
+                stmt.push_str("\n    .unique()");
+            }
+            stmt.push_str("\n    .to_owned(),");
             code.push('\n');
-            code.push_str(&self.create_index(table, &index.name, &index.columns, index.unique));
+            code.push_str(&indent(&stmt, 8));
         }
+        if !model.indexes.is_empty() {
+            code.push_str("    ");
+        }
+        code.push_str("],\n");
+        let names: Vec<String> = kept.iter().map(|c| format!("{c:?}")).collect();
+        let _ = writeln!(code, "    &[{}],", names.join(", "));
+        code.push_str(")\n.await?;");
         Ok(code)
     }
 
@@ -454,7 +512,11 @@ impl Render<'_> {
         for change in changes {
             let _ = writeln!(out, "//! * {change}");
         }
-        out.push_str("\nuse sea_orm_migration::prelude::*;\n\n#[derive(DeriveMigrationName)]\npub struct Migration;\n");
+        // Through Tandem's re-exports, so the app needs no dependency of its own.
+        out.push_str(
+            "\nuse tandem::sea_orm_migration::prelude::*;\nuse tandem::sea_orm_migration::{self, sea_orm};\n\n\
+             #[derive(DeriveMigrationName)]\npub struct Migration;\n",
+        );
         for (table, columns) in &self.idens {
             let _ = write!(out, "\n#[derive(DeriveIden)]\nenum {} {{\n", pascal(table));
             if !iden_round_trips(table) {
