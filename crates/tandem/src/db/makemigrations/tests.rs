@@ -328,6 +328,29 @@ fn the_next_migration_is_declared_and_pushed_after_the_last() {
 }
 
 #[test]
+fn mod_rs_lists_in_a_vec_whatever_its_layout() {
+    let one_line = "mod m0001_create_note;\n\nuse x;\n\npub fn migrations() -> V {\n    vec![Box::new(m0001_create_note::Migration)]\n}\n";
+    assert_eq!(
+        write::add_to_mod_rs(one_line, "m0002_add_note_pinned").unwrap(),
+        "mod m0001_create_note;\nmod m0002_add_note_pinned;\n\nuse x;\n\npub fn migrations() -> V {\n    \
+         vec![Box::new(m0001_create_note::Migration), Box::new(m0002_add_note_pinned::Migration)]\n}\n"
+    );
+    let one_a_line =
+        "mod m0001_a;\nuse x;\nfn m() -> V {\n    vec![\n        Box::new(m0001_a::Migration),\n    ]\n}\n";
+    assert_eq!(
+        write::add_to_mod_rs(one_a_line, "m0002_b").unwrap(),
+        "mod m0001_a;\nmod m0002_b;\nuse x;\nfn m() -> V {\n    vec![\n        Box::new(m0001_a::Migration),\n        \
+         Box::new(m0002_b::Migration),\n    ]\n}\n"
+    );
+    let empty = "//! The blog's migrations.\n\nuse x;\n\npub fn migrations() -> V {\n    vec![]\n}\n";
+    assert_eq!(
+        write::add_to_mod_rs(empty, "m0001_create_post").unwrap(),
+        "//! The blog's migrations.\n\nmod m0001_create_post;\n\nuse x;\n\npub fn migrations() -> V {\n    \
+         vec![Box::new(m0001_create_post::Migration)]\n}\n"
+    );
+}
+
+#[test]
 fn names_are_rust_identifiers() {
     assert_eq!(write::sanitize("Add Stock!"), "add_stock");
     assert_eq!(write::sanitize("--"), "auto");

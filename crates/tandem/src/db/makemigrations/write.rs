@@ -104,8 +104,9 @@ impl Folder {
         let text = std::fs::read_to_string(&mod_rs).map_err(|e| format!("cannot read {}: {e}", mod_rs.display()))?;
         let edited = add_to_mod_rs(&text, &migration.module).ok_or_else(|| {
             format!(
-                "cannot see where to add the migration in {}: it needs a `mod mNNNN_…;` line and a \
-                 `….push(Box::new(mNNNN_….::Migration));` line to follow",
+                "cannot see where to add the migration in {}: it needs a `mod mNNNN_…;` line (or a `use` \
+                 line), and `Box::new(mNNNN_…::Migration)` items to follow (`….push(…);` lines, or a `vec![…]`, \
+                 which may be empty)",
                 mod_rs.display()
             )
         })?;
@@ -129,10 +130,16 @@ fn migration_number(file: &str) -> Option<u32> {
     digits.parse().ok()
 }
 
-/// `text` (a `migrations/mod.rs`) with `module` declared after the last
-/// `mod mNNNN_…;` and pushed after the last `Box::new(mNNNN_…::Migration)`.
+/// `text` (a `migrations/mod.rs`) with `module` declared and listed last.
+///
+/// The declaration follows the last `mod mNNNN_…;` (or, in an app without
+/// migrations yet, precedes its first `use`). The listing follows the
+/// forms an app writes: a `….push(Box::new(mNNNN_…::Migration));` line or
+/// one `Box::new(mNNNN_…::Migration),` item a line is repeated with the new
+/// module; a one-line `vec![Box::new(…), …]` (what rustfmt makes of a short
+/// list) or an empty `vec![]` gets the new item at its end.
 pub(crate) fn add_to_mod_rs(text: &str, module: &str) -> Option<String> {
-    let lines: Vec<&str> = text.lines().collect();
+    let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
     let is_mod = |line: &str| {
         let t = line.trim();
         let t = t.strip_prefix("pub ").unwrap_or(t);
@@ -140,27 +147,42 @@ pub(crate) fn add_to_mod_rs(text: &str, module: &str) -> Option<String> {
             .and_then(|rest| rest.strip_suffix(';'))
             .is_some_and(|rest| migration_number(&format!("m{rest}.rs")).is_some())
     };
-    let last_mod = lines.iter().rposition(|l| is_mod(l))?;
-    let last_push = lines.iter().rposition(|l| l.contains("Box::new(m") && l.contains("::Migration)"))?;
-    let push = lines[last_push];
-    let start = push.find("Box::new(")? + "Box::new(".len();
-    let end = start + push[start..].find("::Migration")?;
-    let new_push = format!("{}{module}{}", &push[..start], &push[end..]);
-    let declared = lines[last_mod].replace(
-        lines[last_mod].trim().trim_start_matches("pub ").trim_start_matches("mod ").trim_end_matches(';'),
-        module,
-    );
-    let mut out = Vec::with_capacity(lines.len() + 2);
-    for (i, line) in lines.iter().enumerate() {
-        out.push(line.to_string());
-        if i == last_mod {
-            out.push(declared.clone());
+    let is_item = |line: &str| line.contains("Box::new(m") && line.contains("::Migration)");
+    let item = format!("Box::new({module}::Migration)");
+    // The listing first: its line numbers do not move until the declaration is added.
+    let listed = match lines.iter().rposition(|l| is_item(l)) {
+        Some(at) if lines[at].contains("vec![") => {
+            let close = lines[at].rfind(']')?;
+            let before = lines[at][..close].trim_end().trim_end_matches(',').to_string();
+            lines[at] = format!("{before}, {item}{}", &lines[at][close..]);
+            at
         }
-        if i == last_push {
-            out.push(new_push.clone());
+        Some(at) => {
+            let line = &lines[at];
+            let start = line.find("Box::new(")? + "Box::new(".len();
+            let end = start + line[start..].find("::Migration")?;
+            let repeated = format!("{}{module}{}", &line[..start], &line[end..]);
+            lines.insert(at + 1, repeated);
+            at
         }
-    }
-    let mut joined = out.join("\n");
+        None => {
+            let at = lines.iter().position(|l| l.trim() == "vec![]")?;
+            lines[at] = lines[at].replace("vec![]", &format!("vec![{item}]"));
+            at
+        }
+    };
+    let declaration = match lines.iter().rposition(|l| is_mod(l)) {
+        Some(at) => {
+            let declared = lines[at].trim().trim_start_matches("pub ").trim_start_matches("mod ").trim_end_matches(';');
+            (at + 1, lines[at].replace(declared, module))
+        }
+        None => {
+            let at = lines[..listed].iter().position(|l| l.starts_with("use "))?;
+            (at, format!("mod {module};\n"))
+        }
+    };
+    lines.insert(declaration.0, declaration.1);
+    let mut joined = lines.join("\n");
     if text.ends_with('\n') {
         joined.push('\n');
     }
