@@ -682,9 +682,14 @@ async fn on_postgres_the_rebuilds_alter_the_table_in_place_and_keep_the_rows() {
     let db = Database::connect(format!("{base}/{name}")).await.expect("connected");
     let run = async {
         let pg = DbBackend::Postgres;
+        // Each query's text is new: a pooled connection's cached plan of
+        // the same text from before a rebuild would fail ("cached plan
+        // must not change result type").
+        let asked = std::sync::atomic::AtomicUsize::new(0);
         let texts = |sql: &str| {
             let db = &db;
-            let stmt = Statement::from_string(pg, sql);
+            let n = asked.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let stmt = Statement::from_string(pg, format!("{sql} /* {n} */"));
             async move {
                 let rows = db.query_all_raw(stmt).await.expect("queried");
                 rows.iter().map(|r| r.try_get::<String>("", "v").expect("a text `v`")).collect::<Vec<_>>()
