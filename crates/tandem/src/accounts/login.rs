@@ -1,9 +1,9 @@
 //! `/accounts/login/` (Django's `LoginView`): a username and a password;
 //! on success the tab's session logs in and the browser goes to `?next=`.
 //!
-//! State [`AccountLogin`]: `username`, `error`. Events: `load` (on load),
-//! `submit` (the form: `username`, `password`). A replacement view binds to
-//! these, e.g. `form().on_submit(event("submit"))`.
+//! State [`AccountLogin`]: `username`, `error`. Event: `submit` (the form:
+//! `username`, `password`). A replacement view binds to these, e.g.
+//! `form().on_submit(event("submit"))`; the shop's own `/login` is one.
 
 use serde::{Deserialize, Serialize};
 
@@ -19,9 +19,6 @@ pub struct AccountLogin {
     pub username: String,
     /// Why the last attempt failed.
     pub error: String,
-    /// Where to go after logging in (a path of this site).
-    #[state(backend)]
-    pub next: String,
 }
 
 /// What the form submits.
@@ -35,11 +32,6 @@ pub struct Credentials {
 
 #[events]
 impl AccountLogin {
-    /// Reads `?next=`.
-    pub async fn load(&mut self, ctx: &mut EventContext) {
-        self.next = super::next_of(ctx);
-    }
-
     /// Checks the credentials (counted against password guessing); on
     /// success logs the session in and leaves for `next`.
     pub async fn submit(&mut self, ctx: &mut EventContext, form: Credentials) -> Result<(), EventError> {
@@ -49,7 +41,7 @@ impl AccountLogin {
                 self.error.clear();
                 ctx.login(&user);
                 ctx.notify(Level::Success, &format!("Welcome, {}.", user.username));
-                ctx.redirect(crate::auth::safe_next(&self.next));
+                ctx.redirect(&super::next_of(ctx));
             }
             Err(LoginError::Invalid) => self.error = crate::auth::INVALID_LOGIN.into(),
             Err(refused @ (LoginError::Throttled(_) | LoginError::Busy(_))) => {

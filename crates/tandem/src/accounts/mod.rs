@@ -24,7 +24,7 @@
 //!
 //! | Django (`django.contrib.auth.urls`) | Tandem | state | events |
 //! |---|---|---|---|
-//! | `login/` (`LoginView`) | `/accounts/login/` | [`login::AccountLogin`] | `load`, `submit` |
+//! | `login/` (`LoginView`) | `/accounts/login/` | [`login::AccountLogin`] | `submit` |
 //! | `logout/` (`LogoutView`, POST) | `/accounts/logout/` | [`logout::AccountLogout`] | `load`, `logout` |
 //! | (django-registration's `register/`) | `/accounts/register/` | [`register::AccountRegister`] | `submit` |
 //! | `password_change/` (login required) | `/accounts/password_change/` | [`password_change::PasswordChange`] | `load`, `submit` |
@@ -46,6 +46,7 @@ pub mod password_reset_confirm;
 pub mod register;
 
 use crate::ui::Page;
+use crate::ui::forms::FieldErrors;
 use crate::ui::node::Node;
 
 /// One of the account pages, to restyle or leave out.
@@ -95,7 +96,7 @@ impl AccountPage {
     fn page(self, view: fn() -> Node) -> Page {
         let route = self.path().trim_start_matches('/');
         match self {
-            AccountPage::Login => Page::new::<login::AccountLogin>(route, "Log in", view).on_load("load"),
+            AccountPage::Login => Page::new::<login::AccountLogin>(route, "Log in", view),
             AccountPage::Logout => Page::new::<logout::AccountLogout>(route, "Log out", view).on_load("load"),
             AccountPage::Register => Page::new::<register::AccountRegister>(route, "Register", view),
             AccountPage::PasswordChange => Page::new::<password_change::PasswordChange>(route, "Password change", view)
@@ -185,6 +186,25 @@ impl Accounts {
     pub fn pages(&self) -> Vec<Page> {
         self.views.iter().map(|(page, view)| page.page(*view)).collect()
     }
+}
+
+/// Django's `SetPasswordForm` checks of a new password typed twice: the
+/// second field (`second_field`) gets the mismatch or the validators'
+/// messages, judged against the user's `attributes` (username, first name,
+/// last name, email).
+fn check_new_password(errors: &mut FieldErrors, second_field: &str, first: &str, second: &str, attributes: &[&str]) {
+    if first != second {
+        errors.add(second_field, "The two password fields didn’t match.");
+        return;
+    }
+    for message in crate::auth::validation::validate_password(second, attributes) {
+        errors.add(second_field, &message);
+    }
+}
+
+/// The validators' attributes of `user`.
+fn attributes_of(user: &crate::auth::User) -> [&str; 4] {
+    [&user.username, &user.first_name, &user.last_name, &user.email]
 }
 
 /// What the account pages read from their URL's query.

@@ -8,7 +8,6 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::auth::validation::validate_password;
 use crate::auth::{CurrentUser, password::check_password, set_password};
 use crate::ui::components::{Tone, input_field, notice, primary_button};
 use crate::ui::forms::FieldErrors;
@@ -59,14 +58,8 @@ impl PasswordChange {
         if !old_matches {
             errors.add("old_password", "Your old password was entered incorrectly. Please enter it again.");
         }
-        if form.new_password1 != form.new_password2 {
-            errors.add("new_password2", "The two password fields didn’t match.");
-        } else {
-            let attributes = [user.username.as_str(), &user.first_name, &user.last_name, &user.email];
-            for message in validate_password(&form.new_password2, &attributes) {
-                errors.add("new_password2", &message);
-            }
-        }
+        let attributes = super::attributes_of(&user);
+        super::check_new_password(&mut errors, "new_password2", &form.new_password1, &form.new_password2, &attributes);
         self.errors = errors;
         if !self.errors.is_empty() {
             return Ok(());

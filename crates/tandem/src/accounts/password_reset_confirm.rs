@@ -14,7 +14,6 @@ use serde::{Deserialize, Serialize};
 use crate::auth::models::user;
 use crate::auth::set_password;
 use crate::auth::tokens::uid_decode;
-use crate::auth::validation::validate_password;
 use crate::ui::components::{Tone, input_field, notice, primary_button};
 use crate::ui::forms::FieldErrors;
 use crate::ui::node::*;
@@ -71,14 +70,8 @@ impl PasswordResetConfirm {
             return Ok(());
         };
         let mut errors = FieldErrors::default();
-        if form.new_password1 != form.new_password2 {
-            errors.add("new_password2", "The two password fields didn’t match.");
-        } else {
-            let attributes = [user.username.as_str(), &user.first_name, &user.last_name, &user.email];
-            for message in validate_password(&form.new_password2, &attributes) {
-                errors.add("new_password2", &message);
-            }
-        }
+        let attributes = super::attributes_of(&user);
+        super::check_new_password(&mut errors, "new_password2", &form.new_password1, &form.new_password2, &attributes);
         self.errors = errors;
         if self.errors.is_empty() {
             set_password(&ctx.db, &user, &form.new_password1).await?;

@@ -9,7 +9,6 @@ use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use serde::{Deserialize, Serialize};
 
 use crate::auth::models::user;
-use crate::auth::validation::validate_password;
 use crate::auth::{NewUser, create_user};
 use crate::ui::components::{input_field, primary_button};
 use crate::ui::forms::FieldErrors;
@@ -84,12 +83,9 @@ impl AccountRegister {
         }
         if form.password2.is_empty() {
             errors.add("password2", "This field is required.");
-        } else if form.password1 != form.password2 {
-            errors.add("password2", "The two password fields didn’t match.");
         } else {
-            for message in validate_password(&form.password2, &[&self.username, "", "", &self.email]) {
-                errors.add("password2", &message);
-            }
+            let attributes = [self.username.as_str(), "", "", &self.email];
+            super::check_new_password(&mut errors, "password2", &form.password1, &form.password2, &attributes);
         }
         self.errors = errors;
         if !self.errors.is_empty() {

@@ -134,9 +134,9 @@ pub struct ModelOptions<E: EntityTrait> {
     label: String,
     serializer: ModelSerializer<E>,
     list: Vec<String>,
-    search: Vec<String>,
-    ordering: Vec<String>,
-    default_ordering: Vec<String>,
+    /// Search, sortable columns and default order, as the REST layer keeps
+    /// them; its equality `fields` are the filters' names.
+    query: Filters,
     filters: Vec<(String, Vec<(String, String)>)>,
     per_page: u64,
     initial: Map<String, Value>,
@@ -162,9 +162,7 @@ impl<E: EntityTrait> ModelOptions<E> {
             label: label.to_string(),
             serializer,
             list,
-            search: Vec::new(),
-            ordering: Vec::new(),
-            default_ordering: Vec::new(),
+            query: Filters::default(),
             filters: Vec::new(),
             per_page: 25,
             initial: Map::new(),
@@ -192,7 +190,7 @@ impl<E: EntityTrait> ModelOptions<E> {
     /// options.search(&["name", "sku"])
     /// ```
     pub fn search(mut self, names: &[&str]) -> Self {
-        self.search = names.iter().map(|n| n.to_string()).collect();
+        self.query = self.query.search(names);
         self
     }
 
@@ -203,7 +201,7 @@ impl<E: EntityTrait> ModelOptions<E> {
     /// options.ordering(&["name", "price"])
     /// ```
     pub fn ordering(mut self, names: &[&str]) -> Self {
-        self.ordering = names.iter().map(|n| n.to_string()).collect();
+        self.query = self.query.ordering(names);
         self
     }
 
@@ -214,7 +212,7 @@ impl<E: EntityTrait> ModelOptions<E> {
     /// options.default_ordering(&["-id"])
     /// ```
     pub fn default_ordering(mut self, terms: &[&str]) -> Self {
-        self.default_ordering = terms.iter().map(|n| n.to_string()).collect();
+        self.query = self.query.default_ordering(terms);
         self
     }
 
@@ -307,11 +305,7 @@ impl<E: EntityTrait> ModelOptions<E> {
     }
 
     fn filters(&self) -> Filters {
-        let names: Vec<&str> = self.filters.iter().map(|(n, _)| n.as_str()).collect();
-        let search: Vec<&str> = self.search.iter().map(String::as_str).collect();
-        let ordering: Vec<&str> = self.ordering.iter().map(String::as_str).collect();
-        let default: Vec<&str> = self.default_ordering.iter().map(String::as_str).collect();
-        Filters::default().fields(&names).search(&search).ordering(&ordering).default_ordering(&default)
+        Filters { fields: self.filters.iter().map(|(name, _)| name.clone()).collect(), ..self.query.clone() }
     }
 
     fn columns(&self) -> Vec<Column> {
@@ -320,7 +314,7 @@ impl<E: EntityTrait> ModelOptions<E> {
             .map(|name| {
                 let label = self.serializer.field_list().find(|f| &f.name == name).map(|f| f.label.clone());
                 let column = column(name, &label.unwrap_or_else(|| name.clone()));
-                if self.ordering.contains(name) { column } else { column.unsortable() }
+                if self.query.ordering.contains(name) { column } else { column.unsortable() }
             })
             .collect()
     }
@@ -547,7 +541,7 @@ impl<M: ManagedModel> ModelState<M> {
     pub async fn sort(&mut self, ctx: &mut EventContext, key: String) -> Result<(), EventError> {
         let options = M::options();
         require(&options, ctx, Action::View).await?;
-        if !options.ordering.contains(&key) {
+        if !options.query.ordering.contains(&key) {
             return Err(EventError::new(format!("Cannot sort by `{}`.", crate::http::log::clip(&key))));
         }
         self.ordering = next_ordering(&self.ordering, &key);

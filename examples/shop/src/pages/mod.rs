@@ -49,7 +49,7 @@ pub fn pages() -> Vec<Page> {
         )
         .on_load("load"),
         Page::new::<help::Help>("help[/<path:topic>]", "Help", help::view).on_load("load"),
-        Page::new::<login::Login>("login", "Log in", login::view),
+        Page::new::<tandem::accounts::login::AccountLogin>("login", "Log in", login::view),
         Page::new::<counter::Counter>("counter", "Counter", counter::view),
         Page::new::<playground::Playground>("playground", "Playground", playground::view),
         Page::new::<jobs::Jobs>("jobs", "Jobs", jobs::view),

@@ -110,6 +110,7 @@ pub(crate) fn start(debug: bool) {
     if ACTIVE.set(reload).is_err() {
         return; // already following it (a second app in this process)
     }
+    let shown = file.clone();
     tokio::spawn(async move {
         let mut seen = modified(&file);
         loop {
@@ -123,7 +124,7 @@ pub(crate) fn start(debug: bool) {
             }
         }
     });
-    tracing::info!("live reload: following {}", Path::new(&std::env::var_os(STATUS_VAR).unwrap_or_default()).display());
+    tracing::info!("live reload: following {}", shown.display());
 }
 
 fn modified(file: &Path) -> Option<std::time::SystemTime> {
