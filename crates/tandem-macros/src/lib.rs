@@ -8,6 +8,7 @@
 //!   browser can send, with typed arguments decoded from the event's JSON.
 
 mod assets;
+mod view;
 
 use proc_macro::TokenStream;
 use proc_macro2::Span;
@@ -81,8 +82,11 @@ fn state_impl(input: &DeriveInput) -> syn::Result<proc_macro2::TokenStream> {
             })?;
         }
     }
+    let view = view::state_view(input, fields, &backend)?;
     let (impl_generics, type_generics, where_clause) = input.generics.split_for_impl();
     Ok(quote! {
+        #view
+
         impl #impl_generics ::tandem::ui::State for #ident #type_generics #where_clause {
             const NAME: &'static str = #name;
             fn backend_fields() -> &'static [&'static str] {
@@ -93,6 +97,15 @@ fn state_impl(input: &DeriveInput) -> syn::Result<proc_macro2::TokenStream> {
             }
         }
     })
+}
+
+/// Makes a struct a row of a state's list (or option): a view of its
+/// fields (`ItemView`) and its key, the field named `id` or the one marked
+/// `#[row(key)]`.
+#[proc_macro_derive(Row, attributes(row))]
+pub fn derive_row(input: TokenStream) -> TokenStream {
+    let input = parse_macro_input!(input as DeriveInput);
+    view::row(&input).unwrap_or_else(syn::Error::into_compile_error).into()
 }
 
 /// Implements `tandem::ui::Events` from the `async fn`s of an `impl` block,
@@ -244,6 +257,9 @@ fn events_impl(block: &ItemImpl) -> syn::Result<proc_macro2::TokenStream> {
         });
         names.push(name);
     }
+    let shown: Vec<String> = computed.iter().filter(|c| !c.backend).map(|c| c.name.clone()).collect();
+    let (view_events, view_computed) = view::collect(block, &shown, is_context);
+    let view = view::events_view(block, &view_events, &view_computed);
     let computed_meta = computed.iter().map(|c| {
         let (name, deps, backend) = (&c.name, &c.deps, c.backend);
         quote!(::tandem::ui::Computed { name: #name, deps: &[#(#deps),*], backend: #backend })
@@ -253,6 +269,8 @@ fn events_impl(block: &ItemImpl) -> syn::Result<proc_macro2::TokenStream> {
         quote!(#name => ::tandem::ui::serde_json::to_value(Self::#ident(self)).ok(),)
     });
     Ok(quote! {
+        #view
+
         impl #impl_generics ::tandem::ui::Events for #self_ty #where_clause {
             fn event_names() -> &'static [&'static str] {
                 &[#(#names),*]

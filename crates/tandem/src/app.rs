@@ -182,7 +182,7 @@ impl App {
     ///
     /// ```ignore
     /// App::new(env!("CARGO_MANIFEST_DIR"))
-    ///     .not_found(Page::new::<Missing>("", "Not found", missing_view).on_load("load"))
+    ///     .not_found(Page::dynamic::<Missing>("", "Not found", missing_view).on_load("load"))
     /// ```
     pub fn not_found(mut self, page: crate::ui::Page) -> Self {
         self.not_found = Some(page);

@@ -333,7 +333,7 @@ fn no_urls() -> Vec<tandem::urls::UrlPattern> {
 async fn the_first_paint_never_writes_a_javascript_url() {
     let app = tandem::App::new(env!("CARGO_MANIFEST_DIR"))
         .urls(no_urls)
-        .page(Page::new::<Links>("links", "Links", links_view));
+        .page(Page::dynamic::<Links>("links", "Links", links_view));
     let server = TestServer::start(&app, |_| {}).await;
     let page = load(&server.base, "/links", None).await;
     let start = page.html.find("<div><a id=\"homepage\"").expect("the page's body");

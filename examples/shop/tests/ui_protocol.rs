@@ -330,7 +330,7 @@ fn no_urls() -> Vec<tandem::urls::UrlPattern> {
 
 #[tokio::test]
 async fn an_append_costs_the_same_bytes_whatever_the_list_length() {
-    let app = tandem::App::new(env!("CARGO_MANIFEST_DIR")).urls(no_urls).page(Page::new::<Log>("log", "Log", log_view));
+    let app = tandem::App::new(env!("CARGO_MANIFEST_DIR")).urls(no_urls).page(Page::dynamic::<Log>("log", "Log", log_view));
     let server = TestServer::start(&app, |s| s.ui.burst = 10_000).await;
     let page = load(&server.base, "/log", None).await;
     let mut socket = connect(&server.base, &page.cookies, &server.base).await.unwrap();
@@ -371,7 +371,7 @@ fn visits_view() -> Node {
 
 #[tokio::test]
 async fn handlers_read_and_write_the_http_session() {
-    let app = tandem::App::new(env!("CARGO_MANIFEST_DIR")).urls(no_urls).page(Page::new::<Visits>(
+    let app = tandem::App::new(env!("CARGO_MANIFEST_DIR")).urls(no_urls).page(Page::dynamic::<Visits>(
         "visits",
         "Visits",
         visits_view,

@@ -281,7 +281,7 @@ async fn an_app_whose_page_misspells_a_binding_refuses_to_start() {
     fn typo() -> Node {
         main().children([p().child(bind("cuont")), button().on_click(event("increment"))])
     }
-    let app = shop::app().page(tandem::ui::Page::new::<shop::pages::counter::Counter>("typo", "Typo", typo));
+    let app = shop::app().page(tandem::ui::Page::dynamic::<shop::pages::counter::Counter>("typo", "Typo", typo));
     let database = tandem::testing::TestDatabase::sqlite();
     let file = app.config_path();
     let mut settings =

@@ -96,15 +96,15 @@ impl AccountPage {
     fn page(self, view: fn() -> Node) -> Page {
         let route = self.path().trim_start_matches('/');
         match self {
-            AccountPage::Login => Page::new::<login::AccountLogin>(route, "Log in", view),
-            AccountPage::Logout => Page::new::<logout::AccountLogout>(route, "Log out", view).on_load("load"),
-            AccountPage::Register => Page::new::<register::AccountRegister>(route, "Register", view),
-            AccountPage::PasswordChange => Page::new::<password_change::PasswordChange>(route, "Password change", view)
+            AccountPage::Login => Page::dynamic::<login::AccountLogin>(route, "Log in", view),
+            AccountPage::Logout => Page::dynamic::<logout::AccountLogout>(route, "Log out", view).on_load("load"),
+            AccountPage::Register => Page::dynamic::<register::AccountRegister>(route, "Register", view),
+            AccountPage::PasswordChange => Page::dynamic::<password_change::PasswordChange>(route, "Password change", view)
                 .on_load("load")
                 .guard(crate::auth::login_required()),
-            AccountPage::PasswordReset => Page::new::<password_reset::PasswordReset>(route, "Password reset", view),
+            AccountPage::PasswordReset => Page::dynamic::<password_reset::PasswordReset>(route, "Password reset", view),
             AccountPage::PasswordResetConfirm => {
-                Page::new::<password_reset_confirm::PasswordResetConfirm>(route, "Enter new password", view)
+                Page::dynamic::<password_reset_confirm::PasswordResetConfirm>(route, "Enter new password", view)
                     .on_load("load")
             }
         }

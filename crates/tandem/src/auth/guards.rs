@@ -29,7 +29,7 @@
 //! # fn view() -> Node { p() }
 //! # async fn stock() -> &'static str { "12" }
 //!
-//! let page = Page::new::<Account>("account", "Account", view)
+//! let page = Page::dynamic::<Account>("account", "Account", view)
 //!     .guard(login_required())
 //!     .guard_event("publish", permission_required("shop.change_product"));
 //! let api = path("stock/", get(stock)).guard(staff_required());

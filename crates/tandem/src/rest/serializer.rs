@@ -257,6 +257,20 @@ impl<E: EntityTrait> ModelSerializer<E> {
         models.iter().map(|model| self.to_representation(model)).collect()
     }
 
+    /// Renders many models as typed rows: what [`many`](Self::many) gives,
+    /// read into `R` (a UI state's row struct, `#[derive(Row)]`). A row
+    /// field the serializer does not render is an error naming it.
+    ///
+    /// ```ignore
+    /// #[derive(Clone, PartialEq, Serialize, Deserialize, Row)]
+    /// pub struct ProductRow { pub id: i64, pub name: String, pub price: String }
+    ///
+    /// self.products = ModelSerializer::<product::Entity>::new().fields(&["id", "name", "price"]).rows(&models)?;
+    /// ```
+    pub fn rows<R: serde::de::DeserializeOwned>(&self, models: &[E::Model]) -> Result<Vec<R>, serde_json::Error> {
+        models.iter().map(|model| serde_json::from_value(self.to_representation(model))).collect()
+    }
+
     /// Validates request data: every writable field (only those present when
     /// `partial`), uniqueness against the table (excluding `instance`), then
     /// the object validators. `form` applies HTML-form rules (a missing

@@ -25,7 +25,7 @@
 //!     form().on_submit(event("submit")).child(p().child(bind("usernme")))
 //! }
 //!
-//! let page = Page::new::<Login>("login", "Log in", view);
+//! let page = Page::dynamic::<Login>("login", "Log in", view);
 //! let error = tandem::ui::check::check_page(&page).unwrap_err();
 //! assert_eq!(
 //!     error.to_string(),
@@ -74,7 +74,10 @@ pub fn check_page(page: &Page) -> Result<(), UnknownName> {
         Err(_) => Vec::new(),
     };
     let checker = Checker { page, names: &names };
-    checker.node(&(page.view)(), &mut Vec::new())?;
+    checker.node(&page.view(), &mut Vec::new())?;
+    for (event, state) in &page.typed_events {
+        checker.own_state(&format!("{event} (named on the page)"), event, state)?;
+    }
     if let Some(event) = &page.on_load {
         checker.event(&format!("on_load({event:?})"), event)?;
     }
@@ -155,13 +158,32 @@ impl Checker<'_> {
     }
 
     fn spec(&self, dom_event: &str, spec: &EventSpec, rows: &[String]) -> Result<(), UnknownName> {
-        self.event(&format!("on({dom_event:?}, event({:?}))", spec.name), &spec.name)?;
+        let written = format!("on({dom_event:?}, event({:?}))", spec.name);
+        if let Some(state) = spec.state {
+            self.own_state(&written, &spec.name, state)?;
+        }
+        self.event(&written, &spec.name)?;
         for arg in &spec.args {
             if let Arg::Path(path) = arg {
                 self.path(&format!("event({:?}).arg_from({path:?})", spec.name), path, rows)?;
             }
         }
         Ok(())
+    }
+
+    /// A typed handler of state `state` must be of the page's state (a
+    /// component of another page's view can hand one over).
+    fn own_state(&self, written: &str, event: &str, state: &str) -> Result<(), UnknownName> {
+        if state == self.names.state {
+            return Ok(());
+        }
+        Err(UnknownName {
+            route: self.page.route.clone(),
+            state: self.names.state,
+            written: written.to_string(),
+            missing: format!("`{event}`, an event of `{state}`"),
+            hint: format!("; the page's state is `{}`", self.names.state),
+        })
     }
 
     fn event(&self, written: &str, event: &str) -> Result<(), UnknownName> {
@@ -295,12 +317,12 @@ mod tests {
     }
 
     fn error_of(view: fn() -> Node) -> String {
-        check_page(&Page::new::<Shelf>("shelf/<int:id>", "Shelf {id}", view)).unwrap_err().to_string()
+        check_page(&Page::dynamic::<Shelf>("shelf/<int:id>", "Shelf {id}", view)).unwrap_err().to_string()
     }
 
     #[test]
     fn a_page_naming_only_what_its_state_has_passes() {
-        let page = Page::new::<Shelf>("shelf/<int:id>", "Shelf {id}: {query}", good)
+        let page = Page::dynamic::<Shelf>("shelf/<int:id>", "Shelf {id}: {query}", good)
             .on_load("search")
             .live("shelf_book", "search")
             .meta("description", "{count} books");
@@ -360,13 +382,13 @@ mod tests {
             button().on_click(event("remove").arg_from("id_of_book"))
         }
         assert!(error_of(argument).contains("arg_from(\"id_of_book\") names no field"));
-        let on_load = Page::new::<Shelf>("", "Shelf", good).on_load("serach");
+        let on_load = Page::dynamic::<Shelf>("", "Shelf", good).on_load("serach");
         assert!(check_page(&on_load).unwrap_err().to_string().contains("on_load(\"serach\") names no event"));
-        let live = Page::new::<Shelf>("", "Shelf", good).live("shelf_book", "reload");
+        let live = Page::dynamic::<Shelf>("", "Shelf", good).live("shelf_book", "reload");
         assert!(check_page(&live).unwrap_err().to_string().contains("live(\"shelf_book\", \"reload\") names no event"));
-        let guarded = Page::new::<Shelf>("", "Shelf", good).guard_event("remove", crate::auth::login_required());
+        let guarded = Page::dynamic::<Shelf>("", "Shelf", good).guard_event("remove", crate::auth::login_required());
         assert_eq!(check_page(&guarded), Ok(()));
-        let misspelt = Page::new::<Shelf>("", "Shelf", good).guard_event("remov", crate::auth::staff_required());
+        let misspelt = Page::dynamic::<Shelf>("", "Shelf", good).guard_event("remov", crate::auth::staff_required());
         let error = check_page(&misspelt).unwrap_err().to_string();
         assert!(
             error
@@ -377,11 +399,11 @@ mod tests {
 
     #[test]
     fn titles_and_head_tags_take_route_parameters_and_fields_only() {
-        let title = Page::new::<Shelf>("shelf/<int:id>", "Shelf {ide}", good);
+        let title = Page::dynamic::<Shelf>("shelf/<int:id>", "Shelf {ide}", good);
         let error = check_page(&title).unwrap_err().to_string();
         assert!(error.contains("title \"Shelf {ide}\": `{ide}` names no route parameter or field"), "{error}");
         assert!(error.ends_with("did you mean `id`?"), "{error}");
-        let head = Page::new::<Shelf>("", "Shelf {{literal}}", good).canonical("/shelf/{querry}");
+        let head = Page::dynamic::<Shelf>("", "Shelf {{literal}}", good).canonical("/shelf/{querry}");
         assert!(check_page(&head).unwrap_err().to_string().contains("`{querry}`"));
     }
 
@@ -390,7 +412,7 @@ mod tests {
         fn view() -> Node {
             p().child(bind("count"))
         }
-        let error = check_page(&Page::new::<Typo>("", "Typo", view)).unwrap_err().to_string();
+        let error = check_page(&Page::dynamic::<Typo>("", "Typo", view)).unwrap_err().to_string();
         assert!(error.contains("#[computed(deps)] of `count`: \"bookz\" names no field of `typo`"), "{error}");
         assert!(error.ends_with("did you mean `books`?"), "{error}");
     }

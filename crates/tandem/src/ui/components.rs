@@ -213,8 +213,8 @@ impl Column {
 /// let orders = data_table("orders", "id", [column("number", "Order"), column("total", "Total")]);
 /// # let _ = orders;
 /// ```
-pub fn data_table(rows: &str, key: &str, columns: impl IntoIterator<Item = Column>) -> Node {
-    build_table(rows, key, &columns.into_iter().collect::<Vec<_>>(), None)
+pub fn data_table(rows: impl crate::ui::view::Path, key: &str, columns: impl IntoIterator<Item = Column>) -> Node {
+    build_table(&rows.path_string(), key, &columns.into_iter().collect::<Vec<_>>(), None)
 }
 
 /// A [`data_table`] whose headers sort it. The state field `ordering` holds
@@ -232,13 +232,15 @@ pub fn data_table(rows: &str, key: &str, columns: impl IntoIterator<Item = Colum
 /// # let _ = products;
 /// ```
 pub fn sortable_table(
-    rows: &str,
+    rows: impl crate::ui::view::Path,
     key: &str,
-    ordering: &str,
-    on_sort: EventSpec,
+    ordering: impl crate::ui::view::Path,
+    // The column's key comes last, a `String` as a key press's name does.
+    on_sort: impl crate::ui::view::Fires<crate::ui::view::dom::Key>,
     columns: impl IntoIterator<Item = Column>,
 ) -> Node {
-    build_table(rows, key, &columns.into_iter().collect::<Vec<_>>(), Some((ordering, &on_sort)))
+    let (rows, ordering, on_sort) = (rows.path_string(), ordering.path_string(), on_sort.into_spec());
+    build_table(&rows, key, &columns.into_iter().collect::<Vec<_>>(), Some((&ordering, &on_sort)))
 }
 
 /// The ordering after a click on column `key`: ascending first, then
@@ -298,10 +300,11 @@ fn column_header(column: &Column, sort: Option<(&str, &EventSpec)>) -> Node {
 /// ```
 pub fn modal(
     title: impl Into<Node>,
-    open: &str,
-    on_close: EventSpec,
+    open: impl crate::ui::view::Path,
+    on_close: impl crate::ui::view::Fires<crate::ui::view::dom::Click>,
     children: impl IntoIterator<Item = Node>,
 ) -> Node {
+    let (open, on_close) = (&open.path_string(), on_close.into_spec());
     let title_id = format!("{}-title", element_id("t-modal", open));
     let dialog = div()
         .class("t-modal")
@@ -344,7 +347,13 @@ pub fn modal(
 /// ]);
 /// # let _ = product;
 /// ```
-pub fn tabs<'a>(active: &str, on_select: EventSpec, tabs: impl IntoIterator<Item = (&'a str, &'a str, Node)>) -> Node {
+pub fn tabs<'a>(
+    active: impl crate::ui::view::Path,
+    // The tab's key comes last, a `String` as a key press's name does.
+    on_select: impl crate::ui::view::Fires<crate::ui::view::dom::Key>,
+    tabs: impl IntoIterator<Item = (&'a str, &'a str, Node)>,
+) -> Node {
+    let (active, on_select) = (&active.path_string(), on_select.into_spec());
     let tabs: Vec<_> = tabs.into_iter().collect();
     let prefix = element_id("t-tabs", active);
     let buttons = tabs.iter().map(|(key, label, _)| {

@@ -98,7 +98,7 @@ pub fn page_html(
     backend: &[String],
     theme_head: &str,
 ) -> String {
-    let view = (page.view)();
+    let view = page.view();
     let body = render(&view, data);
     let boot = json!({"state": page.state_name(), "token": token, "template": view, "data": data, "backend": backend});
     // Inert JSON in a script element: `<` is escaped so no text can close it.
@@ -133,7 +133,7 @@ mod tests {
     }
 
     fn html_with(theme: crate::ui::Theme) -> String {
-        let page = Page::new::<Blank>("", "Shop", shop);
+        let page = Page::dynamic::<Blank>("", "Shop", shop);
         page_html(&page, &RouterData::default(), "t", &json!({}), &[], &theme.head_html())
     }
 

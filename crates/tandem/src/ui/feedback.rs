@@ -43,6 +43,7 @@ pub fn notice(tone: Tone, content: impl IntoIterator<Item = Node>) -> Node {
 /// let html = tandem::ui::render::render(&progress_bar("done", 10, "Steps done"), &serde_json::json!({"done": 3}));
 /// assert_eq!(html, r#"<progress class="t-progress" max="10" aria-label="Steps done" value="3"></progress>"#);
 /// ```
-pub fn progress_bar(path: &str, max: u32, label: &str) -> Node {
+pub fn progress_bar(path: impl crate::ui::view::ScalarPath, max: u32, label: &str) -> Node {
+    let path = path.path_string();
     progress().class("t-progress").attr("max", max.to_string()).attr("aria-label", label).bind_attr("value", path)
 }

@@ -172,8 +172,8 @@ impl Field {
     /// assert!(html.contains(r#"aria-describedby="email-error" aria-invalid="true""#), "{html}");
     /// assert!(html.contains(r#"id="email-error" data-field="email" role="alert">Enter an email.</small>"#), "{html}");
     /// ```
-    pub fn errors(mut self, errors_path: &str) -> Self {
-        self.errors = Some(errors_path.to_string());
+    pub fn errors(mut self, errors_path: impl crate::ui::view::Path) -> Self {
+        self.errors = Some(errors_path.path_string());
         self
     }
 

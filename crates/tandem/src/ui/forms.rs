@@ -212,7 +212,8 @@ fn friendly(message: &str) -> String {
 /// let html = tandem::ui::render::render(&node, &serde_json::json!({"errors": {"email": "Enter an email."}}));
 /// assert_eq!(html, r#"<small class="t-field-error" data-field="email" role="alert">Enter an email.</small>"#);
 /// ```
-pub fn field_error(errors_path: &str, field: &str) -> Node {
+pub fn field_error(errors_path: impl crate::ui::view::Path, field: &str) -> Node {
+    let errors_path = errors_path.path_string();
     let path = format!("{errors_path}.{field}");
     cond(
         &path,

@@ -16,7 +16,7 @@
 //!     div().children([p().child(bind("count")), button().text("+1").on_click(event("increment"))])
 //! }
 //!
-//! App::new(env!("CARGO_MANIFEST_DIR")).page(Page::new::<Counter>("counter", "Counter", counter))
+//! App::new(env!("CARGO_MANIFEST_DIR")).page(Page::dynamic::<Counter>("counter", "Counter", counter))
 //! ```
 
 pub mod background;
@@ -48,6 +48,7 @@ pub mod theme;
 pub mod tickets;
 pub mod tokens;
 pub mod upload;
+pub mod view;
 
 pub use background::TabHandle;
 pub use context::{Action, EventContext, Level, RouterData};
@@ -57,7 +58,8 @@ pub use page::{HeadTag, Page};
 pub use settings::UiSettings;
 pub use state::{Computed, EventError, Events, State, event_arg, public_json};
 pub use storage::ClientStorage;
-pub use tandem_macros::{State, events};
+pub use tandem_macros::{Row, State, events};
+pub use view::{Handler, View};
 pub use theme::Theme;
 
 /// Re-exported for the code `#[events]` generates.

@@ -351,7 +351,7 @@ pub trait ManagedModel: Send + Sync + 'static {
 /// its own too.
 ///
 /// ```ignore
-/// Page::new::<ModelState<Products>>("manage", "Manage", view) // or ModelState::<Products>::page(…)
+/// Page::dynamic::<ModelState<Products>>("manage", "Manage", view) // or ModelState::<Products>::page(…)
 /// ```
 #[derive(Serialize, Deserialize)]
 #[serde(bound = "")]
@@ -482,7 +482,7 @@ impl<M: ManagedModel> ModelState<M> {
     /// ```
     pub fn page(route: &str, title: &str, view: fn() -> Node) -> Page {
         let table = M::Entity::default().table_name().to_string();
-        Page::new::<Self>(route, title, view).on_load("load").live(&table, "load")
+        Page::dynamic::<Self>(route, title, view).on_load("load").live(&table, "load")
     }
 
     /// Whether the tab's user may do `action`.
@@ -1213,7 +1213,7 @@ mod tests {
         for name in ModelState::<Products>::EVENTS {
             assert!(Manage::event_names().contains(name), "{name} is forwarded");
         }
-        check_page(&Page::new::<Manage>("manage", "Manage", manage_view)).unwrap();
+        check_page(&Page::dynamic::<Manage>("manage", "Manage", manage_view)).unwrap();
         check_page(&ModelState::<Products>::page("products", "Products", model_view::<Products>)).unwrap();
         let page = ModelState::<Products>::page("products", "Products", model_view::<Products>);
         assert_eq!((page.on_load.as_deref(), page.live_event("shop_product")), (Some("load"), Some("load")));

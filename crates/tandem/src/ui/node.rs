@@ -20,6 +20,8 @@
 use serde::Serialize;
 use serde_json::Value;
 
+use super::view::{Fires, Handler, Path, ScalarPath, dom};
+
 /// One argument of an event binding.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -57,6 +59,10 @@ pub struct EventSpec {
     /// Upload the input's files to `/_upload` with the event (see [`super::upload`]).
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub upload: bool,
+    /// The state whose event it is, for a typed [`Handler`](super::view::Handler)
+    /// (checked against the page's state at start-up); `None` for a name.
+    #[serde(skip)]
+    pub state: Option<&'static str>,
 }
 
 /// An event binding for `name`.
@@ -70,6 +76,7 @@ pub fn event(name: &str) -> EventSpec {
         debounce_ms: None,
         throttle_ms: None,
         upload: false,
+        state: None,
     }
 }
 
@@ -81,8 +88,8 @@ impl EventSpec {
     }
 
     /// Adds an argument read from the state or the current list item.
-    pub fn arg_from(mut self, path: &str) -> Self {
-        self.args.push(Arg::Path(path.to_string()));
+    pub fn arg_from(mut self, path: impl Path) -> Self {
+        self.args.push(Arg::Path(path.path_string()));
         self
     }
 
@@ -292,14 +299,26 @@ pub fn text(text: impl Into<String>) -> Node {
     Node::Text { text: text.into() }
 }
 
-/// The text of field `path`.
-pub fn bind(path: &str) -> Node {
-    Node::Bind { path: path.to_string() }
+/// The text of a field: a typed [`Field`](super::view::Field) (`bind(s.count)`,
+/// the same as `s.count` where a node is expected) or a path written as a
+/// string (`bind("count")`, checked at start-up).
+pub fn bind(path: impl ScalarPath) -> Node {
+    Node::Bind { path: path.path_string() }
 }
 
-/// `then` when `path` is truthy (not `false`, `null`, `0`, `""` or empty), else `otherwise`.
-pub fn cond(path: &str, then: Node, otherwise: Node) -> Node {
-    Node::Cond { path: path.to_string(), then: Box::new(then), otherwise: Box::new(otherwise) }
+/// `then` when the field is truthy (not `false`, `null`, `0`, `""` or
+/// empty), else `otherwise`.
+///
+/// ```
+/// use tandem::ui::node::*;
+/// use tandem::ui::view::Field;
+///
+/// let empty: Field<bool> = Field::__at("empty");
+/// let note = cond(empty, p().text("Nothing yet."), nothing());
+/// # let _ = note;
+/// ```
+pub fn cond(path: impl Path, then: impl Into<Node>, otherwise: impl Into<Node>) -> Node {
+    Node::Cond { path: path.path_string(), then: Box::new(then.into()), otherwise: Box::new(otherwise.into()) }
 }
 
 /// Nothing (an empty branch of [`cond`]).
@@ -410,8 +429,9 @@ impl Node {
     /// In a URL attribute (`href`, `src`, …) a value that would run script
     /// is replaced, on the server and in the runtime: see
     /// [`safe_attr_value`](super::render::safe_attr_value).
-    pub fn bind_attr(self, name: &str, path: &str) -> Self {
-        self.with_element(|element| element.bound.push((name.to_string(), path.to_string())))
+    pub fn bind_attr(self, name: &str, path: impl ScalarPath) -> Self {
+        let path = path.path_string();
+        self.with_element(|element| element.bound.push((name.to_string(), path)))
     }
 
     /// Sets attribute `name` from field `path` through `choice`, kept in step
@@ -423,17 +443,19 @@ impl Node {
     /// let th = th().bind_attr_choice("aria-sort", "ordering", choice().when("name", "ascending"));
     /// # let _ = th;
     /// ```
-    pub fn bind_attr_choice(self, name: &str, path: &str, choice: Choice) -> Self {
-        self.with_element(|element| element.chosen.push((name.to_string(), path.to_string(), choice)))
+    pub fn bind_attr_choice(self, name: &str, path: impl Path, choice: Choice) -> Self {
+        let path = path.path_string();
+        self.with_element(|element| element.chosen.push((name.to_string(), path, choice)))
     }
 
     /// Binds an input's value to field `path`.
-    pub fn bind_value(self, path: &str) -> Self {
+    pub fn bind_value(self, path: impl ScalarPath) -> Self {
         self.bind_attr("value", path)
     }
 
-    /// Adds a child.
-    pub fn child(self, child: Node) -> Self {
+    /// Adds a child: a node, text, or a field shown as text (`s.count`).
+    pub fn child(self, child: impl Into<Node>) -> Self {
+        let child = child.into();
         self.with_element(|element| element.children.push(child))
     }
 
@@ -448,33 +470,36 @@ impl Node {
     }
 
     /// Sends `spec` on DOM event `dom_event`.
-    pub fn on(self, dom_event: &str, spec: EventSpec) -> Self {
+    pub fn on(self, dom_event: &str, spec: impl Into<EventSpec>) -> Self {
+        let spec = spec.into();
         self.with_element(|element| element.on.push((dom_event.to_string(), spec)))
     }
 
-    /// On click.
-    pub fn on_click(self, spec: EventSpec) -> Self {
-        self.on("click", spec)
+    /// On click: a handler that needs no more arguments.
+    pub fn on_click(self, handler: impl Fires<dom::Click>) -> Self {
+        self.on("click", handler.into_spec())
     }
 
-    /// On every keystroke, with the input's value.
-    pub fn on_input(self, spec: EventSpec) -> Self {
-        self.on("input", spec)
+    /// On every keystroke; the handler's last argument is the input's value.
+    pub fn on_input(self, handler: impl Fires<dom::Value>) -> Self {
+        self.on("input", handler.into_spec())
     }
 
-    /// When the value is committed, with the input's value.
-    pub fn on_change(self, spec: EventSpec) -> Self {
-        self.on("change", spec)
+    /// When the value is committed; the handler's last argument is the
+    /// input's value (a checkbox's `bool`).
+    pub fn on_change(self, handler: impl Fires<dom::Value>) -> Self {
+        self.on("change", handler.into_spec())
     }
 
-    /// On submit, with the form's fields as an object (the page does not reload).
-    pub fn on_submit(self, spec: EventSpec) -> Self {
-        self.on("submit", spec.prevent_default())
+    /// On submit (the page does not reload); the handler's last argument is
+    /// the form's fields as an object, any `Deserialize` type.
+    pub fn on_submit(self, handler: impl Fires<dom::Form>) -> Self {
+        self.on("submit", handler.into_spec().prevent_default())
     }
 
-    /// On a key press, with the key's name.
-    pub fn on_key_down(self, spec: EventSpec) -> Self {
-        self.on("keydown", spec)
+    /// On a key press; the handler's last argument is the key's name.
+    pub fn on_key_down(self, handler: impl Fires<dom::Key>) -> Self {
+        self.on("keydown", handler.into_spec())
     }
 
     /// On an `<input type=file>`: once files are chosen, uploads them and
@@ -486,8 +511,17 @@ impl Node {
     /// let picker = input().id("photo").attr("type", "file").on_upload(event("add_photo"));
     /// # let _ = picker;
     /// ```
-    pub fn on_upload(self, mut spec: EventSpec) -> Self {
+    pub fn on_upload(self, handler: impl Fires<dom::Click>) -> Self {
+        let mut spec = handler.into_spec();
         spec.upload = true;
         self.on("change", spec)
+    }
+}
+
+/// A typed handler with all its arguments, where a binding is expected
+/// (`.on("dblclick", s.open())`).
+impl From<Handler<()>> for EventSpec {
+    fn from(handler: Handler<()>) -> Self {
+        handler.into_spec()
     }
 }

@@ -34,5 +34,5 @@ fn view() -> Node {
 
 /// The default 404 page.
 pub(crate) fn page() -> Page {
-    Page::new::<NotFound>("", "Page not found", view).on_load("load").meta("robots", "noindex")
+    Page::dynamic::<NotFound>("", "Page not found", view).on_load("load").meta("robots", "noindex")
 }

@@ -4,9 +4,9 @@
 //!
 //! ```ignore
 //! App::new(env!("CARGO_MANIFEST_DIR"))
-//!     .page(Page::new::<Counter>("counter", "Counter", counter_view))
-//!     .page(Page::new::<Catalog>("", "Shop", catalog_view).on_load("load").meta("description", "Coffee gear."))
-//!     .page(Page::new::<Reviews>("products/<int:id>/reviews[/<int:page>]", "Reviews of product {id}", reviews_view))
+//!     .page(Page::new("counter", "Counter", counter_view))
+//!     .page(Page::new("", "Shop", catalog_view).on_load(CatalogView::load).meta("description", "Coffee gear."))
+//!     .page(Page::new("products/<int:id>/reviews[/<int:page>]", "Reviews of product {id}", reviews_view))
 //! ```
 //!
 //! The title and the meta tags' contents are templates: `{name}` is the
@@ -24,6 +24,7 @@ use super::context::{EventContext, RouterData};
 use super::node::Node;
 use super::state::{EventError, Events, State, full_json, is_public, public_part};
 use super::storage::ClientStorage;
+use super::view::{PageEvent, StateView};
 use crate::auth::Guard;
 use crate::http::html_escape;
 use crate::urls::{Pattern, PatternError};
@@ -33,18 +34,21 @@ use crate::urls::{Pattern, PatternError};
 /// ```
 /// use serde::{Deserialize, Serialize};
 /// use tandem::ui::node::*;
-/// use tandem::ui::{Page, State, events};
+/// use tandem::ui::{Page, State, View, events};
 ///
 /// #[derive(Default, Serialize, Deserialize, State)]
 /// pub struct Blog { pub heading: String }
 ///
 /// #[events]
-/// impl Blog {}
+/// impl Blog {
+///     pub async fn load(&mut self) { self.heading = "News".into() }
+/// }
 ///
-/// fn view() -> Node { h1().child(bind("heading")) }
+/// fn view(s: &View<Blog>) -> Node { h1().child(s.heading) }
 ///
 /// // `/blog` and `/blog/2`: `page` is absent from the router data at `/blog`.
-/// let page = Page::new::<Blog>("blog[/<int:page>]", "Blog, page {page}", view)
+/// let page = Page::new("blog[/<int:page>]", "Blog, page {page}", view)
+///     .on_load(BlogView::load)
 ///     .meta("description", "What we are up to.")
 ///     .meta_property("og:title", "{heading}")
 ///     .canonical("/blog");
@@ -65,7 +69,10 @@ pub struct Page {
     /// changes (see [`Page::live`]).
     pub live: Vec<(String, String)>,
     /// The component function.
-    pub view: fn() -> Node,
+    view: Arc<dyn Fn() -> Node + Send + Sync>,
+    /// Events named outside the view by a typed handler, with the state
+    /// each belongs to (checked at start-up against the page's).
+    pub(crate) typed_events: Vec<(String, &'static str)>,
     /// Who may see the page (see [`Page::guard`]); all must pass.
     pub guards: Vec<Guard>,
     /// Event → who may run it (see [`Page::guard_event`]).
@@ -75,8 +82,33 @@ pub struct Page {
 
 impl Page {
     /// A page at `route` (`""` for `/`, `products/<int:id>`), titled `title`,
-    /// rendered by `view` and bound to state `S`.
-    pub fn new<S: State + Events>(route: &str, title: &str, view: fn() -> Node) -> Self {
+    /// rendered by `view`, a function of its state's view: the page's state
+    /// is the one `view` takes.
+    ///
+    /// ```ignore
+    /// Page::new("counter", "Counter", counter::view) // fn view(s: &View<Counter>) -> Node
+    /// ```
+    pub fn new<V>(route: &str, title: &str, view: fn(&V) -> Node) -> Self
+    where
+        V: StateView,
+        V::State: Events,
+    {
+        Self::with_view::<V::State>(route, title, Arc::new(move || view(&V::__new())))
+    }
+
+    /// The escape hatch: a page bound to state `S` whose view names fields
+    /// and events as strings (`bind("count")`, `event("increment")`), for
+    /// views generated at run time (the admin, `ModelState`). Every name
+    /// is checked against `S` when the application starts.
+    ///
+    /// ```ignore
+    /// Page::dynamic::<Counter>("counter", "Counter", || p().child(bind("count")))
+    /// ```
+    pub fn dynamic<S: State + Events>(route: &str, title: &str, view: fn() -> Node) -> Self {
+        Self::with_view::<S>(route, title, Arc::new(view))
+    }
+
+    fn with_view<S: State + Events>(route: &str, title: &str, view: Arc<dyn Fn() -> Node + Send + Sync>) -> Self {
         Page {
             route: route.trim_start_matches('/').to_string(),
             title: title.to_string(),
@@ -84,20 +116,39 @@ impl Page {
             on_load: None,
             live: Vec::new(),
             view,
+            typed_events: Vec::new(),
             guards: Vec::new(),
             event_guards: Vec::new(),
             kind: Arc::new(Kind::<S>(PhantomData)),
         }
     }
 
+    /// The page's component tree.
+    ///
+    /// ```ignore
+    /// let html = render(&page.view(), &data);
+    /// ```
+    pub fn view(&self) -> Node {
+        (self.view)()
+    }
+
+    /// The name of `event`, remembering the state of a typed one.
+    fn event_name<M>(&mut self, event: impl PageEvent<M>) -> String {
+        let (name, state) = event.event();
+        if let Some(state) = state {
+            self.typed_events.push((name.clone(), state));
+        }
+        name
+    }
+
     /// Runs event `event` before every first paint of the page and whenever
     /// a tab navigates to it.
     ///
     /// ```ignore
-    /// Page::new::<Catalog>("", "Shop", catalog_view).on_load("load")
+    /// Page::new("", "Shop", catalog_view).on_load(CatalogView::load)
     /// ```
-    pub fn on_load(mut self, event: &str) -> Self {
-        self.on_load = Some(event.to_string());
+    pub fn on_load<M>(mut self, event: impl PageEvent<M>) -> Self {
+        self.on_load = Some(self.event_name(event));
         self
     }
 
@@ -110,7 +161,7 @@ impl Page {
     /// follows; every event of the page is checked again.
     ///
     /// ```ignore
-    /// Page::new::<Account>("account", "Account", account_view).guard(login_required())
+    /// Page::new("account", "Account", account_view).guard(login_required())
     /// ```
     pub fn guard(mut self, guard: Guard) -> Self {
         self.guards.push(guard);
@@ -123,11 +174,11 @@ impl Page {
     /// this.") and the state is untouched.
     ///
     /// ```ignore
-    /// Page::new::<Catalog>("", "Shop", catalog_view)
-    ///     .guard_event("archive", permission_required("shop.change_product"))
+    /// Page::new("", "Shop", catalog_view).guard_event(CatalogView::archive, permission_required("shop.change_product"))
     /// ```
-    pub fn guard_event(mut self, event: &str, guard: Guard) -> Self {
-        self.event_guards.push((event.to_string(), guard));
+    pub fn guard_event<M>(mut self, event: impl PageEvent<M>, guard: Guard) -> Self {
+        let event = self.event_name(event);
+        self.event_guards.push((event, guard));
         self
     }
 
@@ -148,10 +199,11 @@ impl Page {
     /// its connection.
     ///
     /// ```ignore
-    /// Page::new::<Catalog>("", "Shop", catalog_view).on_load("load").live("shop_product", "load")
+    /// Page::new("", "Shop", catalog_view).on_load(CatalogView::load).live("shop_product", CatalogView::load)
     /// ```
-    pub fn live(mut self, topic: &str, event: &str) -> Self {
-        self.live.push((topic.to_string(), event.to_string()));
+    pub fn live<M>(mut self, topic: &str, event: impl PageEvent<M>) -> Self {
+        let event = self.event_name(event);
+        self.live.push((topic.to_string(), event));
         self
     }
 
@@ -163,7 +215,7 @@ impl Page {
     /// Adds `<meta name="{name}" content="{content}">`; `content` is a template.
     ///
     /// ```ignore
-    /// Page::new::<Catalog>("", "Shop", catalog_view).meta("description", "Coffee gear, roasted and brewed.")
+    /// Page::new("", "Shop", catalog_view).meta("description", "Coffee gear, roasted and brewed.")
     /// ```
     pub fn meta(mut self, name: &str, content: &str) -> Self {
         self.head.push(HeadTag::Meta { name: name.to_string(), content: content.to_string() });
@@ -174,7 +226,7 @@ impl Page {
     /// wants it; `content` is a template.
     ///
     /// ```ignore
-    /// Page::new::<ProductPage>("products/<int:id>", "Product {id}", view).meta_property("og:title", "{name}")
+    /// Page::new("products/<int:id>", "Product {id}", view).meta_property("og:title", "{name}")
     /// ```
     pub fn meta_property(mut self, property: &str, content: &str) -> Self {
         self.head.push(HeadTag::Property { property: property.to_string(), content: content.to_string() });
@@ -184,7 +236,7 @@ impl Page {
     /// Adds `<link rel="canonical" href="{href}">`; `href` is a template.
     ///
     /// ```ignore
-    /// Page::new::<ProductPage>("products/<int:id>", "Product {id}", view).canonical("/products/{id}")
+    /// Page::new("products/<int:id>", "Product {id}", view).canonical("/products/{id}")
     /// ```
     pub fn canonical(mut self, href: &str) -> Self {
         self.head.push(HeadTag::Canonical { href: href.to_string() });
@@ -194,7 +246,7 @@ impl Page {
     /// The state's name.
     ///
     /// ```ignore
-    /// assert_eq!(Page::new::<Counter>("counter", "Counter", view).state_name(), "counter");
+    /// assert_eq!(Page::new("counter", "Counter", view).state_name(), "counter");
     /// ```
     pub fn state_name(&self) -> &'static str {
         self.kind.name()
@@ -423,7 +475,7 @@ mod tests {
 
     #[test]
     fn head_tags_are_filled_and_escaped() {
-        let page = Page::new::<NotFound>("", "T", p)
+        let page = Page::dynamic::<NotFound>("", "T", p)
             .meta("description", "About {name} & more")
             .meta_property("og:title", "{name}")
             .canonical("/p/{id}?a=1&b=2");
@@ -434,7 +486,7 @@ mod tests {
              <meta property=\"og:title\" content=\"&lt;&quot;Mug&quot;&gt;\">\
              <link rel=\"canonical\" href=\"/p/3?a=1&amp;b=2\">"
         );
-        let hostile = Page::new::<NotFound>("", "T", p).meta("x\" onload=\"y", "z");
+        let hostile = Page::dynamic::<NotFound>("", "T", p).meta("x\" onload=\"y", "z");
         assert!(hostile.head_html(&router(&[]), &json!({})).starts_with("<meta name=\"x&quot; onload=&quot;y\""));
     }
 }

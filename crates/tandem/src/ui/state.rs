@@ -173,6 +173,13 @@ impl From<super::store::StoreError> for EventError {
     }
 }
 
+impl From<serde_json::Error> for EventError {
+    fn from(error: serde_json::Error) -> Self {
+        tracing::error!(%error, "a value did not fit its type in an event handler");
+        Self::new("A server error occurred.")
+    }
+}
+
 impl From<String> for EventError {
     fn from(message: String) -> Self {
         Self::new(message)

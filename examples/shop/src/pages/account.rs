@@ -6,7 +6,7 @@
 use serde::{Deserialize, Serialize};
 use tandem::ui::components::secondary_button;
 use tandem::ui::node::*;
-use tandem::ui::{EventContext, State, events};
+use tandem::ui::{View, EventContext, State, events};
 
 use super::layout::layout;
 
@@ -46,18 +46,18 @@ impl Account {
 }
 
 /// The account page.
-pub fn view() -> Node {
+pub fn view(s: &View<Account>) -> Node {
     layout().page(
         "/account",
         [section().id("account").class("t-card").children([
             h1().text("Your account"),
-            p().children([text("Signed in as "), strong().id("account-user").child(bind("username"))]),
-            p().children([text("Visits: "), span().id("visits").child(bind("visits"))]),
-            cond("audited", p().id("audited").text("Catalog audited."), nothing()),
+            p().children([text("Signed in as "), strong().id("account-user").child(bind(s.username))]),
+            p().children([text("Visits: "), span().id("visits").child(bind(s.visits))]),
+            cond(s.audited, p().id("audited").text("Catalog audited."), nothing()),
             div().class("t-form-actions").children([
-                button().id("visit").attr("type", "button").text("Visit").on_click(event("visit")),
-                button().id("audit").attr("type", "button").text("Audit the catalog").on_click(event("audit")),
-                secondary_button("Log out").id("account-logout").attr("type", "button").on_click(event("logout")),
+                button().id("visit").attr("type", "button").text("Visit").on_click(s.visit()),
+                button().id("audit").attr("type", "button").text("Audit the catalog").on_click(s.audit()),
+                secondary_button("Log out").id("account-logout").attr("type", "button").on_click(s.logout()),
             ]),
         ])],
     )
@@ -74,6 +74,6 @@ pub struct Stock {
 impl Stock {}
 
 /// The stock page, for users who may change products.
-pub fn stock_view() -> Node {
+pub fn stock_view(_: &View<Stock>) -> Node {
     layout().page("/account/stock", [h1().id("stock").text("Stock")])
 }

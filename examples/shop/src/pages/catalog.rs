@@ -8,10 +8,12 @@ use tandem::rest::{ModelSerializer, RestError};
 use tandem::sea_orm::{
     ActiveModelBehavior, ActiveModelTrait, ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder,
 };
+use std::collections::BTreeMap;
+
 use tandem::serde_json::{Map, Value, json};
 use tandem::ui::components::{card, input_field, primary_button, secondary_button};
 use tandem::ui::node::*;
-use tandem::ui::{EventContext, EventError, Level, State, events};
+use tandem::ui::{EventContext, EventError, Level, Row, State, View, events};
 
 use super::layout::layout;
 use crate::shop::models::product;
@@ -22,14 +24,27 @@ use crate::shop::serializers::drf_product_serializer;
 pub struct Catalog {
     /// What the search box holds.
     pub query: String,
-    /// The products shown: `{"id", "name", "price", "url"}`, price as a string.
-    pub products: Vec<Value>,
+    /// The products shown.
+    pub products: Vec<ProductRow>,
     /// How many are shown.
     pub count: usize,
     /// The logged-in user's name, empty for visitors.
     pub username: String,
     /// The add form's per-field errors: `{"price": "A valid number is required."}`.
-    pub errors: Map<String, Value>,
+    pub errors: BTreeMap<String, String>,
+}
+
+/// A product as the list shows it, rendered by the product's serializer.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, Row)]
+pub struct ProductRow {
+    /// The primary key (the row's key).
+    pub id: i64,
+    /// The name.
+    pub name: String,
+    /// The price, an exact decimal as text (`14.50`).
+    pub price: String,
+    /// The product page's URL.
+    pub url: String,
 }
 
 #[events]
@@ -57,7 +72,7 @@ impl Catalog {
             Ok(validated) => validated,
             Err(RestError::Invalid(errors)) => {
                 self.errors =
-                    errors.0.into_iter().map(|(field, messages)| (field, json!(messages.join(" ")))).collect();
+                    errors.0.into_iter().map(|(field, messages)| (field, messages.join(" "))).collect();
                 return Ok(());
             }
             Err(other) => return Err(EventError::new(format!("{other:?}"))),
@@ -87,7 +102,7 @@ impl Catalog {
             );
         }
         let rows = select.order_by_desc(product::Column::Id).all(&ctx.db).await?;
-        self.products = product_rows().many(&rows);
+        self.products = product_rows().rows(&rows)?;
         self.count = self.products.len();
         Ok(())
     }
@@ -102,13 +117,13 @@ fn product_rows() -> ModelSerializer<product::Entity> {
 }
 
 /// The page.
-pub fn view() -> Node {
+pub fn view(s: &View<Catalog>) -> Node {
     let who = cond(
-        "username",
+        s.username,
         div().id("who").class("who").children([
             text("Signed in as "),
-            strong().child(bind("username")),
-            secondary_button("Log out").id("logout").attr("type", "button").on_click(event("logout")),
+            strong().child(s.username),
+            secondary_button("Log out").id("logout").attr("type", "button").on_click(s.logout()),
         ]),
         div()
             .id("who")
@@ -128,32 +143,30 @@ pub fn view() -> Node {
                     .attr("type", "search")
                     .attr("placeholder", "Search products")
                     .attr("aria-label", "Search products")
-                    .bind_value("query")
-                    .on_input(event("search")),
-                p().children([bind("count"), text(" products")]),
+                    .bind_value(s.query)
+                    .on_input(s.search()),
+                p().children([bind(s.count), text(" products")]),
             ]),
-            ul().id("products").class("product-grid").child(foreach(
-                "products",
-                "id",
+            ul().id("products").class("product-grid").child(s.products.each(|product| {
                 li().class("product-card").children([
-                    a().class("name").bind_attr("href", "item.url").child(bind("item.name")),
-                    span().class("price").child(bind("item.price")),
-                ]),
-            )),
+                    a().class("name").bind_attr("href", product.url).child(product.name),
+                    span().class("price").child(product.price),
+                ])
+            })),
             cond(
-                "username",
+                s.username,
                 card(
                     "Add a product",
-                    [form().id("add-product").class("t-form").on_submit(event("add")).children([
-                        input_field("text", "name", "Name").id("new-name").required().errors("errors").into(),
+                    [form().id("add-product").class("t-form").on_submit(s.add()).children([
+                        input_field("text", "name", "Name").id("new-name").required().errors(s.errors).into(),
                         input_field("text", "price", "Price")
                             .id("new-price")
                             .required()
                             .help("A number such as 14.50.")
-                            .errors("errors")
+                            .errors(s.errors)
                             .control(|input| input.attr("inputmode", "decimal"))
                             .into(),
-                        input_field("text", "sku", "SKU").id("new-sku").required().errors("errors").into(),
+                        input_field("text", "sku", "SKU").id("new-sku").required().errors(s.errors).into(),
                         div().class("t-form-actions").child(primary_button("Add product").attr("type", "submit")),
                     ])],
                 )

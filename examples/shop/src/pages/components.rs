@@ -8,10 +8,9 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 use tandem::rest::ModelSerializer;
 use tandem::sea_orm::EntityTrait;
-use tandem::serde_json::Value;
 use tandem::ui::components::*;
 use tandem::ui::node::*;
-use tandem::ui::{EventContext, EventError, Level, State, events};
+use tandem::ui::{Row, View, EventContext, EventError, Level, State, events};
 
 use super::layout::layout;
 use crate::shop::models::product;
@@ -20,7 +19,7 @@ use crate::shop::models::product;
 #[derive(Serialize, Deserialize, State)]
 pub struct Components {
     /// Every product: `{"id", "name", "price", "sku", "is_active"}`, in `ordering`.
-    pub products: Vec<Value>,
+    pub products: Vec<ProductRow>,
     /// The table's sort, Django-style: `"price"` ascending, `"-price"` descending.
     pub ordering: String,
     /// The selected tab's key.
@@ -39,6 +38,21 @@ impl Default for Components {
 
 /// The columns the table sorts by.
 const SORTABLE: &[&str] = &["name", "price", "sku"];
+
+/// A product as the table shows it, rendered by the product's serializer.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, Row)]
+pub struct ProductRow {
+    /// Its id (the row's key).
+    pub id: i64,
+    /// Its name.
+    pub name: String,
+    /// Its price, exact, as text.
+    pub price: String,
+    /// Its SKU.
+    pub sku: String,
+    /// Whether the catalog shows it.
+    pub is_active: bool,
+}
 
 #[events]
 impl Components {
@@ -97,7 +111,7 @@ impl Components {
             if descending { order.reverse() } else { order }
         });
         self.products =
-            ModelSerializer::<product::Entity>::new().fields(&["id", "name", "price", "sku", "is_active"]).many(&rows);
+            ModelSerializer::<product::Entity>::new().fields(&["id", "name", "price", "sku", "is_active"]).rows(&rows)?;
         Ok(())
     }
 }
@@ -110,12 +124,12 @@ fn compare(a: &product::Model, b: &product::Model, column: &str) -> Ordering {
     }
 }
 
-fn product_table() -> Node {
+fn product_table(s: &View<Components>) -> Node {
     sortable_table(
-        "products",
+        s.products,
         "id",
-        "ordering",
-        event("sort"),
+        s.ordering,
+        s.sort(),
         [
             column("name", "Name"),
             column("price", "Price"),
@@ -130,7 +144,7 @@ fn product_table() -> Node {
     .id("product-table")
 }
 
-fn showcase() -> Node {
+fn showcase(s: &View<Components>) -> Node {
     grid(
         "15rem",
         [
@@ -149,36 +163,36 @@ fn showcase() -> Node {
             card(
                 "Busy",
                 [hstack([
-                    button().id("slow").text("Slow event").on_click(event("slow")),
+                    button().id("slow").text("Slow event").on_click(s.slow()),
                     busy_spinner().id("busy"),
-                    span().children([text("done "), span().id("slow-runs").child(bind("slow_runs"))]),
+                    span().children([text("done "), span().id("slow-runs").child(bind(s.slow_runs))]),
                 ])],
             ),
-            card("Toast", [button().id("toast").class("t-primary").text("Show a toast").on_click(event("toast"))]),
+            card("Toast", [button().id("toast").class("t-primary").text("Show a toast").on_click(s.toast())]),
         ],
     )
 }
 
 /// The page.
-pub fn view() -> Node {
+pub fn view(s: &View<Components>) -> Node {
     layout().page(
         "/components",
         [div().class("t-vstack").children([
             h1().text("Components"),
             p().text("The component library and the default stylesheet; the shop's theme sets the accent colour."),
-            showcase(),
+            showcase(s),
             tabs(
-                "tab",
-                event("select_tab"),
+                s.tab,
+                s.select_tab(),
                 [
-                    ("table", "Table", product_table()),
+                    ("table", "Table", product_table(s)),
                     (
                         "dialog",
                         "Dialog",
                         div().children([
                             p().text("A modal dialog: its button, the backdrop and Escape close it."),
                             p().child(
-                                button().id("open-dialog").text("Open the dialog").on_click(event("open_dialog")),
+                                button().id("open-dialog").text("Open the dialog").on_click(s.open_dialog()),
                             ),
                         ]),
                     ),
@@ -186,11 +200,11 @@ pub fn view() -> Node {
             ),
             modal(
                 "A modal dialog",
-                "dialog_open",
-                event("close_dialog"),
+                s.dialog_open,
+                s.close_dialog(),
                 [
                     p().text("It is shown while the state's dialog_open is true."),
-                    button().id("dialog-done").class("t-primary").text("Done").on_click(event("close_dialog")),
+                    button().id("dialog-done").class("t-primary").text("Done").on_click(s.close_dialog()),
                 ],
             ),
             p().child(a().href("/").text("Back to the shop")),

@@ -3,7 +3,7 @@
 use super::layout::layout;
 use serde::{Deserialize, Serialize};
 use tandem::ui::node::*;
-use tandem::ui::{EventError, State, events};
+use tandem::ui::{View, EventError, State, events};
 
 /// A number and two ways to change it.
 #[derive(Default, Serialize, Deserialize, State)]
@@ -27,14 +27,14 @@ impl Counter {
 }
 
 /// The page.
-pub fn view() -> Node {
+pub fn view(s: &View<Counter>) -> Node {
     layout().page(
         "",
         [
             h1().text("Counter"),
-            p().attr("id", "count").child(bind("count")),
-            button().id("increment").text("+1").on_click(event("increment")),
-            button().id("add-five").text("+5").on_click(event("add").arg(5)),
+            p().attr("id", "count").child(bind(s.count)),
+            button().id("increment").text("+1").on_click(s.increment()),
+            button().id("add-five").text("+5").on_click(s.add().with(5)),
             p().children([
                 a().href("/").text("Back to the shop"),
                 text(" · "),

@@ -3,18 +3,33 @@
 
 use super::layout::layout;
 use serde::{Deserialize, Serialize};
-use tandem::serde_json::json;
 use tandem::ui::node::*;
 use tandem::ui::upload::upload_progress;
-use tandem::ui::{EventContext, EventError, Level, State, events};
+use tandem::ui::{Row, View, EventContext, EventError, Level, State, events};
 
 /// The gallery's state.
 #[derive(Default, Serialize, Deserialize, State)]
 pub struct Gallery {
-    /// The uploaded files: `{"id", "name", "url", "size", "image"}`.
-    pub files: Vec<tandem::serde_json::Value>,
+    /// The uploaded files.
+    pub files: Vec<Uploaded>,
     /// Where the files come from: a URL the visitor typed.
     pub credit: String,
+}
+
+/// An uploaded file.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, Row)]
+pub struct Uploaded {
+    /// Its URL under `/media`, which tells files apart (the row's key).
+    #[row(key)]
+    pub id: String,
+    /// The name it was uploaded with.
+    pub name: String,
+    /// Where it is served.
+    pub url: String,
+    /// Its size in bytes.
+    pub size: u64,
+    /// Whether it is an image (shown as a thumbnail).
+    pub image: bool,
 }
 
 #[events]
@@ -26,13 +41,13 @@ impl Gallery {
             return Err(EventError::new("Choose a file to upload."));
         }
         for file in ctx.uploads() {
-            self.files.push(json!({
-                "id": file.url,
-                "name": file.name,
-                "url": file.url,
-                "size": file.size,
-                "image": file.content_type.starts_with("image/"),
-            }));
+            self.files.push(Uploaded {
+                id: file.url.clone(),
+                name: file.name.clone(),
+                url: file.url.clone(),
+                size: file.size,
+                image: file.content_type.starts_with("image/"),
+            });
         }
         ctx.notify(Level::Success, &format!("{} file(s) uploaded.", ctx.uploads().len()));
         Ok(())
@@ -46,7 +61,7 @@ impl Gallery {
 }
 
 /// The page.
-pub fn view() -> Node {
+pub fn view(s: &View<Gallery>) -> Node {
     layout().page(
         "",
         [
@@ -58,31 +73,27 @@ pub fn view() -> Node {
                     .attr("type", "file")
                     .attr("name", "files")
                     .attr("multiple", "")
-                    .on_upload(event("add_files")),
+                    .on_upload(s.add_files()),
             ]),
             upload_progress("files"),
             label().children([
                 text("Credit (a link) "),
-                input().id("credit").bind_value("credit").on_change(event("set_credit")),
+                input().id("credit").bind_value(s.credit).on_change(s.set_credit()),
             ]),
-            cond(
-                "credit",
+            cond(s.credit,
                 p().children([
                     text("Photos by "),
-                    a().id("credit-link").bind_attr("href", "credit").child(bind("credit")),
+                    a().id("credit-link").bind_attr("href", s.credit).child(bind(s.credit)),
                 ]),
                 nothing(),
             ),
-            ul().id("uploaded").child(foreach(
-                "files",
-                "id",
-                li().children([
-                    a().class("file").bind_attr("href", "item.url").child(bind("item.name")),
+            ul().id("uploaded").child(s.files.each(|item| li().children([
+                    a().class("file").bind_attr("href", item.url).child(bind(item.name)),
                     text(" "),
-                    small().children([bind("item.size"), text(" bytes")]),
+                    small().children([bind(item.size), text(" bytes")]),
                     cond(
-                        "item.image",
-                        img().bind_attr("src", "item.url").attr("alt", "").attr("width", "96"),
+                        item.image,
+                        img().bind_attr("src", item.url).attr("alt", "").attr("width", "96"),
                         nothing(),
                     ),
                 ]),

@@ -4,9 +4,8 @@
 
 use super::layout::layout;
 use serde::{Deserialize, Serialize};
-use tandem::serde_json::{Value, json};
 use tandem::ui::node::*;
-use tandem::ui::{EventContext, State, events};
+use tandem::ui::{Row, View, EventContext, State, events};
 
 /// The help topics: path under `/help/` and answer.
 const TOPICS: &[(&str, &str)] = &[
@@ -20,10 +19,20 @@ const TOPICS: &[(&str, &str)] = &[
 pub struct Help {
     /// The topic's path under `/help/`, empty for the index.
     pub topic: String,
-    /// The breadcrumbs to the topic: `{"name", "url"}`, one per segment.
-    pub trail: Vec<Value>,
+    /// The breadcrumbs to the topic, one per segment.
+    pub trail: Vec<Crumb>,
     /// The answer.
     pub answer: String,
+}
+
+/// One breadcrumb: a segment of the topic and its page.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, Row)]
+pub struct Crumb {
+    /// The segment.
+    pub name: String,
+    /// Its page (the row's key).
+    #[row(key)]
+    pub url: String,
 }
 
 #[events]
@@ -37,7 +46,7 @@ impl Help {
             .filter(|segment| !segment.is_empty())
             .map(|segment| {
                 url = format!("{url}/{segment}");
-                json!({"name": segment, "url": url})
+                Crumb { name: segment.to_string(), url: url.clone() }
             })
             .collect();
         self.answer = match TOPICS.iter().find(|(path, _)| *path == topic) {
@@ -50,20 +59,17 @@ impl Help {
 }
 
 /// The page.
-pub fn view() -> Node {
+pub fn view(s: &View<Help>) -> Node {
     layout().page(
         "/help",
         [
             nav().id("trail").children([
                 a().href("/help").text("Help"),
-                foreach(
-                    "trail",
-                    "url",
-                    span().children([text(" / "), a().bind_attr("href", "item.url").child(bind("item.name"))]),
+                s.trail.each(|item| span().children([text(" / "), a().bind_attr("href", item.url).child(bind(item.name))]),
                 ),
             ]),
-            h1().id("topic").child(cond("topic", bind("topic"), text("Help"))),
-            p().id("answer").child(bind("answer")),
+            h1().id("topic").child(cond(s.topic, bind(s.topic), text("Help"))),
+            p().id("answer").child(bind(s.answer)),
             ul().children(TOPICS.iter().map(|(path, _)| li().child(a().href(&format!("/help/{path}")).text(*path)))),
             p().child(a().href("/").text("Back to the shop")),
         ],

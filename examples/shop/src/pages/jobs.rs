@@ -9,7 +9,7 @@ use tandem::sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use tandem::serde_json::json;
 use tandem::ui::components::{Tone, badge, card, grid, primary_button, progress_bar, secondary_button};
 use tandem::ui::node::*;
-use tandem::ui::{EventContext, EventError, State, events};
+use tandem::ui::{View, EventContext, EventError, State, events};
 
 use super::layout::layout;
 use crate::shop::models::product;
@@ -121,7 +121,7 @@ impl Jobs {
 }
 
 /// The page.
-pub fn view() -> Node {
+pub fn view(s: &View<Jobs>) -> Node {
     layout().page(
         "/jobs",
         [
@@ -136,15 +136,15 @@ pub fn view() -> Node {
                     card(
                         "Streamed progress",
                         [
-                            progress_bar("progress", 100, "Job progress").id("progress"),
+                            progress_bar(s.progress, 100, "Job progress").id("progress"),
                             p().class("job-status").children([
-                                span().id("percent").child(bind("progress")),
+                                span().id("percent").child(bind(s.progress)),
                                 text("% "),
-                                span().id("stage").child(bind("stage")),
+                                span().id("stage").child(bind(s.stage)),
                             ]),
                             hstack([
-                                primary_button("Run").id("process").on_click(event("process")),
-                                secondary_button("Run and fail").id("process-fail").on_click(event("process_and_fail")),
+                                primary_button("Run").id("process").on_click(s.process()),
+                                secondary_button("Run and fail").id("process-fail").on_click(s.process_and_fail()),
                             ]),
                         ],
                     ),
@@ -152,24 +152,24 @@ pub fn view() -> Node {
                         "Chained events",
                         [
                             p().class("hint").text("One click, three events run one after another on the server."),
-                            ol().id("steps").child(foreach("steps", "", li().child(bind("item")))),
-                            primary_button("Chain").id("chain").on_click(event("chain")),
+                            ol().id("steps").child(s.steps.each_value(|item| li().child(bind(item)))),
+                            primary_button("Chain").id("chain").on_click(s.chain()),
                         ],
                     ),
                     card(
                         "Background import",
                         [
                             p().class("job-status").children([
-                                span().id("imported").child(bind("imported")),
+                                span().id("imported").child(bind(s.imported)),
                                 text(" imported "),
-                                cond("importing", badge(text("running"), Tone::Info).id("importing"), nothing()),
+                                cond(s.importing, badge(text("running"), Tone::Info).id("importing"), nothing()),
                                 text(" "),
-                                span().id("last-imported").child(bind("last_imported")),
+                                span().id("last-imported").child(bind(s.last_imported)),
                             ]),
                             hstack([
-                                primary_button("Import").id("import").on_click(event("start_import")),
-                                secondary_button("Ping").id("ping").on_click(event("ping")),
-                                span().children([text("Pings: "), span().id("pings").child(bind("pings"))]),
+                                primary_button("Import").id("import").on_click(s.start_import()),
+                                secondary_button("Ping").id("ping").on_click(s.ping()),
+                                span().children([text("Pings: "), span().id("pings").child(bind(s.pings))]),
                             ]),
                         ],
                     ),
@@ -178,8 +178,8 @@ pub fn view() -> Node {
                         [
                             p().class("hint").text("At most one draft a second is saved, however fast you click."),
                             hstack([
-                                secondary_button("Save draft").id("save-draft").on_click(event("save_draft")),
-                                span().children([text("Drafts: "), span().id("drafts").child(bind("drafts"))]),
+                                secondary_button("Save draft").id("save-draft").on_click(s.save_draft()),
+                                span().children([text("Drafts: "), span().id("drafts").child(bind(s.drafts))]),
                             ]),
                         ],
                     ),

@@ -5,22 +5,24 @@
 //! still HttpOnly.
 
 use tandem::ui::components::{Tone, input_field, notice, primary_button};
+use tandem::accounts::login::AccountLogin;
+use tandem::ui::View;
 use tandem::ui::node::*;
 
 use super::layout::layout;
 
 /// The page, bound to `AccountLogin`.
-pub fn view() -> Node {
+pub fn view(s: &View<AccountLogin>) -> Node {
     layout().page(
         "/login",
         [section().class("login-panel t-card").children([
             h1().text("Log in"),
             p().class("lede").text("Sign in to add products to the catalog."),
-            form().id("login").class("t-form").on_submit(event("submit")).children([
-                cond("error", notice(Tone::Danger, [bind("error")]).id("login-error"), nothing()),
+            form().id("login").class("t-form").on_submit(s.submit()).children([
+                cond(s.error, notice(Tone::Danger, [bind(s.error)]).id("login-error"), nothing()),
                 input_field("text", "username", "Username")
                     .required()
-                    .control(|input| input.attr("autocomplete", "username").bind_value("username"))
+                    .control(|input| input.attr("autocomplete", "username").bind_value(s.username))
                     .into(),
                 input_field("password", "password", "Password")
                     .required()

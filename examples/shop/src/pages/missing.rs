@@ -4,9 +4,8 @@
 
 use serde::{Deserialize, Serialize};
 use tandem::sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
-use tandem::serde_json::{Value, json};
 use tandem::ui::node::*;
-use tandem::ui::{EventContext, EventError, State, events};
+use tandem::ui::{Row, View, EventContext, EventError, State, events};
 
 use super::layout::layout;
 use crate::shop::models::product;
@@ -19,7 +18,18 @@ pub struct Missing {
     /// What the suggestions match.
     pub query: String,
     /// Active products whose name contains the query: `{"id", "name", "url"}`.
-    pub suggestions: Vec<Value>,
+    pub suggestions: Vec<Suggestion>,
+}
+
+/// A product named like the missing path.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, Row)]
+pub struct Suggestion {
+    /// The product's id (the row's key).
+    pub id: i64,
+    /// Its name.
+    pub name: String,
+    /// Its page.
+    pub url: String,
 }
 
 #[events]
@@ -45,7 +55,7 @@ impl Missing {
                 .await?
                 .into_iter()
                 .filter(|p| p.name.to_lowercase().contains(&needle))
-                .map(|p| json!({"id": p.id, "name": p.name, "url": format!("/products/{}", p.id)}))
+                .map(|p| Suggestion { url: format!("/products/{}", p.id), id: p.id, name: p.name })
                 .collect()
         };
         self.query = query;
@@ -54,26 +64,23 @@ impl Missing {
 }
 
 /// The page.
-pub fn view() -> Node {
+pub fn view(s: &View<Missing>) -> Node {
     layout().page(
         "",
         [div().id("missing").children([
             h1().text("Nothing here"),
             p().children([
                 text("The shop has no page at "),
-                strong().id("missing-path").child(bind("path")),
+                strong().id("missing-path").child(bind(s.path)),
                 text("."),
             ]),
             input()
                 .id("suggest-search")
                 .attr("type", "search")
                 .attr("placeholder", "Search products")
-                .bind_value("query")
-                .on_input(event("search").debounce(150)),
-            ul().id("suggestions").child(foreach(
-                "suggestions",
-                "id",
-                li().child(a().bind_attr("href", "item.url").child(bind("item.name"))),
+                .bind_value(s.query)
+                .on_input(s.search().debounce(150)),
+            ul().id("suggestions").child(s.suggestions.each(|item| li().child(a().bind_attr("href", item.url).child(bind(item.name))),
             )),
             p().children([
                 a().id("home").href("/").text("Back to the shop"),

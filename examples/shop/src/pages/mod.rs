@@ -32,35 +32,35 @@ use tandem::ui::model_state::ModelState;
 /// Every page, for `App::pages`, in matching order.
 pub fn pages() -> Vec<Page> {
     vec![
-        Page::new::<catalog::Catalog>("", "Shop", catalog::view)
-            .on_load("load")
+        Page::new("", "Shop", catalog::view)
+            .on_load(catalog::CatalogView::load)
             // Products written through the REST API (any process) show up live.
-            .live("shop_product", "load")
+            .live("shop_product", catalog::CatalogView::load)
             .meta("description", "Coffee gear for the home barista: cups, kettles, grinders & beans.")
             .meta_property("og:title", "Shop"),
-        Page::new::<product::ProductPage>("products/<int:id>", "{heading} · Product {id}", product::view)
-            .on_load("load")
+        Page::new("products/<int:id>", "{heading} · Product {id}", product::view)
+            .on_load(product::ProductPageView::load)
             .meta_property("og:title", "{heading}")
             .canonical("/products/{id}"),
-        Page::new::<reviews::Reviews>(
+        Page::new(
             "products/<int:id>/reviews[/<int:page>]",
             "Reviews of product {id}, page {page}",
             reviews::view,
         )
-        .on_load("load"),
-        Page::new::<help::Help>("help[/<path:topic>]", "Help", help::view).on_load("load"),
-        Page::new::<tandem::accounts::login::AccountLogin>("login", "Log in", login::view),
-        Page::new::<counter::Counter>("counter", "Counter", counter::view),
-        Page::new::<playground::Playground>("playground", "Playground", playground::view),
-        Page::new::<jobs::Jobs>("jobs", "Jobs", jobs::view),
-        Page::new::<order::Order>("order", "Order", order::view).on_load("load"),
-        Page::new::<gallery::Gallery>("gallery", "Gallery", gallery::view),
-        Page::new::<components::Components>("components", "Components", components::view).on_load("load"),
-        Page::new::<account::Account>("account", "Your account", account::view)
-            .on_load("load")
+        .on_load(reviews::ReviewsView::load),
+        Page::new("help[/<path:topic>]", "Help", help::view).on_load(help::HelpView::load),
+        Page::new("login", "Log in", login::view),
+        Page::new("counter", "Counter", counter::view),
+        Page::new("playground", "Playground", playground::view),
+        Page::new("jobs", "Jobs", jobs::view),
+        Page::new("order", "Order", order::view).on_load(order::OrderView::load),
+        Page::new("gallery", "Gallery", gallery::view),
+        Page::new("components", "Components", components::view).on_load(components::ComponentsView::load),
+        Page::new("account", "Your account", account::view)
+            .on_load(account::AccountView::load)
             .guard(login_required())
-            .guard_event("audit", permission_required("shop.change_product")),
-        Page::new::<account::Stock>("account/stock", "Stock", account::stock_view)
+            .guard_event(account::AccountView::audit, permission_required("shop.change_product")),
+        Page::new("account/stock", "Stock", account::stock_view)
             .guard(permission_required("shop.change_product")),
         // Loaded on load and again, live, whenever `shop_product` changes.
         ModelState::<manage::Products>::page("manage", "Manage products", manage::view),
@@ -69,5 +69,5 @@ pub fn pages() -> Vec<Page> {
 
 /// The page shown at every other path, for `App::not_found`.
 pub fn not_found() -> Page {
-    Page::new::<missing::Missing>("", "Not found · Shop", missing::view).on_load("load").meta("robots", "noindex")
+    Page::new("", "Not found · Shop", missing::view).on_load(missing::MissingView::load).meta("robots", "noindex")
 }

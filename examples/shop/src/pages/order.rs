@@ -5,11 +5,10 @@
 
 use serde::{Deserialize, Serialize};
 use tandem::sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
-use tandem::serde_json::json;
 use tandem::ui::components::{card, checkbox_field, grid, input_field, primary_button, select_field, textarea_field};
 use tandem::ui::forms::{FieldErrors, Form, field_error};
 use tandem::ui::node::*;
-use tandem::ui::{EventContext, EventError, Level, State, events};
+use tandem::ui::{Row, View, EventContext, EventError, Level, State, events};
 
 use super::layout::layout;
 use crate::shop::models::product;
@@ -48,14 +47,32 @@ pub struct OrderForm {
 /// The order page's state.
 #[derive(Default, Serialize, Deserialize, State)]
 pub struct Order {
-    /// The products to choose from: `{"id", "name"}`.
-    pub products: Vec<tandem::serde_json::Value>,
+    /// The products to choose from.
+    pub products: Vec<ProductChoice>,
     /// The name as typed, for the greeting (the controlled input).
     pub name: String,
     /// The errors of the last submit, by field.
     pub errors: FieldErrors,
     /// The orders placed from this tab, newest last.
-    pub placed: Vec<tandem::serde_json::Value>,
+    pub placed: Vec<Placed>,
+}
+
+/// A product the select offers.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, Row)]
+pub struct ProductChoice {
+    /// Its primary key, as the select's value (the row's key).
+    pub id: String,
+    /// Its name.
+    pub name: String,
+}
+
+/// An order placed from this tab.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, Row)]
+pub struct Placed {
+    /// Its number in the tab (the row's key).
+    pub id: usize,
+    /// What was ordered, for whom, how.
+    pub summary: String,
 }
 
 #[events]
@@ -67,7 +84,7 @@ impl Order {
             .order_by_asc(product::Column::Name)
             .all(&ctx.db)
             .await?;
-        self.products = rows.iter().map(|p| json!({"id": p.id.to_string(), "name": p.name})).collect();
+        self.products = rows.iter().map(|p| ProductChoice { id: p.id.to_string(), name: p.name.clone() }).collect();
         Ok(())
     }
 
@@ -95,9 +112,9 @@ impl Order {
             self.errors.add("product", "Choose a product from the list.");
             return Ok(());
         };
-        self.placed.push(json!({
-            "id": self.placed.len() + 1,
-            "summary": format!(
+        self.placed.push(Placed {
+            id: self.placed.len() + 1,
+            summary: format!(
                 "{} × {} for {}, {:?}{}{}",
                 order.quantity,
                 product.name,
@@ -106,7 +123,7 @@ impl Order {
                 if order.gift_wrap { ", gift-wrapped" } else { "" },
                 if order.extras.is_empty() { String::new() } else { format!(", with {}", order.extras.join(" and ")) },
             ),
-        }));
+        });
         self.name.clear();
         ctx.reset_form();
         ctx.notify(Level::Success, "Order placed.");
@@ -142,31 +159,31 @@ fn radio(value: &str, label_text: &str, checked: bool) -> Node {
 }
 
 /// The page.
-pub fn view() -> Node {
+pub fn view(s: &View<Order>) -> Node {
     layout().page(
         "/order",
         [
             div().class("page-heading").children([
                 h1().text("Place an order"),
-                p().id("greeting").class("lede").children([text("Hello, "), bind("name")]),
+                p().id("greeting").class("lede").children([text("Hello, "), bind(s.name)]),
             ]),
             div().class("order-layout").children([
                 card(
                     "Your order",
                     // `novalidate`: the server checks the fields and says what is wrong.
-                    [form().id("order").class("t-form").attr("novalidate", "").on_submit(event("place")).children([
+                    [form().id("order").class("t-form").attr("novalidate", "").on_submit(s.place()).children([
                         grid(
                             "14rem",
                             [
                                 input_field("text", "name", "Name")
                                     .required()
-                                    .errors("errors")
-                                    .control(|input| input.bind_value("name").on_input(event("set_name")))
+                                    .errors(s.errors)
+                                    .control(|input| input.bind_value(s.name).on_input(s.set_name()))
                                     .into(),
                                 input_field("email", "email", "Email")
                                     .required()
                                     .help("The confirmation goes here.")
-                                    .errors("errors")
+                                    .errors(s.errors)
                                     .into(),
                             ],
                         ),
@@ -176,19 +193,16 @@ pub fn view() -> Node {
                                 select_field(
                                     "product",
                                     "Product",
-                                    [foreach(
-                                        "products",
-                                        "id",
-                                        option().bind_attr("value", "item.id").child(bind("item.name")),
+                                    [s.products.each(|item| option().bind_attr("value", item.id).child(bind(item.name)),
                                     )],
                                 )
                                 .required()
-                                .errors("errors")
+                                .errors(s.errors)
                                 .into(),
                                 input_field("number", "quantity", "Quantity")
                                     .required()
                                     .help("From 1 to 10.")
-                                    .errors("errors")
+                                    .errors(s.errors)
                                     .control(|input| input.attr("min", "1").attr("max", "10"))
                                     .into(),
                             ],
@@ -200,7 +214,7 @@ pub fn view() -> Node {
                                     legend().text("Delivery"),
                                     radio("standard", "Standard, 3–5 days", true),
                                     radio("express", "Express, next day", false),
-                                    field_error("errors", "delivery"),
+                                    field_error(s.errors, "delivery"),
                                 ]),
                                 fieldset().children([
                                     legend().text("Extras"),
@@ -210,8 +224,8 @@ pub fn view() -> Node {
                             ],
                         ),
                         checkbox_field("gift_wrap", "Gift wrap").id("gift-wrap").into(),
-                        textarea_field("notes", "Notes").help("Up to 500 characters.").errors("errors").into(),
-                        field_error("errors", "__all__"),
+                        textarea_field("notes", "Notes").help("Up to 500 characters.").errors(s.errors).into(),
+                        field_error(s.errors, "__all__"),
                         div()
                             .class("t-form-actions")
                             .child(primary_button("Place order").id("place").attr("type", "submit")),
@@ -220,15 +234,11 @@ pub fn view() -> Node {
                 card(
                     "Placed from this tab",
                     [
-                        cond(
-                            "placed",
+                        cond(s.placed,
                             nothing(),
                             p().class("empty").text("Nothing yet: your orders show up here as you place them."),
                         ),
-                        ol().id("placed").class("placed").child(foreach(
-                            "placed",
-                            "id",
-                            li().child(bind("item.summary")),
+                        ol().id("placed").class("placed").child(s.placed.each(|item| li().child(bind(item.summary)),
                         )),
                     ],
                 ),

@@ -5,7 +5,7 @@
 use super::layout::layout;
 use serde::{Deserialize, Serialize};
 use tandem::ui::node::*;
-use tandem::ui::{EventContext, Level, State, events};
+use tandem::ui::{View, EventContext, Level, State, events};
 
 /// The playground's state.
 #[derive(Default, Serialize, Deserialize, State)]
@@ -100,54 +100,54 @@ impl Playground {
 }
 
 /// The page.
-pub fn view() -> Node {
+pub fn view(s: &View<Playground>) -> Node {
     layout().page(
         "",
         [
             h1().text("Playground"),
-            p().attr("id", "count").child(bind("count")),
-            p().children([text("doubled: "), span().id("doubled").child(bind("doubled"))]),
+            p().attr("id", "count").child(bind(s.count)),
+            p().children([text("doubled: "), span().id("doubled").child(bind(s.doubled()))]),
             hstack([
-                button().id("increment").text("+1").on_click(event("increment")),
-                button().id("add-five").text("+5").on_click(event("add").arg(5)),
-                button().id("reset").text("Reset").on_click(event("reset")),
-                button().id("export").text("Download").on_click(event("export")),
+                button().id("increment").text("+1").on_click(s.increment()),
+                button().id("add-five").text("+5").on_click(s.add().with(5)),
+                button().id("reset").text("Reset").on_click(s.reset()),
+                button().id("export").text("Download").on_click(s.export()),
             ]),
             label().children([
                 input()
                     .attr("type", "checkbox")
                     .id("subscribe")
-                    .bind_attr("checked", "subscribed")
-                    .on_change(event("subscribe")),
+                    .bind_attr("checked", s.subscribed)
+                    .on_change(s.subscribe()),
                 text(" Newsletter (from a count of 3)"),
             ]),
             label().children([
                 text("Note "),
-                input().id("note").on_input(event("set_note").debounce(300)),
-                span().id("note-shown").child(bind("note")),
+                input().id("note").on_input(s.set_note().debounce(300)),
+                span().id("note-shown").child(bind(s.note)),
             ]),
-            div().id("panel").on_click(event("panel")).children([
+            div().id("panel").on_click(s.panel()).children([
                 text("Panel "),
-                button().id("inner").text("Inner").on_click(event("button").stop_propagation()),
+                button().id("inner").text("Inner").on_click(s.button().stop_propagation()),
             ]),
             p().children([
                 text("panel "),
-                span().id("panel-clicks").child(bind("panel_clicks")),
+                span().id("panel-clicks").child(bind(s.panel_clicks)),
                 text(", button "),
-                span().id("button-clicks").child(bind("button_clicks")),
+                span().id("button-clicks").child(bind(s.button_clicks)),
                 text(", note events "),
-                span().id("note-events").child(bind("note_events")),
+                span().id("note-events").child(bind(s.note_events)),
             ]),
             section().id("kept").children([
                 h2().text("Kept in this browser"),
-                p().children([text("Theme: "), span().id("theme").child(bind("theme"))]),
-                button().id("light").text("Light").on_click(event("set_theme").arg("light")),
-                button().id("dark").text("Dark").on_click(event("set_theme").arg("dark")),
+                p().children([text("Theme: "), span().id("theme").child(bind(s.theme))]),
+                button().id("light").text("Light").on_click(s.set_theme().with("light")),
+                button().id("dark").text("Dark").on_click(s.set_theme().with("dark")),
                 label().children([
                     text("Favourite "),
-                    input().id("favourite").bind_value("favourite").on_input(event("set_favourite")),
+                    input().id("favourite").bind_value(s.favourite).on_input(s.set_favourite()),
                 ]),
-                span().id("favourite-shown").child(bind("favourite")),
+                span().id("favourite-shown").child(bind(s.favourite)),
             ]),
             p().child(a().href("/").text("Back to the shop")),
         ],

@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 use tandem::sea_orm::EntityTrait;
 use tandem::ui::node::*;
-use tandem::ui::{EventContext, EventError, State, events};
+use tandem::ui::{View, EventContext, EventError, State, events};
 
 use super::layout::layout;
 use crate::shop::models::product;
@@ -53,17 +53,16 @@ impl ProductPage {
 }
 
 /// The page.
-pub fn view() -> Node {
+pub fn view(s: &View<ProductPage>) -> Node {
     layout().page(
         "",
         [
-            cond(
-                "found",
+            cond(s.found,
                 article().id("product").children([
-                    h1().child(bind("name")),
-                    p().children([text("Price: "), span().class("price").child(bind("price"))]),
-                    p().children([text("SKU: "), bind("sku")]),
-                    p().child(a().id("reviews-link").bind_attr("href", "reviews_url").text("Reviews")),
+                    h1().child(bind(s.name)),
+                    p().children([text("Price: "), span().class("price").child(bind(s.price))]),
+                    p().children([text("SKU: "), bind(s.sku)]),
+                    p().child(a().id("reviews-link").bind_attr("href", s.reviews_url).text("Reviews")),
                 ]),
                 h1().id("not-found").text("No such product"),
             ),

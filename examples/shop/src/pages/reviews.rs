@@ -5,9 +5,8 @@
 
 use serde::{Deserialize, Serialize};
 use tandem::sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect};
-use tandem::serde_json::{Value, json};
 use tandem::ui::node::*;
-use tandem::ui::{EventContext, EventError, State, events};
+use tandem::ui::{Row, View, EventContext, EventError, State, events};
 
 use super::layout::layout;
 use crate::shop::models::{product, review};
@@ -28,8 +27,8 @@ pub struct Reviews {
     pub pages: u64,
     /// `newest` or `rating`.
     pub sort: String,
-    /// The page's reviews: `{"id", "stars", "comment"}`.
-    pub reviews: Vec<Value>,
+    /// The page's reviews.
+    pub reviews: Vec<ReviewRow>,
     /// The previous page's URL, empty on the first page.
     pub previous: String,
     /// The next page's URL, empty on the last page.
@@ -38,6 +37,17 @@ pub struct Reviews {
     pub by_newest: String,
     /// The first page, best rated first.
     pub by_rating: String,
+}
+
+/// A review as the page shows it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, Row)]
+pub struct ReviewRow {
+    /// The review's id (the row's key).
+    pub id: i64,
+    /// The rating as stars: `★★★`.
+    pub stars: String,
+    /// What the reviewer wrote.
+    pub comment: String,
 }
 
 /// The URL of page `page` of product `id`'s reviews in order `sort`: the
@@ -102,7 +112,7 @@ impl Reviews {
                 .iter()
                 .map(|r| {
                     let stars = "★".repeat(usize::try_from(r.rating.clamp(0, 5)).unwrap_or_default());
-                    json!({"id": r.id, "stars": stars, "comment": r.comment})
+                    ReviewRow { id: r.id, stars, comment: r.comment.clone() }
                 })
                 .collect(),
             previous: if page > 1 { url(id, page - 1, sort) } else { String::new() },
@@ -115,43 +125,39 @@ impl Reviews {
 }
 
 /// The page.
-pub fn view() -> Node {
+pub fn view(s: &View<Reviews>) -> Node {
     layout().page(
         "",
         [
-            cond(
-                "product",
-                h1().children([text("Reviews of "), span().id("reviewed").child(bind("product"))]),
+            cond(s.product,
+                h1().children([text("Reviews of "), span().id("reviewed").child(bind(s.product))]),
                 h1().id("no-product").text("No such product"),
             ),
             p().id("position").children([
                 text("Page "),
-                span().id("page").child(bind("page")),
+                span().id("page").child(bind(s.page)),
                 text(" of "),
-                span().id("pages").child(bind("pages")),
+                span().id("pages").child(bind(s.pages)),
                 text(", sorted by "),
-                span().id("sort").child(bind("sort")),
+                span().id("sort").child(bind(s.sort)),
             ]),
             nav().children([
-                a().id("by-newest").bind_attr("href", "by_newest").text("Newest first"),
+                a().id("by-newest").bind_attr("href", s.by_newest).text("Newest first"),
                 text(" · "),
-                a().id("by-rating").bind_attr("href", "by_rating").text("Best rated first"),
+                a().id("by-rating").bind_attr("href", s.by_rating).text("Best rated first"),
             ]),
-            ul().id("reviews").child(foreach(
-                "reviews",
-                "id",
-                li().children([
-                    span().class("stars").child(bind("item.stars")),
+            ul().id("reviews").child(s.reviews.each(|item| li().children([
+                    span().class("stars").child(bind(item.stars)),
                     text(" "),
-                    span().class("comment").child(bind("item.comment")),
+                    span().class("comment").child(bind(item.comment)),
                 ]),
             )),
             p().children([
-                cond("previous", a().id("previous").bind_attr("href", "previous").text("Previous page"), nothing()),
+                cond(s.previous, a().id("previous").bind_attr("href", s.previous).text("Previous page"), nothing()),
                 text(" "),
-                cond("next", a().id("next").bind_attr("href", "next").text("Next page"), nothing()),
+                cond(s.next, a().id("next").bind_attr("href", s.next).text("Next page"), nothing()),
             ]),
-            p().child(a().id("to-product").bind_attr("href", "product_url").text("Back to the product")),
+            p().child(a().id("to-product").bind_attr("href", s.product_url).text("Back to the product")),
         ],
     )
 }
