@@ -416,4 +416,38 @@ mod tests {
         assert!(error.contains("#[computed(deps)] of `count`: \"bookz\" names no field of `typo`"), "{error}");
         assert!(error.ends_with("did you mean `books`?"), "{error}");
     }
+
+    #[derive(Default, Serialize, Deserialize, State)]
+    #[state(name = "till")]
+    struct Till {
+        total: i64,
+    }
+
+    #[crate::ui::events]
+    impl Till {
+        async fn ring(&mut self) {
+            self.total += 1;
+        }
+    }
+
+    #[test]
+    fn a_typed_handler_of_another_state_is_refused() {
+        // A typed view of `Shelf` that slips in `Till`'s handler (as a
+        // component shared between views could) compiles, but does not start.
+        fn mixed(s: &ShelfView) -> Node {
+            let till = <TillView as crate::ui::view::StateView>::__new();
+            div().children([p().child(s.query), button().on_click(till.ring())])
+        }
+        let error = check_page(&Page::new("shelf", "Shelf", mixed)).unwrap_err().to_string();
+        assert_eq!(
+            error,
+            "page `/shelf` (state `shelf`): on(\"click\", event(\"ring\")) names `ring`, an event of `till`; the page's state is `shelf`"
+        );
+        let on_load = Page::new("shelf", "Shelf", |s: &ShelfView| p().child(s.query)).on_load(TillView::ring);
+        let error = check_page(&on_load).unwrap_err().to_string();
+        assert!(error.contains("names `ring`, an event of `till`"), "{error}");
+        // Its own typed handlers pass.
+        let own = Page::new("shelf", "Shelf", |s: &ShelfView| input().bind_value(s.query).on_input(s.search()));
+        assert_eq!(check_page(&own), Ok(()));
+    }
 }
