@@ -328,26 +328,28 @@ impl EventContext {
     ///
     /// ```
     /// # use serde::{Deserialize, Serialize};
-    /// # use tandem::ui::{EventContext, State, events};
+    /// # use tandem::ui::{EventContext, State, TabHandle, events};
     /// #[derive(Default, Serialize, Deserialize, State)]
     /// pub struct Report { pub ready: bool }
     ///
     /// #[events]
     /// impl Report {
     ///     pub async fn build(&mut self, ctx: &mut EventContext) {
-    ///         ctx.spawn(|tab| async move {
+    ///         ctx.spawn(|tab: TabHandle<Self>| async move {
     ///             tokio::time::sleep(std::time::Duration::from_secs(2)).await; // the slow part
-    ///             let _ = tab.update(|report: &mut Report| report.ready = true).await;
+    ///             let _ = tab.update(|report| report.ready = true).await;
     ///         });
     ///     }
     /// }
     /// ```
-    pub fn spawn<F, Fut>(&mut self, task: F)
+    pub fn spawn<S, F, Fut>(&mut self, task: F)
     where
-        F: FnOnce(TabHandle) -> Fut + Send + 'static,
+        S: State + Events,
+        F: FnOnce(TabHandle<S>) -> Fut + Send + 'static,
         Fut: std::future::Future<Output = ()> + Send + 'static,
     {
-        self.tasks.get_mut().unwrap_or_else(|p| p.into_inner()).push(Box::new(move |tab| Box::pin(task(tab))));
+        let task: Task = Box::new(move |link| Box::pin(task(TabHandle::new(link))));
+        self.tasks.get_mut().unwrap_or_else(|p| p.into_inner()).push(task);
     }
 
     /// The tab's HTTP session (the same `sessionid` the backend reads),

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-use super::background::TabHandle;
+use super::background::TabLink;
 use super::bus::{Bus, BusMessage};
 use super::context::{Action, EventContext, RouterData, Shown, Stream};
 use super::delta::diff;
@@ -730,7 +730,7 @@ impl Engine {
         // Answered only once kept: an answered event is never lost.
         outbox.send(answer);
         if outcome.is_ok() {
-            let handle = || TabHandle {
+            let handle = || TabLink {
                 engine: self.clone(),
                 token: ctx.token.clone(),
                 session_key: ctx.session_key.clone(),

@@ -9,7 +9,7 @@ use tandem::sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use tandem::serde_json::json;
 use tandem::ui::components::{Tone, badge, card, grid, primary_button, progress_bar, secondary_button};
 use tandem::ui::node::*;
-use tandem::ui::{View, EventContext, EventError, State, events};
+use tandem::ui::{TabHandle, View, EventContext, EventError, State, events};
 
 use super::layout::layout;
 use crate::shop::models::product;
@@ -84,7 +84,7 @@ impl Jobs {
         }
         self.importing = true;
         self.imported = 0;
-        ctx.spawn(|tab| async move {
+        ctx.spawn(|tab: TabHandle<Self>| async move {
             let products = product::Entity::find()
                 .filter(product::Column::IsActive.eq(true))
                 .order_by_asc(product::Column::Id)
@@ -94,7 +94,7 @@ impl Jobs {
             for found in products {
                 tandem::tokio::time::sleep(Duration::from_millis(80)).await;
                 let progressed = tab
-                    .update(|jobs: &mut Jobs| {
+                    .update(|jobs| {
                         jobs.imported += 1;
                         jobs.last_imported = found.name.clone();
                     })
@@ -103,7 +103,7 @@ impl Jobs {
                     return; // the tab is gone
                 }
             }
-            let _ = tab.update(|jobs: &mut Jobs| jobs.importing = false).await;
+            let _ = tab.update(|jobs| jobs.importing = false).await;
         });
         Ok(())
     }
