@@ -3,14 +3,14 @@
 //!
 //! State [`AccountLogin`]: `username`, `error`. Event: `submit` (the form:
 //! `username`, `password`). A replacement view binds to these, e.g.
-//! `form().on_submit(event("submit"))`; the shop's own `/login` is one.
+//! `form().on_submit(s.submit())`; the shop's own `/login` is one.
 
 use serde::{Deserialize, Serialize};
 
 use crate::auth::LoginError;
 use crate::ui::components::{Tone, input_field, notice, primary_button};
 use crate::ui::node::*;
-use crate::ui::{EventContext, EventError, Level, State, events};
+use crate::ui::{View, EventContext, EventError, Level, State, events};
 
 /// The login form's state. The password is never kept.
 #[derive(Default, Serialize, Deserialize, State)]
@@ -54,15 +54,15 @@ impl AccountLogin {
 }
 
 /// The page, in Tandem's look.
-pub fn view() -> Node {
+pub fn view(s: &View<AccountLogin>) -> Node {
     main().class("t-account").child(
         section().class("t-card").children([
             h1().text("Log in"),
-            form().id("account-login").class("t-form").on_submit(event("submit")).children([
-                cond("error", notice(Tone::Danger, [bind("error")]).id("login-error"), nothing()),
+            form().id("account-login").class("t-form").on_submit(s.submit()).children([
+                cond(s.error, notice(Tone::Danger, [bind(s.error)]).id("login-error"), nothing()),
                 input_field("text", "username", "Username")
                     .required()
-                    .control(|input| input.attr("autocomplete", "username").bind_value("username"))
+                    .control(|input| input.attr("autocomplete", "username").bind_value(s.username))
                     .into(),
                 input_field("password", "password", "Password")
                     .required()

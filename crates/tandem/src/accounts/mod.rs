@@ -5,17 +5,19 @@
 //! replaces them one at a time.
 //!
 //! ```
+//! use tandem::accounts::login::AccountLogin;
 //! use tandem::accounts::{AccountPage, Accounts};
+//! use tandem::ui::View;
 //! use tandem::ui::node::*;
 //!
-//! fn my_login() -> Node {
+//! fn my_login(s: &View<AccountLogin>) -> Node {
 //!     // the app's own look, bound to the same state and events
-//!     # tandem::accounts::login::view()
+//!     form().on_submit(s.submit()).children([p().child(s.error), input().attr("name", "username")])
 //! }
 //!
 //! let pages = Accounts::new()
 //!     .with_registration()                     // off by default, as in Django
-//!     .view(AccountPage::Login, my_login)      // restyle one page
+//!     .view(my_login)                          // restyle one page (its view says which)
 //!     .without(AccountPage::PasswordChange)    // the app serves its own
 //!     .pages();
 //! assert_eq!(pages.len(), 5);
@@ -46,6 +48,7 @@ pub mod password_reset_confirm;
 pub mod register;
 
 use crate::ui::Page;
+use crate::ui::view::StateView;
 use crate::ui::forms::FieldErrors;
 use crate::ui::node::Node;
 
@@ -93,39 +96,74 @@ impl AccountPage {
         }
     }
 
-    fn page(self, view: fn() -> Node) -> Page {
+    /// The page shown by `view`: its route and title, and the page's own
+    /// `on_load` and guard.
+    fn page<V: StateView>(self, view: fn(&V) -> Node) -> Page
+    where
+        V::State: crate::ui::Events,
+    {
         let route = self.path().trim_start_matches('/');
+        let page = Page::new(route, self.title(), view);
         match self {
-            AccountPage::Login => Page::dynamic::<login::AccountLogin>(route, "Log in", view),
-            AccountPage::Logout => Page::dynamic::<logout::AccountLogout>(route, "Log out", view).on_load("load"),
-            AccountPage::Register => Page::dynamic::<register::AccountRegister>(route, "Register", view),
-            AccountPage::PasswordChange => Page::dynamic::<password_change::PasswordChange>(route, "Password change", view)
-                .on_load("load")
-                .guard(crate::auth::login_required()),
-            AccountPage::PasswordReset => Page::dynamic::<password_reset::PasswordReset>(route, "Password reset", view),
-            AccountPage::PasswordResetConfirm => {
-                Page::dynamic::<password_reset_confirm::PasswordResetConfirm>(route, "Enter new password", view)
-                    .on_load("load")
+            AccountPage::Logout => page.on_load(logout::AccountLogoutView::load),
+            AccountPage::PasswordChange => {
+                page.on_load(password_change::PasswordChangeView::load).guard(crate::auth::login_required())
             }
+            AccountPage::PasswordResetConfirm => page.on_load(password_reset_confirm::PasswordResetConfirmView::load),
+            AccountPage::Login | AccountPage::Register | AccountPage::PasswordReset => page,
         }
     }
 
-    fn default_view(self) -> fn() -> Node {
+    fn title(self) -> &'static str {
         match self {
-            AccountPage::Login => login::view,
-            AccountPage::Logout => logout::view,
-            AccountPage::Register => register::view,
-            AccountPage::PasswordChange => password_change::view,
-            AccountPage::PasswordReset => password_reset::view,
-            AccountPage::PasswordResetConfirm => password_reset_confirm::view,
+            AccountPage::Login => "Log in",
+            AccountPage::Logout => "Log out",
+            AccountPage::Register => "Register",
+            AccountPage::PasswordChange => "Password change",
+            AccountPage::PasswordReset => "Password reset",
+            AccountPage::PasswordResetConfirm => "Enter new password",
+        }
+    }
+
+    /// The page in Tandem's look.
+    fn default_page(self) -> Page {
+        match self {
+            AccountPage::Login => self.page(login::view),
+            AccountPage::Logout => self.page(logout::view),
+            AccountPage::Register => self.page(register::view),
+            AccountPage::PasswordChange => self.page(password_change::view),
+            AccountPage::PasswordReset => self.page(password_reset::view),
+            AccountPage::PasswordResetConfirm => self.page(password_reset_confirm::view),
         }
     }
 }
 
+/// The view of an account page's state: which page a replacement view
+/// (`fn(&View<AccountLogin>) -> Node`) is for.
+pub trait AccountView: StateView {
+    /// The page.
+    const PAGE: AccountPage;
+}
+
+macro_rules! account_views {
+    ($($view:ty => $page:ident),* $(,)?) => {
+        $(impl AccountView for $view { const PAGE: AccountPage = AccountPage::$page; })*
+    };
+}
+
+account_views!(
+    login::AccountLoginView => Login,
+    logout::AccountLogoutView => Logout,
+    register::AccountRegisterView => Register,
+    password_change::PasswordChangeView => PasswordChange,
+    password_reset::PasswordResetView => PasswordReset,
+    password_reset_confirm::PasswordResetConfirmView => PasswordResetConfirm,
+);
+
 /// Which account pages an application mounts, and their views.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Accounts {
-    views: Vec<(AccountPage, fn() -> Node)>,
+    pages: Vec<(AccountPage, Page)>,
 }
 
 impl Default for Accounts {
@@ -141,12 +179,12 @@ impl Accounts {
     /// assert_eq!(tandem::accounts::Accounts::new().pages().len(), 5);
     /// ```
     pub fn new() -> Self {
-        let views = AccountPage::ALL
+        let pages = AccountPage::ALL
             .into_iter()
             .filter(|page| *page != AccountPage::Register)
-            .map(|page| (page, page.default_view()))
+            .map(|page| (page, page.default_page()))
             .collect();
-        Accounts { views }
+        Accounts { pages }
     }
 
     /// Adds the registration page.
@@ -155,18 +193,23 @@ impl Accounts {
     /// assert_eq!(tandem::accounts::Accounts::new().with_registration().pages().len(), 6);
     /// ```
     pub fn with_registration(mut self) -> Self {
-        if !self.views.iter().any(|(page, _)| *page == AccountPage::Register) {
-            self.views.push((AccountPage::Register, register::view));
+        if !self.pages.iter().any(|(page, _)| *page == AccountPage::Register) {
+            self.pages.push((AccountPage::Register, AccountPage::Register.default_page()));
         }
         self
     }
 
-    /// Shows `page` with the app's own `view`, bound to the page's state and
-    /// events (see each page's module).
-    pub fn view(mut self, page: AccountPage, view: fn() -> Node) -> Self {
-        match self.views.iter_mut().find(|(mounted, _)| *mounted == page) {
-            Some(entry) => entry.1 = view,
-            None => self.views.push((page, view)),
+    /// Shows a page with the app's own `view`, bound to the page's state
+    /// and events (see each page's module); the state `view` takes says
+    /// which page it is.
+    pub fn view<V: AccountView>(mut self, view: fn(&V) -> Node) -> Self
+    where
+        V::State: crate::ui::Events,
+    {
+        let page = V::PAGE.page(view);
+        match self.pages.iter_mut().find(|(mounted, _)| *mounted == V::PAGE) {
+            Some(entry) => entry.1 = page,
+            None => self.pages.push((V::PAGE, page)),
         }
         self
     }
@@ -178,13 +221,13 @@ impl Accounts {
     /// assert_eq!(Accounts::new().without(AccountPage::Logout).pages().len(), 4);
     /// ```
     pub fn without(mut self, page: AccountPage) -> Self {
-        self.views.retain(|(mounted, _)| *mounted != page);
+        self.pages.retain(|(mounted, _)| *mounted != page);
         self
     }
 
     /// The pages, for `App::pages`.
     pub fn pages(&self) -> Vec<Page> {
-        self.views.iter().map(|(page, view)| page.page(*view)).collect()
+        self.pages.iter().map(|(_, page)| page.clone()).collect()
     }
 }
 

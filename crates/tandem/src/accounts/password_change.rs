@@ -12,7 +12,7 @@ use crate::auth::{CurrentUser, password::check_password, set_password};
 use crate::ui::components::{Tone, input_field, notice, primary_button};
 use crate::ui::forms::FieldErrors;
 use crate::ui::node::*;
-use crate::ui::{EventContext, EventError, State, events};
+use crate::ui::{View, EventContext, EventError, State, events};
 
 /// The form's state. Passwords are never kept.
 #[derive(Default, Serialize, Deserialize, State)]
@@ -73,27 +73,26 @@ impl PasswordChange {
 }
 
 /// The page, in Tandem's look.
-pub fn view() -> Node {
+pub fn view(s: &View<PasswordChange>) -> Node {
     main().class("t-account").child(
         section().class("t-card").children([
             h1().text("Password change"),
-            cond(
-                "done",
+            cond(s.done,
                 notice(Tone::Success, [text("Your password was changed.")]).id("password-changed"),
-                form().id("password-change").class("t-form").on_submit(event("submit")).children([
+                form().id("password-change").class("t-form").on_submit(s.submit()).children([
                     input_field("password", "old_password", "Old password")
                         .required()
-                        .errors("errors")
+                        .errors(s.errors)
                         .control(|input| input.attr("autocomplete", "current-password"))
                         .into(),
                     input_field("password", "new_password1", "New password")
                         .required()
-                        .errors("errors")
+                        .errors(s.errors)
                         .control(|input| input.attr("autocomplete", "new-password"))
                         .into(),
                     input_field("password", "new_password2", "New password confirmation")
                         .required()
-                        .errors("errors")
+                        .errors(s.errors)
                         .control(|input| input.attr("autocomplete", "new-password"))
                         .into(),
                     div().class("t-form-actions").child(primary_button("Change my password").attr("type", "submit")),

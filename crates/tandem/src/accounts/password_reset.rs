@@ -18,7 +18,7 @@ use crate::mail::EmailMessage;
 use crate::ui::components::{Tone, input_field, notice, primary_button};
 use crate::ui::forms::FieldErrors;
 use crate::ui::node::*;
-use crate::ui::{EventContext, EventError, State, events};
+use crate::ui::{View, EventContext, EventError, State, events};
 
 /// The request form's state.
 #[derive(Default, Serialize, Deserialize, State)]
@@ -97,11 +97,10 @@ fn reset_body(site: &str, link: &str, username: &str) -> String {
 }
 
 /// The page, in Tandem's look.
-pub fn view() -> Node {
+pub fn view(s: &View<PasswordReset>) -> Node {
     main().class("t-account").child(section().class("t-card").children([
         h1().text("Password reset"),
-        cond(
-            "sent",
+        cond(s.sent,
             notice(
                 Tone::Success,
                 [text(
@@ -110,12 +109,12 @@ pub fn view() -> Node {
                 )],
             )
             .id("reset-sent"),
-            form().id("password-reset").class("t-form").on_submit(event("submit")).children([
+            form().id("password-reset").class("t-form").on_submit(s.submit()).children([
                 p().text("Forgotten your password? Enter your email address below, and we’ll email instructions for setting a new one."),
                 input_field("email", "email", "Email address")
                     .required()
-                    .errors("errors")
-                    .control(|input| input.attr("autocomplete", "email").bind_value("email"))
+                    .errors(s.errors)
+                    .control(|input| input.attr("autocomplete", "email").bind_value(s.email))
                     .into(),
                 div().class("t-form-actions").child(primary_button("Reset my password").attr("type", "submit")),
             ]),

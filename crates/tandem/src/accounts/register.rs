@@ -13,7 +13,7 @@ use crate::auth::{NewUser, create_user};
 use crate::ui::components::{input_field, primary_button};
 use crate::ui::forms::FieldErrors;
 use crate::ui::node::*;
-use crate::ui::{EventContext, EventError, Level, State, events};
+use crate::ui::{View, EventContext, EventError, Level, State, events};
 
 /// The registration form's state. Passwords are never kept.
 #[derive(Default, Serialize, Deserialize, State)]
@@ -106,31 +106,31 @@ impl AccountRegister {
 }
 
 /// The page, in Tandem's look.
-pub fn view() -> Node {
+pub fn view(s: &View<AccountRegister>) -> Node {
     main().class("t-account").child(
         section().class("t-card").children([
             h1().text("Create an account"),
-            form().id("account-register").class("t-form").on_submit(event("submit")).children([
+            form().id("account-register").class("t-form").on_submit(s.submit()).children([
                 input_field("text", "username", "Username")
                     .required()
                     .help("150 characters or fewer. Letters, digits and @/./+/-/_ only.")
-                    .errors("errors")
-                    .control(|input| input.attr("autocomplete", "username").bind_value("username"))
+                    .errors(s.errors)
+                    .control(|input| input.attr("autocomplete", "username").bind_value(s.username))
                     .into(),
                 input_field("email", "email", "Email address")
                     .help("For a password reset.")
-                    .errors("errors")
-                    .control(|input| input.attr("autocomplete", "email").bind_value("email"))
+                    .errors(s.errors)
+                    .control(|input| input.attr("autocomplete", "email").bind_value(s.email))
                     .into(),
                 input_field("password", "password1", "Password")
                     .required()
-                    .errors("errors")
+                    .errors(s.errors)
                     .control(|input| input.attr("autocomplete", "new-password"))
                     .into(),
                 input_field("password", "password2", "Password confirmation")
                     .required()
                     .help("Enter the same password as before, for verification.")
-                    .errors("errors")
+                    .errors(s.errors)
                     .control(|input| input.attr("autocomplete", "new-password"))
                     .into(),
                 div().class("t-form-actions").child(primary_button("Create the account").attr("type", "submit")),
