@@ -99,7 +99,7 @@ async fn a_saved_change_reaches_the_open_page_and_a_build_error_is_shown_over_it
     edit(&css, "padding: 0.25rem 0;", "padding: 0.25rem 0;\n}\n#count {\n  color: rgb(1, 2, 3);");
     tab.wait_for("getComputedStyle(document.querySelector('#count')).color === 'rgb(1, 2, 3)'").await;
 
-    edit(&page, "pub fn view()", "fn broken( {\npub fn view()");
+    edit(&page, "pub fn view(", "fn broken( {\npub fn view(");
     tab.wait_for_within(
         "(document.querySelector('#tandem-dev-overlay pre') || {}).textContent.includes('unclosed delimiter')",
         rebuild,
