@@ -357,8 +357,23 @@ impl App {
     /// (idle tabs and expired sessions are swept while it runs).
     pub fn router(&self, ctx: AppContext) -> Result<Router, Error> {
         let urls = self.url_conf()?;
+        self.install_names(&urls)?;
         crate::sweep::start(&ctx);
         Ok(crate::server::router(ctx, urls, self.static_files.clone()))
+    }
+
+    /// Gives [`reverse`](crate::urls::reverse) the named routes of `urls`
+    /// and the named pages.
+    fn install_names(&self, urls: &UrlConf) -> Result<(), PatternError> {
+        let routes = urls.routes().iter().filter_map(|route| Some((route.name()?.to_string(), route.pattern().clone())));
+        let mut named: Vec<(String, crate::urls::Pattern)> = routes.collect();
+        for page in &self.pages {
+            if let Some(name) = &page.name {
+                named.push((name.clone(), page.pattern()?));
+            }
+        }
+        crate::urls::install_names(named);
+        Ok(())
     }
 
     /// Prepares, binds `settings.server.addr` and serves until SIGINT/SIGTERM.

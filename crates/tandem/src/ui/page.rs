@@ -59,6 +59,8 @@ pub struct Page {
     /// The route without leading `/`: URL-pattern syntax (`products/<int:id>`,
     /// `docs/<path:rest>`) plus optional groups (`blog[/<int:page>]`).
     pub route: String,
+    /// The page's name for [`reverse`](crate::urls::reverse), if given.
+    pub name: Option<String>,
     /// The `<title>`, a template (`Product {id}`).
     pub title: String,
     /// The `<head>` tags besides the title, in order; contents are templates.
@@ -111,6 +113,7 @@ impl Page {
     fn with_view<S: State + Events>(route: &str, title: &str, view: Arc<dyn Fn() -> Node + Send + Sync>) -> Self {
         Page {
             route: route.trim_start_matches('/').to_string(),
+            name: None,
             title: title.to_string(),
             head: Vec::new(),
             on_load: None,
@@ -139,6 +142,18 @@ impl Page {
             self.typed_events.push((name.clone(), state));
         }
         name
+    }
+
+    /// Names the page for [`reverse`](crate::urls::reverse) (Django's
+    /// `path(…, name="product")`), so links to it are built, not written.
+    ///
+    /// ```ignore
+    /// Page::new("products/<int:id>", "Product {id}", product::view).name("product")
+    /// // elsewhere: tandem::urls::reverse("product", [("id", 3)])? == "/products/3"
+    /// ```
+    pub fn name(mut self, name: &str) -> Self {
+        self.name = Some(name.to_string());
+        self
     }
 
     /// Runs event `event` before every first paint of the page and whenever

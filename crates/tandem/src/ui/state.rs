@@ -180,6 +180,13 @@ impl From<serde_json::Error> for EventError {
     }
 }
 
+impl From<crate::urls::ReverseError> for EventError {
+    fn from(error: crate::urls::ReverseError) -> Self {
+        tracing::error!(%error, "a URL could not be built in an event handler");
+        Self::new("A server error occurred.")
+    }
+}
+
 impl From<String> for EventError {
     fn from(message: String) -> Self {
         Self::new(message)

@@ -24,6 +24,7 @@
 //! ```
 
 mod pattern;
+mod reverse;
 
 use std::str::FromStr;
 use std::sync::Arc;
@@ -35,7 +36,8 @@ use axum::middleware::Next;
 use axum::response::IntoResponse;
 use axum::routing::MethodRouter;
 
-pub use pattern::{Converter, Pattern, PatternError};
+pub use pattern::{Converter, Pattern, PatternError, ReverseError};
+pub use reverse::{install_names, reverse};
 
 use crate::auth::{CurrentUser, Guard, NOT_AUTHENTICATED, PERMISSION_DENIED, Refusal};
 use crate::http::ApiError;
@@ -174,6 +176,11 @@ impl Route {
     /// The full route text, e.g. `api/shop/products/<int:pk>/`.
     pub fn route(&self) -> &str {
         self.pattern.route()
+    }
+
+    /// The compiled pattern.
+    pub fn pattern(&self) -> &Pattern {
+        &self.pattern
     }
 
     /// The route's name, if given.

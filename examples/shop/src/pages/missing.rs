@@ -7,6 +7,8 @@ use tandem::sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use tandem::ui::node::*;
 use tandem::ui::{Row, View, EventContext, EventError, State, events};
 
+use tandem::urls::reverse;
+
 use super::layout::layout;
 use crate::shop::models::product;
 
@@ -55,8 +57,8 @@ impl Missing {
                 .await?
                 .into_iter()
                 .filter(|p| p.name.to_lowercase().contains(&needle))
-                .map(|p| Suggestion { url: format!("/products/{}", p.id), id: p.id, name: p.name })
-                .collect()
+                .map(|p| Ok(Suggestion { url: reverse("product", [("id", p.id)])?, id: p.id, name: p.name }))
+                .collect::<Result<_, EventError>>()?
         };
         self.query = query;
         Ok(())

@@ -39,6 +39,7 @@ pub fn pages() -> Vec<Page> {
             .meta("description", "Coffee gear for the home barista: cups, kettles, grinders & beans.")
             .meta_property("og:title", "Shop"),
         Page::new("products/<int:id>", "{heading} · Product {id}", product::view)
+            .name("product")
             .on_load(product::ProductPageView::load)
             .meta_property("og:title", "{heading}")
             .canonical("/products/{id}"),
@@ -47,6 +48,7 @@ pub fn pages() -> Vec<Page> {
             "Reviews of product {id}, page {page}",
             reviews::view,
         )
+        .name("reviews")
         .on_load(reviews::ReviewsView::load),
         Page::new("help[/<path:topic>]", "Help", help::view).on_load(help::HelpView::load),
         Page::new("login", "Log in", login::view),

@@ -44,7 +44,7 @@ impl ProductPage {
                 name: p.name,
                 price: p.price.quantize(2).to_string(),
                 sku: p.sku,
-                reviews_url: super::reviews::url(id, 1, "newest"),
+                reviews_url: super::reviews::url(id, 1, "newest")?,
             },
             None => ProductPage { heading: "No such product".into(), ..ProductPage::default() },
         };

@@ -8,6 +8,8 @@ use tandem::sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, Que
 use tandem::ui::node::*;
 use tandem::ui::{Row, View, EventContext, EventError, State, events};
 
+use tandem::urls::{ReverseError, reverse};
+
 use super::layout::layout;
 use crate::shop::models::{product, review};
 
@@ -52,15 +54,14 @@ pub struct ReviewRow {
 
 /// The URL of page `page` of product `id`'s reviews in order `sort`: the
 /// first page has no page segment, the default order no query.
-pub fn url(id: i64, page: u64, sort: &str) -> String {
-    let mut url = format!("/products/{id}/reviews");
-    if page > 1 {
-        url.push_str(&format!("/{page}"));
-    }
+pub fn url(id: i64, page: u64, sort: &str) -> Result<String, ReverseError> {
+    let (id, page) = (id.to_string(), page.to_string());
+    let params: &[(&str, &str)] = if page == "1" { &[("id", &id)] } else { &[("id", &id), ("page", &page)] };
+    let mut url = reverse("reviews", params.iter().copied())?;
     if sort == "rating" {
         url.push_str("?sort=rating");
     }
-    url
+    Ok(url)
 }
 
 /// The route's parameters (`products/<int:id>/reviews[/<int:page>]`).
@@ -115,10 +116,10 @@ impl Reviews {
                     ReviewRow { id: r.id, stars, comment: r.comment.clone() }
                 })
                 .collect(),
-            previous: if page > 1 { url(id, page - 1, sort) } else { String::new() },
-            next: if page < pages { url(id, page + 1, sort) } else { String::new() },
-            by_newest: url(id, 1, "newest"),
-            by_rating: url(id, 1, "rating"),
+            previous: if page > 1 { url(id, page - 1, sort)? } else { String::new() },
+            next: if page < pages { url(id, page + 1, sort)? } else { String::new() },
+            by_newest: url(id, 1, "newest")?,
+            by_rating: url(id, 1, "rating")?,
         };
         Ok(())
     }
