@@ -334,7 +334,14 @@ impl App {
             // Pushes to tabs connected elsewhere and live updates reach every process.
             engine.set_bus(Arc::new(crate::redis::RedisBus::start(redis.clone(), &engine).await?));
         }
-        Ok(AppContext { db, settings: Arc::new(settings), throttles, login, ui: engine, redis, mail })
+        let signals = crate::signals::Signals::default();
+        let live = Arc::downgrade(&engine);
+        signals.connect(move |topic| {
+            if let Some(engine) = live.upgrade() {
+                engine.broadcast(topic);
+            }
+        });
+        Ok(AppContext { db, settings: Arc::new(settings), throttles, login, ui: engine, signals, redis, mail })
     }
 
     /// In development: a warning naming every model change no migration

@@ -33,6 +33,9 @@ pub struct AppContext {
     pub login: Arc<crate::auth::LoginGuard>,
     /// The reactive UI's pages and tabs.
     pub ui: Arc<crate::ui::Engine>,
+    /// "Data under this topic changed" (Django's `post_save`): the REST
+    /// viewsets send, the UI's live pages receive.
+    pub signals: crate::signals::Signals,
     /// The Redis that tabs and throttle counts are shared through, when
     /// `[ui] redis_url` / `REDIS_URL` is set; for readiness checks:
     ///

@@ -42,6 +42,7 @@ pub mod redis;
 pub mod rest;
 pub mod server;
 pub mod sessions;
+pub mod signals;
 pub mod signing;
 mod sweep;
 // Also in the crate's own unit tests, for their throw-away databases.

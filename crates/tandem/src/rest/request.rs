@@ -47,8 +47,8 @@ pub struct RestRequest {
     pub db: Db,
     /// The settings.
     pub settings: Arc<Settings>,
-    /// The reactive UI's engine (viewsets tell live pages about writes).
-    pub ui: Arc<crate::ui::Engine>,
+    /// The application's change signals (viewsets send one per write).
+    pub signals: crate::signals::Signals,
     body: Body,
 }
 
@@ -81,7 +81,7 @@ impl RestRequest {
             session_user,
             db: ctx.db,
             settings: ctx.settings,
-            ui: ctx.ui,
+            signals: ctx.signals,
             body,
         })
     }

@@ -692,10 +692,10 @@ fn denied(schemes: &[Authentication], anonymous: bool) -> RestError {
     }
 }
 
-/// Tells live pages (`Page::live(<table>, …)`), in every process, that the
-/// viewset wrote to `E`'s table.
+/// Signals that the viewset wrote to `E`'s table (the UI's live pages,
+/// `Page::live(<table>, …)`, follow in every process).
 fn changed<E: EntityTrait>(req: &RestRequest) {
-    req.ui.broadcast(E::default().table_name());
+    req.signals.changed(E::default().table_name());
 }
 
 /// The models `select` finds, its statement run by [`crate::db::query_all`].
