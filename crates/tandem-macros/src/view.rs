@@ -30,7 +30,8 @@ fn serialised(fields: &syn::FieldsNamed) -> syn::Result<Vec<Named<'_>>> {
                 skipped |= is("skip") || is("skip_serializing");
                 if meta.input.peek(syn::Token![=]) {
                     let value: syn::Expr = meta.value()?.parse()?;
-                    if let (true, syn::Expr::Lit(syn::ExprLit { lit: syn::Lit::Str(name), .. })) = (is("rename"), value) {
+                    if let (true, syn::Expr::Lit(syn::ExprLit { lit: syn::Lit::Str(name), .. })) = (is("rename"), value)
+                    {
                         key = name.value();
                     }
                 } else if meta.input.peek(syn::token::Paren) {
@@ -66,7 +67,8 @@ pub fn state_view(input: &DeriveInput, fields: &syn::FieldsNamed, backend: &[Str
     }
     let (ident, vis) = (&input.ident, &input.vis);
     let view = view_ident(ident);
-    let public: Vec<Named> = serialised(fields)?.into_iter().filter(|f| !backend.contains(&f.ident.to_string())).collect();
+    let public: Vec<Named> =
+        serialised(fields)?.into_iter().filter(|f| !backend.contains(&f.ident.to_string())).collect();
     let declared = public.iter().map(|f| {
         let (name, ty, docs) = (f.ident, f.ty, &f.docs);
         quote!(#(#docs)* pub #name: ::tandem::ui::view::Field<#ty>,)
@@ -174,7 +176,7 @@ pub struct ComputedMethod<'a> {
 }
 
 /// The event handlers' argument types, for [`EventMethod::args`].
-pub fn argument_types<'a>(method: &'a syn::ImplItemFn, is_context: impl Fn(&Type) -> bool) -> Vec<&'a Type> {
+pub fn argument_types(method: &syn::ImplItemFn, is_context: impl Fn(&Type) -> bool) -> Vec<&Type> {
     method
         .sig
         .inputs

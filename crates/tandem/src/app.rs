@@ -372,7 +372,8 @@ impl App {
     /// Gives [`reverse`](crate::urls::reverse) the named routes of `urls`
     /// and the named pages.
     fn install_names(&self, urls: &UrlConf) -> Result<(), PatternError> {
-        let routes = urls.routes().iter().filter_map(|route| Some((route.name()?.to_string(), route.pattern().clone())));
+        let routes =
+            urls.routes().iter().filter_map(|route| Some((route.name()?.to_string(), route.pattern().clone())));
         let mut named: Vec<(String, crate::urls::Pattern)> = routes.collect();
         for page in &self.pages {
             if let Some(name) = &page.name {

@@ -330,7 +330,8 @@ fn no_urls() -> Vec<tandem::urls::UrlPattern> {
 
 #[tokio::test]
 async fn an_append_costs_the_same_bytes_whatever_the_list_length() {
-    let app = tandem::App::new(env!("CARGO_MANIFEST_DIR")).urls(no_urls).page(Page::dynamic::<Log>("log", "Log", log_view));
+    let app =
+        tandem::App::new(env!("CARGO_MANIFEST_DIR")).urls(no_urls).page(Page::dynamic::<Log>("log", "Log", log_view));
     let server = TestServer::start(&app, |s| s.ui.burst = 10_000).await;
     let page = load(&server.base, "/log", None).await;
     let mut socket = connect(&server.base, &page.cookies, &server.base).await.unwrap();

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use crate::auth::LoginError;
 use crate::ui::components::{Tone, input_field, notice, primary_button};
 use crate::ui::node::*;
-use crate::ui::{View, EventContext, EventError, Level, State, events};
+use crate::ui::{EventContext, EventError, Level, State, View, events};
 
 /// The login form's state. The password is never kept.
 #[derive(Default, Serialize, Deserialize, State)]

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::ui::components::primary_button;
 use crate::ui::node::*;
-use crate::ui::{View, EventContext, State, events};
+use crate::ui::{EventContext, State, View, events};
 
 /// Who would be logged out.
 #[derive(Default, Serialize, Deserialize, State)]
@@ -35,7 +35,8 @@ impl AccountLogout {
 pub fn view(s: &View<AccountLogout>) -> Node {
     main().class("t-account").child(section().class("t-card").children([
         h1().text("Log out"),
-        cond(s.username,
+        cond(
+            s.username,
             div().children([
                 p().children([text("You are logged in as "), strong().child(bind(s.username)), text(".")]),
                 primary_button("Log out").id("logout").on_click(s.logout()),

@@ -48,9 +48,9 @@ pub mod password_reset_confirm;
 pub mod register;
 
 use crate::ui::Page;
-use crate::ui::view::StateView;
 use crate::ui::forms::FieldErrors;
 use crate::ui::node::Node;
+use crate::ui::view::StateView;
 
 /// One of the account pages, to restyle or leave out.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -12,7 +12,7 @@ use crate::auth::{CurrentUser, password::check_password, set_password};
 use crate::ui::components::{Tone, input_field, notice, primary_button};
 use crate::ui::forms::FieldErrors;
 use crate::ui::node::*;
-use crate::ui::{View, EventContext, EventError, State, events};
+use crate::ui::{EventContext, EventError, State, View, events};
 
 /// The form's state. Passwords are never kept.
 #[derive(Default, Serialize, Deserialize, State)]
@@ -77,7 +77,8 @@ pub fn view(s: &View<PasswordChange>) -> Node {
     main().class("t-account").child(
         section().class("t-card").children([
             h1().text("Password change"),
-            cond(s.done,
+            cond(
+                s.done,
                 notice(Tone::Success, [text("Your password was changed.")]).id("password-changed"),
                 form().id("password-change").class("t-form").on_submit(s.submit()).children([
                     input_field("password", "old_password", "Old password")

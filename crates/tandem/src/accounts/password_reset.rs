@@ -18,7 +18,7 @@ use crate::mail::EmailMessage;
 use crate::ui::components::{Tone, input_field, notice, primary_button};
 use crate::ui::forms::FieldErrors;
 use crate::ui::node::*;
-use crate::ui::{View, EventContext, EventError, State, events};
+use crate::ui::{EventContext, EventError, State, View, events};
 
 /// The request form's state.
 #[derive(Default, Serialize, Deserialize, State)]

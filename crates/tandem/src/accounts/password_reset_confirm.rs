@@ -17,7 +17,7 @@ use crate::auth::tokens::uid_decode;
 use crate::ui::components::{Tone, input_field, notice, primary_button};
 use crate::ui::forms::FieldErrors;
 use crate::ui::node::*;
-use crate::ui::{View, EventContext, EventError, State, events};
+use crate::ui::{EventContext, EventError, State, View, events};
 
 /// The confirmation page's state. Neither the token nor passwords are kept.
 #[derive(Default, Serialize, Deserialize, State)]
@@ -86,12 +86,14 @@ pub fn view(s: &View<PasswordResetConfirm>) -> Node {
     main().class("t-account").child(
         section().class("t-card").children([
             h1().text("Enter new password"),
-            cond(s.done,
+            cond(
+                s.done,
                 div().id("reset-done").children([
                     notice(Tone::Success, [text("Your password has been set. You may go ahead and log in now.")]),
                     p().child(a().href("/accounts/login/").text("Log in")),
                 ]),
-                cond(s.valid,
+                cond(
+                    s.valid,
                     form().id("password-reset-confirm").class("t-form").on_submit(s.submit()).children([
                         input_field("password", "new_password1", "New password")
                             .required()

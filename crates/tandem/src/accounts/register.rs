@@ -13,7 +13,7 @@ use crate::auth::{NewUser, create_user};
 use crate::ui::components::{input_field, primary_button};
 use crate::ui::forms::FieldErrors;
 use crate::ui::node::*;
-use crate::ui::{View, EventContext, EventError, Level, State, events};
+use crate::ui::{EventContext, EventError, Level, State, View, events};
 
 /// The registration form's state. Passwords are never kept.
 #[derive(Default, Serialize, Deserialize, State)]

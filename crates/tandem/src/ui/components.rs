@@ -174,7 +174,7 @@ pub struct Column {
 /// # let _ = price;
 /// ```
 pub fn column(key: &str, label: &str) -> Column {
-    Column { key: key.to_string(), label: label.to_string(), sortable: true, cell: bind(&format!("item.{key}")) }
+    Column { key: key.to_string(), label: label.to_string(), sortable: true, cell: bind(format!("item.{key}")) }
 }
 
 impl Column {

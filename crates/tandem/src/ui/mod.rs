@@ -59,8 +59,8 @@ pub use settings::UiSettings;
 pub use state::{Computed, EventError, Events, State, event_arg, public_json};
 pub use storage::ClientStorage;
 pub use tandem_macros::{Row, State, events};
-pub use view::{Handler, View};
 pub use theme::Theme;
+pub use view::{Handler, View};
 
 /// Re-exported for the code `#[events]` generates.
 pub use serde_json;

@@ -194,7 +194,12 @@ impl<R: Row> Field<Vec<R>> {
     /// ```
     pub fn each(self, template: impl FnOnce(R::View) -> Node) -> Node {
         let row = R::__view("item.");
-        Node::Each { path: self.path.to_string(), key: R::KEY.to_string(), name: "item".into(), template: Box::new(template(row)) }
+        Node::Each {
+            path: self.path.to_string(),
+            key: R::KEY.to_string(),
+            name: "item".into(),
+            template: Box::new(template(row)),
+        }
     }
 }
 
@@ -210,7 +215,12 @@ impl<T: Scalar> Field<Vec<T>> {
     /// ```
     pub fn each_value(self, template: impl FnOnce(Field<T>) -> Node) -> Node {
         let value = Field::__at("item");
-        Node::Each { path: self.path.to_string(), key: String::new(), name: "item".into(), template: Box::new(template(value)) }
+        Node::Each {
+            path: self.path.to_string(),
+            key: String::new(),
+            name: "item".into(),
+            template: Box::new(template(value)),
+        }
     }
 }
 
@@ -579,10 +589,7 @@ mod tests {
     fn arguments_are_values_or_paths() {
         let handler: Handler<(i64, String, bool)> = Handler::__new("s", "go");
         let spec = handler.with(3).with(Field::<String>::__at("item.name")).with(true).into_spec();
-        assert_eq!(
-            spec.args,
-            vec![Arg::Value(3.into()), Arg::Path("item.name".into()), Arg::Value(true.into())]
-        );
+        assert_eq!(spec.args, vec![Arg::Value(3.into()), Arg::Path("item.name".into()), Arg::Value(true.into())]);
         assert_eq!(spec.state, Some("s"));
     }
 }

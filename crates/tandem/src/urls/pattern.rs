@@ -93,7 +93,10 @@ fn encode(text: &str, keep_slashes: bool) -> String {
     const SEGMENT: &percent_encoding::AsciiSet =
         &percent_encoding::NON_ALPHANUMERIC.remove(b'-').remove(b'_').remove(b'.').remove(b'~');
     if keep_slashes {
-        text.split('/').map(|part| percent_encoding::utf8_percent_encode(part, SEGMENT).to_string()).collect::<Vec<_>>().join("/")
+        text.split('/')
+            .map(|part| percent_encoding::utf8_percent_encode(part, SEGMENT).to_string())
+            .collect::<Vec<_>>()
+            .join("/")
     } else {
         percent_encoding::utf8_percent_encode(text, SEGMENT).to_string()
     }
@@ -239,7 +242,8 @@ impl Pattern {
                     let converter = self.params.iter().find(|(p, _)| p == name).map(|(_, c)| *c);
                     match (value(name), converter) {
                         (Some(text), Some(converter)) => {
-                            let whole = Regex::new(&format!("^(?:{})$", converter.regex())).map_err(|e| fail(e.to_string()))?;
+                            let whole =
+                                Regex::new(&format!("^(?:{})$", converter.regex())).map_err(|e| fail(e.to_string()))?;
                             if !whole.is_match(text) {
                                 return Err(fail(format!("`{name}` = {text:?} does not fit its converter")));
                             }
@@ -255,10 +259,8 @@ impl Pattern {
                 }
                 b'[' => groups.push((out.len(), true)),
                 _ => {
-                    if let Some((start, complete)) = groups.pop() {
-                        if !complete {
-                            out.truncate(start);
-                        }
+                    if let Some((start, false)) = groups.pop() {
+                        out.truncate(start);
                     }
                 }
             }

@@ -50,7 +50,8 @@ pub fn reverse<K: AsRef<str>, V: Display>(
         let hint = closest.map_or(String::new(), |closest| format!("; did you mean `{closest}`?"));
         return Err(ReverseError::new(name, format!("no route or page has that name{hint}")));
     };
-    let params: Vec<(String, String)> = params.into_iter().map(|(k, v)| (k.as_ref().to_string(), v.to_string())).collect();
+    let params: Vec<(String, String)> =
+        params.into_iter().map(|(k, v)| (k.as_ref().to_string(), v.to_string())).collect();
     let borrowed: Vec<(&str, String)> = params.iter().map(|(k, v)| (k.as_str(), v.clone())).collect();
     pattern.reverse(&borrowed)
 }

@@ -6,7 +6,7 @@
 use serde::{Deserialize, Serialize};
 use tandem::ui::components::secondary_button;
 use tandem::ui::node::*;
-use tandem::ui::{View, EventContext, State, events};
+use tandem::ui::{EventContext, State, View, events};
 
 use super::layout::layout;
 

@@ -4,11 +4,11 @@
 //! (the REST serializer's rules and messages).
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 use tandem::rest::{ModelSerializer, RestError};
 use tandem::sea_orm::{
     ActiveModelBehavior, ActiveModelTrait, ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder,
 };
-use std::collections::BTreeMap;
 
 use tandem::serde_json::{Map, Value, json};
 use tandem::ui::components::{card, input_field, primary_button, secondary_button};
@@ -71,8 +71,7 @@ impl Catalog {
         let validated = match serializer.validate_input(&ctx.db, &Value::Object(form), false, false, None).await {
             Ok(validated) => validated,
             Err(RestError::Invalid(errors)) => {
-                self.errors =
-                    errors.0.into_iter().map(|(field, messages)| (field, messages.join(" "))).collect();
+                self.errors = errors.0.into_iter().map(|(field, messages)| (field, messages.join(" "))).collect();
                 return Ok(());
             }
             Err(other) => return Err(EventError::new(format!("{other:?}"))),

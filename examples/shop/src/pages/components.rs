@@ -10,7 +10,7 @@ use tandem::rest::ModelSerializer;
 use tandem::sea_orm::EntityTrait;
 use tandem::ui::components::*;
 use tandem::ui::node::*;
-use tandem::ui::{Row, View, EventContext, EventError, Level, State, events};
+use tandem::ui::{EventContext, EventError, Level, Row, State, View, events};
 
 use super::layout::layout;
 use crate::shop::models::product;
@@ -110,8 +110,9 @@ impl Components {
             let order = compare(a, b, column);
             if descending { order.reverse() } else { order }
         });
-        self.products =
-            ModelSerializer::<product::Entity>::new().fields(&["id", "name", "price", "sku", "is_active"]).rows(&rows)?;
+        self.products = ModelSerializer::<product::Entity>::new()
+            .fields(&["id", "name", "price", "sku", "is_active"])
+            .rows(&rows)?;
         Ok(())
     }
 }
@@ -191,9 +192,7 @@ pub fn view(s: &View<Components>) -> Node {
                         "Dialog",
                         div().children([
                             p().text("A modal dialog: its button, the backdrop and Escape close it."),
-                            p().child(
-                                button().id("open-dialog").text("Open the dialog").on_click(s.open_dialog()),
-                            ),
+                            p().child(button().id("open-dialog").text("Open the dialog").on_click(s.open_dialog())),
                         ]),
                     ),
                 ],

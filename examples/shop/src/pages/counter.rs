@@ -3,7 +3,7 @@
 use super::layout::layout;
 use serde::{Deserialize, Serialize};
 use tandem::ui::node::*;
-use tandem::ui::{View, EventError, State, events};
+use tandem::ui::{EventError, State, View, events};
 
 /// A number and two ways to change it.
 #[derive(Default, Serialize, Deserialize, State)]

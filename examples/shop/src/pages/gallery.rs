@@ -5,7 +5,7 @@ use super::layout::layout;
 use serde::{Deserialize, Serialize};
 use tandem::ui::node::*;
 use tandem::ui::upload::upload_progress;
-use tandem::ui::{Row, View, EventContext, EventError, Level, State, events};
+use tandem::ui::{EventContext, EventError, Level, Row, State, View, events};
 
 /// The gallery's state.
 #[derive(Default, Serialize, Deserialize, State)]
@@ -80,24 +80,22 @@ pub fn view(s: &View<Gallery>) -> Node {
                 text("Credit (a link) "),
                 input().id("credit").bind_value(s.credit).on_change(s.set_credit()),
             ]),
-            cond(s.credit,
+            cond(
+                s.credit,
                 p().children([
                     text("Photos by "),
                     a().id("credit-link").bind_attr("href", s.credit).child(bind(s.credit)),
                 ]),
                 nothing(),
             ),
-            ul().id("uploaded").child(s.files.each(|item| li().children([
+            ul().id("uploaded").child(s.files.each(|item| {
+                li().children([
                     a().class("file").bind_attr("href", item.url).child(bind(item.name)),
                     text(" "),
                     small().children([bind(item.size), text(" bytes")]),
-                    cond(
-                        item.image,
-                        img().bind_attr("src", item.url).attr("alt", "").attr("width", "96"),
-                        nothing(),
-                    ),
-                ]),
-            )),
+                    cond(item.image, img().bind_attr("src", item.url).attr("alt", "").attr("width", "96"), nothing()),
+                ])
+            })),
             p().child(a().href("/").text("Back to the shop")),
         ],
     )

@@ -5,7 +5,7 @@
 use super::layout::layout;
 use serde::{Deserialize, Serialize};
 use tandem::ui::node::*;
-use tandem::ui::{Row, View, EventContext, State, events};
+use tandem::ui::{EventContext, Row, State, View, events};
 
 /// The help topics: path under `/help/` and answer.
 const TOPICS: &[(&str, &str)] = &[
@@ -65,8 +65,9 @@ pub fn view(s: &View<Help>) -> Node {
         [
             nav().id("trail").children([
                 a().href("/help").text("Help"),
-                s.trail.each(|item| span().children([text(" / "), a().bind_attr("href", item.url).child(bind(item.name))]),
-                ),
+                s.trail.each(|item| {
+                    span().children([text(" / "), a().bind_attr("href", item.url).child(bind(item.name))])
+                }),
             ]),
             h1().id("topic").child(cond(s.topic, bind(s.topic), text("Help"))),
             p().id("answer").child(bind(s.answer)),

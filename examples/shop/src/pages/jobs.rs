@@ -9,7 +9,7 @@ use tandem::sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use tandem::serde_json::json;
 use tandem::ui::components::{Tone, badge, card, grid, primary_button, progress_bar, secondary_button};
 use tandem::ui::node::*;
-use tandem::ui::{TabHandle, View, EventContext, EventError, State, events};
+use tandem::ui::{EventContext, EventError, State, TabHandle, View, events};
 
 use super::layout::layout;
 use crate::shop::models::product;

@@ -4,9 +4,9 @@
 //! safe `?next=`. The browser receives the new `sessionid` cookie over HTTP,
 //! still HttpOnly.
 
-use tandem::ui::components::{Tone, input_field, notice, primary_button};
 use tandem::accounts::login::AccountLogin;
 use tandem::ui::View;
+use tandem::ui::components::{Tone, input_field, notice, primary_button};
 use tandem::ui::node::*;
 
 use super::layout::layout;

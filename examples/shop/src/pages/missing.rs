@@ -5,7 +5,7 @@
 use serde::{Deserialize, Serialize};
 use tandem::sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use tandem::ui::node::*;
-use tandem::ui::{Row, View, EventContext, EventError, State, events};
+use tandem::ui::{EventContext, EventError, Row, State, View, events};
 
 use tandem::urls::reverse;
 
@@ -82,8 +82,8 @@ pub fn view(s: &View<Missing>) -> Node {
                 .attr("placeholder", "Search products")
                 .bind_value(s.query)
                 .on_input(s.search().debounce(150)),
-            ul().id("suggestions").child(s.suggestions.each(|item| li().child(a().bind_attr("href", item.url).child(bind(item.name))),
-            )),
+            ul().id("suggestions")
+                .child(s.suggestions.each(|item| li().child(a().bind_attr("href", item.url).child(bind(item.name))))),
             p().children([
                 a().id("home").href("/").text("Back to the shop"),
                 text(" or "),

@@ -43,13 +43,9 @@ pub fn pages() -> Vec<Page> {
             .on_load(product::ProductPageView::load)
             .meta_property("og:title", "{heading}")
             .canonical("/products/{id}"),
-        Page::new(
-            "products/<int:id>/reviews[/<int:page>]",
-            "Reviews of product {id}, page {page}",
-            reviews::view,
-        )
-        .name("reviews")
-        .on_load(reviews::ReviewsView::load),
+        Page::new("products/<int:id>/reviews[/<int:page>]", "Reviews of product {id}, page {page}", reviews::view)
+            .name("reviews")
+            .on_load(reviews::ReviewsView::load),
         Page::new("help[/<path:topic>]", "Help", help::view).on_load(help::HelpView::load),
         Page::new("login", "Log in", login::view),
         Page::new("counter", "Counter", counter::view),
@@ -62,8 +58,7 @@ pub fn pages() -> Vec<Page> {
             .on_load(account::AccountView::load)
             .guard(login_required())
             .guard_event(account::AccountView::audit, permission_required("shop.change_product")),
-        Page::new("account/stock", "Stock", account::stock_view)
-            .guard(permission_required("shop.change_product")),
+        Page::new("account/stock", "Stock", account::stock_view).guard(permission_required("shop.change_product")),
         // Loaded on load and again, live, whenever `shop_product` changes.
         ModelState::<manage::Products>::page("manage", "Manage products", manage::view),
     ]

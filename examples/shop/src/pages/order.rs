@@ -8,7 +8,7 @@ use tandem::sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use tandem::ui::components::{card, checkbox_field, grid, input_field, primary_button, select_field, textarea_field};
 use tandem::ui::forms::{FieldErrors, Form, field_error};
 use tandem::ui::node::*;
-use tandem::ui::{Row, View, EventContext, EventError, Level, State, events};
+use tandem::ui::{EventContext, EventError, Level, Row, State, View, events};
 
 use super::layout::layout;
 use crate::shop::models::product;
@@ -193,8 +193,8 @@ pub fn view(s: &View<Order>) -> Node {
                                 select_field(
                                     "product",
                                     "Product",
-                                    [s.products.each(|item| option().bind_attr("value", item.id).child(bind(item.name)),
-                                    )],
+                                    [s.products
+                                        .each(|item| option().bind_attr("value", item.id).child(bind(item.name)))],
                                 )
                                 .required()
                                 .errors(s.errors)
@@ -234,12 +234,12 @@ pub fn view(s: &View<Order>) -> Node {
                 card(
                     "Placed from this tab",
                     [
-                        cond(s.placed,
+                        cond(
+                            s.placed,
                             nothing(),
                             p().class("empty").text("Nothing yet: your orders show up here as you place them."),
                         ),
-                        ol().id("placed").class("placed").child(s.placed.each(|item| li().child(bind(item.summary)),
-                        )),
+                        ol().id("placed").class("placed").child(s.placed.each(|item| li().child(bind(item.summary)))),
                     ],
                 ),
             ]),

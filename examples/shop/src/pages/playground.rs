@@ -5,7 +5,7 @@
 use super::layout::layout;
 use serde::{Deserialize, Serialize};
 use tandem::ui::node::*;
-use tandem::ui::{View, EventContext, Level, State, events};
+use tandem::ui::{EventContext, Level, State, View, events};
 
 /// The playground's state.
 #[derive(Default, Serialize, Deserialize, State)]
@@ -126,10 +126,10 @@ pub fn view(s: &View<Playground>) -> Node {
                 input().id("note").on_input(s.set_note().debounce(300)),
                 span().id("note-shown").child(bind(s.note)),
             ]),
-            div().id("panel").on_click(s.panel()).children([
-                text("Panel "),
-                button().id("inner").text("Inner").on_click(s.button().stop_propagation()),
-            ]),
+            div()
+                .id("panel")
+                .on_click(s.panel())
+                .children([text("Panel "), button().id("inner").text("Inner").on_click(s.button().stop_propagation())]),
             p().children([
                 text("panel "),
                 span().id("panel-clicks").child(bind(s.panel_clicks)),

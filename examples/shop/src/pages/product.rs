@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 use tandem::sea_orm::EntityTrait;
 use tandem::ui::node::*;
-use tandem::ui::{View, EventContext, EventError, State, events};
+use tandem::ui::{EventContext, EventError, State, View, events};
 
 use super::layout::layout;
 use crate::shop::models::product;
@@ -57,7 +57,8 @@ pub fn view(s: &View<ProductPage>) -> Node {
     layout().page(
         "",
         [
-            cond(s.found,
+            cond(
+                s.found,
                 article().id("product").children([
                     h1().child(bind(s.name)),
                     p().children([text("Price: "), span().class("price").child(bind(s.price))]),

@@ -6,7 +6,7 @@
 use serde::{Deserialize, Serialize};
 use tandem::sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect};
 use tandem::ui::node::*;
-use tandem::ui::{Row, View, EventContext, EventError, State, events};
+use tandem::ui::{EventContext, EventError, Row, State, View, events};
 
 use tandem::urls::{ReverseError, reverse};
 
@@ -130,7 +130,8 @@ pub fn view(s: &View<Reviews>) -> Node {
     layout().page(
         "",
         [
-            cond(s.product,
+            cond(
+                s.product,
                 h1().children([text("Reviews of "), span().id("reviewed").child(bind(s.product))]),
                 h1().id("no-product").text("No such product"),
             ),
@@ -147,12 +148,13 @@ pub fn view(s: &View<Reviews>) -> Node {
                 text(" · "),
                 a().id("by-rating").bind_attr("href", s.by_rating).text("Best rated first"),
             ]),
-            ul().id("reviews").child(s.reviews.each(|item| li().children([
+            ul().id("reviews").child(s.reviews.each(|item| {
+                li().children([
                     span().class("stars").child(bind(item.stars)),
                     text(" "),
                     span().class("comment").child(bind(item.comment)),
-                ]),
-            )),
+                ])
+            })),
             p().children([
                 cond(s.previous, a().id("previous").bind_attr("href", s.previous).text("Previous page"), nothing()),
                 text(" "),
