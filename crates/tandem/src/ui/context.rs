@@ -320,6 +320,46 @@ impl EventContext {
         self.queued.push((event.to_string(), args));
     }
 
+    /// [`queue`](Self::queue), typed: the event and its arguments as the
+    /// state's view gives them, so the compiler checks the name and the
+    /// argument types. The arguments are values (a field handle names
+    /// something in the browser, not here: refused).
+    ///
+    /// ```
+    /// # use serde::{Deserialize, Serialize};
+    /// # use tandem::ui::{EventContext, EventError, State, View, events};
+    /// #[derive(Default, Serialize, Deserialize, State)]
+    /// pub struct Steps { pub done: Vec<String> }
+    ///
+    /// #[events]
+    /// impl Steps {
+    ///     pub async fn start(&mut self, ctx: &mut EventContext) -> Result<(), EventError> {
+    ///         ctx.then(|s: &View<Self>| s.step().with("second"))
+    ///     }
+    ///     pub async fn step(&mut self, label: String) {
+    ///         self.done.push(label);
+    ///     }
+    /// }
+    /// ```
+    pub fn then<V: super::view::StateView>(
+        &mut self,
+        event: impl FnOnce(&V) -> super::view::Handler<()>,
+    ) -> Result<(), EventError> {
+        let spec = event(&V::__new()).into_spec();
+        let args = spec
+            .args
+            .into_iter()
+            .map(|arg| match arg {
+                super::node::Arg::Value(value) => Ok(value),
+                super::node::Arg::Path(path) => {
+                    Err(EventError::new(format!("a queued event's arguments are values, not the field `{path}`")))
+                }
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        self.queue(&spec.name, serde_json::Value::Array(args));
+        Ok(())
+    }
+
     /// Starts `task` once this event has succeeded (nothing starts if it
     /// fails). The task outlives the event and does not hold up the tab's
     /// other events; it changes the tab's state through

@@ -6,7 +6,6 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 use tandem::sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
-use tandem::serde_json::json;
 use tandem::ui::components::{Tone, badge, card, grid, primary_button, progress_bar, secondary_button};
 use tandem::ui::node::*;
 use tandem::ui::{EventContext, EventError, State, TabHandle, View, events};
@@ -63,17 +62,18 @@ impl Jobs {
     }
 
     /// The first of three chained events.
-    pub async fn chain(&mut self, ctx: &mut EventContext) {
+    pub async fn chain(&mut self, ctx: &mut EventContext) -> Result<(), EventError> {
         self.steps = vec!["first".into()];
-        ctx.queue("chain_step", json!(["second"]));
+        ctx.then(|s: &View<Self>| s.chain_step().with("second"))
     }
 
     /// A chained step: the second queues the third.
-    pub async fn chain_step(&mut self, ctx: &mut EventContext, label: String) {
+    pub async fn chain_step(&mut self, ctx: &mut EventContext, label: String) -> Result<(), EventError> {
         if label == "second" {
-            ctx.queue("chain_step", json!(["third"]));
+            ctx.then(|s: &View<Self>| s.chain_step().with("third"))?;
         }
         self.steps.push(label);
+        Ok(())
     }
 
     /// Starts importing the active products in the background, one every
