@@ -77,59 +77,85 @@ fn as_map<S: serde::Serializer>(fields: &&[(&'static str, ClientStorage)], seria
     serializer.collect_map(fields.iter().map(|(field, kept)| (*field, kept)))
 }
 
-/// One server frame (see `docs/protocol.md`).
+/// One server frame (see `docs/protocol.md`), tagged by `t`.
+///
+/// ```
+/// use tandem::ui::outbox::Frame;
+/// assert_eq!(Frame::resync("try again").encode(), r#"{"t":"error","message":"try again","resync":true}"#);
+/// ```
 #[derive(Debug, Serialize)]
-pub struct Frame<'a> {
-    t: &'static str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    id: Option<u64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    state: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    token: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    data: Option<&'a Value>,
-    #[serde(skip_serializing_if = "<[_]>::is_empty", serialize_with = "as_map")]
-    storage: &'a [(&'static str, ClientStorage)],
-    #[serde(skip_serializing_if = "Option::is_none")]
-    message: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    ops: Option<&'a [Op]>,
-    #[serde(skip_serializing_if = "std::ops::Not::not")]
-    resync: bool,
-    #[serde(skip_serializing_if = "<[_]>::is_empty")]
-    applied: &'a [u64],
-    #[serde(skip_serializing_if = "<[Action]>::is_empty")]
-    actions: &'a [Action],
+#[serde(tag = "t", rename_all = "snake_case")]
+pub enum Frame<'a> {
+    /// The answer to `hello`: the tab's token, its state's name and public
+    /// data, the fields the browser keeps, and the event ids already applied.
+    Ready {
+        /// The state's name.
+        state: &'a str,
+        /// The tab's token.
+        token: &'a str,
+        /// The state's public data.
+        data: &'a Value,
+        /// Field → where the browser keeps it.
+        #[serde(skip_serializing_if = "<[_]>::is_empty", serialize_with = "as_map")]
+        storage: &'a [(&'static str, ClientStorage)],
+        /// Event ids applied already (a reconnect does not send them again).
+        #[serde(skip_serializing_if = "<[_]>::is_empty")]
+        applied: &'a [u64],
+    },
+    /// The answer to event `id`: the changes and the actions.
+    Delta {
+        /// The event's id.
+        id: u64,
+        /// The changes to the public data.
+        ops: &'a [Op],
+        /// What the browser is asked to do.
+        #[serde(skip_serializing_if = "<[Action]>::is_empty")]
+        actions: &'a [Action],
+    },
+    /// Changes the tab did not ask for (a queued event, a background task,
+    /// a live update, a handler's `push`).
+    Push {
+        /// The state's name.
+        state: &'a str,
+        /// The changes to the public data.
+        ops: &'a [Op],
+        /// What the browser is asked to do.
+        #[serde(skip_serializing_if = "<[Action]>::is_empty")]
+        actions: &'a [Action],
+    },
+    /// Something failed or was refused; nothing changed (but `ops`, which
+    /// undo what a handler pushed before failing).
+    Error {
+        /// The event it answers, if any.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        id: Option<u64>,
+        /// For the person using the page.
+        message: &'a str,
+        /// Undoes what the failed handler pushed.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        ops: Option<&'a [Op]>,
+        /// The browser should say `hello` again (its data may be stale).
+        #[serde(skip_serializing_if = "std::ops::Not::not")]
+        resync: bool,
+        /// A guarded page refused the `hello`: no tab was made.
+        #[serde(skip_serializing_if = "std::ops::Not::not")]
+        refused: bool,
+        /// Where the runtime goes (the login page, or the page over HTTP).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        navigate: Option<&'a str>,
+    },
 }
 
 impl<'a> Frame<'a> {
-    fn of(t: &'static str) -> Self {
-        Frame {
-            t,
-            id: None,
-            state: None,
-            token: None,
-            data: None,
-            storage: &[],
-            message: None,
-            ops: None,
-            resync: false,
-            applied: &[],
-            actions: &[],
-        }
-    }
-
-    /// `ready`: the tab `token` shows state `state` with public `data`;
-    /// `storage` names the fields the browser keeps and where.
+    /// `ready`: the tab `token` shows state `state` with public `data`.
     ///
     /// ```
-    /// # use tandem::ui::outbox::Frame;
     /// use tandem::ui::ClientStorage;
+    /// use tandem::ui::outbox::Frame;
     /// let data = serde_json::json!({"count": 1, "theme": "dark"});
     /// assert_eq!(
-    ///     Frame::ready("tok", "counter", &data, &[("theme", ClientStorage::Cookie)]).encode(),
-    ///     r#"{"t":"ready","state":"counter","token":"tok","data":{"count":1,"theme":"dark"},"storage":{"theme":"cookie"}}"#
+    ///     Frame::ready("tok", "counter", &data, &[("theme", ClientStorage::Cookie)]).applied(&[4]).encode(),
+    ///     r#"{"t":"ready","state":"counter","token":"tok","data":{"count":1,"theme":"dark"},"storage":{"theme":"cookie"},"applied":[4]}"#
     /// );
     /// ```
     pub fn ready(
@@ -138,67 +164,52 @@ impl<'a> Frame<'a> {
         data: &'a Value,
         storage: &'a [(&'static str, ClientStorage)],
     ) -> Self {
-        Frame { token: Some(token), state: Some(state), data: Some(data), storage, ..Frame::of("ready") }
+        Frame::Ready { token, state, data, storage, applied: &[] }
     }
 
-    /// A `ready` that also lists the browser events the tab applied most
-    /// recently (the runtime sends its unanswered events that are not
-    /// listed again).
-    ///
-    /// ```
-    /// # use tandem::ui::outbox::Frame;
-    /// let data = serde_json::json!({});
-    /// assert!(Frame::ready("tok", "counter", &data, &[]).applied(&[3, 4]).encode().ends_with(r#""applied":[3,4]}"#));
-    /// ```
+    /// The same `ready` frame, listing the event ids already applied.
     pub fn applied(self, applied: &'a [u64]) -> Self {
-        Frame { applied, ..self }
+        match self {
+            Frame::Ready { token, state, data, storage, .. } => Frame::Ready { token, state, data, storage, applied },
+            other => other,
+        }
     }
 
-    /// `delta`: the answer to the browser's event `id`.
-    ///
-    /// ```
-    /// # use tandem::ui::outbox::Frame;
-    /// assert_eq!(Frame::delta(7, &[], &[]).encode(), r#"{"t":"delta","id":7,"ops":[]}"#);
-    /// ```
+    /// `delta`: the answer to event `id`.
     pub fn delta(id: u64, ops: &'a [Op], actions: &'a [Action]) -> Self {
-        Frame { id: Some(id), ops: Some(ops), actions, ..Frame::of("delta") }
+        Frame::Delta { id, ops, actions }
     }
 
-    /// `push`: changes the browser did not ask for (a handler streaming its
-    /// progress, a queued event, a background task) to state `state`.
-    ///
-    /// ```
-    /// # use tandem::ui::outbox::Frame;
-    /// assert_eq!(Frame::push("importer", &[], &[]).encode(), r#"{"t":"push","state":"importer","ops":[]}"#);
-    /// ```
+    /// `push`: changes to state `state` the tab did not ask for.
     pub fn push(state: &'a str, ops: &'a [Op], actions: &'a [Action]) -> Self {
-        Frame { state: Some(state), ops: Some(ops), actions, ..Frame::of("push") }
+        Frame::Push { state, ops, actions }
     }
 
-    /// `error`: event `id` (or a queued event, `None`) failed; `undo`
-    /// takes back what it had already pushed.
-    ///
-    /// ```
-    /// # use tandem::ui::outbox::Frame;
-    /// assert_eq!(Frame::error(None, "nope", &[]).encode(), r#"{"t":"error","message":"nope"}"#);
-    /// ```
+    /// `error` for event `id` (or none), undoing `undo`.
     pub fn error(id: Option<u64>, message: &'a str, undo: &'a [Op]) -> Self {
         let ops = (!undo.is_empty()).then_some(undo);
-        Frame { id, message: Some(message), ops, ..Frame::of("error") }
+        Frame::Error { id, message, ops, resync: false, refused: false, navigate: None }
     }
 
-    /// `error` with `resync`: what the browser shows may not be what the
-    /// server kept; the runtime says `hello` again to get the tab's state.
+    /// `error` asking the browser to say `hello` again.
+    pub fn resync(message: &'a str) -> Self {
+        Frame::Error { id: None, message, ops: None, resync: true, refused: false, navigate: None }
+    }
+
+    /// `error` refusing a guarded page's `hello`; the runtime goes to `navigate`.
     ///
     /// ```
-    /// # use tandem::ui::outbox::Frame;
-    /// assert_eq!(Frame::resync("changed elsewhere").encode(), r#"{"t":"error","message":"changed elsewhere","resync":true}"#);
+    /// use tandem::ui::outbox::Frame;
+    /// assert_eq!(
+    ///     Frame::refused("Log in to see this page.", Some("/login?next=/account")).encode(),
+    ///     r#"{"t":"error","message":"Log in to see this page.","refused":true,"navigate":"/login?next=/account"}"#
+    /// );
     /// ```
-    pub fn resync(message: &'a str) -> Self {
-        Frame { message: Some(message), resync: true, ..Frame::of("error") }
+    pub fn refused(message: &'a str, navigate: Option<&'a str>) -> Self {
+        Frame::Error { id: None, message, ops: None, resync: false, refused: true, navigate }
     }
 
-    /// The frame as JSON text.
+    /// The frame's JSON text.
     pub fn encode(&self) -> String {
         // Only strings, numbers and JSON values: serialization cannot fail.
         serde_json::to_string(self).unwrap_or_default()

@@ -18,11 +18,11 @@ use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgr
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use super::context::{EventContext, RouterData};
 use super::engine::{Caller, Engine, Limits, TabError};
-use super::outbox::{Inbox, Outbox, Outgoing, outbox};
+use super::outbox::{Frame, Inbox, Outbox, Outgoing, outbox};
 use crate::auth::user_of_session;
 use crate::context::AppContext;
 use crate::http::ApiError;
@@ -247,7 +247,7 @@ impl Connection {
                     received = socket.recv() => match received {
                         Some(Ok(Message::Text(text))) => Work::Frame(text),
                         Some(Ok(Message::Binary(_))) => {
-                            self.reply(json!({"t": "error", "message": "binary frames are not accepted"}));
+                            self.reply(Frame::error(None, "binary frames are not accepted", &[]));
                             continue;
                         }
                         Some(Ok(Message::Close(_))) | None => break,
@@ -336,15 +336,15 @@ impl Connection {
     }
 
     /// Queues a frame that changes no state.
-    fn reply(&self, frame: Value) {
-        self.outbox.send(frame.to_string());
+    fn reply(&self, frame: Frame<'_>) {
+        self.outbox.send(frame.encode());
     }
 
     async fn handle(&mut self, text: &str, bucket: &mut Bucket) -> Handled {
         let frame = match ClientFrame::parse(text) {
             Err(error) => {
                 let error = crate::http::log::clip(&error);
-                self.reply(json!({"t": "error", "message": format!("malformed frame: {error}")}));
+                self.reply(Frame::error(None, &format!("malformed frame: {error}"), &[]));
                 return Handled::Done;
             }
             Ok(frame) => frame,
@@ -352,8 +352,8 @@ impl Connection {
         if !bucket.take() {
             let message = "too many events; this one was not applied";
             match &frame {
-                ClientFrame::Event { id, .. } => self.reply(json!({"t": "error", "id": id, "message": message})),
-                ClientFrame::Hello { .. } => self.reply(json!({"t": "error", "message": message})),
+                ClientFrame::Event { id, .. } => self.reply(Frame::error(Some(*id), &message, &[])),
+                ClientFrame::Hello { .. } => self.reply(Frame::error(None, &message, &[])),
             }
             return Handled::Done;
         }
@@ -375,7 +375,7 @@ impl Connection {
         }
         let outcome = match frame {
             ClientFrame::Hello { token: Some(token), .. } if !super::tokens::is_well_formed(&token) => {
-                self.reply(json!({"t": "error", "message": "malformed token: not a token this server issued"}));
+                self.reply(Frame::error(None, "malformed token: not a token this server issued", &[]));
                 Ok(())
             }
             ClientFrame::Hello { token, path, storage } => self.hello(token, &path, &storage).await,
@@ -385,7 +385,7 @@ impl Connection {
             Ok(()) => Handled::Done,
             Err(TabError::OtherSession) => Handled::Close(CLOSE_OTHER_SESSION, "token not issued to this session"),
             Err(TabError::Event(error)) => {
-                self.reply(json!({"t": "error", "message": error.message}));
+                self.reply(Frame::error(None, &error.message, &[]));
                 Handled::Done
             }
         }
@@ -406,15 +406,12 @@ impl Connection {
         // runtime goes where `navigate` says (the login page, or the page
         // itself over HTTP, which answers 403).
         if let Err(refusal) = crate::auth::Guard::check_all(&page.guards, &self.caller.user, &self.caller.db).await {
-            let mut frame = json!({"t": "error", "message": refusal.page_message(), "refused": true});
-            match refusal {
-                crate::auth::Refusal::Login => {
-                    frame["navigate"] = json!(crate::auth::login_url_with_next(engine.login_url(), asked));
-                }
-                crate::auth::Refusal::Permission => frame["navigate"] = json!(crate::auth::safe_next(asked)),
-                crate::auth::Refusal::Failed(_) => {}
-            }
-            self.reply(frame);
+            let navigate = match refusal {
+                crate::auth::Refusal::Login => Some(crate::auth::login_url_with_next(engine.login_url(), asked)),
+                crate::auth::Refusal::Permission => Some(crate::auth::safe_next(asked).to_string()),
+                crate::auth::Refusal::Failed(_) => None,
+            };
+            self.reply(Frame::refused(&refusal.page_message(), navigate.as_deref()));
             return Ok(());
         }
         let index = engine.pages().position(|p| std::ptr::eq(p, page)).unwrap_or(0);
@@ -437,12 +434,12 @@ impl Connection {
 
     async fn event(&mut self, id: u64, name: &str, args: Value) -> Result<(), TabError> {
         let Some(tab) = &self.tab else {
-            self.reply(json!({"t": "error", "id": id, "message": "send a hello frame first"}));
+            self.reply(Frame::error(Some(id), "send a hello frame first", &[]));
             return Ok(());
         };
         let engine = self.engine.clone();
         let Some(page) = engine.pages().nth(tab.page) else {
-            self.reply(json!({"t": "error", "id": id, "message": "the page is gone"}));
+            self.reply(Frame::error(Some(id), "the page is gone", &[]));
             return Ok(());
         };
         if let Some(interval) = page.kind.throttle(name) {
@@ -450,7 +447,7 @@ impl Connection {
             if self.last_accepted.get(name).is_some_and(|last| now.duration_since(*last) < interval) {
                 let message =
                     format!("`{name}` is limited to one every {} ms; this one was not applied", interval.as_millis());
-                self.reply(json!({"t": "error", "id": id, "message": message}));
+                self.reply(Frame::error(Some(id), &message, &[]));
                 return Ok(());
             }
             self.last_accepted.insert(name.to_string(), now);
