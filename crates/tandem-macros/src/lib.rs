@@ -8,6 +8,7 @@
 //!   browser can send, with typed arguments decoded from the event's JSON.
 
 mod assets;
+mod live;
 
 use proc_macro::TokenStream;
 use proc_macro2::Span;
@@ -82,9 +83,11 @@ fn state_impl(input: &DeriveInput) -> syn::Result<proc_macro2::TokenStream> {
         }
     }
     let (impl_generics, type_generics, where_clause) = input.generics.split_for_impl();
+    let live = live::state_fields(&input.attrs, fields);
     Ok(quote! {
         impl #impl_generics ::tandem::ui::State for #ident #type_generics #where_clause {
             const NAME: &'static str = #name;
+            #live
             fn backend_fields() -> &'static [&'static str] {
                 &[#(#backend),*]
             }
@@ -189,6 +192,7 @@ fn events_impl(block: &ItemImpl) -> syn::Result<proc_macro2::TokenStream> {
     let mut arms = Vec::new();
     let mut computed = Vec::new();
     let mut throttles = Vec::new();
+    let mut touched = Vec::new();
     for item in &block.items {
         let ImplItem::Fn(method) = item else { continue };
         if let Some(spec) = computed_spec(method)? {
@@ -242,8 +246,10 @@ fn events_impl(block: &ItemImpl) -> syn::Result<proc_macro2::TokenStream> {
                 })
             }
         });
+        touched.push((name.clone(), live::touched_fields(method)));
         names.push(name);
     }
+    let touches = live::touches(&touched);
     let computed_meta = computed.iter().map(|c| {
         let (name, deps, backend) = (&c.name, &c.deps, c.backend);
         quote!(::tandem::ui::Computed { name: #name, deps: &[#(#deps),*], backend: #backend })
@@ -254,6 +260,7 @@ fn events_impl(block: &ItemImpl) -> syn::Result<proc_macro2::TokenStream> {
     });
     Ok(quote! {
         impl #impl_generics ::tandem::ui::Events for #self_ty #where_clause {
+            #touches
             fn event_names() -> &'static [&'static str] {
                 &[#(#names),*]
             }
