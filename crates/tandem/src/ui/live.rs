@@ -167,9 +167,9 @@ impl<S: State + Events> Live<S> {
         if names.is_empty() {
             return Before { fields: Snapshot::Whole(self.full_json().unwrap_or_default()), computed: Vec::new() };
         }
-        let touched: Option<Vec<usize>> = event.and_then(S::touches).and_then(|fields| {
-            fields.iter().map(|field| names.iter().position(|name| name == field)).collect()
-        });
+        let touched: Option<Vec<usize>> = event
+            .and_then(S::touches)
+            .and_then(|fields| fields.iter().map(|field| names.iter().position(|name| name == field)).collect());
         let (indices, computed) = match touched {
             Some(indices) => (indices, Vec::new()),
             // Any field: the handler may push the state (`ctx.push(self)`),
@@ -214,7 +214,8 @@ impl<S: State + Events> Live<S> {
         for (i, copy) in &changed {
             let name = names[*i];
             if is_public::<S>(name) {
-                let (old, new) = (copy.encode().map_err(unserializable)?, self.state.encode_field(*i).map_err(unserializable)?);
+                let (old, new) =
+                    (copy.encode().map_err(unserializable)?, self.state.encode_field(*i).map_err(unserializable)?);
                 ops.extend(diff_at(vec![Step::Key(name.to_string())], &old, &new));
             }
         }
@@ -469,5 +470,236 @@ impl<S: State + Events> Drop for RollBack<'_, S> {
         if self.armed {
             self.live.roll_back(&self.before);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use serde::{Deserialize, Serialize};
+    use serde_json::json;
+
+    use super::*;
+    use crate::ui::delta::Op;
+    use crate::ui::store::Tab;
+    use crate::ui::{EventContext, Page};
+
+    static CLONES: AtomicUsize = AtomicUsize::new(0);
+    static COMPARISONS: AtomicUsize = AtomicUsize::new(0);
+
+    /// A list that counts how often it is copied and compared (only
+    /// [`Tally`] holds one, so that tests running at once do not count).
+    #[derive(Default, Serialize, Deserialize)]
+    struct Rows(Vec<i64>);
+
+    impl Clone for Rows {
+        fn clone(&self) -> Self {
+            CLONES.fetch_add(1, Ordering::SeqCst);
+            Rows(self.0.clone())
+        }
+    }
+
+    impl PartialEq for Rows {
+        fn eq(&self, other: &Self) -> bool {
+            COMPARISONS.fetch_add(1, Ordering::SeqCst);
+            self.0 == other.0
+        }
+    }
+
+    #[derive(Default, Serialize, Deserialize, crate::ui::State)]
+    struct Tally {
+        count: i64,
+        rows: Rows,
+    }
+
+    #[crate::ui::events]
+    impl Tally {
+        async fn increment(&mut self) {
+            self.count += 1;
+        }
+
+        async fn through_a_method(&mut self) {
+            self.bump();
+        }
+    }
+
+    impl Tally {
+        fn bump(&mut self) {
+            self.count += 10;
+        }
+    }
+
+    #[derive(Default, Serialize, Deserialize, crate::ui::State)]
+    #[state(name = "ledger")]
+    struct Ledger {
+        count: i64,
+        rows: Vec<i64>,
+        #[state(backend)]
+        audit: String,
+    }
+
+    #[crate::ui::events]
+    impl Ledger {
+        async fn increment(&mut self) {
+            self.count += 1;
+        }
+
+        async fn append(&mut self, value: i64) {
+            self.rows.push(value);
+            self.audit = format!("appended {value}");
+        }
+
+        async fn fail_midway(&mut self) -> Result<(), EventError> {
+            self.count = 99;
+            self.rows.clear();
+            Err(EventError::new("refused"))
+        }
+
+        async fn panic_midway(&mut self) {
+            self.count = 99;
+            self.rows.clear();
+            panic!("the handler panicked");
+        }
+
+        #[computed(deps = ["rows"])]
+        fn total(&self) -> i64 {
+            self.rows.iter().sum()
+        }
+    }
+
+    fn context() -> EventContext {
+        let db = crate::db::Db::from(sea_orm::DatabaseConnection::default());
+        EventContext::new(db, Default::default(), Default::default(), "t".into(), "")
+    }
+
+    fn page() -> Page {
+        Page::new::<Ledger>("ledger", "Ledger", crate::ui::node::p)
+    }
+
+    fn ledger(live: &mut Box<dyn LiveState>) -> &mut Ledger {
+        &mut live.as_any_mut().downcast_mut::<Live<Ledger>>().unwrap().state
+    }
+
+    async fn run(page: &Page, live: &mut Box<dyn LiveState>, event: &str, args: Value) -> Result<Changes, Failed> {
+        page.kind.run(&mut **live, event, args, &mut context()).await
+    }
+
+    use crate::ui::page::Failed;
+
+    #[tokio::test]
+    async fn an_event_copies_and_compares_only_the_fields_it_touches() {
+        assert_eq!(Ledger::touches("append"), Some(&["audit", "rows"][..]));
+        assert_eq!(Tally::touches("increment"), Some(&["count"][..]));
+        assert_eq!(Tally::touches("through_a_method"), None);
+        let page = Page::new::<Tally>("tally", "Tally", crate::ui::node::p);
+        let mut live = page.kind.live(Some(&json!({"count": 1, "rows": [1, 2, 3]}))).unwrap();
+        let (clones, comparisons) = (CLONES.load(Ordering::SeqCst), COMPARISONS.load(Ordering::SeqCst));
+        let changes = run(&page, &mut live, "increment", Value::Null).await.ok().unwrap();
+        assert_eq!(changes.ops, vec![Op::Set { path: vec!["count".into()], value: json!(2) }]);
+        assert_eq!(
+            (CLONES.load(Ordering::SeqCst), COMPARISONS.load(Ordering::SeqCst)),
+            (clones, comparisons),
+            "the list was neither copied nor compared"
+        );
+        // A handler that calls a method on `self` may change any field.
+        let changes = run(&page, &mut live, "through_a_method", Value::Null).await.ok().unwrap();
+        assert_eq!(changes.ops, vec![Op::Set { path: vec!["count".into()], value: json!(12) }]);
+        assert!(CLONES.load(Ordering::SeqCst) > clones && COMPARISONS.load(Ordering::SeqCst) > comparisons);
+    }
+
+    #[tokio::test]
+    async fn deltas_are_built_from_the_changed_fields_and_computed_values() {
+        let page = page();
+        let mut live = page.kind.live(Some(&json!({"count": 0, "rows": [5], "audit": ""}))).unwrap();
+        assert_eq!(live.public_json().unwrap(), json!({"count": 0, "rows": [5], "total": 5}));
+        let changes = run(&page, &mut live, "append", json!([7])).await.ok().unwrap();
+        // The backend field changed too, but never reaches the browser.
+        assert_eq!(
+            changes.ops,
+            vec![
+                Op::Append { path: vec!["rows".into()], values: vec![json!(7)] },
+                Op::Set { path: vec!["total".into()], value: json!(12) },
+            ]
+        );
+        assert!(changes.changed);
+        assert_eq!(live.full_json().unwrap(), json!({"count": 0, "rows": [5, 7], "audit": "appended 7", "total": 12}));
+        // Stored as the store writes it, computed values included.
+        let stored: Value = serde_json::from_str(&live.encode().unwrap()).unwrap();
+        assert_eq!(stored, live.full_json().unwrap());
+    }
+
+    #[tokio::test]
+    async fn an_error_or_a_panic_rolls_the_value_back_in_place() {
+        let page = page();
+        let mut live = page.kind.live(Some(&json!({"count": 3, "rows": [1, 2], "audit": "kept"}))).unwrap();
+        let before = live.full_json().unwrap();
+        let failed = run(&page, &mut live, "fail_midway", Value::Null).await.err().unwrap();
+        assert_eq!((failed.error.message.as_str(), failed.undo.len()), ("refused", 0));
+        assert_eq!(live.full_json().unwrap(), before);
+        let failed = run(&page, &mut live, "panic_midway", Value::Null).await.err().unwrap();
+        assert_eq!(failed.error.message, "A server error occurred.");
+        assert_eq!(live.full_json().unwrap(), before);
+        assert_eq!(ledger(&mut live).rows, [1, 2]);
+        // And it still runs events.
+        let changes = run(&page, &mut live, "increment", Value::Null).await.ok().unwrap();
+        assert_eq!(changes.ops, vec![Op::Set { path: vec!["count".into()], value: json!(4) }]);
+    }
+
+    #[tokio::test]
+    async fn a_dropped_event_leaves_the_value_as_it_was() {
+        #[derive(Default, Serialize, Deserialize, crate::ui::State)]
+        struct Slow {
+            count: i64,
+        }
+
+        #[crate::ui::events]
+        impl Slow {
+            async fn stall(&mut self) {
+                self.count = 7;
+                std::future::pending::<()>().await;
+            }
+        }
+
+        let page = Page::new::<Slow>("slow", "Slow", crate::ui::node::p);
+        let mut live = page.kind.live(None).unwrap();
+        let mut ctx = context();
+        let running = page.kind.run(&mut *live, "stall", Value::Null, &mut ctx);
+        assert!(tokio::time::timeout(std::time::Duration::from_millis(20), running).await.is_err());
+        assert_eq!(live.full_json().unwrap(), json!({"count": 0}));
+    }
+
+    #[tokio::test]
+    async fn a_tab_written_and_read_back_holds_the_same_value() {
+        let database = crate::testing::TestDatabase::new().await;
+        let db = crate::db::connect(&database.url).await.expect("the database opens");
+        use sea_orm_migration::MigrationTrait;
+        let schema = sea_orm_migration::SchemaManager::new(db.sea_orm());
+        crate::ui::store::migration::Migration.up(&schema).await.expect("the table");
+        use crate::ui::store::{DatabaseStates, Lease, StateManager};
+        let hour = std::time::Duration::from_secs(3600);
+        let states = DatabaseStates::new(db.clone(), hour);
+        let page = page();
+        let mut live = page.kind.live(None).unwrap();
+        run(&page, &mut live, "append", json!([4])).await.ok().unwrap();
+        let mut tab = Tab::new("session").with_live("ledger", LiveCell::new(live));
+        tab.record_applied(1);
+        let written = tab.state_json("ledger").unwrap();
+        states.release(Lease { token: "t".into(), fence: 0, hold: None }, Some(tab.clone())).await.unwrap();
+        states.flush().await.unwrap();
+
+        // A restart: read back as JSON, decoded once into the same value.
+        let restarted = DatabaseStates::new(db, hour);
+        let loaded = restarted.load("t").await.unwrap().expect("the tab was written");
+        assert_eq!(*loaded, tab);
+        assert_eq!(loaded.applied(), [1]);
+        let mut decoded = page.kind.live(loaded.states.get("ledger")).unwrap();
+        assert_eq!(Some(decoded.full_json().unwrap()), written);
+        assert_eq!(
+            (ledger(&mut decoded).rows.clone(), ledger(&mut decoded).audit.clone()),
+            (vec![4], "appended 4".into())
+        );
+        drop((states, restarted));
+        database.drop_database().await;
     }
 }

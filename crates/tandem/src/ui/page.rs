@@ -20,10 +20,10 @@ use futures_util::FutureExt;
 use futures_util::future::BoxFuture;
 use serde_json::Value;
 
-use super::context::{EventContext, RouterData};
-use super::node::Node;
 use super::context::Shown;
+use super::context::{EventContext, RouterData};
 use super::live::{Changes, Live, LiveState, RollBack, since_pushed};
+use super::node::Node;
 use super::state::{EventError, Events, State, full_json};
 use super::storage::ClientStorage;
 use crate::auth::Guard;
@@ -396,7 +396,8 @@ impl<S: State + Events> StateKind for Kind<S> {
             }
             // Rolls back if this future is dropped before the end, too.
             let mut guard = RollBack { live, before, armed: true };
-            let outcome = std::panic::AssertUnwindSafe(guard.live.state.dispatch(event, args, ctx)).catch_unwind().await;
+            let outcome =
+                std::panic::AssertUnwindSafe(guard.live.state.dispatch(event, args, ctx)).catch_unwind().await;
             let outcome = match outcome {
                 Ok(Ok(())) => ctx.save_session().await.map_err(EventError::from),
                 Ok(Err(error)) => Err(error),
@@ -420,7 +421,9 @@ impl<S: State + Events> StateKind for Kind<S> {
                 Ok(changes) => {
                     guard.armed = false;
                     return match pushed {
-                        Some(pushed) => Ok(Changes { ops: since_pushed(&pushed, &*guard.live)?, changed: changes.changed }),
+                        Some(pushed) => {
+                            Ok(Changes { ops: since_pushed(&pushed, &*guard.live)?, changed: changes.changed })
+                        }
                         None => Ok(changes),
                     };
                 }

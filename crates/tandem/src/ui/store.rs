@@ -485,10 +485,10 @@ impl DatabaseStates {
             let mut memory = self.memory();
             let memory = &mut *memory;
             for token in busy {
-                if let Some(slot) = memory.tabs.get_mut(&token) {
-                    if !std::mem::replace(&mut slot.dirty, true) {
-                        memory.dirty.push(token);
-                    }
+                if let Some(slot) = memory.tabs.get_mut(&token)
+                    && !std::mem::replace(&mut slot.dirty, true)
+                {
+                    memory.dirty.push(token);
                 }
             }
         }
