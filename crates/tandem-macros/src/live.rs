@@ -39,6 +39,10 @@ pub(crate) fn state_fields(attrs: &[syn::Attribute], fields: &FieldsNamed) -> To
     let idents: Vec<&syn::Ident> = fields.named.iter().filter_map(|f| f.ident.as_ref()).collect();
     let names: Vec<String> = idents.iter().map(|i| i.to_string()).collect();
     let index = 0..idents.len();
+    let write = idents
+        .iter()
+        .enumerate()
+        .map(|(i, ident)| quote!(#i => ::tandem::ui::serde_json::to_writer(out, &self.#ident),));
     let (encode, copy, differs, restore): (Vec<_>, Vec<_>, Vec<_>, Vec<_>) = fields
         .named
         .iter()
@@ -69,6 +73,12 @@ pub(crate) fn state_fields(attrs: &[syn::Attribute], fields: &FieldsNamed) -> To
             match index {
                 #(#encode)*
                 _ => ::core::result::Result::Ok(::tandem::ui::serde_json::Value::Null),
+            }
+        }
+        fn write_field(&self, index: usize, out: &mut ::std::vec::Vec<u8>) -> ::core::result::Result<(), ::tandem::ui::serde_json::Error> {
+            match index {
+                #(#write)*
+                _ => ::tandem::ui::serde_json::to_writer(out, &()),
             }
         }
         fn copy_field(&self, index: usize) -> ::core::option::Option<::std::boxed::Box<dyn ::tandem::ui::live::FieldValue>> {

@@ -126,6 +126,10 @@ pub fn restore<T: LiveField>(value: &mut T, before: &dyn FieldValue) {
 pub(crate) struct Live<S> {
     pub(crate) state: S,
     computed: Vec<Value>,
+    /// Each field's JSON text as last written (`None`: not written since
+    /// it changed), so that writing the tab after an event encodes only
+    /// the fields it changed.
+    texts: Vec<Option<Box<str>>>,
 }
 
 /// A [`Live`] of any state type.
@@ -133,8 +137,9 @@ pub(crate) trait LiveState: Any + Send + Sync {
     fn as_any_mut(&mut self) -> &mut dyn Any;
     /// The full JSON: fields, backend fields and computed values.
     fn full_json(&self) -> Result<Value, EventError>;
-    /// The full JSON as text, as the stores write it.
-    fn encode(&self) -> Result<String, serde_json::Error>;
+    /// The full JSON as text, as the stores write it (the fields unchanged
+    /// since the last time are not encoded again).
+    fn encode(&mut self) -> Result<String, serde_json::Error>;
     /// What the browser sees.
     fn public_json(&self) -> Result<Value, EventError>;
 }
@@ -147,7 +152,7 @@ impl<S: State + Events> Live<S> {
     /// `state` with its computed values.
     pub(crate) fn new(state: S) -> Self {
         let computed = S::computed().iter().map(|c| state.compute(c.name).unwrap_or(Value::Null)).collect();
-        Live { state, computed }
+        Live { state, computed, texts: vec![None; S::field_names().len()] }
     }
 
     /// The state decoded from its full JSON (`None`: a new state); its
@@ -209,6 +214,9 @@ impl<S: State + Events> Live<S> {
         let names = S::field_names();
         let changed: Vec<&(usize, Box<dyn FieldValue>)> =
             fields.iter().filter(|(i, copy)| self.state.field_differs(*i, &**copy)).collect();
+        for (i, _) in &changed {
+            self.texts[*i] = None;
+        }
         let recomputed = self.refresh(|field| changed.iter().any(|(i, _)| names[*i] == field));
         let mut ops = Vec::new();
         for (i, copy) in &changed {
@@ -295,11 +303,36 @@ impl<S: State + Events> LiveState for Live<S> {
         Ok(full)
     }
 
-    fn encode(&self) -> Result<String, serde_json::Error> {
-        if S::computed().is_empty() {
-            return serde_json::to_string(&self.state);
+    fn encode(&mut self) -> Result<String, serde_json::Error> {
+        let names = S::field_names();
+        if names.is_empty() {
+            return serde_json::to_string(&Full { state: &self.state, computed: self.computed_map() });
         }
-        serde_json::to_string(&Full { state: &self.state, computed: self.computed_map() })
+        let mut out = Vec::with_capacity(self.texts.iter().flatten().map(|text| text.len() + 24).sum::<usize>() + 2);
+        out.push(b'{');
+        for (i, name) in names.iter().enumerate() {
+            if i > 0 {
+                out.push(b',');
+            }
+            serde_json::to_writer(&mut out, name)?;
+            out.push(b':');
+            match &self.texts[i] {
+                Some(text) => out.extend_from_slice(text.as_bytes()),
+                None => {
+                    let at = out.len();
+                    self.state.write_field(i, &mut out)?;
+                    self.texts[i] = std::str::from_utf8(&out[at..]).ok().map(Box::from);
+                }
+            }
+        }
+        for (c, value) in S::computed().iter().zip(&self.computed) {
+            out.push(b',');
+            serde_json::to_writer(&mut out, c.name)?;
+            out.push(b':');
+            serde_json::to_writer(&mut out, value)?;
+        }
+        out.push(b'}');
+        String::from_utf8(out).map_err(serde::ser::Error::custom)
     }
 
     fn public_json(&self) -> Result<Value, EventError> {
@@ -410,7 +443,7 @@ impl LiveCell {
 
     /// The full JSON as text; an error while an event has the value out.
     pub(crate) fn encode(&self) -> Result<String, EventError> {
-        self.slot().as_ref().ok_or_else(in_use)?.encode().map_err(unserializable)
+        self.slot().as_mut().ok_or_else(in_use)?.encode().map_err(unserializable)
     }
 }
 
@@ -627,6 +660,11 @@ mod tests {
         // Stored as the store writes it, computed values included.
         let stored: Value = serde_json::from_str(&live.encode().unwrap()).unwrap();
         assert_eq!(stored, live.full_json().unwrap());
+        // Written again after another event: the fields it changed are new,
+        // the others as they were written.
+        run(&page, &mut live, "append", json!([1])).await.ok().unwrap();
+        let text = live.encode().unwrap();
+        assert_eq!(text, r#"{"count":0,"rows":[5,7,1],"audit":"appended 1","total":13}"#);
     }
 
     #[tokio::test]

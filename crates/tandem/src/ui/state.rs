@@ -80,6 +80,21 @@ pub trait State: Serialize + DeserializeOwned + Default + Send + Sync + 'static 
         Ok(Value::Null)
     }
 
+    /// Writes field `index` as JSON text to `out` (as the stores keep it).
+    ///
+    /// ```
+    /// # use serde::{Deserialize, Serialize};
+    /// # use tandem::ui::State;
+    /// #[derive(Default, Serialize, Deserialize, State)]
+    /// pub struct Counter { pub count: i64 }
+    /// let mut out = Vec::new();
+    /// Counter { count: 3 }.write_field(0, &mut out).unwrap();
+    /// assert_eq!(out, b"3");
+    /// ```
+    fn write_field(&self, index: usize, out: &mut Vec<u8>) -> Result<(), serde_json::Error> {
+        serde_json::to_writer(out, &self.encode_field(index)?)
+    }
+
     /// A copy of field `index`, to compare with or roll back to later.
     ///
     /// ```
