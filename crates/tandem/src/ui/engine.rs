@@ -440,7 +440,8 @@ impl Engine {
         let mut live = self.opened(page, full, stored)?;
         self.loaded(page, &mut *live, &mut ctx).await;
         let public = live.public_json()?;
-        tab = tab.with_live(page.state_name(), LiveCell::new(live));
+        // Kept as text until the tab's first event: an idle tab costs the text.
+        tab = tab.with_live(page.state_name(), LiveCell::parked(&mut *live)?);
         Ok((token, tab, public))
     }
 
@@ -788,7 +789,7 @@ impl Engine {
         // The state's value, out of the tab (decoded from its JSON, or new,
         // when it has none yet): back in the tab if the event fails.
         let mut taken = match tab.live_cell(name) {
-            Some(cell) => Taken::from_cell(cell)?,
+            Some(cell) => Taken::from_cell(cell, |text| page.kind.decode_text(text))?,
             None => Taken::new(page.kind.live(tab.states.get(name))?),
         };
         ctx.stream = Some(Stream { outbox: outbox.clone(), shown: Shown::Done });
@@ -880,7 +881,7 @@ impl Engine {
             return Err(EventError::new("the tab belongs to another session now"));
         }
         let mut taken = match tab.live_cell(S::NAME) {
-            Some(cell) => Taken::from_cell(cell)?,
+            Some(cell) => Taken::from_cell(cell, |text| Ok(Box::new(Live::<S>::decode_text(text)?)))?,
             None => Taken::new(Box::new(Live::<S>::decode(tab.states.get(S::NAME))?)),
         };
         let live = taken

@@ -155,6 +155,15 @@ impl<S: State + Events> Live<S> {
         Live { state, computed, texts: vec![None; S::field_names().len()] }
     }
 
+    /// The state decoded from its full JSON as text.
+    pub(crate) fn decode_text(text: &str) -> Result<Self, EventError> {
+        let state = serde_json::from_str(text).map_err(|e| {
+            tracing::error!(state = S::NAME, %e, "stored state does not match its type");
+            EventError::new("This page's saved state no longer fits; reload the page.")
+        })?;
+        Ok(Self::new(state))
+    }
+
     /// The state decoded from its full JSON (`None`: a new state); its
     /// computed values are computed again.
     pub(crate) fn decode(full: Option<&Value>) -> Result<Self, EventError> {
@@ -403,9 +412,17 @@ pub(crate) fn since_pushed(pushed: &Value, live: &dyn LiveState) -> Result<Vec<O
     Ok(diff(pushed, &live.public_json()?))
 }
 
-/// Where a tab keeps one state's value: empty while an event runs on it
-/// (the event took it out; a writer finding it so tries again later).
-pub(crate) struct LiveCell(Mutex<Option<Box<dyn LiveState>>>);
+/// Where a tab keeps one state: its value, or (a tab on which no event ran
+/// since its `hello`: an idle tab) its JSON text until an event decodes it,
+/// so that an idle tab costs the text only. Empty while an event runs on
+/// it (the event took it out; a writer finding it so tries again later).
+pub(crate) struct LiveCell(Mutex<Held>);
+
+enum Held {
+    Value(Box<dyn LiveState>),
+    Text(Box<str>),
+    Out,
+}
 
 impl std::fmt::Debug for LiveCell {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -419,31 +436,35 @@ impl std::fmt::Debug for LiveCell {
 impl LiveCell {
     /// A cell holding `live`.
     pub(crate) fn new(live: Box<dyn LiveState>) -> Arc<Self> {
-        Arc::new(LiveCell(Mutex::new(Some(live))))
+        Arc::new(LiveCell(Mutex::new(Held::Value(live))))
     }
 
-    fn slot(&self) -> std::sync::MutexGuard<'_, Option<Box<dyn LiveState>>> {
+    /// A cell holding `live` as its JSON text (decoded by the next event).
+    pub(crate) fn parked(live: &mut dyn LiveState) -> Result<Arc<Self>, EventError> {
+        let text = live.encode().map_err(unserializable)?;
+        Ok(Arc::new(LiveCell(Mutex::new(Held::Text(text.into())))))
+    }
+
+    fn slot(&self) -> std::sync::MutexGuard<'_, Held> {
         self.0.lock().unwrap_or_else(|p| p.into_inner())
-    }
-
-    /// Takes the value out (an event runs on it); `None` if it is out.
-    pub(crate) fn take(&self) -> Option<Box<dyn LiveState>> {
-        self.slot().take()
-    }
-
-    /// Puts the value back.
-    pub(crate) fn put(&self, live: Box<dyn LiveState>) {
-        *self.slot() = Some(live);
     }
 
     /// The full JSON; an error while an event has the value out.
     pub(crate) fn full_json(&self) -> Result<Value, EventError> {
-        self.slot().as_ref().ok_or_else(in_use)?.full_json()
+        match &*self.slot() {
+            Held::Value(live) => live.full_json(),
+            Held::Text(text) => serde_json::from_str(text).map_err(unserializable),
+            Held::Out => Err(in_use()),
+        }
     }
 
     /// The full JSON as text; an error while an event has the value out.
     pub(crate) fn encode(&self) -> Result<String, EventError> {
-        self.slot().as_mut().ok_or_else(in_use)?.encode().map_err(unserializable)
+        match &mut *self.slot() {
+            Held::Value(live) => live.encode().map_err(unserializable),
+            Held::Text(text) => Ok(text.to_string()),
+            Held::Out => Err(in_use()),
+        }
     }
 }
 
@@ -460,9 +481,24 @@ pub(crate) struct Taken {
 }
 
 impl Taken {
-    /// The value of `cell`, taken out.
-    pub(crate) fn from_cell(cell: &Arc<LiveCell>) -> Result<Self, EventError> {
-        let live = cell.take().ok_or_else(in_use)?;
+    /// The value of `cell`, taken out (decoded with `decode` when the cell
+    /// holds it as text).
+    pub(crate) fn from_cell(
+        cell: &Arc<LiveCell>,
+        decode: impl FnOnce(&str) -> Result<Box<dyn LiveState>, EventError>,
+    ) -> Result<Self, EventError> {
+        let mut slot = cell.slot();
+        let live = match std::mem::replace(&mut *slot, Held::Out) {
+            Held::Value(live) => live,
+            Held::Text(text) => match decode(&text) {
+                Ok(live) => live,
+                Err(error) => {
+                    *slot = Held::Text(text);
+                    return Err(error);
+                }
+            },
+            Held::Out => return Err(in_use()),
+        };
         Ok(Taken { live: Some(live), cell: Some(cell.clone()) })
     }
 
@@ -485,7 +521,7 @@ impl Taken {
 impl Drop for Taken {
     fn drop(&mut self) {
         if let (Some(live), Some(cell)) = (self.live.take(), &self.cell) {
-            cell.put(live);
+            *cell.slot() = Held::Value(live);
         }
     }
 }
@@ -705,6 +741,30 @@ mod tests {
         let running = page.kind.run(&mut *live, "stall", Value::Null, &mut ctx);
         assert!(tokio::time::timeout(std::time::Duration::from_millis(20), running).await.is_err());
         assert_eq!(live.full_json().unwrap(), json!({"count": 0}));
+    }
+
+    #[tokio::test]
+    async fn an_idle_tab_keeps_its_text_until_an_event_decodes_it() {
+        let page = page();
+        let mut live = page.kind.live(Some(&json!({"count": 2, "rows": [1], "audit": ""}))).unwrap();
+        let full = live.full_json().unwrap();
+        let cell = LiveCell::parked(&mut *live).unwrap();
+        assert!(matches!(&*cell.slot(), Held::Text(_)));
+        assert_eq!(cell.full_json().unwrap(), full);
+        let mut taken = Taken::from_cell(&cell, |text| page.kind.decode_text(text)).unwrap();
+        assert!(cell.encode().is_err(), "out while the event runs");
+        assert_eq!(ledger_of(taken.live()).count, 2);
+        drop(taken);
+        assert!(matches!(&*cell.slot(), Held::Value(_)), "put back decoded");
+        assert_eq!(cell.full_json().unwrap(), full);
+        // Text that no longer fits the type stays as it was.
+        let stale = Arc::new(LiveCell(Mutex::new(Held::Text(r#"{"count": "two"}"#.into()))));
+        assert!(Taken::from_cell(&stale, |text| page.kind.decode_text(text)).is_err());
+        assert!(matches!(&*stale.slot(), Held::Text(_)));
+    }
+
+    fn ledger_of(live: &mut dyn LiveState) -> &mut Ledger {
+        &mut live.as_any_mut().downcast_mut::<Live<Ledger>>().unwrap().state
     }
 
     #[tokio::test]

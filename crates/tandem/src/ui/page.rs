@@ -304,6 +304,8 @@ pub(crate) trait StateKind: Send + Sync {
     fn fresh(&self) -> Result<Value, EventError>;
     /// The state's value from its full JSON (`None`: a new state).
     fn live(&self, full: Option<&Value>) -> Result<Box<dyn LiveState>, EventError>;
+    /// The state's value from its full JSON as text.
+    fn decode_text(&self, text: &str) -> Result<Box<dyn LiveState>, EventError>;
     /// The shortest interval allowed between two `event`s of one tab.
     fn throttle(&self, event: &str) -> Option<std::time::Duration>;
     /// The client storage fields and where each is kept.
@@ -364,6 +366,10 @@ impl<S: State + Events> StateKind for Kind<S> {
 
     fn live(&self, full: Option<&Value>) -> Result<Box<dyn LiveState>, EventError> {
         Ok(Box::new(Live::<S>::decode(full)?))
+    }
+
+    fn decode_text(&self, text: &str) -> Result<Box<dyn LiveState>, EventError> {
+        Ok(Box::new(Live::<S>::decode_text(text)?))
     }
 
     fn throttle(&self, event: &str) -> Option<std::time::Duration> {
