@@ -419,8 +419,12 @@ impl Engine {
                 if tab.session_key != caller.session_key {
                     return Err(TabError::OtherSession);
                 }
-                let copy = self.connected().contains_key(token);
-                (if copy { new_token() } else { token.to_string() }, Arc::unwrap_or_clone(tab))
+                if self.connected().contains_key(token) {
+                    // A copy shares no state's value with the tab it copies.
+                    (new_token(), tab.detached()?)
+                } else {
+                    (token.to_string(), Arc::unwrap_or_clone(tab))
+                }
             }
             // The first connection of a page load's tab (or one forgotten
             // since, nothing having happened on it).
@@ -441,7 +445,7 @@ impl Engine {
         self.loaded(page, &mut *live, &mut ctx).await;
         let public = live.public_json()?;
         // Kept as text until the tab's first event: an idle tab costs the text.
-        tab = tab.with_live(page.state_name(), LiveCell::parked(&mut *live)?);
+        tab = tab.with_live(page.state_name(), LiveCell::new(live));
         Ok((token, tab, public))
     }
 

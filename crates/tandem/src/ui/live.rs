@@ -421,7 +421,11 @@ pub(crate) struct LiveCell(Mutex<Held>);
 enum Held {
     Value(Box<dyn LiveState>),
     Text(Box<str>),
+    /// An event has the value.
     Out,
+    /// An event kept the value in the next tab's cell: this cell's tab is
+    /// replaced (a writer meeting it skips it for good).
+    Moved,
 }
 
 impl std::fmt::Debug for LiveCell {
@@ -445,6 +449,17 @@ impl LiveCell {
         Ok(Arc::new(LiveCell(Mutex::new(Held::Text(text.into())))))
     }
 
+    /// A cell holding what this one holds, as JSON text: shares nothing.
+    pub(crate) fn copy(&self) -> Result<Arc<Self>, EventError> {
+        Ok(Arc::new(LiveCell(Mutex::new(Held::Text(self.encode()?.into())))))
+    }
+
+    /// Whether an event kept this cell's value in another cell (its tab is
+    /// replaced).
+    pub(crate) fn moved(&self) -> bool {
+        matches!(*self.slot(), Held::Moved)
+    }
+
     fn slot(&self) -> std::sync::MutexGuard<'_, Held> {
         self.0.lock().unwrap_or_else(|p| p.into_inner())
     }
@@ -454,7 +469,7 @@ impl LiveCell {
         match &*self.slot() {
             Held::Value(live) => live.full_json(),
             Held::Text(text) => serde_json::from_str(text).map_err(unserializable),
-            Held::Out => Err(in_use()),
+            Held::Out | Held::Moved => Err(in_use()),
         }
     }
 
@@ -463,7 +478,7 @@ impl LiveCell {
         match &mut *self.slot() {
             Held::Value(live) => live.encode().map_err(unserializable),
             Held::Text(text) => Ok(text.to_string()),
-            Held::Out => Err(in_use()),
+            Held::Out | Held::Moved => Err(in_use()),
         }
     }
 }
@@ -497,7 +512,10 @@ impl Taken {
                     return Err(error);
                 }
             },
-            Held::Out => return Err(in_use()),
+            held @ (Held::Out | Held::Moved) => {
+                *slot = held;
+                return Err(in_use());
+            }
         };
         Ok(Taken { live: Some(live), cell: Some(cell.clone()) })
     }
@@ -512,8 +530,12 @@ impl Taken {
         &mut **self.live.as_mut().expect("a taken value is held until kept or dropped")
     }
 
-    /// The value, in a new cell for the tab that follows.
+    /// The value, in a new cell for the tab that follows (the cell it was
+    /// taken from is marked moved).
     pub(crate) fn keep(mut self) -> Arc<LiveCell> {
+        if let Some(cell) = self.cell.take() {
+            *cell.slot() = Held::Moved;
+        }
         LiveCell::new(self.live.take().expect("a taken value is held until kept or dropped"))
     }
 }

@@ -141,6 +141,24 @@ impl Tab {
         Tab { session_key: self.session_key.clone(), states, live, applied: self.applied.clone() }
     }
 
+    /// A copy of this tab that shares no state's value with it (a
+    /// duplicated browser tab): each value held here goes as its JSON text.
+    pub(crate) fn detached(&self) -> Result<Tab, EventError> {
+        let live = self.live.iter().map(|(name, cell)| Ok((*name, cell.copy()?))).collect::<Result<_, EventError>>()?;
+        Ok(Tab {
+            session_key: self.session_key.clone(),
+            states: self.states.clone(),
+            live,
+            applied: self.applied.clone(),
+        })
+    }
+
+    /// Whether an event kept one of this tab's values in a newer tab: this
+    /// one is replaced and never written again.
+    pub(crate) fn replaced(&self) -> bool {
+        self.live.iter().any(|(_, cell)| cell.moved())
+    }
+
     /// Where state `name` is held as its value, if it is.
     pub(crate) fn live_cell(&self, name: &str) -> Option<&Arc<LiveCell>> {
         self.live.iter().find(|(held, _)| *held == name).map(|(_, cell)| cell)
@@ -464,10 +482,14 @@ impl DatabaseStates {
         let (tokens, rows): (Vec<String>, Vec<model::ActiveModel>) = copies
             .into_iter()
             .filter_map(|(token, tab, expires_at, change)| {
-                // A state an event has out (the tab is being replaced)
-                // cannot be encoded: written next time, and the changes
-                // from its own on are not reported written.
+                // A tab replaced by an event's (its newer version is or
+                // will be kept) is not written; one whose state an event
+                // has out cannot be encoded: written next time, and the
+                // changes from its own on are not reported written.
                 let Ok(data) = serde_json::to_string(&tab.stored_states()) else {
+                    if tab.replaced() {
+                        return None;
+                    }
                     through = through.min(change.saturating_sub(1));
                     busy.push(token);
                     return None;
