@@ -445,7 +445,7 @@ impl Engine {
         self.loaded(page, &mut *live, &mut ctx).await;
         let public = live.public_json()?;
         // Kept as text until the tab's first event: an idle tab costs the text.
-        tab = tab.with_live(page.state_name(), LiveCell::new(live));
+        tab = tab.with_live(page.state_name(), LiveCell::parked(&mut *live)?);
         Ok((token, tab, public))
     }
 
