@@ -7,6 +7,7 @@ mod baseline_rusqlite;
 mod events;
 mod http;
 mod procfs;
+mod rows_page;
 mod scale;
 mod server;
 mod soak;
@@ -191,12 +192,20 @@ async fn all(plan: Plan, quick: bool, only: Option<&str>) -> Value {
         }
         if runs("events") {
             events = event_workloads(plan, &tandem, &baseline).await;
+            if let Value::Array(rows) = &mut events {
+                rows.extend(list_rows(plan, &tandem).await);
+            }
             // What answering only after the commit costs: the same shop,
             // answering before it (written behind every 100 ms).
             let behind = server::write_behind_config(&config);
             let write_behind = Server::start("serve-shop", &[&behind], "/", &[]).await;
             if let Value::Array(rows) = &mut events {
                 rows.extend(write_behind_rows(plan, &write_behind).await);
+                // The list's cost to the engine alone: the tab is written behind.
+                for mut row in list_rows(plan, &write_behind).await {
+                    row["event"] = json!(format!("{} (write-behind)", row["event"].as_str().unwrap_or("")));
+                    rows.push(row);
+                }
                 rows.extend(scale::search_on_postgres(plan.event_run).await);
             }
         }
@@ -205,7 +214,17 @@ async fn all(plan: Plan, quick: bool, only: Option<&str>) -> Value {
     if runs("memory") {
         // A fresh process, so memory freed by earlier workloads does not hide the tabs' cost.
         let fresh = Server::start("serve-shop", &[&config], "/", &[]).await;
-        memory = memory_workload(plan, &fresh).await;
+        memory = memory_workload(plan, &fresh, "/counter").await;
+        drop(fresh);
+        // `/` with 100 active products, in another fresh process.
+        let sqlite = tandem::db::connect(&format!("sqlite://{}", db.display())).await.expect("the database");
+        server::keep_active(&sqlite, CATALOG_ROWS).await;
+        let fresh = Server::start("serve-shop", &[&config], "/", &[]).await;
+        memory["catalog"] = memory_workload(plan, &fresh, "/").await;
+        memory["catalog"]["products"] = json!(CATALOG_ROWS);
+        drop(fresh);
+        server::restore_active(&sqlite).await;
+        let _ = sqlite.close().await;
     }
     let startup = if runs("startup") { startup_workload(&config).await } else { Value::Null };
     let scale = if runs("scale") { scale::workload(plan.event_run, plan.scale_tabs).await } else { Value::Null };
@@ -400,14 +419,62 @@ fn event_stats(run: &mut events::Run, cpu: Duration) -> Value {
     })
 }
 
-async fn memory_workload(plan: Plan, tandem: &Server) -> Value {
+/// The active products `/` shows in the memory section and in `search` on
+/// PostgreSQL.
+const CATALOG_ROWS: i64 = 100;
+
+/// `increment` on the benchmark's page holding 1,000 rows and on the same
+/// page holding none, at 1 and 20 tabs, the two sides alternating by
+/// halves: what the list costs an event that changes only a counter
+/// (`cpu_ratio`, CPU per event at 1,000 rows ÷ at none; ideally 1).
+async fn list_rows(plan: Plan, tandem: &Server) -> Vec<Value> {
+    let paths = ["/bench/rows/1000", "/bench/rows/0"];
+    let mut rows = Vec::new();
+    for tabs in [1usize, 20] {
+        let mut opened = Vec::new();
+        for path in paths {
+            opened.push(events::open_tabs(&tandem.addr, path, tabs).await);
+        }
+        let mut measured: Vec<(events::Run, Duration)> = paths.iter().map(|_| Default::default()).collect();
+        for half in 0..2 {
+            for step in 0..paths.len() {
+                let side = (half + step) % paths.len();
+                let before = procfs::cpu_time(tandem.pid()).unwrap_or_default();
+                let tabs = std::mem::take(&mut opened[side]);
+                let (run, tabs) = events::drive(tabs, "increment", json!([]), plan.event_run / 2).await;
+                let cpu = procfs::cpu_time(tandem.pid()).unwrap_or_default().saturating_sub(before);
+                opened[side] = tabs;
+                let (total, total_cpu) = &mut measured[side];
+                total.elapsed += run.elapsed;
+                total.add(run);
+                *total_cpu += cpu;
+            }
+        }
+        let stats: Vec<Value> = measured.iter_mut().map(|(run, cpu)| event_stats(run, *cpu)).collect();
+        let cpu = |side: usize| stats[side]["cpu_us_per_event"].as_f64().unwrap_or(0.0);
+        for (side, path) in paths.iter().enumerate() {
+            let mut row = json!({"event": format!("{path} increment"), "tabs": tabs});
+            if let (Some(map), Value::Object(ours)) = (row.as_object_mut(), stats[side].clone()) {
+                map.extend(ours);
+            }
+            if side == 0 {
+                row["cpu_ratio"] = json!((cpu(0) / cpu(1).max(1e-9) * 100.0).round() / 100.0);
+            }
+            rows.push(row);
+        }
+    }
+    rows
+}
+
+/// RSS of a fresh process before and after `plan.idle_tabs` idle tabs on `path`.
+async fn memory_workload(plan: Plan, tandem: &Server, path: &str) -> Value {
     // One tab first, so code paths and pools are warm before the baseline.
-    let warm = events::open_tab(&tandem.addr, "/counter").await;
+    let warm = events::open_tab(&tandem.addr, path).await;
     tokio::time::sleep(Duration::from_millis(200)).await;
     let before = procfs::rss_kib(tandem.pid()).unwrap_or_default();
     let mut tabs = Vec::with_capacity(plan.idle_tabs);
     for _ in 0..plan.idle_tabs {
-        tabs.push(events::open_tab(&tandem.addr, "/counter").await);
+        tabs.push(events::open_tab(&tandem.addr, path).await);
     }
     tokio::time::sleep(Duration::from_millis(500)).await;
     let after = procfs::rss_kib(tandem.pid()).unwrap_or_default();
@@ -415,7 +482,7 @@ async fn memory_workload(plan: Plan, tandem: &Server) -> Value {
     let per_tab = (after as f64 - before as f64) / plan.idle_tabs as f64;
     drop(tabs);
     drop(warm);
-    json!({"tabs": plan.idle_tabs, "rss_before_kib": before, "rss_after_kib": after, "per_tab_kib": (per_tab * 10.0).round() / 10.0})
+    json!({"path": path, "tabs": plan.idle_tabs, "rss_before_kib": before, "rss_after_kib": after, "per_tab_kib": (per_tab * 10.0).round() / 10.0})
 }
 
 async fn startup_workload(config: &Path) -> Value {
@@ -476,10 +543,14 @@ fn print_table(results: &Value) {
     let memory = &results["memory"];
     if !memory.is_null() {
         println!();
-        println!(
-            "memory: {} idle tabs, RSS {} → {} KiB, {} KiB per tab",
-            memory["tabs"], memory["rss_before_kib"], memory["rss_after_kib"], memory["per_tab_kib"]
-        );
+        for (path, memory) in [("/counter", memory), ("/ (100 products)", &memory["catalog"])] {
+            if !memory.is_null() {
+                println!(
+                    "memory on {path}: {} idle tabs, RSS {} → {} KiB, {} KiB per tab",
+                    memory["tabs"], memory["rss_before_kib"], memory["rss_after_kib"], memory["per_tab_kib"]
+                );
+            }
+        }
     }
     let startup = &results["startup"];
     if !startup.is_null() {
@@ -559,6 +630,9 @@ fn print_events(rows: &Value) {
         "ratio"
     );
     for row in rows.as_array().into_iter().flatten() {
+        if let Some(ratio) = row["cpu_ratio"].as_f64() {
+            println!("  ↳ CPU per event at 1,000 rows ÷ at none ({} tabs): {ratio}", row["tabs"]);
+        }
         let baseline = &row["baseline"];
         let (theirs, their_p99, their_cpu) = if baseline.is_null() {
             ("—".to_string(), "—".to_string(), "—".to_string())

@@ -50,7 +50,7 @@ async fn drop_database(admin: &str, name: &str) {
     }
 }
 
-/// `search("")` on `/` (the 160 active products reloaded into the state)
+/// `search("")` on `/` (the 100 active products reloaded into the state)
 /// from 1 and 20 tabs on a shop over PostgreSQL, to set beside the same
 /// event on SQLite; no rows without `DATABASE_URL=postgres://…`.
 pub async fn search_on_postgres(duration: Duration) -> Vec<Value> {
@@ -58,6 +58,9 @@ pub async fn search_on_postgres(duration: Duration) -> Vec<Value> {
         return Vec::new();
     };
     let (url, name) = fresh_database(&admin).await;
+    let db = tandem::db::connect(&url).await.expect("cannot open the new database");
+    crate::server::keep_active(&db, crate::CATALOG_ROWS).await;
+    let _ = db.close().await;
     let dir = tempfile::tempdir().expect("cannot create a temporary folder");
     let config = dir.path().join("Tandem.toml");
     std::fs::write(

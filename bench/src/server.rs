@@ -53,6 +53,24 @@ pub async fn fill(db: &tandem::Db) {
     }
 }
 
+/// Leaves exactly `active` products active (the lowest ids), as the
+/// memory section and `search` on PostgreSQL want the catalog: `/` then
+/// shows that many rows.
+pub async fn keep_active(db: &tandem::Db, active: i64) {
+    use sea_orm::ConnectionTrait;
+    let sql = format!(
+        "UPDATE shop_product SET is_active = (id IN (SELECT id FROM (SELECT id FROM shop_product ORDER BY id LIMIT {active}) AS first))"
+    );
+    db.sea_orm().execute_unprepared(&sql).await.expect("cannot change which products are active");
+}
+
+/// Makes the products active again as [`fill`] made them (two thirds).
+pub async fn restore_active(db: &tandem::Db) {
+    use sea_orm::ConnectionTrait;
+    let sql = "UPDATE shop_product SET is_active = (id % 3 <> 0)";
+    db.sea_orm().execute_unprepared(sql).await.expect("cannot change which products are active");
+}
+
 /// A free loopback port.
 pub fn free_addr() -> String {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("cannot bind");
@@ -114,9 +132,10 @@ impl Drop for Server {
     }
 }
 
-/// `serve-shop <Tandem.toml> <addr>`: the shop, as `cargo run -p shop` runs it.
+/// `serve-shop <Tandem.toml> <addr>`: the shop, as `cargo run -p shop` runs it,
+/// plus the benchmark's own page ([`crate::rows_page`]).
 pub fn serve_shop(config: &Path, addr: &str) -> std::process::ExitCode {
-    let app = shop::app();
+    let app = shop::app().page(crate::rows_page::page());
     let mut settings = match app.settings(config) {
         Ok(settings) => settings,
         Err(error) => {

@@ -8,6 +8,7 @@
 //!   browser can send, with typed arguments decoded from the event's JSON.
 
 mod assets;
+mod live;
 mod view;
 
 use proc_macro::TokenStream;
@@ -84,11 +85,13 @@ fn state_impl(input: &DeriveInput) -> syn::Result<proc_macro2::TokenStream> {
     }
     let view = view::state_view(input, fields, &backend)?;
     let (impl_generics, type_generics, where_clause) = input.generics.split_for_impl();
+    let live = live::state_fields(&input.attrs, fields);
     Ok(quote! {
         #view
 
         impl #impl_generics ::tandem::ui::State for #ident #type_generics #where_clause {
             const NAME: &'static str = #name;
+            #live
             fn backend_fields() -> &'static [&'static str] {
                 &[#(#backend),*]
             }
@@ -202,6 +205,7 @@ fn events_impl(block: &ItemImpl) -> syn::Result<proc_macro2::TokenStream> {
     let mut arms = Vec::new();
     let mut computed = Vec::new();
     let mut throttles = Vec::new();
+    let mut touched = Vec::new();
     for item in &block.items {
         let ImplItem::Fn(method) = item else { continue };
         if let Some(spec) = computed_spec(method)? {
@@ -255,8 +259,10 @@ fn events_impl(block: &ItemImpl) -> syn::Result<proc_macro2::TokenStream> {
                 })
             }
         });
+        touched.push((name.clone(), live::touched_fields(method)));
         names.push(name);
     }
+    let touches = live::touches(&touched);
     let shown: Vec<String> = computed.iter().filter(|c| !c.backend).map(|c| c.name.clone()).collect();
     let (view_events, view_computed) = view::collect(block, &shown, is_context);
     let view = view::events_view(block, &view_events, &view_computed);
@@ -272,6 +278,7 @@ fn events_impl(block: &ItemImpl) -> syn::Result<proc_macro2::TokenStream> {
         #view
 
         impl #impl_generics ::tandem::ui::Events for #self_ty #where_clause {
+            #touches
             fn event_names() -> &'static [&'static str] {
                 &[#(#names),*]
             }

@@ -123,21 +123,22 @@ pub(crate) struct Stream {
 
 /// What the browser shows of the state during an event.
 pub(crate) enum Shown {
-    /// The public part of the state as it was in this tab before the event
-    /// (nothing was pushed yet).
-    Before(std::sync::Arc<super::store::Tab>),
+    /// Nothing was pushed yet: the state as it was before the event, which
+    /// the event's copies rebuild (see [`super::live`]).
+    Before(std::sync::Arc<super::live::Before>),
     /// The public state pushed last.
     Pushed(serde_json::Value),
+    /// No event runs (yet).
+    Done,
 }
 
 impl Shown {
-    /// The public JSON the browser shows of state `S`.
-    fn public<S: State + Events>(&self) -> std::borrow::Cow<'_, serde_json::Value> {
+    /// The public JSON the browser shows of state `S`, which is `now`.
+    fn public<S: State + Events>(&self, now: &S) -> std::borrow::Cow<'_, serde_json::Value> {
         match self {
-            Shown::Before(tab) => {
-                std::borrow::Cow::Owned(tab.states.get(S::NAME).map(public_part::<S>).unwrap_or_default())
-            }
+            Shown::Before(before) => std::borrow::Cow::Owned(before.public(now)),
             Shown::Pushed(public) => std::borrow::Cow::Borrowed(public),
+            Shown::Done => std::borrow::Cow::Owned(serde_json::Value::Null),
         }
     }
 }
@@ -280,7 +281,7 @@ impl EventContext {
             match full_json(state, None) {
                 Ok(full) => {
                     let public = public_part::<S>(&full);
-                    let ops = diff(&stream.shown.public::<S>(), &public);
+                    let ops = diff(&stream.shown.public::<S>(state), &public);
                     if !ops.is_empty() {
                         stream.outbox.send(Frame::push(S::NAME, &ops, &[]).encode());
                         stream.shown = Shown::Pushed(public);

@@ -99,6 +99,22 @@ pub fn diff_visible(before: &Value, after: &Value, visible: impl Fn(&str) -> boo
     ops
 }
 
+/// [`diff`] of a value at `path` in the state (one field): the same
+/// operations, their paths starting with `path`.
+///
+/// ```
+/// use serde_json::json;
+/// use tandem::ui::delta::{Op, diff_at};
+///
+/// let ops = diff_at(vec!["rows".into()], &json!([1, 2]), &json!([1, 2, 3]));
+/// assert_eq!(ops, vec![Op::Append { path: vec!["rows".into()], values: vec![json!(3)] }]);
+/// ```
+pub fn diff_at(mut path: Vec<Step>, before: &Value, after: &Value) -> Vec<Op> {
+    let mut ops = Vec::new();
+    walk(&mut path, before, after, &mut ops);
+    ops
+}
+
 fn walk(path: &mut Vec<Step>, before: &Value, after: &Value, ops: &mut Vec<Op>) {
     if before == after {
         return;

@@ -10,11 +10,11 @@ use serde_json::Value;
 use super::background::TabLink;
 use super::bus::{Bus, BusMessage};
 use super::context::{Action, EventContext, RouterData, Shown, Stream};
-use super::delta::diff;
+use super::live::{Live, LiveCell, LiveState, RollBack, Taken};
 use super::locks::TabLocks;
 use super::outbox::{Frame, Outbox};
-use super::page::{Page, stored};
-use super::state::{EventError, Events, State, full_json, is_public};
+use super::page::{Failed, Page};
+use super::state::{EventError, Events, State};
 use super::store::{StateManager, StoreError, Tab};
 use crate::auth::CurrentUser;
 use crate::urls::{Pattern, PatternError};
@@ -314,19 +314,12 @@ impl Engine {
         (&self.not_found, RouterData { path, params: BTreeMap::new(), query: parse_query(query) })
     }
 
-    /// Runs the page's `on_load` on `full` (a failure keeps `full`).
-    async fn loaded(&self, page: &Page, full: Value, ctx: &mut EventContext) -> Result<Value, TabError> {
-        let Some(on_load) = &page.on_load else { return Ok(full) };
+    /// Runs the page's `on_load` on `live` (a failure leaves it as it was).
+    async fn loaded(&self, page: &Page, live: &mut dyn LiveState, ctx: &mut EventContext) {
+        let Some(on_load) = &page.on_load else { return };
         self.equip(ctx);
-        match page.kind.run(&full, on_load, Value::Null, ctx).await {
-            Ok(loaded) => {
-                ctx.save_session().await?;
-                Ok(loaded)
-            }
-            Err(error) => {
-                tracing::warn!(page = %page.route, %error, "on_load failed; keeping the state");
-                Ok(full)
-            }
+        if let Err(failed) = page.kind.run(live, on_load, Value::Null, ctx).await {
+            tracing::warn!(page = %page.route, error = %failed.error, "on_load failed; keeping the state");
         }
     }
 
@@ -347,9 +340,9 @@ impl Engine {
         let token = super::tokens::mint(&self.secret, &caller.session_key);
         let mut ctx = EventContext::new(caller.db, caller.user, router, token.clone(), &caller.session_key);
         (ctx.client, ctx.origin) = (caller.client, caller.origin);
-        let full = page.kind.restore(page.kind.fresh()?, stored);
-        let full = self.loaded(page, full, &mut ctx).await?;
-        Ok((token, page.kind.public(&full)?))
+        let mut live = self.opened(page, None, stored)?;
+        self.loaded(page, &mut *live, &mut ctx).await;
+        Ok((token, live.public_json()?))
     }
 
     /// Connects `outbox` to a tab showing `page`: the tab of `token` if it
@@ -426,8 +419,12 @@ impl Engine {
                 if tab.session_key != caller.session_key {
                     return Err(TabError::OtherSession);
                 }
-                let copy = self.connected().contains_key(token);
-                (if copy { new_token() } else { token.to_string() }, Arc::unwrap_or_clone(tab))
+                if self.connected().contains_key(token) {
+                    // A copy shares no state's value with the tab it copies.
+                    (new_token(), tab.detached()?)
+                } else {
+                    (token.to_string(), Arc::unwrap_or_clone(tab))
+                }
             }
             // The first connection of a page load's tab (or one forgotten
             // since, nothing having happened on it).
@@ -438,16 +435,36 @@ impl Engine {
             (Some(_), None) => return Err(TabError::OtherSession),
             (None, _) => (new_token(), Tab::new(&caller.session_key)),
         };
-        let full = match tab.states.get(page.state_name()) {
-            Some(full) => full.clone(),
-            None => page.kind.fresh()?,
-        };
+        // Decoded from the tab's JSON (encoded first when held as a value):
+        // the tab keeps its own until the new one is stored, and a copy
+        // shares nothing with it.
+        let full = tab.state_json(page.state_name())?;
         let mut ctx = EventContext::new(caller.db, caller.user, router, token.clone(), &caller.session_key);
         (ctx.client, ctx.origin) = (caller.client, caller.origin);
-        let full = self.loaded(page, page.kind.restore(full, stored), &mut ctx).await?;
-        tab.states.insert(page.state_name().to_string(), full.clone());
-        let public = page.kind.public(&full)?;
+        let mut live = self.opened(page, full, stored)?;
+        self.loaded(page, &mut *live, &mut ctx).await;
+        let public = live.public_json()?;
+        // Kept as text until the tab's first event: an idle tab costs the text.
+        tab = tab.with_live(page.state_name(), LiveCell::parked(&mut *live)?);
         Ok((token, tab, public))
+    }
+
+    /// The state of `page` from its full JSON (`None`: a new one), with its
+    /// client storage fields set from `stored` (what the browser kept).
+    fn opened(
+        &self,
+        page: &Page,
+        full: Option<Value>,
+        stored: &serde_json::Map<String, Value>,
+    ) -> Result<Box<dyn LiveState>, EventError> {
+        if stored.is_empty() || page.kind.storage().is_empty() {
+            return page.kind.live(full.as_ref());
+        }
+        let full = match full {
+            Some(full) => full,
+            None => page.kind.fresh()?,
+        };
+        page.kind.live(Some(&page.kind.restore(full, stored)))
     }
 
     /// Asks every open connection to close with code 1012 ("service
@@ -772,51 +789,48 @@ impl Engine {
             // Sent again after a reconnect: it was applied once already.
             return Ok((Ok(()), None, Frame::delta(id, &[], &[]).encode()));
         }
-        let fresh;
-        let (before, shown) = match tab.states.get(page.state_name()) {
-            Some(full) => (full, Shown::Before(tab.clone())),
-            None => {
-                fresh = page.kind.fresh()?;
-                (&fresh, Shown::Pushed(page.kind.public(&fresh)?))
-            }
+        let name = page.state_name();
+        // The state's value, out of the tab (decoded from its JSON, or new,
+        // when it has none yet): back in the tab if the event fails.
+        let mut taken = match tab.live_cell(name) {
+            Some(cell) => Taken::from_cell(cell, |text| page.kind.decode_text(text))?,
+            None => Taken::new(page.kind.live(tab.states.get(name))?),
         };
-        ctx.stream = Some(Stream { outbox: outbox.clone(), shown });
+        ctx.stream = Some(Stream { outbox: outbox.clone(), shown: Shown::Done });
         self.equip(ctx);
-        let outcome = match page.kind.run(before, event, args, ctx).await {
-            Ok(after) => ctx.save_session().await.map(|()| after).map_err(EventError::from),
-            Err(error) => Err(error),
-        };
-        // What the handler pushed, if it pushed anything.
-        let pushed = match ctx.stream.take().map(|stream| stream.shown) {
-            Some(Shown::Pushed(pushed)) => Some(pushed),
-            _ => None,
-        };
-        let after = match outcome {
-            Ok(after) => after,
-            Err(error) => {
+        let ran = page.kind.run(taken.live(), event, args, ctx).await;
+        ctx.stream = None;
+        let ops = match ran {
+            Ok(changes) if changes.changed || id.is_some() => changes.ops,
+            // An upload's event that changed nothing: nothing to write.
+            Ok(changes) => {
+                let actions = self.actions(ctx);
+                return Ok((Ok(()), None, Frame::push(name, &changes.ops, &actions).encode()));
+            }
+            Err(Failed { error, undo }) => {
                 // Both may hold what the client sent (a name, a value serde quotes).
                 let (event, reason) = (crate::http::log::clip(event), crate::http::log::clip(&error.message));
-                tracing::warn!(target: "tandem::ui", state = page.state_name(), %event, %reason, "event failed; state rolled back");
-                let undo = match pushed {
-                    Some(pushed) => diff(&pushed, &page.kind.public(before)?),
-                    None => Vec::new(),
-                };
+                tracing::warn!(target: "tandem::ui", state = name, %event, %reason, "event failed; state rolled back");
                 let answer = Frame::error(id, &error.message, &undo).encode();
                 return Ok((Err(error), None, answer));
             }
         };
-        let ops = match pushed {
-            Some(pushed) => diff(&pushed, &page.kind.public(&after)?),
-            None => page.kind.diff_public(before, &after),
-        };
-        // An event with an id always changes the tab (its applied ids); only
-        // an upload's event needs the comparison.
-        let changed = id.is_some() || after != *before;
-        let mut tab = tab.with_state(page.state_name(), after);
+        let mut tab = tab.with_live(name, taken.keep());
         if let Some(id) = id {
             tab.record_applied(id);
         }
-        let actions: Vec<Action> = std::mem::take(&mut ctx.actions)
+        let actions = self.actions(ctx);
+        let answer = match id {
+            Some(id) => Frame::delta(id, &ops, &actions),
+            None => Frame::push(name, &ops, &actions),
+        };
+        Ok((Ok(()), Some(tab), answer.encode()))
+    }
+
+    /// The actions the event's handlers asked for, a login or logout as a
+    /// ticket to redeem.
+    fn actions(&self, ctx: &mut EventContext) -> Vec<Action> {
+        std::mem::take(&mut ctx.actions)
             .into_iter()
             .map(|action| match action {
                 Action::Session { user_id, stamp } => Action::Redeem {
@@ -824,14 +838,8 @@ impl Engine {
                 },
                 other => other,
             })
-            .collect();
-        let answer = match id {
-            Some(id) => Frame::delta(id, &ops, &actions),
-            None => Frame::push(page.state_name(), &ops, &actions),
-        };
-        Ok((Ok(()), changed.then_some(tab), answer.encode()))
+            .collect()
     }
-
     /// Changes state `S` of tab `token` outside an event (a background
     /// task), in order with the tab's events, and pushes the change.
     pub(crate) async fn update_tab<S: State + Events>(
@@ -876,22 +884,27 @@ impl Engine {
         if tab.session_key != session_key {
             return Err(EventError::new("the tab belongs to another session now"));
         }
-        let fresh;
-        let before = match tab.states.get(S::NAME) {
-            Some(full) => full,
-            None => {
-                fresh = full_json(&S::default(), None)?;
-                &fresh
-            }
+        let mut taken = match tab.live_cell(S::NAME) {
+            Some(cell) => Taken::from_cell(cell, |text| Ok(Box::new(Live::<S>::decode_text(text)?)))?,
+            None => Taken::new(Box::new(Live::<S>::decode(tab.states.get(S::NAME))?)),
         };
-        let mut state: S = stored(before)?;
-        change(&mut state);
-        let after = full_json(&state, Some(before))?;
-        if after == *before {
+        let live = taken
+            .live()
+            .as_any_mut()
+            .downcast_mut::<Live<S>>()
+            .ok_or_else(|| EventError::new(format!("the tab's state is not a `{}`", S::NAME)))?;
+        let before = Arc::new(live.before(None));
+        // A panic in `change` puts the state back (then goes on).
+        let mut guard = RollBack { live, before, armed: true };
+        change(&mut guard.live.state);
+        let changes = guard.live.changes(&guard.before);
+        guard.armed = changes.is_err();
+        drop(guard);
+        let changes = changes?;
+        if !changes.changed {
             return Ok(None);
         }
-        let ops = super::delta::diff_visible(before, &after, is_public::<S>);
-        Ok(Some((tab.with_state(S::NAME, after), ops)))
+        Ok(Some((tab.with_live(S::NAME, taken.keep()), changes.ops)))
     }
 
     /// The login/logout ticket `ticket`, if it was issued to the session

@@ -31,6 +31,7 @@ pub mod engine;
 pub mod feedback;
 pub mod field;
 pub mod forms;
+pub mod live;
 pub mod locks;
 pub mod model_state;
 pub mod node;

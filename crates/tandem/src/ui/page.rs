@@ -20,9 +20,11 @@ use futures_util::FutureExt;
 use futures_util::future::BoxFuture;
 use serde_json::Value;
 
+use super::context::Shown;
 use super::context::{EventContext, RouterData};
+use super::live::{Changes, Live, LiveState, RollBack, since_pushed};
 use super::node::Node;
-use super::state::{EventError, Events, State, full_json, is_public, public_part};
+use super::state::{EventError, Events, State, full_json};
 use super::storage::ClientStorage;
 use super::view::{PageEvent, StateView};
 use crate::auth::Guard;
@@ -360,32 +362,46 @@ fn fill(template: &str, router: &RouterData, data: &Value) -> String {
     out
 }
 
-/// A state type, erased: what the engine needs to run it from stored JSON.
+/// A state type, erased: what the engine needs to run it.
 pub(crate) trait StateKind: Send + Sync {
     fn name(&self) -> &'static str;
     /// The names the state offers a page (see [`super::check`]).
     fn names(&self) -> super::check::Names;
     /// The full JSON of a new state.
     fn fresh(&self) -> Result<Value, EventError>;
-    /// The public part of a full JSON.
-    fn public(&self, full: &Value) -> Result<Value, EventError>;
-    /// The changes to the public part between two full JSONs.
-    fn diff_public(&self, before: &Value, after: &Value) -> Vec<super::delta::Op>;
+    /// The state's value from its full JSON (`None`: a new state).
+    fn live(&self, full: Option<&Value>) -> Result<Box<dyn LiveState>, EventError>;
+    /// The state's value from its full JSON as text.
+    fn decode_text(&self, text: &str) -> Result<Box<dyn LiveState>, EventError>;
     /// The shortest interval allowed between two `event`s of one tab.
     fn throttle(&self, event: &str) -> Option<std::time::Duration>;
     /// The client storage fields and where each is kept.
     fn storage(&self) -> &'static [(&'static str, ClientStorage)];
     /// `full` with its client storage fields set from what the browser kept.
     fn restore(&self, full: Value, stored: &serde_json::Map<String, Value>) -> Value;
-    /// Runs an event on a state given as full JSON, returning the new full
-    /// JSON. A handler error or panic leaves nothing changed.
+    /// Runs an event on `live` in place and saves the session: the changes
+    /// to the public state (since what the handler pushed, if it pushed).
+    /// A handler error or panic (or a failed session save) rolls `live`
+    /// back and returns the changes that take a push back.
     fn run<'a>(
         &'a self,
-        full: &'a Value,
+        live: &'a mut dyn LiveState,
         event: &'a str,
         args: Value,
         ctx: &'a mut EventContext,
-    ) -> BoxFuture<'a, Result<Value, EventError>>;
+    ) -> BoxFuture<'a, Result<Changes, Failed>>;
+}
+
+/// Why an event failed, and what takes back the state it pushed meanwhile.
+pub(crate) struct Failed {
+    pub(crate) error: EventError,
+    pub(crate) undo: Vec<super::delta::Op>,
+}
+
+impl From<EventError> for Failed {
+    fn from(error: EventError) -> Self {
+        Failed { error, undo: Vec::new() }
+    }
 }
 
 struct Kind<S>(PhantomData<fn() -> S>);
@@ -415,12 +431,12 @@ impl<S: State + Events> StateKind for Kind<S> {
         full_json(&S::default(), None)
     }
 
-    fn public(&self, full: &Value) -> Result<Value, EventError> {
-        Ok(public_part::<S>(full))
+    fn live(&self, full: Option<&Value>) -> Result<Box<dyn LiveState>, EventError> {
+        Ok(Box::new(Live::<S>::decode(full)?))
     }
 
-    fn diff_public(&self, before: &Value, after: &Value) -> Vec<super::delta::Op> {
-        super::delta::diff_visible(before, after, is_public::<S>)
+    fn decode_text(&self, text: &str) -> Result<Box<dyn LiveState>, EventError> {
+        Ok(Box::new(Live::<S>::decode_text(text)?))
     }
 
     fn throttle(&self, event: &str) -> Option<std::time::Duration> {
@@ -437,16 +453,26 @@ impl<S: State + Events> StateKind for Kind<S> {
 
     fn run<'a>(
         &'a self,
-        full: &'a Value,
+        live: &'a mut dyn LiveState,
         event: &'a str,
         args: Value,
         ctx: &'a mut EventContext,
-    ) -> BoxFuture<'a, Result<Value, EventError>> {
+    ) -> BoxFuture<'a, Result<Changes, Failed>> {
         Box::pin(async move {
-            let mut state: S = stored(full)?;
-            let outcome = std::panic::AssertUnwindSafe(state.dispatch(event, args, ctx)).catch_unwind().await;
-            match outcome {
-                Ok(Ok(())) => full_json(&state, Some(full)),
+            let live = live
+                .as_any_mut()
+                .downcast_mut::<Live<S>>()
+                .ok_or_else(|| EventError::new(format!("the tab's state is not a `{}`", S::NAME)))?;
+            let before = Arc::new(live.before(Some(event)));
+            if let Some(stream) = &mut ctx.stream {
+                stream.shown = Shown::Before(before.clone());
+            }
+            // Rolls back if this future is dropped before the end, too.
+            let mut guard = RollBack { live, before, armed: true };
+            let outcome =
+                std::panic::AssertUnwindSafe(guard.live.state.dispatch(event, args, ctx)).catch_unwind().await;
+            let outcome = match outcome {
+                Ok(Ok(())) => ctx.save_session().await.map_err(EventError::from),
                 Ok(Err(error)) => Err(error),
                 Err(panic) => {
                     let what = panic
@@ -457,7 +483,32 @@ impl<S: State + Events> StateKind for Kind<S> {
                     tracing::error!(state = S::NAME, event, panic = %what, "event handler panicked");
                     Err(EventError::new("A server error occurred."))
                 }
-            }
+            };
+            // What the handler pushed, if it pushed anything.
+            let pushed = match ctx.stream.as_mut().map(|stream| std::mem::replace(&mut stream.shown, Shown::Done)) {
+                Some(Shown::Pushed(pushed)) => Some(pushed),
+                _ => None,
+            };
+            let changes = outcome.and_then(|()| guard.live.changes(&guard.before));
+            let error = match changes {
+                Ok(changes) => {
+                    guard.armed = false;
+                    return match pushed {
+                        Some(pushed) => {
+                            Ok(Changes { ops: since_pushed(&pushed, &*guard.live)?, changed: changes.changed })
+                        }
+                        None => Ok(changes),
+                    };
+                }
+                Err(error) => error,
+            };
+            guard.armed = false;
+            guard.live.roll_back(&guard.before);
+            let undo = match pushed {
+                Some(pushed) => since_pushed(&pushed, &*guard.live)?,
+                None => Vec::new(),
+            };
+            Err(Failed { error, undo })
         })
     }
 }

@@ -50,6 +50,96 @@ pub trait State: Serialize + DeserializeOwned + Default + Send + Sync + 'static 
     fn client_storage() -> &'static [(&'static str, super::storage::ClientStorage)] {
         &[]
     }
+
+    /// The state's fields, in order, as its JSON names them; `#[derive(State)]`
+    /// lists them all. Empty (a hand-written `State`, or a derived one whose
+    /// serde attributes rename, flatten or skip fields): the engine then
+    /// tracks the state as a whole, through its JSON. See [`super::live`].
+    ///
+    /// ```
+    /// # use serde::{Deserialize, Serialize};
+    /// # use tandem::ui::State;
+    /// #[derive(Default, Serialize, Deserialize, State)]
+    /// pub struct Counter { pub count: i64, pub label: String }
+    /// assert_eq!(Counter::field_names(), ["count", "label"]);
+    /// ```
+    fn field_names() -> &'static [&'static str] {
+        &[]
+    }
+
+    /// Field `index` (of [`State::field_names`]) as JSON.
+    ///
+    /// ```
+    /// # use serde::{Deserialize, Serialize};
+    /// # use tandem::ui::State;
+    /// #[derive(Default, Serialize, Deserialize, State)]
+    /// pub struct Counter { pub count: i64 }
+    /// assert_eq!(Counter { count: 3 }.encode_field(0).unwrap(), serde_json::json!(3));
+    /// ```
+    fn encode_field(&self, _index: usize) -> Result<Value, serde_json::Error> {
+        Ok(Value::Null)
+    }
+
+    /// Writes field `index` as JSON text to `out` (as the stores keep it).
+    ///
+    /// ```
+    /// # use serde::{Deserialize, Serialize};
+    /// # use tandem::ui::State;
+    /// #[derive(Default, Serialize, Deserialize, State)]
+    /// pub struct Counter { pub count: i64 }
+    /// let mut out = Vec::new();
+    /// Counter { count: 3 }.write_field(0, &mut out).unwrap();
+    /// assert_eq!(out, b"3");
+    /// ```
+    fn write_field(&self, index: usize, out: &mut Vec<u8>) -> Result<(), serde_json::Error> {
+        serde_json::to_writer(out, &self.encode_field(index)?)
+    }
+
+    /// A copy of field `index`, to compare with or roll back to later.
+    ///
+    /// ```
+    /// # use serde::{Deserialize, Serialize};
+    /// # use tandem::ui::State;
+    /// #[derive(Default, Serialize, Deserialize, State)]
+    /// pub struct Counter { pub count: i64 }
+    /// let mut counter = Counter { count: 3 };
+    /// let before = counter.copy_field(0).unwrap();
+    /// counter.count = 4;
+    /// assert!(counter.field_differs(0, &*before));
+    /// counter.restore_field(0, &*before);
+    /// assert_eq!(counter.count, 3);
+    /// ```
+    fn copy_field(&self, _index: usize) -> Option<Box<dyn super::live::FieldValue>> {
+        None
+    }
+
+    /// Whether field `index` differs from `before` (a [`State::copy_field`]).
+    ///
+    /// ```
+    /// # use serde::{Deserialize, Serialize};
+    /// # use tandem::ui::State;
+    /// #[derive(Default, Serialize, Deserialize, State)]
+    /// pub struct Counter { pub count: i64 }
+    /// let before = Counter { count: 3 }.copy_field(0).unwrap();
+    /// assert!(!Counter { count: 3 }.field_differs(0, &*before));
+    /// ```
+    fn field_differs(&self, _index: usize, _before: &dyn super::live::FieldValue) -> bool {
+        true
+    }
+
+    /// Sets field `index` back to `before` (a [`State::copy_field`]).
+    ///
+    /// ```
+    /// # use serde::{Deserialize, Serialize};
+    /// # use tandem::ui::State;
+    /// #[derive(Default, Serialize, Deserialize, State)]
+    /// pub struct Counter { pub count: i64 }
+    /// let before = Counter { count: 3 }.copy_field(0).unwrap();
+    /// let mut counter = Counter { count: 9 };
+    /// counter.restore_field(0, &*before);
+    /// assert_eq!(counter.count, 3);
+    /// ```
+    fn restore_field(&mut self, _index: usize, _before: &dyn super::live::FieldValue) {}
 }
 
 /// The events of a state. Implement it with `#[events]` on an `impl` block.
@@ -76,6 +166,35 @@ pub trait Events: Send {
     /// tab (`#[throttle(ms = 500)]` on the handler); faster ones are refused
     /// and not applied.
     fn throttle(_event: &str) -> Option<std::time::Duration>
+    where
+        Self: Sized,
+    {
+        None
+    }
+
+    /// The fields (by name) that event `event` may change; `None`: any.
+    /// `#[events]` reads them from the handler's body: the `x` of every
+    /// `self.x`, unless `self` is also used otherwise (a method call on
+    /// `self`, `self` passed on whole). The engine copies and compares
+    /// only these fields around the event.
+    ///
+    /// ```
+    /// # use serde::{Deserialize, Serialize};
+    /// # use tandem::ui::{Events, State, events};
+    /// #[derive(Default, Serialize, Deserialize, State)]
+    /// pub struct Catalog { pub count: i64, pub rows: Vec<String> }
+    ///
+    /// #[events]
+    /// impl Catalog {
+    ///     pub async fn increment(&mut self) { self.count += 1 }
+    ///     pub async fn reload(&mut self) { self.fill() }
+    /// }
+    /// impl Catalog { fn fill(&mut self) { self.rows.push("x".into()) } }
+    ///
+    /// assert_eq!(Catalog::touches("increment"), Some(&["count"][..]));
+    /// assert_eq!(Catalog::touches("reload"), None);
+    /// ```
+    fn touches(_event: &str) -> Option<&'static [&'static str]>
     where
         Self: Sized,
     {

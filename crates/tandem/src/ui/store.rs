@@ -23,19 +23,45 @@ use sea_orm::{ColumnTrait, DbErr, EntityTrait, QueryFilter, Set, TransactionTrai
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-/// One tab: the session it belongs to, the full JSON of each state it used
-/// and the browser events it applied most recently.
+use super::live::LiveCell;
+use super::state::EventError;
+
+/// One tab: the session it belongs to, each state it used and the browser
+/// events it applied most recently.
 ///
-/// A stored tab is read-only and shared ([`Arc`]): an event builds the next
-/// tab from it ([`Tab::with_state`]) instead of copying it first.
-#[derive(Debug, Clone, Default, PartialEq)]
+/// A state is held as its full JSON ([`Tab::states`]) until an event of
+/// this process runs on it, and from then on as its Rust value
+/// ([`super::live`]), encoded only when the tab is written. A stored tab is
+/// shared ([`Arc`]): an event takes the value out of it, runs on it in
+/// place and builds the next tab around it ([`Tab::with_state`] for JSON)
+/// instead of copying the tab first.
+#[derive(Debug, Clone, Default)]
 pub struct Tab {
     /// The `sessionid` key of the session that opened the tab.
     pub session_key: String,
-    /// State name → full JSON (backend fields included).
+    /// State name → full JSON (backend fields included), for the states
+    /// held as JSON (read from the store, not yet run here); see
+    /// [`Tab::state_json`] for every state.
     pub states: Map<String, Value>,
+    /// State name → value, for the states held as their Rust value.
+    live: Vec<(&'static str, Arc<LiveCell>)>,
     /// The ids of the browser events applied most recently, oldest first.
     applied: Vec<u64>,
+}
+
+impl PartialEq for Tab {
+    fn eq(&self, other: &Self) -> bool {
+        let names = |tab: &Tab| {
+            let mut names: Vec<String> =
+                tab.states.keys().cloned().chain(tab.live.iter().map(|(name, _)| name.to_string())).collect();
+            names.sort();
+            names
+        };
+        self.session_key == other.session_key
+            && self.applied == other.applied
+            && names(self) == names(other)
+            && names(self).iter().all(|name| self.state_json(name).ok() == other.state_json(name).ok())
+    }
 }
 
 impl Tab {
@@ -98,7 +124,60 @@ impl Tab {
             states.insert(key.clone(), value.clone());
         }
         states.insert(name.to_string(), full);
-        Tab { session_key: self.session_key.clone(), states, applied: self.applied.clone() }
+        let live = self.live.iter().filter(|(held, _)| *held != name).cloned().collect();
+        Tab { session_key: self.session_key.clone(), states, live, applied: self.applied.clone() }
+    }
+
+    /// This tab with state `name` held as the value in `cell`; the other
+    /// states are shared, not copied.
+    pub(crate) fn with_live(&self, name: &'static str, cell: Arc<LiveCell>) -> Tab {
+        let states = if self.states.contains_key(name) {
+            self.states.iter().filter(|(key, _)| *key != name).map(|(k, v)| (k.clone(), v.clone())).collect()
+        } else {
+            self.states.clone()
+        };
+        let mut live: Vec<_> = self.live.iter().filter(|(held, _)| *held != name).cloned().collect();
+        live.push((name, cell));
+        Tab { session_key: self.session_key.clone(), states, live, applied: self.applied.clone() }
+    }
+
+    /// A copy of this tab that shares no state's value with it (a
+    /// duplicated browser tab): each value held here goes as its JSON text.
+    pub(crate) fn detached(&self) -> Result<Tab, EventError> {
+        let live = self.live.iter().map(|(name, cell)| Ok((*name, cell.copy()?))).collect::<Result<_, EventError>>()?;
+        Ok(Tab {
+            session_key: self.session_key.clone(),
+            states: self.states.clone(),
+            live,
+            applied: self.applied.clone(),
+        })
+    }
+
+    /// Whether an event kept one of this tab's values in a newer tab: this
+    /// one is replaced and never written again.
+    pub(crate) fn replaced(&self) -> bool {
+        self.live.iter().any(|(_, cell)| cell.moved())
+    }
+
+    /// Where state `name` is held as its value, if it is.
+    pub(crate) fn live_cell(&self, name: &str) -> Option<&Arc<LiveCell>> {
+        self.live.iter().find(|(held, _)| *held == name).map(|(_, cell)| cell)
+    }
+
+    /// The full JSON of state `name`, however it is held (`None`: the tab
+    /// has no such state). Fails only while an event runs on the state.
+    ///
+    /// ```
+    /// use serde_json::json;
+    /// let tab = tandem::ui::store::Tab::new("key").with_state("counter", json!({"count": 1}));
+    /// assert_eq!(tab.state_json("counter").unwrap(), Some(json!({"count": 1})));
+    /// assert_eq!(tab.state_json("cart").unwrap(), None);
+    /// ```
+    pub fn state_json(&self, name: &str) -> Result<Option<Value>, EventError> {
+        match self.live_cell(name) {
+            Some(cell) => cell.full_json().map(Some),
+            None => Ok(self.states.get(name).cloned()),
+        }
     }
 
     /// The stored form of the states: one JSON object, the bookkeeping under
@@ -130,7 +209,7 @@ impl Tab {
             .and_then(|mut bookkeeping| bookkeeping.get_mut("applied").map(Value::take))
             .and_then(|ids| serde_json::from_value(ids).ok())
             .unwrap_or_default();
-        Tab { session_key, states, applied }
+        Tab { session_key, states, live: Vec::new(), applied }
     }
 }
 
@@ -140,9 +219,14 @@ impl Serialize for StoredStates<'_> {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
         let tab = self.0;
-        let mut map = serializer.serialize_map(Some(tab.states.len() + 1))?;
+        let mut map = serializer.serialize_map(Some(tab.states.len() + tab.live.len() + 1))?;
         for (name, full) in &tab.states {
             map.serialize_entry(name, full)?;
+        }
+        for (name, cell) in &tab.live {
+            let text = cell.encode().map_err(serde::ser::Error::custom)?;
+            let raw = serde_json::value::RawValue::from_string(text).map_err(serde::ser::Error::custom)?;
+            map.serialize_entry(name, &raw)?;
         }
         if !tab.applied.is_empty() {
             map.serialize_entry(Tab::BOOKKEEPING, &Bookkeeping { applied: &tab.applied })?;
@@ -236,8 +320,9 @@ const ROWS_PER_STATEMENT: usize = 500;
 /// with an error (the database is stuck).
 const DURABLE_WITHIN: Duration = Duration::from_secs(10);
 
-/// A dirty tab taken for writing: its token, the tab and its expiry.
-type Taken = (String, Arc<Tab>, DateTime<Utc>);
+/// A dirty tab taken for writing: its token, the tab, its expiry and the
+/// number of its last change.
+type Taken = (String, Arc<Tab>, DateTime<Utc>, u64);
 
 /// A tab in memory.
 struct Slot {
@@ -247,6 +332,8 @@ struct Slot {
     dirty: bool,
     /// It has a row in the database (written, or read from there).
     stored: bool,
+    /// The number of its last change (see [`DatabaseStates::keep`]).
+    change: u64,
 }
 
 struct Memory {
@@ -348,9 +435,11 @@ impl DatabaseStates {
             let mut memory = self.memory();
             let memory = &mut *memory;
             memory.changes += 1;
+            let change = memory.changes;
             let replaced = match memory.tabs.get_mut(&token) {
                 Some(slot) => {
                     slot.expires_at = expires_at;
+                    slot.change = change;
                     if !std::mem::replace(&mut slot.dirty, true) {
                         memory.dirty.push(token);
                     }
@@ -358,7 +447,7 @@ impl DatabaseStates {
                 }
                 None => {
                     memory.dirty.push(token.clone());
-                    memory.tabs.insert(token, Slot { tab, expires_at, dirty: true, stored: false });
+                    memory.tabs.insert(token, Slot { tab, expires_at, dirty: true, stored: false, change });
                     None
                 }
             };
@@ -383,23 +472,48 @@ impl DatabaseStates {
                     let slot = memory.tabs.get_mut(&token).filter(|slot| slot.dirty)?;
                     slot.dirty = false;
                     slot.stored = true;
-                    Some((token, slot.tab.clone(), slot.expires_at))
+                    Some((token, slot.tab.clone(), slot.expires_at, slot.change))
                 })
                 .collect();
             (copies, memory.changes)
         };
+        let mut through = through;
+        let mut busy = Vec::new();
         let (tokens, rows): (Vec<String>, Vec<model::ActiveModel>) = copies
             .into_iter()
-            .map(|(token, tab, expires_at)| {
+            .filter_map(|(token, tab, expires_at, change)| {
+                // A tab replaced by an event's (its newer version is or
+                // will be kept) is not written; one whose state an event
+                // has out cannot be encoded: written next time, and the
+                // changes from its own on are not reported written.
+                let Ok(data) = serde_json::to_string(&tab.stored_states()) else {
+                    if tab.replaced() {
+                        return None;
+                    }
+                    through = through.min(change.saturating_sub(1));
+                    busy.push(token);
+                    return None;
+                };
                 let row = model::ActiveModel {
                     token: Set(token.clone()),
                     session_key: Set(tab.session_key.clone()),
-                    data: Set(serde_json::to_string(&tab.stored_states()).unwrap_or_default()),
+                    data: Set(data),
                     expires_at: Set(expires_at),
                 };
-                (token, row)
+                Some((token, row))
             })
             .unzip();
+        if !busy.is_empty() {
+            let mut memory = self.memory();
+            let memory = &mut *memory;
+            for token in busy {
+                if let Some(slot) = memory.tabs.get_mut(&token)
+                    && !std::mem::replace(&mut slot.dirty, true)
+                {
+                    memory.dirty.push(token);
+                }
+            }
+        }
         let done = || {
             self.written.send_if_modified(|written| {
                 let newer = through > *written;
@@ -487,6 +601,7 @@ impl StateManager for DatabaseStates {
                 expires_at: row.expires_at,
                 dirty: false,
                 stored: true,
+                change: 0,
             });
             Ok(Some(slot.tab.clone()))
         })
