@@ -53,5 +53,5 @@ fn view() -> Node {
 
 /// The page.
 pub fn page() -> Page {
-    Page::new::<BenchRows>("bench/rows/<int:rows>", "Rows", view).on_load("load")
+    Page::dynamic::<BenchRows>("bench/rows/<int:rows>", "Rows", view).on_load("load")
 }

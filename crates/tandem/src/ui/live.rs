@@ -665,7 +665,7 @@ mod tests {
     }
 
     fn page() -> Page {
-        Page::new::<Ledger>("ledger", "Ledger", crate::ui::node::p)
+        Page::dynamic::<Ledger>("ledger", "Ledger", crate::ui::node::p)
     }
 
     fn ledger(live: &mut Box<dyn LiveState>) -> &mut Ledger {
@@ -683,7 +683,7 @@ mod tests {
         assert_eq!(Ledger::touches("append"), Some(&["audit", "rows"][..]));
         assert_eq!(Tally::touches("increment"), Some(&["count"][..]));
         assert_eq!(Tally::touches("through_a_method"), None);
-        let page = Page::new::<Tally>("tally", "Tally", crate::ui::node::p);
+        let page = Page::dynamic::<Tally>("tally", "Tally", crate::ui::node::p);
         let mut live = page.kind.live(Some(&json!({"count": 1, "rows": [1, 2, 3]}))).unwrap();
         let (clones, comparisons) = (CLONES.load(Ordering::SeqCst), COMPARISONS.load(Ordering::SeqCst));
         let changes = run(&page, &mut live, "increment", Value::Null).await.ok().unwrap();
@@ -757,7 +757,7 @@ mod tests {
             }
         }
 
-        let page = Page::new::<Slow>("slow", "Slow", crate::ui::node::p);
+        let page = Page::dynamic::<Slow>("slow", "Slow", crate::ui::node::p);
         let mut live = page.kind.live(None).unwrap();
         let mut ctx = context();
         let running = page.kind.run(&mut *live, "stall", Value::Null, &mut ctx);
