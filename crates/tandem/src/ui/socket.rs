@@ -409,7 +409,8 @@ impl Connection {
             let mut frame = json!({"t": "error", "message": refusal.page_message(), "refused": true});
             match refusal {
                 crate::auth::Refusal::Login => {
-                    frame["navigate"] = json!(crate::auth::login_url_with_next(engine.login_url(), asked));
+                    let login = crate::auth::Guard::login_url_of(&page.guards, engine.login_url());
+                    frame["navigate"] = json!(crate::auth::login_url_with_next(login, asked));
                 }
                 crate::auth::Refusal::Permission => frame["navigate"] = json!(crate::auth::safe_next(asked)),
                 crate::auth::Refusal::Failed(_) => {}
