@@ -325,7 +325,7 @@ impl ChangeList {
         self.fill(&site, m, ctx).await
     }
 
-    /// Sorts by column `key`: ascending, then flipping.
+    /// Sorts by column `key` (ascending, then flipping), from the first page.
     pub async fn sort(&mut self, ctx: &mut EventContext, key: String) -> Result<(), EventError> {
         let site = site()?;
         let m = Self::model(&site, ctx).await?;
@@ -333,6 +333,7 @@ impl ChangeList {
             return Err(EventError::new(format!("Cannot sort by `{}`.", crate::http::log::clip(&key))));
         }
         self.ordering = next_ordering(&self.ordering, &key);
+        self.page = 1;
         self.fill(&site, m, ctx).await
     }
 
