@@ -208,5 +208,5 @@ pub fn view() -> Node {
             ]),
         ),
     ]);
-    page([notice("missing", "admin-missing", "t-notice-warning"), cond("missing", nothing(), confirm)])
+    page([notice("missing", "admin-missing", "warning"), cond("missing", nothing(), confirm)])
 }

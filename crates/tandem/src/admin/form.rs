@@ -375,11 +375,15 @@ fn field_view() -> Node {
             .child(bind("item.error")),
         nothing(),
     );
-    div().class("t-field admin-field").bind_attr("data-field", "item.name").children([cond(
+    div().class("admin-field").bind_attr("data-field", "item.name").child(cond(
         "item.is_check",
         div().class("t-field-check").children([checkbox, label.clone(), error.clone()]),
-        div().children([label, cond("item.is_select", select, cond("item.is_area", area, text_input)), error]),
-    )])
+        div().class("t-field").children([
+            label,
+            cond("item.is_select", select, cond("item.is_area", area, text_input)),
+            error,
+        ]),
+    ))
 }
 
 fn form_body() -> Node {
@@ -415,13 +419,13 @@ fn form_body() -> Node {
         ),
     ]);
     div().children([
-        notice("missing", "admin-missing", "t-notice-warning"),
+        notice("missing", "admin-missing", "warning"),
         cond(
             "missing",
             nothing(),
             div().children([
                 links,
-                notice("form_error", "admin-form-error", "t-notice-error"),
+                notice("form_error", "admin-form-error", "danger"),
                 form()
                     .id("admin-form")
                     .class("t-form t-card admin-form")

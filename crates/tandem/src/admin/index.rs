@@ -162,7 +162,7 @@ pub fn view() -> Node {
         ),
     ]);
     page([
-        super::layout::notice("empty", "admin-empty", "t-notice-warning"),
+        super::layout::notice("empty", "admin-empty", "warning"),
         div().class("admin-index").children([div().id("admin-apps").class("t-vstack").child(app), recent]),
     ])
 }

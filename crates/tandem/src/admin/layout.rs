@@ -89,8 +89,9 @@ pub(crate) fn page(content: impl IntoIterator<Item = Node>) -> Node {
     ])
 }
 
-/// A notice shown while field `path` holds text (a refusal, a missing
-/// object), `role="alert"`.
-pub(crate) fn notice(path: &str, id: &str, class: &str) -> Node {
-    cond(path, div().id(id).class(&format!("t-notice {class}")).attr("role", "alert").child(bind(path)), nothing())
+/// A callout shown while field `path` holds text (a missing object, a
+/// form's error), `role="alert"`, in `tone` (`warning`, `danger`).
+pub(crate) fn notice(path: &str, id: &str, tone: &str) -> Node {
+    let callout = div().id(id).class("t-callout").attr("data-tone", tone).attr("role", "alert").child(bind(path));
+    cond(path, callout, nothing())
 }

@@ -129,5 +129,5 @@ pub fn view() -> Node {
             .class("t-form-actions")
             .child(primary_button("Change password").id("admin-password-save").attr("type", "submit")),
     ]);
-    page([notice("missing", "admin-missing", "t-notice-warning"), cond("missing", nothing(), form)])
+    page([notice("missing", "admin-missing", "warning"), cond("missing", nothing(), form)])
 }
