@@ -5,6 +5,8 @@
 //! without leaking others; pages answer only GET (every change goes
 //! through the event socket, whose origin and session are checked).
 
+mod support;
+
 use std::collections::BTreeMap;
 
 use reqwest::StatusCode;
@@ -224,5 +226,45 @@ async fn objects_are_addressed_by_primary_key_without_leaking_others_and_output_
     }
     let after = shop::shop::models::product::Entity::find().all(&server.db).await.unwrap().len();
     assert_eq!(before, after);
+    server.stop().await;
+}
+
+/// The pages' events are checked again on the socket: a view-only staff
+/// user's crafted "save", "delete" and "run_action" are refused with the
+/// rows untouched, and a foreign origin cannot open the socket at all.
+#[tokio::test]
+async fn events_sent_by_hand_are_checked_again() {
+    use support::{connect, event, hello, http_login, load};
+    let server = TestServer::start(&shop::app(), |_| {}).await;
+    user(&server, "viewer", true, false, &["view_product"]).await;
+    let (cookies, _) = http_login(&server.base, "viewer", PASSWORD).await;
+    let before = shop::shop::models::product::Entity::find_by_id(1).one(&server.db).await.unwrap().unwrap();
+
+    let page = load(&server.base, "/admin/shop/product/1/change/", Some(&cookies)).await;
+    let mut socket = connect(&server.base, &page.cookies, &server.base).await.unwrap();
+    hello(&mut socket, Some(&page.token), "/admin/shop/product/1/change/").await;
+    let form = json!({"name": "Hacked", "price": "0.01", "sku": before.sku, "is_active": true});
+    let answer = event(&mut socket, 1, "save", json!([form])).await;
+    assert_eq!(answer["t"], "error", "{answer}");
+    assert_eq!(answer["message"], "You do not have permission to change products.", "{answer}");
+
+    let page = load(&server.base, "/admin/shop/product/", Some(&cookies)).await;
+    let mut socket = connect(&server.base, &page.cookies, &server.base).await.unwrap();
+    hello(&mut socket, Some(&page.token), "/admin/shop/product/").await;
+    let answer = event(&mut socket, 1, "toggle", json!(["1"])).await;
+    assert_ne!(answer["t"], "error", "ticking a row is fine: {answer}");
+    for (id, action) in [(2, "delete_selected"), (3, "deactivate")] {
+        let answer = event(&mut socket, id, "run_action", json!([{"action": action}])).await;
+        assert_eq!((answer["t"].as_str(), answer["message"].as_str()), (Some("error"), Some("Choose an action.")), "{answer}");
+    }
+    let answer = event(&mut socket, 4, "confirm_action", json!([])).await;
+    assert_eq!(answer["t"], "error", "{answer}");
+    let answer = event(&mut socket, 5, "sort", json!(["password"])).await;
+    assert_eq!(answer["message"], "Cannot sort by `password`.", "{answer}");
+    let after = shop::shop::models::product::Entity::find_by_id(1).one(&server.db).await.unwrap().unwrap();
+    assert_eq!(before, after, "untouched");
+
+    let refused = connect(&server.base, &page.cookies, "https://evil.example").await;
+    assert!(refused.is_err(), "a foreign origin is refused");
     server.stop().await;
 }
