@@ -325,3 +325,88 @@ async fn sorted_objects(tab: &Tab) -> Value {
     shown.sort();
     json!(shown)
 }
+
+/// Selects, in the form's multiple select `name`, the options whose text is in `labels`.
+async fn choose(tab: &Tab, name: &str, labels: &[&str]) {
+    tab.eval(&format!(
+        "[...document.querySelector('#admin-form [name={name}]').options].forEach(o => o.selected = {}.includes(o.textContent))",
+        json!(labels)
+    ))
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_superuser_edits_groups_permissions_and_a_users_password() {
+    let browser = tandem::browser_or_skip!();
+    let server = TestServer::start(&shop::app(), |_| {}).await;
+    user(&server, "root", true, &[]).await;
+    user(&server, "bob", false, &[]).await;
+    let bob = tandem::auth::models::user::Entity::find()
+        .filter(tandem::auth::models::user::Column::Username.eq("bob"))
+        .one(&server.db)
+        .await
+        .unwrap()
+        .unwrap();
+
+    // A group that may change products.
+    let tab = browser.open(&server.url("/admin/auth/group/add/")).await;
+    admin_login(&tab, "root").await;
+    tab.wait_for("document.querySelector('#admin-form [name=permissions]') !== null").await;
+    fill(&tab, "name", "Editors").await;
+    choose(&tab, "permissions", &["shop | product | Can change product"]).await;
+    tab.click("#admin-save").await;
+    tab.wait_for("location.pathname === '/admin/auth/group/'").await;
+    tab.wait_for(&format!("{NAMES}.includes('Editors')")).await;
+
+    // Bob joins it: he may now change products.
+    let db_user = tandem::auth::models::user::Entity::find_by_id(bob.id).one(&server.db).await.unwrap().unwrap();
+    assert!(!tandem::auth::has_perm(&server.db, &db_user, "shop.change_product").await.unwrap());
+    tab.goto(&server.url(&format!("/admin/auth/user/{}/change/", bob.id))).await;
+    tab.wait_for("document.querySelector('#admin-form [name=groups]') !== null").await;
+    settled(&tab).await;
+    choose(&tab, "groups", &["Editors"]).await;
+    tab.click("#admin-save-continue").await;
+    tab.wait_for(
+        "[...document.querySelectorAll('.t-notice-success')].some(n => n.textContent.includes('“bob” was changed'))",
+    )
+    .await;
+    settled(&tab).await;
+    assert_eq!(
+        tab.eval("[...document.querySelector('#admin-form [name=groups]').selectedOptions].map(o => o.textContent)")
+            .await,
+        json!(["Editors"])
+    );
+    assert!(tandem::auth::has_perm(&server.db, &db_user, "shop.change_product").await.unwrap());
+    screenshot(&tab, "admin-user", 1280, 900).await;
+
+    // A new password: typed twice, checked, hashed.
+    tab.click("#admin-password").await;
+    tab.wait_for("document.querySelector('#admin-password-form') !== null").await;
+    settled(&tab).await;
+    tab.eval(
+        "document.querySelector('[name=password1]').value = 'correct-horse-9'; \
+         document.querySelector('[name=password2]').value = 'correct-horse-8'",
+    )
+    .await;
+    tab.click("#admin-password-save").await;
+    tab.wait_for(
+        "document.querySelector('#admin-password2-error')?.textContent === 'The two password fields didn’t match.'",
+    )
+    .await;
+    tab.eval("document.querySelector('[name=password2]').value = 'correct-horse-9'").await;
+    tab.click("#admin-password-save").await;
+    tab.wait_for(&format!("location.pathname === '/admin/auth/user/{}/change/'", bob.id)).await;
+    let stored = tandem::auth::models::user::Entity::find_by_id(bob.id).one(&server.db).await.unwrap().unwrap();
+    assert_ne!(stored.password, bob.password, "a new hash");
+    assert!(!stored.password.contains("correct-horse"), "never the password itself");
+    assert!(tandem::auth::authenticate(&server.db, "bob", "correct-horse-9").await.unwrap().is_some());
+
+    tab.goto(&server.url(&format!("/admin/auth/user/{}/history/", bob.id))).await;
+    tab.wait_for("document.querySelectorAll('#admin-history-table tbody tr').length === 2").await;
+    let actions = tab
+        .eval("[...document.querySelectorAll('#admin-history-table tbody tr')].map(tr => tr.children[2].textContent)")
+        .await;
+    assert_eq!(actions, json!(["Changed Groups.", "Changed Password."]));
+    browser.close().await;
+    server.stop().await;
+}

@@ -255,7 +255,11 @@ async fn events_sent_by_hand_are_checked_again() {
     assert_ne!(answer["t"], "error", "ticking a row is fine: {answer}");
     for (id, action) in [(2, "delete_selected"), (3, "deactivate")] {
         let answer = event(&mut socket, id, "run_action", json!([{"action": action}])).await;
-        assert_eq!((answer["t"].as_str(), answer["message"].as_str()), (Some("error"), Some("Choose an action.")), "{answer}");
+        assert_eq!(
+            (answer["t"].as_str(), answer["message"].as_str()),
+            (Some("error"), Some("Choose an action.")),
+            "{answer}"
+        );
     }
     let answer = event(&mut socket, 4, "confirm_action", json!([])).await;
     assert_eq!(answer["t"], "error", "{answer}");

@@ -46,6 +46,8 @@ pub struct FormField {
     pub is_check: bool,
     /// A select (choices, foreign keys).
     pub is_select: bool,
+    /// A multiple select (many-to-many).
+    pub is_multi: bool,
     /// A text area (text without a maximum length).
     pub is_area: bool,
     /// The value as the input shows it.
@@ -99,8 +101,32 @@ impl FormField {
         made
     }
 
+    /// A multiple select named `name` of `choices` (value, label), those
+    /// in `current` selected.
+    pub(crate) fn many(name: &str, label: &str, choices: Vec<(String, String)>, current: &[String]) -> Self {
+        FormField {
+            name: name.to_string(),
+            label: label.to_string(),
+            is_multi: true,
+            dom_id: format!("admin-field-{name}"),
+            error_id: format!("admin-field-{name}-error"),
+            choices: choices
+                .into_iter()
+                .map(|(value, label)| Opt { selected: current.contains(&value), value, label })
+                .collect(),
+            ..Default::default()
+        }
+    }
+
     /// Shows `value` (stored, or as submitted).
     fn show(&mut self, value: &Value) {
+        if self.is_multi {
+            let chosen: Vec<String> = value.as_array().map(|a| a.iter().map(text_of).collect()).unwrap_or_default();
+            for choice in &mut self.choices {
+                choice.selected = chosen.contains(&choice.value);
+            }
+            return;
+        }
         if self.is_check {
             self.checked = value.as_bool().unwrap_or(false);
             return;
@@ -346,14 +372,16 @@ fn field_view() -> Node {
             .bind_attr("disabled", "read_only")
             .bind_attr_choice("aria-invalid", "item.error", choice().absent_when("").otherwise("true"))
     };
-    let select = control_attrs(select()).child(Node::Each {
+    let options = || Node::Each {
         path: "item.choices".into(),
         key: "value".into(),
         name: "opt".into(),
         template: Box::new(
             option().bind_attr("value", "opt.value").bind_attr("selected", "opt.selected").child(bind("opt.label")),
         ),
-    });
+    };
+    let multi = control_attrs(select().attr("multiple", "").attr("size", "8")).child(options());
+    let select = control_attrs(select()).child(options());
     let area = control_attrs(textarea()).attr("rows", "4").bind_value("item.value");
     let checkbox = control_attrs(input().attr("type", "checkbox")).bind_attr("checked", "item.checked");
     let text_input = control_attrs(input())
@@ -380,7 +408,7 @@ fn field_view() -> Node {
         div().class("t-field-check").children([checkbox, label.clone(), error.clone()]),
         div().class("t-field").children([
             label,
-            cond("item.is_select", select, cond("item.is_area", area, text_input)),
+            cond("item.is_select", select, cond("item.is_multi", multi, cond("item.is_area", area, text_input))),
             error,
         ]),
     ))

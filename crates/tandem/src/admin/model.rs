@@ -8,6 +8,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 use futures_util::future::BoxFuture;
+use sea_orm::DbErr;
 use sea_orm::sea_query::ForeignKeyAction;
 use sea_orm::{
     ActiveModelBehavior, ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IdenStatic, IntoActiveModel,
@@ -151,6 +152,21 @@ pub(crate) struct Saved {
 pub(crate) const MAX_CHOICES: u64 = 200;
 
 type Display<M> = Arc<dyn Fn(&M) -> String + Send + Sync>;
+type M2mChoices = Arc<dyn Fn(Db) -> BoxFuture<'static, Result<Vec<(String, String)>, DbErr>> + Send + Sync>;
+type M2mCurrent = Arc<dyn Fn(Db, String) -> BoxFuture<'static, Result<Vec<String>, DbErr>> + Send + Sync>;
+type M2mSet = Arc<dyn Fn(Db, String, Vec<String>) -> BoxFuture<'static, Result<(), DbErr>> + Send + Sync>;
+
+/// A many-to-many field of the form (a user's groups, a group's
+/// permissions): a multiple select of `choices`, the row's `current`
+/// values, and `set` to replace them once the row is saved.
+#[derive(Clone)]
+pub(crate) struct ManyToMany {
+    pub(crate) name: String,
+    pub(crate) label: String,
+    pub(crate) choices: M2mChoices,
+    pub(crate) current: M2mCurrent,
+    pub(crate) set: M2mSet,
+}
 type Prepare<A> = Arc<dyn Fn(&mut A) + Send + Sync>;
 
 /// How the admin shows and edits entity `E` (Django's `ModelAdmin`):
@@ -180,6 +196,8 @@ pub struct ModelAdmin<E: EntityTrait> {
     per_page: u64,
     plural: Option<String>,
     foreign_keys: Vec<ForeignKey>,
+    many: Vec<ManyToMany>,
+    blank: Vec<String>,
 }
 
 /// Django's `list_per_page`.
@@ -220,6 +238,8 @@ where
             per_page: PER_PAGE,
             plural: None,
             foreign_keys,
+            many: Vec::new(),
+            blank: Vec::new(),
         }
     }
 
@@ -355,6 +375,56 @@ where
         self
     }
 
+    /// Text columns the form may leave blank (Django's `blank=True`),
+    /// besides those whose default is a value: stored as `""` rather
+    /// than refused as the REST API refuses a blank string.
+    ///
+    /// ```ignore
+    /// admin.register::<user::Entity>().blank([Column::FirstName, Column::LastName, Column::Email]);
+    /// ```
+    pub fn blank(&mut self, columns: impl IntoIterator<Item = E::Column>) -> &mut Self {
+        self.blank = columns.into_iter().map(|c| c.as_str().to_string()).collect();
+        self
+    }
+
+    /// Whether serializer field `field` may be left blank.
+    fn may_be_blank(&self, field: &Field) -> bool {
+        matches!(field.kind, FieldKind::String { .. })
+            && !field.read_only
+            && !field.allow_null
+            && (!field.required
+                || self
+                    .serializer
+                    .fields_with_columns()
+                    .any(|(f, c)| f.name == field.name && self.blank.iter().any(|b| b == c.as_str())))
+    }
+
+    /// A many-to-many field `name` labelled `label` (Django's
+    /// `ManyToManyField` in the form): `choices` lists what may be chosen
+    /// as (value, label), `current` what the row `pk` holds, `set` replaces
+    /// it after a save. Chosen values outside `choices` are refused with
+    /// Django's message.
+    ///
+    /// ```ignore
+    /// admin.register::<user::Entity>().many_to_many("groups", "Groups", all_groups, groups_of, set_groups);
+    /// ```
+    pub fn many_to_many<C, G, S>(&mut self, name: &str, label: &str, choices: C, current: G, set: S) -> &mut Self
+    where
+        C: Fn(Db) -> BoxFuture<'static, Result<Vec<(String, String)>, DbErr>> + Send + Sync + 'static,
+        G: Fn(Db, String) -> BoxFuture<'static, Result<Vec<String>, DbErr>> + Send + Sync + 'static,
+        S: Fn(Db, String, Vec<String>) -> BoxFuture<'static, Result<(), DbErr>> + Send + Sync + 'static,
+    {
+        self.many.retain(|m| m.name != name);
+        self.many.push(ManyToMany {
+            name: name.to_string(),
+            label: label.to_string(),
+            choices: Arc::new(choices),
+            current: Arc::new(current),
+            set: Arc::new(set),
+        });
+        self
+    }
+
     fn pk_column(&self) -> Result<E::Column, EventError> {
         E::PrimaryKey::iter()
             .next()
@@ -444,6 +514,33 @@ where
             select = select.order_by(pk.into_column(), Order::Asc);
         }
         Ok(select)
+    }
+
+    /// Writes the chosen many-to-many values of row `pk`; answers the
+    /// labels of those that changed (compared with what the row held when
+    /// `compare`).
+    async fn set_many(
+        &self,
+        db: &Db,
+        pk: &str,
+        chosen: Vec<(&ManyToMany, Vec<String>)>,
+        compare: bool,
+    ) -> Result<Vec<String>, EventError> {
+        let mut changed = Vec::new();
+        for (many, mut values) in chosen {
+            values.sort();
+            values.dedup();
+            if compare {
+                let mut before = (many.current)(db.clone(), pk.to_string()).await?;
+                before.sort();
+                if before == values {
+                    continue;
+                }
+                changed.push(many.label.clone());
+            }
+            (many.set)(db.clone(), pk.to_string(), values).await?;
+        }
+        Ok(changed)
     }
 
     fn column_field(&self, name: &str) -> Option<(Field, E::Column)> {
@@ -702,7 +799,17 @@ where
                 } else {
                     field.label.clone()
                 };
-                fields.push(FormField::new(field, &label, &value, options));
+                let mut made = FormField::new(field, &label, &value, options);
+                made.required = field.required && !self.may_be_blank(field);
+                fields.push(made);
+            }
+            for many in &self.many {
+                let choices = (many.choices)(db.clone()).await?;
+                let current = match pk {
+                    Some(pk) => (many.current)(db.clone(), pk.to_string()).await?,
+                    None => Vec::new(),
+                };
+                fields.push(FormField::many(&many.name, &many.label, choices, &current));
             }
             Ok(Some(fields))
         })
@@ -721,10 +828,60 @@ where
                 })?),
                 None => None,
             };
-            let data = Value::Object(form_input(self.serializer.field_list(), form));
-            let validated = match self.serializer.validate_input(db, &data, false, true, instance.as_ref()).await {
-                Ok(validated) => validated,
-                Err(RestError::Invalid(errors)) => return Ok(Err(errors.0)),
+            let mut form = form;
+            let mut chosen: Vec<(&ManyToMany, Vec<String>)> = Vec::new();
+            let mut errors: Vec<(String, Vec<String>)> = Vec::new();
+            for many in &self.many {
+                let values: Vec<String> = match form.remove(&many.name) {
+                    Some(Value::Array(values)) => values.iter().map(text_of).collect(),
+                    Some(Value::String(one)) if !one.is_empty() => vec![one],
+                    _ => Vec::new(),
+                };
+                let allowed = (many.choices)(db.clone()).await?;
+                match values.iter().find(|v| !allowed.iter().any(|(a, _)| a == *v)) {
+                    Some(bad) => errors.push((
+                        many.name.clone(),
+                        vec![format!("Select a valid choice. {bad} is not one of the available choices.")],
+                    )),
+                    None => chosen.push((many, values)),
+                }
+            }
+            let mut input = form_input(self.serializer.field_list(), form);
+            // A text column with a default may be left blank (Django's
+            // `blank=True`): the REST rules, which refuse a blank string,
+            // never see it.
+            let blanks: Vec<String> = self
+                .serializer
+                .field_list()
+                .filter(|f| self.may_be_blank(f))
+                .filter(|f| input.get(&f.name).is_some_and(|v| v.as_str().is_some_and(|t| t.trim().is_empty())))
+                .map(|f| f.name.clone())
+                .collect();
+            for name in &blanks {
+                input.remove(name);
+            }
+            // The rest is validated as a partial update, so the blanks are not
+            // "required"; every other required field must be there.
+            for field in self.serializer.field_list().filter(|f| !f.read_only && !blanks.contains(&f.name)) {
+                if input.contains_key(&field.name) {
+                    continue;
+                }
+                if field.kind == FieldKind::Boolean {
+                    input.insert(field.name.clone(), Value::Bool(false));
+                } else if field.required {
+                    errors.push((field.name.clone(), vec!["This field is required.".into()]));
+                }
+            }
+            let data = Value::Object(input);
+            let validated = match self.serializer.validate_input(db, &data, true, true, instance.as_ref()).await {
+                Ok(mut validated) if errors.is_empty() => {
+                    for name in blanks {
+                        validated.insert(name, Value::String(String::new()));
+                    }
+                    validated
+                }
+                Ok(_) => return Ok(Err(errors)),
+                Err(RestError::Invalid(invalid)) => return Ok(Err(invalid.0.into_iter().chain(errors).collect())),
                 Err(RestError::Messages(messages)) => return Ok(Err(vec![("non_field_errors".into(), messages)])),
                 Err(other) => return Err(EventError::new(format!("{other:?}"))),
             };
@@ -734,7 +891,7 @@ where
                     let unchanged = model.clone();
                     let mut active = model.into_active_model();
                     self.serializer.apply(&mut active, &validated)?;
-                    let changed: Vec<String> = self
+                    let mut changed: Vec<String> = self
                         .serializer
                         .field_list()
                         .filter(|f| {
@@ -743,7 +900,9 @@ where
                         .map(|f| f.label.clone())
                         .collect();
                     let saved = if active.is_changed() { active.update(db).await? } else { unchanged };
-                    Ok(Ok(Saved { pk: self.pk_of(&saved)?, repr: self.repr(&saved)?, changed }))
+                    let pk = self.pk_of(&saved)?;
+                    changed.extend(self.set_many(db, &pk, chosen, true).await?);
+                    Ok(Ok(Saved { repr: self.repr(&saved)?, pk, changed }))
                 }
                 None => {
                     let mut active = <E::ActiveModel as ActiveModelBehavior>::new();
@@ -752,7 +911,9 @@ where
                         prepare(&mut active);
                     }
                     let saved = active.insert(db).await?;
-                    Ok(Ok(Saved { pk: self.pk_of(&saved)?, repr: self.repr(&saved)?, changed: Vec::new() }))
+                    let pk = self.pk_of(&saved)?;
+                    self.set_many(db, &pk, chosen, false).await?;
+                    Ok(Ok(Saved { repr: self.repr(&saved)?, pk, changed: Vec::new() }))
                 }
             }
         })
