@@ -269,8 +269,7 @@ impl ChangeList {
         let site = site()?;
         let m = Self::model(&site, ctx).await?;
         let names: Vec<String> = m.columns().into_iter().map(|c| c.key).collect();
-        let filter_names: Vec<String> =
-            m.filters(&ctx.db, &site, &ListQuery::default()).await?.into_iter().map(|f| f.name).collect();
+        let filter_names = m.filter_names(&site);
         let query = from_query(&ctx.router.query, &filter_names);
         let title = format!(
             "Select {} to {}",

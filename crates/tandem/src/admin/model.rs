@@ -600,6 +600,9 @@ pub(crate) trait AdminModel: Send + Sync {
         site: &'a super::Site,
         query: &'a ListQuery,
     ) -> BoxFuture<'a, Result<ListPage, EventError>>;
+    /// The columns of `list_filter` that can be offered (booleans, choices,
+    /// foreign keys to a registered model), without counting anything.
+    fn filter_names(&self, site: &super::Site) -> Vec<String>;
     fn filters<'a>(
         &'a self,
         db: &'a Db,
@@ -732,6 +735,20 @@ where
         })
     }
 
+    fn filter_names(&self, site: &super::Site) -> Vec<String> {
+        self.list_filter
+            .iter()
+            .filter(|name| {
+                self.column_field(name).is_some_and(|(field, _)| {
+                    self.choices_of(name).is_some()
+                        || field.kind == FieldKind::Boolean
+                        || self.foreign_key(name).is_some_and(|fk| site.by_table(&fk.table).is_some())
+                })
+            })
+            .cloned()
+            .collect()
+    }
+
     fn filters<'a>(
         &'a self,
         db: &'a Db,
@@ -740,20 +757,20 @@ where
     ) -> BoxFuture<'a, Result<Vec<FilterChoices>, EventError>> {
         Box::pin(async move {
             let mut out = Vec::new();
-            for name in &self.list_filter {
-                let Some((field, _)) = self.column_field(name) else { continue };
-                let choices: Vec<(String, String)> = if let Some(choices) = self.choices_of(name) {
+            for name in self.filter_names(site) {
+                let Some((field, _)) = self.column_field(&name) else { continue };
+                let choices: Vec<(String, String)> = if let Some(choices) = self.choices_of(&name) {
                     choices.to_vec()
                 } else if field.kind == FieldKind::Boolean {
                     vec![("true".into(), "Yes".into()), ("false".into(), "No".into())]
-                } else if let Some(target) = self.foreign_key(name).and_then(|fk| site.by_table(&fk.table)) {
+                } else if let Some(target) = self.foreign_key(&name).and_then(|fk| site.by_table(&fk.table)) {
                     target.choice_rows(db).await?
                 } else {
                     continue;
                 };
                 // Counts under the search and the other filters (Django's facets).
                 let mut others = query.filters.clone();
-                others.remove(name);
+                others.remove(&name);
                 let mut counted = Vec::with_capacity(choices.len());
                 for (value, label) in choices {
                     let mut with = others.clone();
@@ -761,7 +778,7 @@ where
                     let count = self.select(db, &query.search, "", &with)?.count(db).await?;
                     counted.push((value, label, count));
                 }
-                out.push(FilterChoices { name: name.clone(), label: self.label_of(name), choices: counted });
+                out.push(FilterChoices { label: self.label_of(&name), name, choices: counted });
             }
             Ok(out)
         })
