@@ -342,3 +342,128 @@ pub(crate) async fn require(db: &Db, user: &CurrentUser, m: &dyn AdminModel, act
         Err(EventError::new(format!("You do not have permission to {} {}.", action.word(), m.plural())))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ui::check::check_page;
+
+    mod product {
+        use sea_orm::entity::prelude::*;
+
+        #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+        #[sea_orm(table_name = "shop_product")]
+        pub struct Model {
+            #[sea_orm(primary_key)]
+            pub id: i64,
+            #[sea_orm(column_type = "String(StringLen::N(200))")]
+            pub name: String,
+            #[sea_orm(column_type = "Decimal(Some((10, 2)))")]
+            pub price: Decimal,
+            pub is_active: bool,
+        }
+
+        #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+        pub enum Relation {}
+
+        impl ActiveModelBehavior for ActiveModel {}
+    }
+
+    mod review {
+        use sea_orm::entity::prelude::*;
+
+        #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+        #[sea_orm(table_name = "shop_review")]
+        pub struct Model {
+            #[sea_orm(primary_key)]
+            pub id: i64,
+            pub product_id: i64,
+            #[sea_orm(column_type = "Text")]
+            pub comment: String,
+        }
+
+        #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+        pub enum Relation {
+            #[sea_orm(
+                belongs_to = "super::product::Entity",
+                from = "Column::ProductId",
+                to = "super::product::Column::Id",
+                on_delete = "Cascade"
+            )]
+            Product,
+        }
+
+        impl ActiveModelBehavior for ActiveModel {}
+    }
+
+    fn admin() -> Admin {
+        let mut admin = Admin::new();
+        admin
+            .register::<product::Entity>()
+            .list_display([product::Column::Name, product::Column::Price])
+            .search_fields([product::Column::Name])
+            .list_filter([product::Column::IsActive, product::Column::Name])
+            .ordering([desc(product::Column::Id)]);
+        admin.register::<review::Entity>().list_filter([review::Column::ProductId]);
+        admin
+    }
+
+    #[test]
+    fn models_are_named_after_their_tables_and_registered_once() {
+        let mut admin = admin();
+        assert_eq!(admin.registered(), ["auth.user", "auth.group", "shop.product", "shop.review"]);
+        admin.register::<product::Entity>().per_page(10);
+        assert_eq!(admin.registered(), ["auth.user", "auth.group", "shop.review", "shop.product"], "replaced");
+        admin.register_as::<review::Entity>("Reviews.Comment");
+        assert!(admin.registered().contains(&"reviews.comment".to_string()));
+    }
+
+    #[test]
+    fn every_page_passes_the_start_up_check_at_djangos_urls() {
+        let pages = admin().at("back-office").pages();
+        let routes: Vec<&str> = pages.iter().map(|p| p.route.as_str()).collect();
+        for route in [
+            "back-office/login/",
+            "back-office/logout/",
+            "back-office/",
+            "back-office/shop/product/",
+            "back-office/shop/product/add/",
+            "back-office/shop/product/<str:pk>/change/",
+            "back-office/shop/product/<str:pk>/delete/",
+            "back-office/shop/product/<str:pk>/history/",
+            "back-office/auth/user/<str:pk>/password/",
+            "back-office/auth/group/",
+        ] {
+            assert!(routes.contains(&route), "{route} in {routes:?}");
+        }
+        for page in &pages {
+            check_page(page).unwrap_or_else(|e| panic!("{}: {e:?}", page.route));
+        }
+        // Every page but the login and logout pages is for staff, sent to the admin's login.
+        for page in pages.iter().filter(|p| !p.route.ends_with("login/") && !p.route.ends_with("logout/")) {
+            assert_eq!(Guard::login_url_of(&page.guards, "/login"), "/back-office/login/", "{}", page.route);
+        }
+        let site = site().unwrap();
+        assert_eq!(site.model_of_path("/back-office/shop/review/3/change/").unwrap().model(), "review");
+        assert!(site.model_of_path("/back-office/shop/secret/").is_err());
+        assert_eq!(site.url(site.get("shop", "product").unwrap(), "3/change/"), "/back-office/shop/product/3/change/");
+    }
+
+    #[test]
+    fn foreign_keys_filters_and_columns_come_from_the_entity() {
+        let admin = admin();
+        let site = admin.site;
+        let reviews = site.get("shop", "review").unwrap();
+        let fk = &reviews.foreign_keys()[0];
+        assert_eq!((fk.column.as_str(), fk.table.as_str()), ("product_id", "shop_product"));
+        assert!(matches!(fk.on_delete, Some(sea_orm::sea_query::ForeignKeyAction::Cascade)));
+        assert_eq!(reviews.filter_names(&site), ["product_id"], "a foreign key to a registered model");
+        let products = site.get("shop", "product").unwrap();
+        assert_eq!(products.filter_names(&site), ["is_active"], "a text column is no filter");
+        let columns: Vec<(String, String)> = products.columns().into_iter().map(|c| (c.key, c.label)).collect();
+        assert_eq!(columns, [("name".into(), "Name".into()), ("price".into(), "Price".into())]);
+        let plain: Vec<String> = reviews.columns().into_iter().map(|c| c.label).collect();
+        assert_eq!(plain, ["Review"], "without list_display: the row's text");
+        assert_eq!(products.per_page(), model::PER_PAGE);
+    }
+}

@@ -1060,3 +1060,54 @@ pub(crate) fn capitalize(text: &str) -> String {
         None => String::new(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    fn field(kind: FieldKind) -> Field {
+        Field {
+            name: "f".into(),
+            kind,
+            read_only: false,
+            required: true,
+            allow_null: false,
+            unique: false,
+            label: "F".into(),
+        }
+    }
+
+    #[test]
+    fn the_submitted_form_becomes_the_serializers_input() {
+        let fields = [
+            Field { name: "on".into(), ..field(FieldKind::Boolean) },
+            Field { name: "n".into(), ..field(FieldKind::Integer { width: 64 }) },
+            Field { name: "cleared".into(), ..field(FieldKind::Integer { width: 64 }) },
+            Field { name: "at".into(), ..field(FieldKind::DateTime) },
+            Field { name: "zoned".into(), ..field(FieldKind::DateTime) },
+        ];
+        let form = json!({"on": null, "n": 3, "cleared": null, "at": "2026-12-07T10:30", "zoned": "2026-12-07T10:30:00+02:00"});
+        let Value::Object(form) = form else { unreachable!() };
+        let input = form_input(fields.iter(), form);
+        assert_eq!(
+            Value::Object(input),
+            json!({"on": false, "n": "3", "cleared": "", "at": "2026-12-07T10:30:00Z", "zoned": "2026-12-07T10:30:00+02:00"})
+        );
+    }
+
+    #[test]
+    fn cells_show_labels_names_and_yes_no() {
+        let choices = [("1".to_string(), "One star".to_string())];
+        let related: HashMap<String, String> = [("7".to_string(), "Mug".to_string())].into();
+        assert_eq!(cell_text(&json!(true), None, None), "Yes");
+        assert_eq!(cell_text(&json!(null), None, None), "-");
+        assert_eq!(cell_text(&json!(1), Some(&choices), None), "One star");
+        assert_eq!(cell_text(&json!(7), None, Some(&related)), "Mug");
+        assert_eq!(cell_text(&json!("29.50"), None, None), "29.50");
+        assert!(has_zone("2026-12-07T10:30:00Z") && has_zone("2026-12-07T10:30:00-05:00"));
+        assert!(!has_zone("2026-12-07T10:30") && !has_zone("2026-12-07T10:30:00"));
+        assert_eq!(capitalize("über"), "Über");
+    }
+}
