@@ -147,6 +147,12 @@ pub(crate) struct Saved {
     pub(crate) changed: Vec<String>,
 }
 
+/// Each field's messages, as the REST serializer gives them.
+pub(crate) type FieldMessages = Vec<(String, Vec<String>)>;
+
+/// Rows as (primary key, text).
+pub(crate) type Named = Vec<(String, String)>;
+
 /// The most rows of another model offered in a foreign key's select or
 /// counted as a filter's choices.
 pub(crate) const MAX_CHOICES: u64 = 200;
@@ -623,7 +629,7 @@ pub(crate) trait AdminModel: Send + Sync {
         db: &'a Db,
         pk: Option<&'a str>,
         form: Map<String, Value>,
-    ) -> BoxFuture<'a, Result<Result<Saved, Vec<(String, Vec<String>)>>, EventError>>;
+    ) -> BoxFuture<'a, Result<Result<Saved, FieldMessages>, EventError>>;
     /// The rows' (primary key, text), for those of `pks` that exist.
     fn reprs<'a>(&'a self, db: &'a Db, pks: &'a [String]) -> BoxFuture<'a, Result<Vec<(String, String)>, EventError>>;
     /// Up to [`MAX_CHOICES`] rows as (primary key, text), for a select.
@@ -635,7 +641,7 @@ pub(crate) trait AdminModel: Send + Sync {
         db: &'a Db,
         column: &'a str,
         pks: &'a [String],
-    ) -> BoxFuture<'a, Result<(u64, Vec<(String, String)>), EventError>>;
+    ) -> BoxFuture<'a, Result<(u64, Named), EventError>>;
     /// Deletes the rows of `pks`; answers how many went.
     fn delete<'a>(&'a self, db: &'a Db, pks: &'a [String]) -> BoxFuture<'a, Result<u64, EventError>>;
     fn as_any_mut(&mut self) -> &mut dyn Any;
@@ -837,7 +843,7 @@ where
         db: &'a Db,
         pk: Option<&'a str>,
         form: Map<String, Value>,
-    ) -> BoxFuture<'a, Result<Result<Saved, Vec<(String, Vec<String>)>>, EventError>> {
+    ) -> BoxFuture<'a, Result<Result<Saved, FieldMessages>, EventError>> {
         Box::pin(async move {
             let instance = match pk {
                 Some(pk) => Some(self.find(db, pk).await?.ok_or_else(|| {
@@ -962,7 +968,7 @@ where
         db: &'a Db,
         column: &'a str,
         pks: &'a [String],
-    ) -> BoxFuture<'a, Result<(u64, Vec<(String, String)>), EventError>> {
+    ) -> BoxFuture<'a, Result<(u64, Named), EventError>> {
         Box::pin(async move {
             let Some((field, column)) = self.column_field(column) else { return Ok((0, Vec::new())) };
             let values: Vec<sea_orm::Value> = pks
