@@ -50,7 +50,7 @@ pub fn pages() -> Vec<Page> {
             .display(|r| format!("{} stars: {}", r.rating, r.comment))
             .list_display([Column::ProductId, Column::Rating, Column::Comment, Column::CreatedAt])
             .search_fields([Column::Comment])
-            .list_filter([Column::Rating, Column::ProductId])
+            .list_filter([Column::Rating, Column::ProductId, Column::CreatedAt])
             .choices(
                 Column::Rating,
                 [("1", "1 star"), ("2", "2 stars"), ("3", "3 stars"), ("4", "4 stars"), ("5", "5 stars")],

@@ -272,3 +272,55 @@ async fn events_sent_by_hand_are_checked_again() {
     assert!(refused.is_err(), "a foreign origin is refused");
     server.stop().await;
 }
+
+/// The change list's filters over real HTTP: choices, a foreign key and a
+/// date, each with its count, and the address's filters applied on arrival.
+#[tokio::test]
+async fn filters_count_choices_foreign_keys_and_dates() {
+    use shop::shop::models::review;
+    let server = TestServer::start(&shop::app(), |_| {}).await;
+    user(&server, "root", true, true, &[]).await;
+    let products = shop::shop::models::product::Entity::find().all(&server.db).await.unwrap();
+    let (first, second) = (&products[0], &products[1]);
+    let old = tandem::chrono::DateTime::parse_from_rfc3339("2020-01-01T12:00:00Z").unwrap().to_utc();
+    for (product, rating, at) in
+        [(first.id, 5, tandem::chrono::Utc::now()), (first.id, 4, tandem::chrono::Utc::now()), (second.id, 5, old)]
+    {
+        review::ActiveModel {
+            product_id: Set(product),
+            rating: Set(rating),
+            comment: Set(format!("{rating} stars")),
+            created_at: Set(at),
+            ..Default::default()
+        }
+        .insert(&server.db)
+        .await
+        .unwrap();
+    }
+    let mut root = Client::new(&server);
+    root.login("root").await;
+    let list = root.get("/admin/shop/review/").await;
+    assert!(list.body.contains("<span id=\"admin-count\">3 reviews</span>"), "{}", list.body);
+    for label in
+        ["5 stars (2)", "4 stars (1)", "1 star (0)", "Today (2)", "This year (2)", &format!("{} (2)", first.name)]
+    {
+        assert!(list.body.contains(&format!(">{label}</button>")), "{label}");
+    }
+    let cases = [
+        ("?created_at=today", "2 reviews"),
+        ("?created_at=this_year&rating=5", "1 review"),
+        (&format!("?product_id={}", second.id), "1 review"),
+        ("?rating=3", "0 reviews"),
+    ];
+    for (query, count) in cases {
+        let reply = root.get(&format!("/admin/shop/review/{query}")).await;
+        assert_eq!(reply.status, StatusCode::OK, "{query}");
+        assert!(reply.body.contains(&format!("<span id=\"admin-count\">{count}</span>")), "{query}: {count}");
+    }
+    // What the address asks for and cannot be shown is said, and every row shown.
+    let bad = root.get("/admin/shop/review/?created_at=yesterday&rating=x").await;
+    assert_eq!(bad.status, StatusCode::OK);
+    assert!(bad.body.contains("The address’s search or filters were not applied"), "{}", bad.body);
+    assert!(bad.body.contains("<span id=\"admin-count\">3 reviews</span>"));
+    server.stop().await;
+}

@@ -151,6 +151,8 @@ pub struct ChangeList {
     pub preview: Preview,
     /// Whether related rows forbid the pending deletion.
     pub blocked: bool,
+    /// Why the address's search, sort or filters were not applied.
+    pub problem: String,
 }
 
 /// The query parameters the change list reads on arrival.
@@ -302,7 +304,17 @@ impl ChangeList {
             actions,
             ..ChangeList::default()
         };
-        self.fill(&site, m, ctx).await
+        if let Err(refused) = self.fill(&site, m, ctx).await {
+            // Django's `?e=1`: the address asked for what cannot be shown;
+            // say so and show every row.
+            self.problem = format!("The address’s search or filters were not applied: {}", refused.message);
+            self.search.clear();
+            self.ordering.clear();
+            self.active.clear();
+            self.page = 1;
+            self.fill(&site, m, ctx).await?;
+        }
+        Ok(())
     }
 
     /// Reads the current page again (the table changed somewhere).
@@ -634,6 +646,7 @@ pub fn view() -> Node {
     ]);
     let results = div().class("admin-results-wrap").child(table_view());
     page([
+        super::layout::notice("problem", "admin-problem", "warning"),
         toolbar,
         confirm,
         div()

@@ -484,7 +484,7 @@ where
         let mut ordering = self.list_display.clone();
         ordering.retain(|name| E::Column::iter().any(|c| c.as_str() == name));
         Filters {
-            fields: self.list_filter.clone(),
+            fields: self.list_filter.iter().filter(|name| !self.is_date(name)).cloned().collect(),
             search: self.search.clone(),
             ordering,
             default_ordering: self.ordering.clone(),
@@ -516,10 +516,30 @@ where
                 RestError::Messages(messages) => EventError::new(messages.join(" ")),
                 other => EventError::new(format!("{other:?}")),
             })?;
+        for (name, value) in filters.iter().filter(|(name, _)| self.list_filter.contains(name) && self.is_date(name)) {
+            let Some((field, column)) = self.column_field(name) else { continue };
+            let (start, end) = date_range(value, chrono::Utc::now().date_naive()).ok_or_else(|| {
+                EventError::new(format!("Cannot filter `{name}` by `{}`.", crate::http::log::clip(value)))
+            })?;
+            let bound = |day: chrono::NaiveDate| {
+                let text = if field.kind == FieldKind::Date {
+                    day.format("%Y-%m-%d").to_string()
+                } else {
+                    format!("{}T00:00:00Z", day.format("%Y-%m-%d"))
+                };
+                field.to_db_value(&Value::String(text), column.def().get_column_type())
+            };
+            select = select.filter(column.gte(bound(start))).filter(column.lt(bound(end)));
+        }
         for pk in E::PrimaryKey::iter() {
             select = select.order_by(pk.into_column(), Order::Asc);
         }
         Ok(select)
+    }
+
+    /// Whether column `name` holds a date or a timestamp.
+    fn is_date(&self, name: &str) -> bool {
+        self.column_field(name).is_some_and(|(f, _)| matches!(f.kind, FieldKind::Date | FieldKind::DateTime))
     }
 
     /// Writes the chosen many-to-many values of row `pk`; answers the
@@ -575,6 +595,30 @@ where
 
     fn choices_of(&self, column: &str) -> Option<&[(String, String)]> {
         self.choices.iter().find(|(name, _)| name == column).map(|(_, c)| c.as_slice())
+    }
+}
+
+/// The choices of a date filter (Django's `DateFieldListFilter`).
+const DATE_CHOICES: [(&str, &str); 4] =
+    [("today", "Today"), ("past_7_days", "Past 7 days"), ("this_month", "This month"), ("this_year", "This year")];
+
+/// The days `[start, end)` a date filter's `value` covers, as seen on
+/// `today` (UTC); `None` for an unknown value.
+fn date_range(value: &str, today: chrono::NaiveDate) -> Option<(chrono::NaiveDate, chrono::NaiveDate)> {
+    use chrono::Datelike;
+    let tomorrow = today.succ_opt()?;
+    match value {
+        "today" => Some((today, tomorrow)),
+        "past_7_days" => Some((today - chrono::Days::new(6), tomorrow)),
+        "this_month" => {
+            let first = today.with_day(1)?;
+            Some((first, first.checked_add_months(chrono::Months::new(1))?))
+        }
+        "this_year" => {
+            let first = chrono::NaiveDate::from_ymd_opt(today.year(), 1, 1)?;
+            Some((first, chrono::NaiveDate::from_ymd_opt(today.year() + 1, 1, 1)?))
+        }
+        _ => None,
     }
 }
 
@@ -747,7 +791,7 @@ where
             .filter(|name| {
                 self.column_field(name).is_some_and(|(field, _)| {
                     self.choices_of(name).is_some()
-                        || field.kind == FieldKind::Boolean
+                        || matches!(field.kind, FieldKind::Boolean | FieldKind::Date | FieldKind::DateTime)
                         || self.foreign_key(name).is_some_and(|fk| site.by_table(&fk.table).is_some())
                 })
             })
@@ -769,6 +813,8 @@ where
                     choices.to_vec()
                 } else if field.kind == FieldKind::Boolean {
                     vec![("true".into(), "Yes".into()), ("false".into(), "No".into())]
+                } else if matches!(field.kind, FieldKind::Date | FieldKind::DateTime) {
+                    DATE_CHOICES.iter().map(|(v, l)| (v.to_string(), l.to_string())).collect()
                 } else if let Some(target) = self.foreign_key(&name).and_then(|fk| site.by_table(&fk.table)) {
                     target.choice_rows(db).await?
                 } else {
@@ -1101,6 +1147,17 @@ mod tests {
             Value::Object(input),
             json!({"on": false, "n": "3", "cleared": "", "at": "2026-12-07T10:30:00Z", "zoned": "2026-12-07T10:30:00+02:00"})
         );
+    }
+
+    #[test]
+    fn date_filters_cover_whole_days() {
+        let day = |y, m, d| chrono::NaiveDate::from_ymd_opt(y, m, d).unwrap();
+        let today = day(2026, 12, 31);
+        assert_eq!(date_range("today", today), Some((today, day(2027, 1, 1))));
+        assert_eq!(date_range("past_7_days", today), Some((day(2026, 12, 25), day(2027, 1, 1))));
+        assert_eq!(date_range("this_month", today), Some((day(2026, 12, 1), day(2027, 1, 1))));
+        assert_eq!(date_range("this_year", today), Some((day(2026, 1, 1), day(2027, 1, 1))));
+        assert_eq!(date_range("yesterday", today), None);
     }
 
     #[test]
