@@ -324,3 +324,44 @@ async fn filters_count_choices_foreign_keys_and_dates() {
     assert!(bad.body.contains("<span id=\"admin-count\">3 reviews</span>"));
     server.stop().await;
 }
+
+/// The delete page lists what goes with the object (its reviews, `ON
+/// DELETE CASCADE`); confirmed over the socket, the product and its reviews
+/// are gone, and the deletion is in the history.
+#[tokio::test]
+async fn the_delete_page_lists_related_rows_and_deletes_with_them() {
+    use shop::shop::models::{product, review};
+    use support::{connect, event, hello, http_login, load};
+    let server = TestServer::start(&shop::app(), |_| {}).await;
+    user(&server, "root", true, true, &[]).await;
+    let target = product::Entity::find().one(&server.db).await.unwrap().unwrap();
+    review::ActiveModel {
+        product_id: Set(target.id),
+        rating: Set(5),
+        comment: Set("Lovely".into()),
+        created_at: Set(tandem::chrono::Utc::now()),
+        ..Default::default()
+    }
+    .insert(&server.db)
+    .await
+    .unwrap();
+    let (cookies, _) = http_login(&server.base, "root", PASSWORD).await;
+    let path = format!("/admin/shop/product/{}/delete/", target.id);
+    let page = load(&server.base, &path, Some(&cookies)).await;
+    assert!(page.html.contains(&format!("<li>Product: {}</li>", target.name)), "{}", page.html);
+    assert!(page.html.contains("<li>Review: 5 stars: Lovely</li>"), "the review goes with it");
+    let mut socket = connect(&server.base, &page.cookies, &server.base).await.unwrap();
+    hello(&mut socket, Some(&page.token), &path).await;
+    let answer = event(&mut socket, 1, "confirm", json!([])).await;
+    assert_ne!(answer["t"], "error", "{answer}");
+    assert!(product::Entity::find_by_id(target.id).one(&server.db).await.unwrap().is_none());
+    let left = review::Entity::find().filter(review::Column::ProductId.eq(target.id)).all(&server.db).await.unwrap();
+    assert!(left.is_empty(), "its reviews went with it");
+    let logged = tandem::admin::log::entry::Entity::find().all(&server.db).await.unwrap();
+    assert_eq!(logged.len(), 1);
+    assert_eq!((logged[0].action_flag, logged[0].object_repr.as_str()), (3, target.name.as_str()));
+    // Deleting it again: it no longer exists.
+    let answer = event(&mut socket, 2, "confirm", json!([])).await;
+    assert_eq!(answer["t"], "error", "{answer}");
+    server.stop().await;
+}
