@@ -354,8 +354,16 @@ async fn a_superuser_edits_groups_permissions_and_a_users_password() {
     tab.wait_for("document.querySelector('#admin-form [name=permissions]') !== null").await;
     fill(&tab, "name", "Editors").await;
     choose(&tab, "permissions", &["shop | product | Can change product"]).await;
-    tab.click("#admin-save").await;
-    tab.wait_for("location.pathname === '/admin/auth/group/'").await;
+    tab.click("#admin-save-another").await;
+    tab.wait_for(
+        "[...document.querySelectorAll('.t-notice-success')].some(n => \
+         n.textContent === 'The group “Editors” was added successfully. You may add another group below.')",
+    )
+    .await;
+    settled(&tab).await;
+    assert_eq!(tab.eval("location.pathname").await, json!("/admin/auth/group/add/"));
+    assert_eq!(tab.eval("document.querySelector('#admin-form [name=name]').value").await, json!(""), "a fresh form");
+    tab.goto(&server.url("/admin/auth/group/")).await;
     tab.wait_for(&format!("{NAMES}.includes('Editors')")).await;
 
     // Bob joins it: he may now change products.

@@ -87,7 +87,8 @@ impl FormField {
             is_check: field.kind == FieldKind::Boolean,
             is_select: options.is_some(),
             is_area: field.kind == (FieldKind::String { max_length: None }) && options.is_none(),
-            required: field.required,
+            // A checkbox is always answered: never starred.
+            required: field.required && field.kind != FieldKind::Boolean,
             dom_id: format!("admin-field-{}", field.name),
             error_id: format!("admin-field-{}-error", field.name),
             ..Default::default()

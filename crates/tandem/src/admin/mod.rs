@@ -311,10 +311,11 @@ impl Site {
     /// The model a page of the site shows, from its path
     /// (`/admin/shop/product/3/change/`).
     pub(crate) fn model_of_path(&self, path: &str) -> Result<&dyn AdminModel, EventError> {
-        let rest = path.strip_prefix(&self.prefix).unwrap_or(path);
+        let missing = || EventError::new("No such model.");
+        let rest = path.strip_prefix(&self.prefix).ok_or_else(missing)?;
         let mut parts = rest.trim_matches('/').split('/');
         let (app, model) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""));
-        self.get(app, model).ok_or_else(|| EventError::new("No such model."))
+        self.get(app, model).ok_or_else(missing)
     }
 
     /// `/admin/<app>/<model>/` and what follows.

@@ -869,7 +869,7 @@ where
                     field.label.clone()
                 };
                 let mut made = FormField::new(field, &label, &value, options);
-                made.required = field.required && !self.may_be_blank(field);
+                made.required = made.required && !self.may_be_blank(field);
                 fields.push(made);
             }
             for many in &self.many {
