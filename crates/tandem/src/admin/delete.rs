@@ -126,6 +126,8 @@ pub struct DeletePage {
     pub missing: String,
     /// The change page's address (the "No, take me back" link).
     pub back: String,
+    /// The object's name.
+    pub repr: String,
 }
 
 #[events]
@@ -139,9 +141,9 @@ impl DeletePage {
         let mut crumbs = model_crumbs(&site, m);
         let verbose = m.verbose();
         *self = DeletePage { back: site.url(m, &format!("{pk}/change/")), ..DeletePage::default() };
-        match preview.objects.first() {
-            Some(object) => {
-                let repr = object.text.split_once(": ").map(|(_, r)| r.to_string()).unwrap_or_default();
+        let found = m.reprs(&ctx.db, std::slice::from_ref(&pk)).await?;
+        match found.into_iter().next() {
+            Some((_, repr)) => {
                 crumbs.push(Crumb { href: self.back.clone(), label: repr.clone() });
                 crumbs.push(Crumb { href: site.url(m, &format!("{pk}/delete/")), label: "Delete".into() });
                 self.blocked = !preview.blocked.is_empty();
@@ -155,6 +157,7 @@ impl DeletePage {
                     )
                 };
                 self.preview = preview;
+                self.repr = repr;
             }
             None => {
                 self.missing =
@@ -170,12 +173,10 @@ impl DeletePage {
         let site = site()?;
         let m = site.model_of_path(&ctx.router.path)?;
         let pk = super::form::pk_param(ctx)?;
-        let repr = self.preview.objects.first().map(|o| o.text.clone()).unwrap_or_default();
         if delete(&site, m, ctx, std::slice::from_ref(&pk)).await? == 0 {
             return Err(EventError::new(format!("This {} no longer exists.", m.verbose())));
         }
-        let repr = repr.split_once(": ").map(|(_, r)| r.to_string()).unwrap_or(repr);
-        ctx.notify(Level::Success, &format!("The {} “{repr}” was deleted successfully.", m.verbose()));
+        ctx.notify(Level::Success, &format!("The {} “{}” was deleted successfully.", m.verbose(), self.repr));
         ctx.redirect(&site.url(m, ""));
         Ok(())
     }
