@@ -365,3 +365,36 @@ async fn the_delete_page_lists_related_rows_and_deletes_with_them() {
     assert_eq!(answer["t"], "error", "{answer}");
     server.stop().await;
 }
+
+/// A registered bulk action (the shop's "deactivate") runs on the ticked
+/// rows only, for a user who may change products.
+#[tokio::test]
+async fn a_custom_action_runs_on_the_ticked_rows() {
+    use shop::shop::models::product;
+    use support::{connect, event, hello, http_login, load};
+    let server = TestServer::start(&shop::app(), |_| {}).await;
+    user(&server, "editor", true, false, &["view_product", "change_product"]).await;
+    let active: Vec<product::Model> =
+        product::Entity::find().filter(product::Column::IsActive.eq(true)).all(&server.db).await.unwrap();
+    assert!(active.len() >= 3);
+    let (cookies, _) = http_login(&server.base, "editor", PASSWORD).await;
+    let page = load(&server.base, "/admin/shop/product/", Some(&cookies)).await;
+    let mut socket = connect(&server.base, &page.cookies, &server.base).await.unwrap();
+    hello(&mut socket, Some(&page.token), "/admin/shop/product/").await;
+    for (id, chosen) in active[..2].iter().enumerate() {
+        let answer = event(&mut socket, id as u64 + 1, "toggle", json!([chosen.id.to_string()])).await;
+        assert_ne!(answer["t"], "error", "{answer}");
+    }
+    // Without the delete permission, "delete_selected" is not offered.
+    let answer = event(&mut socket, 3, "run_action", json!([{"action": "delete_selected"}])).await;
+    assert_eq!(answer["message"], "Choose an action.", "{answer}");
+    let answer = event(&mut socket, 4, "run_action", json!([{"action": "deactivate"}])).await;
+    assert_ne!(answer["t"], "error", "{answer}");
+    let text = answer.to_string();
+    assert!(text.contains("2 products were marked as inactive."), "{text}");
+    for (i, product) in active.iter().enumerate() {
+        let now = product::Entity::find_by_id(product.id).one(&server.db).await.unwrap().unwrap();
+        assert_eq!(now.is_active, i >= 2, "{}", product.name);
+    }
+    server.stop().await;
+}
