@@ -2,6 +2,7 @@
 //! (and `-- soak`, which is not part of `all`: it runs for minutes).
 //! See `bench/README.md` for the workloads and how to read the table.
 
+mod admin;
 mod baseline;
 mod baseline_rusqlite;
 mod events;
@@ -176,7 +177,7 @@ fn machine() -> String {
 }
 
 /// The table's sections, in the order they run; `--only` picks one.
-const SECTIONS: [&str; 5] = ["http", "events", "memory", "startup", "scale"];
+const SECTIONS: [&str; 6] = ["http", "events", "memory", "startup", "scale", "admin"];
 
 async fn all(plan: Plan, quick: bool, only: Option<&str>) -> Value {
     let runs = |section: &str| only.is_none_or(|name| name == section);
@@ -228,6 +229,7 @@ async fn all(plan: Plan, quick: bool, only: Option<&str>) -> Value {
     }
     let startup = if runs("startup") { startup_workload(&config).await } else { Value::Null };
     let scale = if runs("scale") { scale::workload(plan.event_run, plan.scale_tabs).await } else { Value::Null };
+    let admin = if runs("admin") { admin::workload(quick).await } else { Value::Null };
     json!({
         "date": chrono_date(),
         "machine": machine(),
@@ -237,6 +239,7 @@ async fn all(plan: Plan, quick: bool, only: Option<&str>) -> Value {
         "memory": memory,
         "startup": startup,
         "scale": scale,
+        "admin": admin,
     })
 }
 
@@ -561,6 +564,9 @@ fn print_table(results: &Value) {
     }
     if !results["scale"].is_null() {
         scale::print(&results["scale"]);
+    }
+    if !results["admin"].is_null() {
+        admin::print(&results["admin"]);
     }
 }
 

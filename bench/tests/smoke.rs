@@ -68,6 +68,16 @@ fn every_workload_reports_numbers() {
     assert!((1000..200_000).contains(&bytes), "{bytes}");
 
     // The scale-out run needs PostgreSQL and Redis (DATABASE_URL, REDIS_URL).
+    // The admin's change list over 10,000 rows: four cases, each answered.
+    let admin = &results["admin"];
+    assert_eq!(admin["rows"], 10_000, "{admin}");
+    let cases = admin["cases"].as_array().unwrap();
+    assert_eq!(cases.len(), 4, "{admin}");
+    for case in cases {
+        let (p50, p99) = (case["p50_ms"].as_f64().unwrap(), case["p99_ms"].as_f64().unwrap());
+        assert!(p50 > 0.0 && p50 <= p99, "{case}");
+        assert!(case["html_bytes"].as_u64().unwrap() > 10_000, "{case}");
+    }
     let scale = &results["scale"];
     if scale.get("skipped").is_none() {
         for side in ["one_process_embedded", "two_processes_redis"] {

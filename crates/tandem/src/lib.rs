@@ -27,6 +27,7 @@
 extern crate self as tandem;
 
 pub mod accounts;
+pub mod admin;
 pub mod app;
 pub mod assets;
 pub mod auth;

@@ -2,6 +2,7 @@
 //! `rxconfig.py`, `backend/urls.py` and the `shop` Django app.
 
 pub mod accounts;
+pub mod admin;
 pub mod backend;
 pub mod commands;
 pub mod pages;
@@ -20,6 +21,8 @@ pub fn app() -> App {
         .pages(pages::pages())
         // Django's account pages under /accounts/ (login, logout, register, password change).
         .pages(tandem::accounts::Accounts::new().with_registration().pages())
+        // Django's admin over the shop's models, users and groups, at /admin/.
+        .pages(admin::pages())
         .not_found(pages::not_found())
         .static_files(tandem::static_files!())
         .theme(theme());

@@ -235,7 +235,13 @@ impl Accounts {
 /// second field (`second_field`) gets the mismatch or the validators'
 /// messages, judged against the user's `attributes` (username, first name,
 /// last name, email).
-fn check_new_password(errors: &mut FieldErrors, second_field: &str, first: &str, second: &str, attributes: &[&str]) {
+pub(crate) fn check_new_password(
+    errors: &mut FieldErrors,
+    second_field: &str,
+    first: &str,
+    second: &str,
+    attributes: &[&str],
+) {
     if first != second {
         errors.add(second_field, "The two password fields didn’t match.");
         return;
@@ -246,7 +252,7 @@ fn check_new_password(errors: &mut FieldErrors, second_field: &str, first: &str,
 }
 
 /// The validators' attributes of `user`.
-fn attributes_of(user: &crate::auth::User) -> [&str; 4] {
+pub(crate) fn attributes_of(user: &crate::auth::User) -> [&str; 4] {
     [&user.username, &user.first_name, &user.last_name, &user.email]
 }
 

@@ -58,6 +58,7 @@ type Check = dyn Fn(CurrentUser, Db) -> BoxFuture<'static, Result<bool, DbErr>> 
 pub struct Guard {
     name: &'static str,
     check: Arc<Check>,
+    login_url: Option<Arc<str>>,
 }
 
 impl fmt::Debug for Guard {
@@ -124,7 +125,28 @@ impl Guard {
                 CurrentUser::Anonymous => Box::pin(async { Ok(false) }),
             }
         };
-        Guard { name, check: Arc::new(check) }
+        Guard { name, check: Arc::new(check), login_url: None }
+    }
+
+    /// Sends anonymous visitors refused by this guard to `url` instead of
+    /// `[auth] login_url` (the admin's own login page, as Django's admin
+    /// has).
+    ///
+    /// ```
+    /// use tandem::auth::{Guard, staff_required};
+    /// let guards = [staff_required().with_login_url("/admin/login/")];
+    /// assert_eq!(Guard::login_url_of(&guards, "/login"), "/admin/login/");
+    /// assert_eq!(Guard::login_url_of(&[staff_required()], "/login"), "/login");
+    /// ```
+    pub fn with_login_url(mut self, url: &str) -> Self {
+        self.login_url = Some(url.into());
+        self
+    }
+
+    /// Where an anonymous visitor refused by `guards` logs in: the first
+    /// guard's own login page ([`Guard::with_login_url`]), else `default`.
+    pub fn login_url_of<'a>(guards: &'a [Guard], default: &'a str) -> &'a str {
+        guards.iter().find_map(|guard| guard.login_url.as_deref()).unwrap_or(default)
     }
 
     /// The guard's name (`login_required`, `permission_required`, …), for logs.

@@ -95,6 +95,7 @@ pub fn framework() -> Vec<Box<dyn MigrationTrait>> {
         Box::new(crate::auth::migration::Migration),
         Box::new(crate::rest::token::migration::Migration),
         Box::new(crate::ui::store::migration::Migration),
+        Box::new(crate::admin::log::migration::Migration),
     ]
 }
 

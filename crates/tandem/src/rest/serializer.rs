@@ -232,6 +232,11 @@ impl<E: EntityTrait> ModelSerializer<E> {
         self.fields.iter().map(|(f, _)| f)
     }
 
+    /// The fields with the columns they read and write, in order.
+    pub(crate) fn fields_with_columns(&self) -> impl Iterator<Item = (&Field, E::Column)> {
+        self.fields.iter().map(|(field, column)| (field, *column))
+    }
+
     /// The model's verbose name, e.g. `product`.
     pub fn verbose_name(&self) -> &str {
         &self.verbose_name

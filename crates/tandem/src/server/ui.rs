@@ -182,7 +182,7 @@ async fn page(
     // A guarded page: Django's `redirect_to_login` for an anonymous
     // visitor, 403 (`raise_exception`) for a user who fails the guard.
     if let Err(refusal) = crate::auth::Guard::check_all(&page.guards, &user, &ctx.db).await {
-        return refused_page(&refusal, ctx.ui.login_url(), uri);
+        return refused_page(&refusal, crate::auth::Guard::login_url_of(&page.guards, ctx.ui.login_url()), uri);
     }
     // The page hands out the CSRF cookie and binds the tab to this session.
     let _ = csrf.masked();

@@ -407,7 +407,10 @@ impl Connection {
         // itself over HTTP, which answers 403).
         if let Err(refusal) = crate::auth::Guard::check_all(&page.guards, &self.caller.user, &self.caller.db).await {
             let navigate = match refusal {
-                crate::auth::Refusal::Login => Some(crate::auth::login_url_with_next(engine.login_url(), asked)),
+                crate::auth::Refusal::Login => {
+                    let login = crate::auth::Guard::login_url_of(&page.guards, engine.login_url());
+                    Some(crate::auth::login_url_with_next(login, asked))
+                }
                 crate::auth::Refusal::Permission => Some(crate::auth::safe_next(asked).to_string()),
                 crate::auth::Refusal::Failed(_) => None,
             };
