@@ -103,7 +103,8 @@ impl SmtpServer {
     pub fn count(&self) -> usize {
         std::fs::read_dir(self.out.path())
             .unwrap()
-            .filter(|e| e.as_ref().unwrap().path().extension().is_some_and(|x| x == "eml"))
+            // The metadata is the last file of a message written (renamed into place).
+            .filter(|e| e.as_ref().unwrap().path().extension().is_some_and(|x| x == "json"))
             .count()
     }
 }

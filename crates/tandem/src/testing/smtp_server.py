@@ -60,8 +60,11 @@ def main():
                 "html": html.get_content() if html is not None else None,
                 "defects": [type(d).__name__ for part in parsed.walk() for d in part.defects],
             }
-            with open(os.path.join(args.out, f"{n}.json"), "w") as f:
+            # Written aside, then renamed: a reader sees the whole file or none.
+            partial = os.path.join(args.out, f"{n}.json.partial")
+            with open(partial, "w") as f:
                 json.dump(meta, f)
+            os.replace(partial, os.path.join(args.out, f"{n}.json"))
             return "250 Message accepted for delivery"
 
     user = password = None
