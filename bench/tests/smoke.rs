@@ -43,8 +43,15 @@ fn every_workload_reports_numbers() {
     let events = results["events"].as_array().unwrap();
     // `search` also on PostgreSQL, at 1 and 20 tabs, when DATABASE_URL names one.
     let on_postgres = std::env::var("DATABASE_URL").is_ok_and(|url| url.starts_with("postgres"));
-    let expected = if on_postgres { 10 } else { 8 };
-    assert_eq!(events.len(), expected, "two events at 1, 20 and 50 tabs, increment written behind at 20 and 50");
+    let expected = if on_postgres { 18 } else { 16 };
+    assert_eq!(
+        events.len(),
+        expected,
+        "two events at 1, 20 and 50 tabs, increment written behind at 20 and 50, the list page's increment at 1,000 rows and none (1 and 20 tabs; committed and written behind)"
+    );
+    let list_ratios: Vec<f64> = events.iter().filter_map(|row| row["cpu_ratio"].as_f64()).collect();
+    assert_eq!(list_ratios.len(), 4, "1,000 rows ÷ none at 1 and 20 tabs, committed and written behind");
+    assert!(list_ratios.iter().all(|ratio| *ratio > 0.0), "{list_ratios:?}");
     let postgres_rows = events.iter().filter(|row| row["event"] == "/ search (PostgreSQL)").count();
     assert_eq!(postgres_rows, if on_postgres { 2 } else { 0 });
     let written_behind = events.iter().filter(|row| row["event"] == "/counter increment (write-behind)").count();
@@ -63,6 +70,8 @@ fn every_workload_reports_numbers() {
         }
     }
     assert!(results["memory"]["rss_after_kib"].as_u64().unwrap() > 1000);
+    assert!(results["memory"]["catalog"]["rss_after_kib"].as_u64().unwrap() > 1000);
+    assert_eq!(results["memory"]["catalog"]["products"], 100);
     assert!(results["startup"]["to_first_200_ms"].as_f64().unwrap() > 0.0);
     let bytes = results["startup"]["first_paint_gzip_bytes"].as_u64().unwrap();
     assert!((1000..200_000).contains(&bytes), "{bytes}");

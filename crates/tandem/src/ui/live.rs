@@ -785,6 +785,20 @@ mod tests {
         assert!(matches!(&*stale.slot(), Held::Text(_)));
     }
 
+    #[tokio::test]
+    async fn a_copied_tab_shares_no_value_and_a_replaced_one_is_known() {
+        let page = page();
+        let live = page.kind.live(Some(&json!({"count": 5, "rows": [], "audit": ""}))).unwrap();
+        let tab = Tab::new("session").with_live("ledger", LiveCell::new(live));
+        let copy = tab.detached().unwrap();
+        // An event on the original takes its value and keeps it in the next tab.
+        let taken = Taken::from_cell(tab.live_cell("ledger").unwrap(), |text| page.kind.decode_text(text)).unwrap();
+        let next = tab.with_live("ledger", taken.keep());
+        assert!(tab.replaced() && !next.replaced() && !copy.replaced());
+        assert!(tab.state_json("ledger").is_err(), "the replaced tab has no value left");
+        assert_eq!(copy.state_json("ledger").unwrap(), next.state_json("ledger").unwrap());
+    }
+
     fn ledger_of(live: &mut dyn LiveState) -> &mut Ledger {
         &mut live.as_any_mut().downcast_mut::<Live<Ledger>>().unwrap().state
     }

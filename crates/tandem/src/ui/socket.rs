@@ -352,8 +352,8 @@ impl Connection {
         if !bucket.take() {
             let message = "too many events; this one was not applied";
             match &frame {
-                ClientFrame::Event { id, .. } => self.reply(Frame::error(Some(*id), &message, &[])),
-                ClientFrame::Hello { .. } => self.reply(Frame::error(None, &message, &[])),
+                ClientFrame::Event { id, .. } => self.reply(Frame::error(Some(*id), message, &[])),
+                ClientFrame::Hello { .. } => self.reply(Frame::error(None, message, &[])),
             }
             return Handled::Done;
         }
@@ -414,7 +414,7 @@ impl Connection {
                 crate::auth::Refusal::Permission => Some(crate::auth::safe_next(asked).to_string()),
                 crate::auth::Refusal::Failed(_) => None,
             };
-            self.reply(Frame::refused(&refusal.page_message(), navigate.as_deref()));
+            self.reply(Frame::refused(refusal.page_message(), navigate.as_deref()));
             return Ok(());
         }
         let index = engine.pages().position(|p| std::ptr::eq(p, page)).unwrap_or(0);
