@@ -84,7 +84,7 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use super::node::{Arg, EventSpec, Node};
-use super::state::{Events, State};
+use super::state::State;
 
 /// The view of state `S`: the struct `#[derive(State)]` makes for it
 /// (`CounterView` for `Counter`).
@@ -111,7 +111,7 @@ pub trait HasView {
 /// The struct of handles of one state; implemented by `#[derive(State)]`.
 pub trait StateView: Sized + 'static {
     /// The state it views.
-    type State: State + Events;
+    type State: State;
 
     /// The handles, paths from the state's root. Tandem makes it for the
     /// page; a view receives it.
