@@ -21,13 +21,13 @@ pub struct AccountLogin {
     pub error: String,
 }
 
-/// What the form submits.
+/// What a login form submits (this page's and the admin's).
 #[derive(Deserialize)]
 pub struct Credentials {
     #[serde(default)]
-    username: String,
+    pub(crate) username: String,
     #[serde(default)]
-    password: String,
+    pub(crate) password: String,
 }
 
 #[events]

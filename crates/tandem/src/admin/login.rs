@@ -7,6 +7,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::site;
+use crate::accounts::login::Credentials;
 use crate::auth::LoginError;
 use crate::ui::components::{Tone, input_field, notice, primary_button};
 use crate::ui::node::*;
@@ -24,15 +25,6 @@ pub struct AdminLogin {
     pub username: String,
     /// Why the last attempt failed.
     pub error: String,
-}
-
-/// What the form submits.
-#[derive(Deserialize)]
-pub struct Credentials {
-    #[serde(default)]
-    username: String,
-    #[serde(default)]
-    password: String,
 }
 
 #[events]
