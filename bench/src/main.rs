@@ -177,7 +177,7 @@ fn machine() -> String {
 }
 
 /// The table's sections, in the order they run; `--only` picks one.
-const SECTIONS: [&str; 6] = ["http", "events", "memory", "startup", "scale", "admin"];
+const SECTIONS: [&str; 7] = ["http", "events", "memory", "streams", "startup", "scale", "admin"];
 
 async fn all(plan: Plan, quick: bool, only: Option<&str>) -> Value {
     let runs = |section: &str| only.is_none_or(|name| name == section);
@@ -227,6 +227,7 @@ async fn all(plan: Plan, quick: bool, only: Option<&str>) -> Value {
         server::restore_active(&sqlite).await;
         let _ = sqlite.close().await;
     }
+    let streams = if runs("streams") { streams_workload(plan, quick, &config).await } else { Value::Null };
     let startup = if runs("startup") { startup_workload(&config).await } else { Value::Null };
     let scale = if runs("scale") { scale::workload(plan.event_run, plan.scale_tabs).await } else { Value::Null };
     let admin = if runs("admin") { admin::workload(quick).await } else { Value::Null };
@@ -237,6 +238,7 @@ async fn all(plan: Plan, quick: bool, only: Option<&str>) -> Value {
         "http": http,
         "events": events,
         "memory": memory,
+        "streams": streams,
         "startup": startup,
         "scale": scale,
         "admin": admin,
@@ -431,9 +433,15 @@ const CATALOG_ROWS: i64 = 100;
 /// halves: what the list costs an event that changes only a counter
 /// (`cpu_ratio`, CPU per event at 1,000 rows ÷ at none; ideally 1).
 async fn list_rows(plan: Plan, tandem: &Server) -> Vec<Value> {
-    let paths = ["/bench/rows/1000", "/bench/rows/0"];
+    alternating(plan, tandem, &["/bench/rows/1000", "/bench/rows/0"], "increment", &[1, 20]).await
+}
+
+/// `event` on each of `paths` at each number of `tab_counts`, the sides
+/// alternating by halves; the first side's row gets `cpu_ratio`, its CPU
+/// per event ÷ the last side's.
+async fn alternating(plan: Plan, tandem: &Server, paths: &[&str], event: &str, tab_counts: &[usize]) -> Vec<Value> {
     let mut rows = Vec::new();
-    for tabs in [1usize, 20] {
+    for &tabs in tab_counts {
         let mut opened = Vec::new();
         for path in paths {
             opened.push(events::open_tabs(&tandem.addr, path, tabs).await);
@@ -444,7 +452,7 @@ async fn list_rows(plan: Plan, tandem: &Server) -> Vec<Value> {
                 let side = (half + step) % paths.len();
                 let before = procfs::cpu_time(tandem.pid()).unwrap_or_default();
                 let tabs = std::mem::take(&mut opened[side]);
-                let (run, tabs) = events::drive(tabs, "increment", json!([]), plan.event_run / 2).await;
+                let (run, tabs) = events::drive(tabs, event, json!([]), plan.event_run / 2).await;
                 let cpu = procfs::cpu_time(tandem.pid()).unwrap_or_default().saturating_sub(before);
                 opened[side] = tabs;
                 let (total, total_cpu) = &mut measured[side];
@@ -455,13 +463,15 @@ async fn list_rows(plan: Plan, tandem: &Server) -> Vec<Value> {
         }
         let stats: Vec<Value> = measured.iter_mut().map(|(run, cpu)| event_stats(run, *cpu)).collect();
         let cpu = |side: usize| stats[side]["cpu_us_per_event"].as_f64().unwrap_or(0.0);
+        let last = paths.len() - 1;
         for (side, path) in paths.iter().enumerate() {
-            let mut row = json!({"event": format!("{path} increment"), "tabs": tabs});
+            let mut row = json!({"event": format!("{path} {event}"), "tabs": tabs});
             if let (Some(map), Value::Object(ours)) = (row.as_object_mut(), stats[side].clone()) {
                 map.extend(ours);
             }
             if side == 0 {
-                row["cpu_ratio"] = json!((cpu(0) / cpu(1).max(1e-9) * 100.0).round() / 100.0);
+                row["cpu_ratio"] = json!((cpu(0) / cpu(last).max(1e-9) * 100.0).round() / 100.0);
+                row["ratio_of"] = json!(format!("{path} ÷ {}", paths[last]));
             }
             rows.push(row);
         }
@@ -471,21 +481,64 @@ async fn list_rows(plan: Plan, tandem: &Server) -> Vec<Value> {
 
 /// RSS of a fresh process before and after `plan.idle_tabs` idle tabs on `path`.
 async fn memory_workload(plan: Plan, tandem: &Server, path: &str) -> Value {
+    idle_tabs_rss(plan.idle_tabs, tandem, path).await
+}
+
+/// RSS of a fresh process before and after `idle_tabs` idle tabs on `path`.
+async fn idle_tabs_rss(idle_tabs: usize, tandem: &Server, path: &str) -> Value {
     // One tab first, so code paths and pools are warm before the baseline.
     let warm = events::open_tab(&tandem.addr, path).await;
     tokio::time::sleep(Duration::from_millis(200)).await;
     let before = procfs::rss_kib(tandem.pid()).unwrap_or_default();
-    let mut tabs = Vec::with_capacity(plan.idle_tabs);
-    for _ in 0..plan.idle_tabs {
+    let mut tabs = Vec::with_capacity(idle_tabs);
+    for _ in 0..idle_tabs {
         tabs.push(events::open_tab(&tandem.addr, path).await);
     }
     tokio::time::sleep(Duration::from_millis(500)).await;
     let after = procfs::rss_kib(tandem.pid()).unwrap_or_default();
     // Signed: the allocator may give memory back while tabs connect.
-    let per_tab = (after as f64 - before as f64) / plan.idle_tabs as f64;
+    let per_tab = (after as f64 - before as f64) / idle_tabs as f64;
     drop(tabs);
     drop(warm);
-    json!({"path": path, "tabs": plan.idle_tabs, "rss_before_kib": before, "rss_after_kib": after, "per_tab_kib": (per_tab * 10.0).round() / 10.0})
+    json!({"path": path, "tabs": idle_tabs, "rss_before_kib": before, "rss_after_kib": after, "per_tab_kib": (per_tab * 10.0).round() / 10.0})
+}
+
+/// Rows in the streams section's lists.
+const STREAM_ROWS: usize = 10_000;
+
+/// A 10,000-row list sent as a stream against the same list kept in the
+/// state: `add` (one more row) on each and on an empty stream, one tab,
+/// alternating (`cpu_ratio`: the stream at 10,000 rows ÷ at none), then
+/// the RSS of idle tabs on each page, each in a fresh process.
+async fn streams_workload(plan: Plan, quick: bool, config: &Path) -> Value {
+    let (stream, kept, empty) =
+        (format!("/bench/stream/{STREAM_ROWS}"), format!("/bench/rows/{STREAM_ROWS}"), "/bench/stream/0".to_string());
+    let shop = Server::start("serve-shop", &[config], "/", &[]).await;
+    let events = alternating(plan, &shop, &[&stream, &kept, &empty], "add", &[1]).await;
+    drop(shop);
+    let idle_tabs = if quick { 5 } else { 50 };
+    let mut memory = Vec::new();
+    for path in [&stream, &kept] {
+        let fresh = Server::start("serve-shop", &[config], "/", &[]).await;
+        memory.push(idle_tabs_rss(idle_tabs, &fresh, path).await);
+    }
+    json!({"rows": STREAM_ROWS, "events": events, "memory": memory})
+}
+
+fn print_streams(streams: &Value) {
+    println!();
+    println!("streams: {} rows sent as a stream, or kept in the state", streams["rows"]);
+    print_events(&streams["events"]);
+    for memory in streams["memory"].as_array().into_iter().flatten() {
+        println!(
+            "memory on {}: {} idle tabs, RSS {} → {} KiB, {} KiB per tab",
+            memory["path"].as_str().unwrap_or(""),
+            memory["tabs"],
+            memory["rss_before_kib"],
+            memory["rss_after_kib"],
+            memory["per_tab_kib"]
+        );
+    }
 }
 
 async fn startup_workload(config: &Path) -> Value {
@@ -554,6 +607,9 @@ fn print_table(results: &Value) {
                 );
             }
         }
+    }
+    if !results["streams"].is_null() {
+        print_streams(&results["streams"]);
     }
     let startup = &results["startup"];
     if !startup.is_null() {
@@ -637,7 +693,7 @@ fn print_events(rows: &Value) {
     );
     for row in rows.as_array().into_iter().flatten() {
         if let Some(ratio) = row["cpu_ratio"].as_f64() {
-            println!("  ↳ CPU per event at 1,000 rows ÷ at none ({} tabs): {ratio}", row["tabs"]);
+            println!("  ↳ CPU per event, {} ({} tabs): {ratio}", row["ratio_of"].as_str().unwrap_or(""), row["tabs"]);
         }
         let baseline = &row["baseline"];
         let (theirs, their_p99, their_cpu) = if baseline.is_null() {

@@ -135,7 +135,7 @@ impl Drop for Server {
 /// `serve-shop <Tandem.toml> <addr>`: the shop, as `cargo run -p shop` runs it,
 /// plus the benchmark's own page ([`crate::rows_page`]).
 pub fn serve_shop(config: &Path, addr: &str) -> std::process::ExitCode {
-    let app = shop::app().page(crate::rows_page::page());
+    let app = shop::app().page(crate::rows_page::page()).page(crate::rows_page::stream_page());
     let mut settings = match app.settings(config) {
         Ok(settings) => settings,
         Err(error) => {

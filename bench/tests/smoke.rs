@@ -72,6 +72,19 @@ fn every_workload_reports_numbers() {
     assert!(results["memory"]["rss_after_kib"].as_u64().unwrap() > 1000);
     assert!(results["memory"]["catalog"]["rss_after_kib"].as_u64().unwrap() > 1000);
     assert_eq!(results["memory"]["catalog"]["products"], 100);
+    // Streams: `add` on the stream, the kept list and the empty stream, and
+    // the idle tabs of the two 10,000-row pages.
+    let streams = &results["streams"];
+    assert_eq!(streams["rows"], 10_000, "{streams}");
+    let stream_events = streams["events"].as_array().unwrap();
+    assert_eq!(stream_events.len(), 3, "{streams}");
+    for row in stream_events {
+        assert!(row["events_per_s"].as_u64().unwrap() > 0 && row["errors"] == 0, "{row}");
+    }
+    assert!(stream_events[0]["cpu_ratio"].as_f64().unwrap() > 0.0, "{streams}");
+    let memory = streams["memory"].as_array().unwrap();
+    assert_eq!(memory.len(), 2, "{streams}");
+    assert!(memory.iter().all(|m| m["rss_after_kib"].as_u64().unwrap() > 1000), "{streams}");
     assert!(results["startup"]["to_first_200_ms"].as_f64().unwrap() > 0.0);
     let bytes = results["startup"]["first_paint_gzip_bytes"].as_u64().unwrap();
     assert!((1000..200_000).contains(&bytes), "{bytes}");
@@ -115,7 +128,7 @@ fn only_runs_the_section_asked_for() {
     // The first paint of `/` (HTML, runtime, stylesheet) within its 40 KB budget.
     let first_paint = results["startup"]["first_paint_gzip_bytes"].as_u64().unwrap();
     assert!((5_000..=40_000).contains(&first_paint), "first paint {first_paint} bytes");
-    for skipped in ["http", "events", "memory", "scale"] {
+    for skipped in ["http", "events", "memory", "streams", "scale"] {
         assert!(results[skipped].is_null(), "{skipped} ran: {results}");
     }
 

@@ -86,12 +86,14 @@ fn state_impl(input: &DeriveInput) -> syn::Result<proc_macro2::TokenStream> {
     let view = view::state_view(input, fields, &backend)?;
     let (impl_generics, type_generics, where_clause) = input.generics.split_for_impl();
     let live = live::state_fields(&input.attrs, fields);
+    let streams = live::take_streams(fields, &backend)?;
     Ok(quote! {
         #view
 
         impl #impl_generics ::tandem::ui::State for #ident #type_generics #where_clause {
             const NAME: &'static str = #name;
             #live
+            #streams
             fn backend_fields() -> &'static [&'static str] {
                 &[#(#backend),*]
             }

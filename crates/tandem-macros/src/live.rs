@@ -155,3 +155,25 @@ pub(crate) fn touches(handlers: &[(String, Option<Vec<String>>)]) -> TokenStream
         }
     }
 }
+
+/// `State::take_streams` for a struct with `fields`: each serialised field
+/// is asked, through `tandem::ui::stream::Probe`, for its stream's pending
+/// changes (a field of another type has none; method resolution decides
+/// at the field's type, so an alias of `Stream` is one too). `backend`
+/// fields never reach the browser: they are not asked.
+pub(crate) fn take_streams(fields: &FieldsNamed, backend: &[String]) -> syn::Result<TokenStream> {
+    let serialised = crate::view::serialised(fields)?;
+    let asked = serialised.into_iter().filter(|f| !backend.contains(&f.ident.to_string())).map(|field| {
+        let (ident, key) = (field.ident, field.key);
+        quote!(streams.extend((&mut ::tandem::ui::stream::Probe(&mut self.#ident)).__take_stream(#key));)
+    });
+    Ok(quote! {
+        fn take_streams(&mut self) -> ::std::vec::Vec<::tandem::ui::delta::Op> {
+            #[allow(unused_imports)]
+            use ::tandem::ui::stream::{NoStream as _, TakeStream as _};
+            let mut streams = ::std::vec::Vec::new();
+            #(#asked)*
+            streams
+        }
+    })
+}

@@ -8,16 +8,16 @@ use quote::{format_ident, quote};
 use syn::{DeriveInput, Field, FnArg, Ident, ImplItem, ItemImpl, Pat, ReturnType, Type};
 
 /// A serialised field: its Rust name, the key serde writes, its type.
-struct Named<'a> {
-    ident: &'a Ident,
-    key: String,
+pub(crate) struct Named<'a> {
+    pub(crate) ident: &'a Ident,
+    pub(crate) key: String,
     ty: &'a Type,
     docs: Vec<&'a syn::Attribute>,
 }
 
 /// The fields serde writes, with their keys (`#[serde(rename)]` followed,
 /// `#[serde(skip)]` left out).
-fn serialised(fields: &syn::FieldsNamed) -> syn::Result<Vec<Named<'_>>> {
+pub(crate) fn serialised(fields: &syn::FieldsNamed) -> syn::Result<Vec<Named<'_>>> {
     let mut out = Vec::new();
     for field in &fields.named {
         let Some(ident) = &field.ident else { continue };

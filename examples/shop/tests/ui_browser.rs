@@ -299,6 +299,15 @@ async fn progress_moves_while_a_handler_runs_and_background_work_arrives_later()
     assert_ne!(tab.text("#imported").await, "4", "the ping did not wait for the import");
     tab.wait_for("document.querySelector('#imported').textContent === '4' && !document.querySelector('#importing')")
         .await;
+    // Its log is a stream: newest first, the browser keeping the last three
+    // lines and the server none (a reload shows the count it stored, and
+    // no line).
+    let log = "[...document.querySelectorAll('#import-log .number')].map(n => n.textContent).join(',')";
+    tab.wait_for(&format!("{log} === '4,3,2'")).await;
+    tab.eval("window.__before_reload = true; location.reload()").await;
+    tab.wait_for("!window.__before_reload && document.documentElement.dataset.tandemSeen !== undefined").await;
+    assert_eq!(tab.text("#imported").await, "4");
+    assert_eq!(tab.eval(log).await, json!(""));
 
     // The server throttle: a double click saves one draft.
     tab.eval("const b = document.querySelector('#save-draft'); b.click(); b.click();").await;

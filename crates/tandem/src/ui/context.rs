@@ -96,7 +96,7 @@ pub struct EventContext {
     pub(crate) session: Option<Session>,
     pub(crate) actions: Vec<Action>,
     /// Where pushed updates go and what the browser was last shown.
-    pub(crate) stream: Option<Stream>,
+    pub(crate) pushing: Option<Pushing>,
     pub(crate) queued: Vec<(String, serde_json::Value)>,
     pub(crate) uploads: Vec<super::upload::UploadedFile>,
     pub(crate) changed: Vec<String>,
@@ -116,7 +116,7 @@ pub struct EventContext {
 }
 
 /// The tab's queue during an event and what the browser shows meanwhile.
-pub(crate) struct Stream {
+pub(crate) struct Pushing {
     pub(crate) outbox: Outbox,
     pub(crate) shown: Shown,
 }
@@ -213,7 +213,7 @@ impl EventContext {
             session_key: session_key.to_string(),
             session: None,
             actions: Vec::new(),
-            stream: None,
+            pushing: None,
             queued: Vec::new(),
             uploads: Vec::new(),
             changed: Vec::new(),
@@ -277,14 +277,14 @@ impl EventContext {
     /// }
     /// ```
     pub async fn push<S: State + Events>(&mut self, state: &S) {
-        if let Some(stream) = &mut self.stream {
+        if let Some(pushing) = &mut self.pushing {
             match full_json(state, None) {
                 Ok(full) => {
                     let public = public_part::<S>(&full);
-                    let ops = diff(&stream.shown.public::<S>(state), &public);
+                    let ops = diff(&pushing.shown.public::<S>(state), &public);
                     if !ops.is_empty() {
-                        stream.outbox.send(Frame::push(S::NAME, &ops, &[]).encode());
-                        stream.shown = Shown::Pushed(public);
+                        pushing.outbox.send(Frame::push(S::NAME, &ops, &[]).encode());
+                        pushing.shown = Shown::Pushed(public);
                     }
                 }
                 Err(error) => tracing::warn!(state = S::NAME, %error, "cannot push a state"),

@@ -71,6 +71,43 @@ pub enum Op {
         /// Where.
         path: Vec<Step>,
     },
+    /// Change the rows of the list at `path` that the browser keeps and
+    /// the server does not (a [`super::Stream`]), rows told apart by
+    /// their field `key`.
+    Stream {
+        /// The list.
+        path: Vec<Step>,
+        /// The rows' key field.
+        key: String,
+        /// The changes, in order.
+        steps: Vec<StreamStep>,
+    },
+}
+
+/// One change to a stream's rows (see [`Op::Stream`]).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "do", rename_all = "snake_case")]
+pub enum StreamStep {
+    /// Remove every row.
+    Reset,
+    /// Replace the row with `row`'s key, or add `row` at the start
+    /// (`first`) or the end.
+    Insert {
+        /// The row.
+        row: Value,
+        /// At the start rather than the end.
+        first: bool,
+    },
+    /// Remove the row whose key is `key`.
+    Delete {
+        /// The row's key.
+        key: Value,
+    },
+    /// Keep the first `keep` rows (the last `-keep` when negative).
+    Limit {
+        /// How many, and from which end.
+        keep: i64,
+    },
 }
 
 /// The operations that turn `before` into `after`.
@@ -200,6 +237,34 @@ pub fn apply(value: &mut Value, ops: &[Op]) {
                     && let Some(Value::Object(map)) = locate(value, parent, false)
                 {
                     map.remove(key);
+                }
+            }
+            Op::Stream { path, key, steps } => {
+                if let Some(Value::Array(rows)) = locate(value, path, false) {
+                    apply_stream(rows, key, steps);
+                }
+            }
+        }
+    }
+}
+
+/// What the runtime does with an [`Op::Stream`].
+fn apply_stream(rows: &mut Vec<Value>, key: &str, steps: &[StreamStep]) {
+    for step in steps {
+        match step {
+            StreamStep::Reset => rows.clear(),
+            StreamStep::Insert { row, first } => match rows.iter_mut().find(|shown| shown.get(key) == row.get(key)) {
+                Some(shown) => *shown = row.clone(),
+                None if *first => rows.insert(0, row.clone()),
+                None => rows.push(row.clone()),
+            },
+            StreamStep::Delete { key: gone } => rows.retain(|shown| shown.get(key) != Some(gone)),
+            StreamStep::Limit { keep } => {
+                let count = usize::try_from(keep.unsigned_abs()).unwrap_or(usize::MAX);
+                if *keep >= 0 {
+                    rows.truncate(count);
+                } else if rows.len() > count {
+                    rows.drain(..rows.len() - count);
                 }
             }
         }

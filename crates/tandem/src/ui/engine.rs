@@ -9,7 +9,7 @@ use serde_json::Value;
 
 use super::background::TabLink;
 use super::bus::{Bus, BusMessage};
-use super::context::{Action, EventContext, RouterData, Shown, Stream};
+use super::context::{Action, EventContext, Pushing, RouterData, Shown};
 use super::live::{Live, LiveCell, LiveState, RollBack, Taken};
 use super::locks::TabLocks;
 use super::outbox::{Frame, Outbox};
@@ -342,7 +342,7 @@ impl Engine {
         (ctx.client, ctx.origin) = (caller.client, caller.origin);
         let mut live = self.opened(page, None, stored)?;
         self.loaded(page, &mut *live, &mut ctx).await;
-        Ok((token, live.public_json()?))
+        Ok((token, live.first_paint()?))
     }
 
     /// Connects `outbox` to a tab showing `page`: the tab of `token` if it
@@ -443,7 +443,7 @@ impl Engine {
         (ctx.client, ctx.origin) = (caller.client, caller.origin);
         let mut live = self.opened(page, full, stored)?;
         self.loaded(page, &mut *live, &mut ctx).await;
-        let public = live.public_json()?;
+        let public = live.first_paint()?;
         // Kept as text until the tab's first event: an idle tab costs the text.
         tab = tab.with_live(page.state_name(), LiveCell::parked(&mut *live)?);
         Ok((token, tab, public))
@@ -796,10 +796,10 @@ impl Engine {
             Some(cell) => Taken::from_cell(cell, |text| page.kind.decode_text(text))?,
             None => Taken::new(page.kind.live(tab.states.get(name))?),
         };
-        ctx.stream = Some(Stream { outbox: outbox.clone(), shown: Shown::Done });
+        ctx.pushing = Some(Pushing { outbox: outbox.clone(), shown: Shown::Done });
         self.equip(ctx);
         let ran = page.kind.run(taken.live(), event, args, ctx).await;
-        ctx.stream = None;
+        ctx.pushing = None;
         let ops = match ran {
             Ok(changes) if changes.changed || id.is_some() => changes.ops,
             // An upload's event that changed nothing: nothing to write.

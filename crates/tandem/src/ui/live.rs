@@ -142,6 +142,17 @@ pub(crate) trait LiveState: Any + Send + Sync {
     fn encode(&mut self) -> Result<String, serde_json::Error>;
     /// What the browser sees.
     fn public_json(&self) -> Result<Value, EventError>;
+    /// The changes waiting in the state's streams (emptied).
+    fn take_streams(&mut self) -> Vec<Op>;
+
+    /// What the browser sees on a first paint or a `ready`: the public
+    /// JSON with the rows the streams were given (`on_load`), which the
+    /// state then forgets.
+    fn first_paint(&mut self) -> Result<Value, EventError> {
+        let mut public = self.public_json()?;
+        super::delta::apply(&mut public, &self.take_streams());
+        Ok(public)
+    }
 }
 
 fn unserializable(error: serde_json::Error) -> EventError {
@@ -210,6 +221,8 @@ impl<S: State + Events> Live<S> {
                 }
             }
         }
+        // Whatever the failed event gave its streams is not sent.
+        self.state.take_streams();
     }
 
     /// What changed since `before`: the computed values that read a
@@ -243,7 +256,10 @@ impl<S: State + Events> Live<S> {
                 ops.extend(diff_at(vec![Step::Key(name.to_string())], old, &self.computed[*c]));
             }
         }
-        Ok(Changes { ops, changed: !changed.is_empty() || !recomputed.is_empty() })
+        let streamed = self.state.take_streams();
+        let changed = !changed.is_empty() || !recomputed.is_empty() || !streamed.is_empty();
+        ops.extend(streamed);
+        Ok(Changes { ops, changed })
     }
 
     /// [`Live::changes`] of a state tracked as a whole, from its full JSON
@@ -253,8 +269,11 @@ impl<S: State + Events> Live<S> {
         let differs = |field: &str| before.get(field) != fields.get(field);
         self.refresh(differs);
         let after = self.full_json()?;
-        let ops = diff_visible(before, &after, is_public::<S>);
-        Ok(Changes { changed: after != *before, ops })
+        let mut ops = diff_visible(before, &after, is_public::<S>);
+        let streamed = self.state.take_streams();
+        let changed = after != *before || !streamed.is_empty();
+        ops.extend(streamed);
+        Ok(Changes { changed, ops })
     }
 
     /// Recomputes the computed values that read a field for which `changed`
@@ -342,6 +361,10 @@ impl<S: State + Events> LiveState for Live<S> {
         }
         out.push(b'}');
         String::from_utf8(out).map_err(serde::ser::Error::custom)
+    }
+
+    fn take_streams(&mut self) -> Vec<Op> {
+        self.state.take_streams()
     }
 
     fn public_json(&self) -> Result<Value, EventError> {

@@ -22,6 +22,7 @@ use serde_json::Value;
 
 use super::context::Shown;
 use super::context::{EventContext, RouterData};
+use super::delta::Op;
 use super::live::{Changes, Live, LiveState, RollBack, since_pushed};
 use super::node::Node;
 use super::state::{EventError, Events, State, full_json};
@@ -464,8 +465,8 @@ impl<S: State + Events> StateKind for Kind<S> {
                 .downcast_mut::<Live<S>>()
                 .ok_or_else(|| EventError::new(format!("the tab's state is not a `{}`", S::NAME)))?;
             let before = Arc::new(live.before(Some(event)));
-            if let Some(stream) = &mut ctx.stream {
-                stream.shown = Shown::Before(before.clone());
+            if let Some(pushing) = &mut ctx.pushing {
+                pushing.shown = Shown::Before(before.clone());
             }
             // Rolls back if this future is dropped before the end, too.
             let mut guard = RollBack { live, before, armed: true };
@@ -485,7 +486,7 @@ impl<S: State + Events> StateKind for Kind<S> {
                 }
             };
             // What the handler pushed, if it pushed anything.
-            let pushed = match ctx.stream.as_mut().map(|stream| std::mem::replace(&mut stream.shown, Shown::Done)) {
+            let pushed = match ctx.pushing.as_mut().map(|pushing| std::mem::replace(&mut pushing.shown, Shown::Done)) {
                 Some(Shown::Pushed(pushed)) => Some(pushed),
                 _ => None,
             };
@@ -495,7 +496,10 @@ impl<S: State + Events> StateKind for Kind<S> {
                     guard.armed = false;
                     return match pushed {
                         Some(pushed) => {
-                            Ok(Changes { ops: since_pushed(&pushed, &*guard.live)?, changed: changes.changed })
+                            // Streams are never pushed: their changes follow.
+                            let mut ops = since_pushed(&pushed, &*guard.live)?;
+                            ops.extend(changes.ops.into_iter().filter(|op| matches!(op, Op::Stream { .. })));
+                            Ok(Changes { ops, changed: changes.changed })
                         }
                         None => Ok(changes),
                     };

@@ -127,9 +127,11 @@
       const ordered = [];
       for (const item of rowsOf()) {
         const key = String(item !== null && typeof item === "object" ? item[node.key] : item);
-        const json = JSON.stringify(item);
         const old = rows.get(key);
-        const row = old && old.json === json ? old : { json, nodes: renderRow(item) };
+        // The same row object as last time is unchanged (updates copy what
+        // they change, see `locate`): not serialised again.
+        const json = old && old.item === item ? old.json : JSON.stringify(item);
+        const row = old && old.json === json ? Object.assign(old, { item }) : { item, json, nodes: renderRow(item) };
         if (old && old !== row) old.nodes.forEach((n) => n.remove());
         next.set(key, row);
         ordered.push(row);
@@ -142,7 +144,7 @@
     const initial = [];
     for (const item of rowsOf()) {
       const key = String(item !== null && typeof item === "object" ? item[node.key] : item);
-      const row = { json: JSON.stringify(item), nodes: renderRow(item) };
+      const row = { item, json: JSON.stringify(item), nodes: renderRow(item) };
       rows.set(key, row);
       initial.push(...row.nodes);
     }
@@ -326,14 +328,21 @@
   }
 
   // ---- applying updates ----------------------------------------------------
+  // The parent of `path`'s last step. Objects and lists on the way are
+  // copied, not changed in place: a list row that changed is a new object,
+  // so the list's reconcile re-renders that row only (see buildEach).
   function locate(path, create) {
     let current = data;
     for (let i = 0; i < path.length - 1; i++) {
-      if (current[path[i]] === undefined || current[path[i]] === null) {
+      let next = current[path[i]];
+      if (next === undefined || next === null) {
         if (!create) return null;
-        current[path[i]] = typeof path[i + 1] === "number" ? [] : {};
+        next = typeof path[i + 1] === "number" ? [] : {};
+      } else if (typeof next === "object") {
+        next = Array.isArray(next) ? next.slice() : Object.assign({}, next);
       }
-      current = current[path[i]];
+      current[path[i]] = next;
+      current = next;
     }
     return current;
   }
@@ -355,9 +364,37 @@
       } else if (op.op === "remove") {
         const parent = locate(op.path, false);
         if (parent) delete parent[last];
+      } else if (op.op === "stream") {
+        const parent = locate(op.path, true);
+        if (parent && !Array.isArray(parent[last])) parent[last] = [];
+        if (parent) applyStream(parent[last], op.key, op.steps);
       }
     }
     refresh(touched);
+  }
+
+  // A stream's rows live here only (ui/stream.rs): an insert replaces the
+  // row with the same key or adds one at an end; a limit trims an end.
+  function applyStream(rows, key, steps) {
+    const same = (a, b) => JSON.stringify(a) === JSON.stringify(b);
+    for (const step of steps) {
+      if (step.do === "reset") rows.length = 0;
+      else if (step.do === "insert") {
+        const at = rows.findIndex((row) => row !== null && same(row[key], step.row[key]));
+        if (at >= 0) rows[at] = step.row;
+        else if (step.first) rows.unshift(step.row);
+        else rows.push(step.row);
+      } else if (step.do === "delete") {
+        const at = rows.findIndex((row) => row !== null && same(row[key], step.key));
+        if (at >= 0) rows.splice(at, 1);
+      } else if (step.do === "limit") {
+        const keep = Math.abs(step.keep);
+        if (rows.length > keep) {
+          if (step.keep >= 0) rows.length = keep;
+          else rows.splice(0, rows.length - keep);
+        }
+      }
+    }
   }
 
   // The element that sent an event, and everything inside it (a form), show

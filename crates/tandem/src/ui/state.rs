@@ -140,6 +140,27 @@ pub trait State: Serialize + DeserializeOwned + Default + Send + Sync + 'static 
     /// assert_eq!(counter.count, 3);
     /// ```
     fn restore_field(&mut self, _index: usize, _before: &dyn super::live::FieldValue) {}
+
+    /// The changes waiting in the state's [`super::Stream`] fields, one
+    /// operation per stream that has any; the streams are emptied.
+    /// `#[derive(State)]` implements it.
+    ///
+    /// ```
+    /// # use serde::{Deserialize, Serialize};
+    /// # use tandem::ui::{Row, State, Stream};
+    /// #[derive(Clone, PartialEq, Serialize, Deserialize, Row)]
+    /// pub struct Line { pub id: i64 }
+    /// #[derive(Default, Serialize, Deserialize, State)]
+    /// pub struct Log { pub count: i64, pub lines: Stream<Line> }
+    ///
+    /// let mut log = Log::default();
+    /// log.lines.insert(Line { id: 1 });
+    /// assert_eq!(log.take_streams().len(), 1);
+    /// assert!(log.take_streams().is_empty());
+    /// ```
+    fn take_streams(&mut self) -> Vec<super::delta::Op> {
+        Vec::new()
+    }
 }
 
 /// The events of a state. Implement it with `#[events]` on an `impl` block.

@@ -193,13 +193,36 @@ impl<R: Row> Field<Vec<R>> {
     /// # let _ = list;
     /// ```
     pub fn each(self, template: impl FnOnce(R::View) -> Node) -> Node {
-        let row = R::__view("item.");
-        Node::Each {
-            path: self.path.to_string(),
-            key: R::KEY.to_string(),
-            name: "item".into(),
-            template: Box::new(template(row)),
-        }
+        each_row::<R>(self.path, template)
+    }
+}
+
+impl<R: Row> Field<super::Stream<R>> {
+    /// `template` once per row the browser keeps of the stream, rows
+    /// matched by their key field (see [`super::stream`]).
+    ///
+    /// ```
+    /// # use serde::{Deserialize, Serialize};
+    /// # use tandem::ui::{Row, Stream, node::*, view::Field};
+    /// #[derive(Clone, PartialEq, Serialize, Deserialize, Row)]
+    /// pub struct Line { pub id: i64, pub text: String }
+    ///
+    /// let lines: Field<Stream<Line>> = Field::__at("lines");
+    /// let log = ol().child(lines.each(|line| li().child(line.text)));
+    /// # let _ = log;
+    /// ```
+    pub fn each(self, template: impl FnOnce(R::View) -> Node) -> Node {
+        each_row::<R>(self.path, template)
+    }
+}
+
+/// A keyed list of rows of `R` at `path`.
+fn each_row<R: Row>(path: &str, template: impl FnOnce(R::View) -> Node) -> Node {
+    Node::Each {
+        path: path.to_string(),
+        key: R::KEY.to_string(),
+        name: "item".into(),
+        template: Box::new(template(R::__view("item."))),
     }
 }
 

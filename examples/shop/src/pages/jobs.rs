@@ -1,6 +1,7 @@
-//! `/jobs`: long work in a reactive page. A handler that streams its
+//! `/jobs`: long work in a reactive page. A handler that pushes its
 //! progress, events the server chains after one another, a background
-//! import that outlives its event, and an event the server throttles.
+//! import that outlives its event (its log a [`Stream`]: the browser keeps
+//! the lines, the tab's state none), and an event the server throttles.
 
 use std::time::Duration;
 
@@ -8,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use tandem::sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use tandem::ui::components::{Tone, badge, card, grid, primary_button, progress_bar, secondary_button};
 use tandem::ui::node::*;
-use tandem::ui::{EventContext, EventError, State, TabHandle, View, events};
+use tandem::ui::{EventContext, EventError, Row, State, Stream, TabHandle, View, events};
 
 use super::layout::layout;
 use crate::shop::models::product;
@@ -28,13 +29,30 @@ pub struct Jobs {
     pub imported: u32,
     /// The last product imported.
     pub last_imported: String,
+    /// The import's log, newest first: sent to the browser, not kept here.
+    pub import_log: Stream<Imported>,
     /// Pings answered (they are not held up by the import).
     pub pings: u32,
     /// Drafts saved (at most one a second).
     pub drafts: u32,
 }
 
-/// How long each of the streamed job's ten steps takes.
+/// A line of the import's log.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, Row)]
+pub struct Imported {
+    /// The product's id (the row's key: a product imported again replaces
+    /// its line).
+    pub id: i64,
+    /// The product's name.
+    pub name: String,
+    /// Its place in this import, from 1.
+    pub number: u32,
+}
+
+/// Lines of the import's log the browser keeps.
+pub const LOG_LINES: u32 = 3;
+
+/// How long each of the pushed job's ten steps takes.
 const STEP: Duration = Duration::from_millis(60);
 
 #[events]
@@ -97,6 +115,9 @@ impl Jobs {
                     .update(|jobs| {
                         jobs.imported += 1;
                         jobs.last_imported = found.name.clone();
+                        let line = Imported { id: found.id, name: found.name.clone(), number: jobs.imported };
+                        jobs.import_log.insert_first(line);
+                        jobs.import_log.keep_first(LOG_LINES);
                     })
                     .await;
                 if progressed.is_err() {
@@ -166,6 +187,13 @@ pub fn view(s: &View<Jobs>) -> Node {
                                 text(" "),
                                 span().id("last-imported").child(bind(s.last_imported)),
                             ]),
+                            ol().id("import-log").class("import-log").child(s.import_log.each(|line| {
+                                li().children([
+                                    span().class("number").child(bind(line.number)),
+                                    text(". "),
+                                    span().class("name").child(bind(line.name)),
+                                ])
+                            })),
                             hstack([
                                 primary_button("Import").id("import").on_click(s.start_import()),
                                 secondary_button("Ping").id("ping").on_click(s.ping()),
