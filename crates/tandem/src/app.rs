@@ -77,6 +77,9 @@ pub struct App {
     migrations: Arc<dyn Migrations>,
     /// Every [`App::model`] with its table description, for `makemigrations`.
     models: crate::db::makemigrations::Registry,
+    /// What pages may be live on (`Page::live`): the models' tables and
+    /// the topics declared with [`App::topic`].
+    topics: Vec<String>,
     fixtures: Fixtures,
     initial_data: Option<&'static str>,
     pages: Vec<crate::ui::Page>,
@@ -102,6 +105,7 @@ impl App {
             urls: Vec::new,
             migrations: Arc::new(MigratorOf::<NoMigrations>::default()),
             models: Vec::new(),
+            topics: Vec::new(),
             fixtures: Fixtures::default(),
             initial_data: None,
             pages: Vec::new(),
@@ -146,13 +150,29 @@ impl App {
     /// Registers entity `E` as model `label` (`app.model`): loadable from
     /// fixtures, with `view`/`add`/`change`/`delete` permissions, its
     /// queries run on the embedded SQLite driver ([`crate::db::register`]),
-    /// its table compared with the migrations by `makemigrations`.
+    /// its table compared with the migrations by `makemigrations`, and
+    /// its table a topic pages may be live on (REST writes signal it).
     pub fn model<E: FixtureEntity>(mut self, label: &str) -> Self {
         crate::db::register::<E>();
+        self.topics.push(E::default().table_name().to_string());
         let lower = label.to_lowercase();
         self.models.retain(|(known, _)| *known != lower);
         self.models.push((lower, crate::db::makemigrations::schema::model_table::<E>));
         self.fixtures = self.fixtures.model::<E>(label);
+        self
+    }
+
+    /// Declares `topic`, which the app's own code signals
+    /// (`ctx.changed(topic)`), so that pages may be live on it. A page live
+    /// on a topic that is neither declared nor a model's table is refused
+    /// at start-up, with the closest known topic.
+    ///
+    /// ```
+    /// let app = tandem::App::new(env!("CARGO_MANIFEST_DIR")).topic("prices");
+    /// # let _ = app;
+    /// ```
+    pub fn topic(mut self, topic: &str) -> Self {
+        self.topics.push(topic.to_string());
         self
     }
 
@@ -266,8 +286,10 @@ impl App {
     /// in development, applies pending migrations and the initial data.
     pub async fn prepare(&self, settings: Settings) -> Result<AppContext, Error> {
         self.theme.check().map_err(Error::Theme)?;
+        let topics: Vec<String> = self.topics.iter().cloned().chain(register_own_models()).collect();
         for page in self.pages.iter().chain(&self.not_found) {
             crate::ui::check::check_page(page)?;
+            crate::ui::check::check_topics(page, &topics)?;
         }
         let redis = match &settings.ui.redis_url {
             Some(url) => Some(crate::redis::Redis::connect(url, &settings.ui.redis_prefix).await?),
@@ -283,7 +305,6 @@ impl App {
                 mail.backend().name()
             );
         }
-        register_own_models();
         crate::server::dev::start(settings.debug());
         if settings.debug() {
             for name in self.migrate(&db).await? {
@@ -431,18 +452,24 @@ impl App {
     }
 }
 
-/// Tandem's own models, whose queries (sessions, users, tabs, tokens) run on
-/// the embedded SQLite driver.
-fn register_own_models() {
+/// Registers Tandem's own models, whose queries (sessions, users, tabs,
+/// tokens) run on the embedded SQLite driver; returns their tables (topics
+/// pages may be live on: the admin's user list is).
+fn register_own_models() -> Vec<String> {
     use crate::auth::models::{group, group_permission, permission, user, user_group, user_permission};
-    use crate::db::register;
-    register::<crate::sessions::model::Entity>();
-    register::<user::Entity>();
-    register::<group::Entity>();
-    register::<permission::Entity>();
-    register::<user_group::Entity>();
-    register::<group_permission::Entity>();
-    register::<user_permission::Entity>();
-    register::<crate::ui::store::model::Entity>();
-    register::<crate::rest::token::model::Entity>();
+    fn register<E: sea_orm::EntityTrait>() -> String {
+        crate::db::register::<E>();
+        E::default().table_name().to_string()
+    }
+    vec![
+        register::<crate::sessions::model::Entity>(),
+        register::<user::Entity>(),
+        register::<group::Entity>(),
+        register::<permission::Entity>(),
+        register::<user_group::Entity>(),
+        register::<group_permission::Entity>(),
+        register::<user_permission::Entity>(),
+        register::<crate::ui::store::model::Entity>(),
+        register::<crate::rest::token::model::Entity>(),
+    ]
 }

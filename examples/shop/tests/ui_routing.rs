@@ -293,3 +293,26 @@ async fn an_app_whose_page_misspells_a_binding_refuses_to_start() {
         "page `/typo` (state `counter`): bind(\"cuont\") names no field of `counter`; did you mean `count`?"
     );
 }
+
+#[tokio::test]
+async fn an_app_whose_page_is_live_on_an_unknown_topic_refuses_to_start() {
+    use shop::pages::catalog::{CatalogView, view};
+    let live_on = |topic: &str| tandem::ui::Page::new("typo", "Typo", view).live(topic, CatalogView::load);
+    let prepare = |app: tandem::App| async move {
+        let database = tandem::testing::TestDatabase::sqlite();
+        let file = app.config_path();
+        let mut settings =
+            tandem::config::Settings::from_toml_str(&std::fs::read_to_string(&file).unwrap(), &file).unwrap();
+        settings.database.url = database.url.clone();
+        app.prepare(settings).await.map(|_| ()).map_err(|e| e.to_string())
+    };
+    let refused = prepare(shop::app().page(live_on("shop_prodcut"))).await.expect_err("the app refuses to start");
+    assert_eq!(
+        refused,
+        "page `/typo` (state `catalog`): live(\"shop_prodcut\", \"load\") names no model's table (`App::model`) \
+         or declared topic (`App::topic`); did you mean `shop_product`?"
+    );
+    // A model's table, or a topic the app declares, is known.
+    prepare(shop::app().page(live_on("shop_review"))).await.unwrap();
+    prepare(shop::app().topic("prices").page(live_on("prices"))).await.unwrap();
+}

@@ -231,6 +231,42 @@ impl Checker<'_> {
     }
 }
 
+/// Checks that every topic `page` is live on (`Page::live`) is one of
+/// `topics`: the app's models' tables and the topics it declared.
+///
+/// ```
+/// use tandem::ui::check::check_topics;
+/// # use serde::{Deserialize, Serialize};
+/// # use tandem::ui::{EventContext, Page, State, View, events, node::*};
+/// # #[derive(Default, Serialize, Deserialize, State)]
+/// # pub struct Catalog { pub count: i64 }
+/// # #[events]
+/// # impl Catalog { pub async fn load(&mut self) {} }
+/// let page = Page::new("", "Shop", |s: &View<Catalog>| p().child(s.count)).live("shop_prodcut", CatalogView::load);
+/// let error = check_topics(&page, &["shop_product".to_string()]).unwrap_err();
+/// assert!(error.to_string().contains("did you mean `shop_product`"), "{error}");
+/// assert!(check_topics(&page, &["shop_prodcut".to_string()]).is_ok());
+/// ```
+pub fn check_topics(page: &Page, topics: &[String]) -> Result<(), UnknownName> {
+    for (topic, event) in &page.live {
+        if topics.contains(topic) {
+            continue;
+        }
+        let closest = topics.iter().min_by_key(|known| strsim::levenshtein(topic, known));
+        return Err(UnknownName {
+            route: page.route.clone(),
+            state: page.state_name(),
+            written: format!("live({topic:?}, {event:?})"),
+            missing: "no model's table (`App::model`) or declared topic (`App::topic`)".into(),
+            hint: match closest {
+                Some(closest) => format!("; did you mean `{closest}`?"),
+                None => "; the app declares none".into(),
+            },
+        });
+    }
+    Ok(())
+}
+
 /// The `{name}` placeholders of a title or head template (`{{` and `}}`
 /// are braces).
 fn placeholders(template: &str) -> Vec<&str> {

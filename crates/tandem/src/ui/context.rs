@@ -98,6 +98,8 @@ pub struct EventContext {
     /// Where pushed updates go and what the browser was last shown.
     pub(crate) pushing: Option<Pushing>,
     pub(crate) queued: Vec<(String, serde_json::Value)>,
+    /// The name of the state whose event runs (empty outside an event).
+    pub(crate) state: &'static str,
     pub(crate) uploads: Vec<super::upload::UploadedFile>,
     pub(crate) changed: Vec<String>,
     // A mutex only to keep the context `Sync`; nothing contends for it.
@@ -215,6 +217,7 @@ impl EventContext {
             actions: Vec::new(),
             pushing: None,
             queued: Vec::new(),
+            state: "",
             uploads: Vec::new(),
             changed: Vec::new(),
             tasks: Default::default(),
@@ -310,21 +313,13 @@ impl EventContext {
         self.changed.push(topic.to_string());
     }
 
-    /// Runs event `event` of the same state with `args` after this one, on
-    /// the server, before any later event from the browser (Reflex's
-    /// chained events). Its changes reach the browser as a separate update.
-    ///
-    /// ```ignore
-    /// ctx.queue("refresh", serde_json::json!([]));
-    /// ```
-    pub fn queue(&mut self, event: &str, args: serde_json::Value) {
-        self.queued.push((event.to_string(), args));
-    }
-
-    /// [`queue`](Self::queue), typed: the event and its arguments as the
-    /// state's view gives them, so the compiler checks the name and the
-    /// argument types. The arguments are values (a field handle names
-    /// something in the browser, not here: refused).
+    /// Runs an event of the same state after this one, on the server,
+    /// before any later event from the browser (Reflex's chained events).
+    /// Its changes reach the browser as a separate update. The event and
+    /// its arguments are as the state's view gives them, so the compiler
+    /// checks the name and the argument types. The arguments are values (a
+    /// field handle names something in the browser, not here: refused), and
+    /// the view is this event's state's (another state's: refused).
     ///
     /// ```
     /// # use serde::{Deserialize, Serialize};
@@ -346,6 +341,10 @@ impl EventContext {
         &mut self,
         event: impl FnOnce(&V) -> super::view::Handler<()>,
     ) -> Result<(), EventError> {
+        let (theirs, ours) = (<V::State as super::state::State>::NAME, self.state);
+        if !ours.is_empty() && theirs != ours {
+            return Err(EventError::new(format!("ctx.then names an event of `{theirs}` from an event of `{ours}`")));
+        }
         let spec = event(&V::__new()).into_spec();
         let args = spec
             .args
@@ -357,7 +356,7 @@ impl EventContext {
                 }
             })
             .collect::<Result<Vec<_>, _>>()?;
-        self.queue(&spec.name, serde_json::Value::Array(args));
+        self.queued.push((spec.name, serde_json::Value::Array(args)));
         Ok(())
     }
 
@@ -516,4 +515,43 @@ pub enum Level {
     Warning,
     /// Something failed.
     Error,
+}
+
+#[cfg(test)]
+mod tests {
+    use serde::{Deserialize, Serialize};
+
+    use super::*;
+    use crate::ui::View;
+
+    #[derive(Default, Serialize, Deserialize, crate::ui::State)]
+    struct Left {
+        n: i64,
+    }
+
+    #[crate::ui::events]
+    impl Left {
+        async fn go(&mut self) {}
+    }
+
+    #[derive(Default, Serialize, Deserialize, crate::ui::State)]
+    struct Right {
+        n: i64,
+    }
+
+    #[crate::ui::events]
+    impl Right {
+        async fn go(&mut self) {}
+    }
+
+    #[test]
+    fn then_queues_an_event_of_the_running_state_only() {
+        let db = crate::db::Db::from(sea_orm::DatabaseConnection::default());
+        let mut ctx = EventContext::new(db, Default::default(), Default::default(), "t".into(), "");
+        ctx.state = "left";
+        let refused = ctx.then(|s: &View<Right>| s.go()).unwrap_err();
+        assert_eq!(refused.message, "ctx.then names an event of `right` from an event of `left`");
+        ctx.then(|s: &View<Left>| s.go()).unwrap();
+        assert_eq!(ctx.queued, [("go".to_string(), serde_json::json!([]))]);
+    }
 }

@@ -465,6 +465,7 @@ impl<S: State + Events> StateKind for Kind<S> {
                 .downcast_mut::<Live<S>>()
                 .ok_or_else(|| EventError::new(format!("the tab's state is not a `{}`", S::NAME)))?;
             let before = Arc::new(live.before(Some(event)));
+            ctx.state = S::NAME;
             if let Some(pushing) = &mut ctx.pushing {
                 pushing.shown = Shown::Before(before.clone());
             }
