@@ -357,9 +357,12 @@ impl App {
         }
         let signals = crate::signals::Signals::default();
         let live = Arc::downgrade(&engine);
-        signals.connect(move |topic| {
+        signals.connect(move |signal| {
             if let Some(engine) = live.upgrade() {
-                engine.broadcast(topic);
+                match signal {
+                    crate::signals::Signal::Changed(topic) => engine.broadcast(topic),
+                    crate::signals::Signal::SessionEnded(key) => engine.end_session(key),
+                }
             }
         });
         Ok(AppContext { db, settings: Arc::new(settings), throttles, login, ui: engine, signals, redis, mail })

@@ -86,7 +86,8 @@ async fn receive_files(
     let (folder, files) = store(multipart, &media_root(&ctx), &ctx.settings.ui.media_url, bounds).await?;
     let urls: Vec<String> = files.iter().map(|file| file.url.clone()).collect();
     let router = crate::ui::RouterData::default();
-    let mut event = EventContext::new(ctx.db.clone(), user, router, target.token.clone(), &session_key);
+    let caller = crate::ui::engine::Caller { session_key, user, db: ctx.db.clone(), client: None, origin: None };
+    let mut event = caller.context(router, target.token.clone());
     event.uploads = files;
     // Its own task: a client that goes away cannot stop the event halfway,
     // between saving the tab and keeping (or removing) its files.

@@ -264,7 +264,7 @@ where
         return ApiError::internal(error).into_response();
     }
     for key in &retired {
-        ctx.ui.end_session(key);
+        ctx.signals.session_ended(key);
     }
     match save {
         Some((key, data)) => {

@@ -134,6 +134,18 @@ pub struct Caller {
     pub origin: Option<String>,
 }
 
+impl Caller {
+    /// A handler's context for tab `token` of this caller, on `router`'s
+    /// page: the one way a context is made for a page load, a connection,
+    /// an event or an upload.
+    pub(crate) fn context(&self, router: RouterData, token: String) -> EventContext {
+        let mut ctx = EventContext::new(self.db.clone(), self.user.clone(), router, token, &self.session_key);
+        ctx.client = self.client;
+        ctx.origin = self.origin.clone();
+        ctx
+    }
+}
+
 impl Engine {
     /// An engine serving `pages`, keeping tabs in `states`.
     pub fn new(pages: Vec<Page>, states: Arc<dyn StateManager>, limits: Limits) -> Result<Self, PatternError> {
@@ -338,8 +350,7 @@ impl Engine {
         stored: &serde_json::Map<String, Value>,
     ) -> Result<(String, Value), TabError> {
         let token = super::tokens::mint(&self.secret, &caller.session_key);
-        let mut ctx = EventContext::new(caller.db, caller.user, router, token.clone(), &caller.session_key);
-        (ctx.client, ctx.origin) = (caller.client, caller.origin);
+        let mut ctx = caller.context(router, token.clone());
         let mut live = self.opened(page, None, stored)?;
         self.loaded(page, &mut *live, &mut ctx).await;
         Ok((token, live.first_paint()?))
@@ -439,8 +450,7 @@ impl Engine {
         // the tab keeps its own until the new one is stored, and a copy
         // shares nothing with it.
         let full = tab.state_json(page.state_name())?;
-        let mut ctx = EventContext::new(caller.db, caller.user, router, token.clone(), &caller.session_key);
-        (ctx.client, ctx.origin) = (caller.client, caller.origin);
+        let mut ctx = caller.context(router, token.clone());
         let mut live = self.opened(page, full, stored)?;
         self.loaded(page, &mut *live, &mut ctx).await;
         let public = live.first_paint()?;
@@ -687,9 +697,16 @@ impl Engine {
             let (outcome, queued) = self.run_one(page, id, &event, args, &mut ctx, outbox).await?;
             first.get_or_insert(outcome);
             next.extend(queued.into_iter().rev());
-            let (client, origin) = (ctx.client, ctx.origin.take());
-            ctx = EventContext::new(ctx.db, ctx.user, ctx.router, ctx.token, &ctx.session_key);
-            (ctx.client, ctx.origin) = (client, origin);
+            // The next event starts afresh: nothing of this one's actions,
+            // queue or session is carried over.
+            let caller = Caller {
+                session_key: ctx.session_key,
+                user: ctx.user,
+                db: ctx.db,
+                client: ctx.client,
+                origin: ctx.origin,
+            };
+            ctx = caller.context(ctx.router, ctx.token);
         }
         Ok(first.unwrap_or(Ok(())))
     }

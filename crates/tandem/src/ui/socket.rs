@@ -20,7 +20,7 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::context::{EventContext, RouterData};
+use super::context::RouterData;
 use super::engine::{Caller, Engine, Limits, TabError};
 use super::outbox::{Frame, Inbox, Outbox, Outgoing, outbox};
 use crate::auth::user_of_session;
@@ -331,7 +331,7 @@ impl Connection {
         let engine = self.engine.clone();
         let Some(page) = engine.pages().nth(tab.page) else { return Ok(()) };
         let Some(event) = page.live_event(topic) else { return Ok(()) };
-        let ctx = self.caller.context(tab);
+        let ctx = self.caller.context(tab.router.clone(), tab.token.clone());
         engine.event(page, None, event, Value::Null, ctx, &self.outbox).await.map(drop)
     }
 
@@ -455,24 +455,8 @@ impl Connection {
             }
             self.last_accepted.insert(name.to_string(), now);
         }
-        let ctx = self.caller.context(tab);
+        let ctx = self.caller.context(tab.router.clone(), tab.token.clone());
         engine.event(page, Some(id), name, args, ctx, &self.outbox).await.map(drop)
-    }
-}
-
-impl Caller {
-    /// A handler's context for `tab` of this caller.
-    fn context(&self, tab: &Attached) -> EventContext {
-        let mut ctx = EventContext::new(
-            self.db.clone(),
-            self.user.clone(),
-            tab.router.clone(),
-            tab.token.clone(),
-            &self.session_key,
-        );
-        ctx.client = self.client;
-        ctx.origin = self.origin.clone();
-        ctx
     }
 }
 
