@@ -90,7 +90,10 @@ async fn unknown_paths_answer_404_with_the_apps_page() {
 
 #[tokio::test]
 async fn without_its_own_404_page_an_app_gets_tandems() {
-    let app = tandem::App::new(env!("CARGO_MANIFEST_DIR")).pages(shop::pages::pages());
+    // The catalog is live on the products' table: the model is registered.
+    let app = tandem::App::new(env!("CARGO_MANIFEST_DIR"))
+        .model::<shop::shop::models::product::Entity>("shop.product")
+        .pages(shop::pages::pages());
     let server = TestServer::start(&app, |_| {}).await;
     let (status, headers, html) = get(&server, "/nowhere").await;
     assert_eq!(status, StatusCode::NOT_FOUND);

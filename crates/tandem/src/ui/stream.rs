@@ -414,7 +414,7 @@ mod tests {
     fn the_probe_finds_streams_and_passes_over_other_fields() {
         let (mut lines, mut count) = (Stream::default(), 0_i64);
         lines.insert(line(1, "a"));
-        assert!((&mut Probe(&mut lines)).__take_stream("lines").is_some());
+        assert!(Probe(&mut lines).__take_stream("lines").is_some());
         assert!((&mut Probe(&mut count)).__take_stream("count").is_none());
     }
 }
