@@ -473,6 +473,7 @@ fn register_own_models() -> Vec<String> {
         register::<group_permission::Entity>(),
         register::<user_permission::Entity>(),
         register::<crate::ui::store::model::Entity>(),
+        register::<crate::ui::tab_parts::model::Entity>(),
         register::<crate::rest::token::model::Entity>(),
     ]
 }

@@ -96,6 +96,7 @@ pub fn framework() -> Vec<Box<dyn MigrationTrait>> {
         Box::new(crate::rest::token::migration::Migration),
         Box::new(crate::ui::store::migration::Migration),
         Box::new(crate::admin::log::migration::Migration),
+        Box::new(crate::ui::tab_parts::migration::Migration),
     ]
 }
 

@@ -121,6 +121,15 @@ pub fn restore<T: LiveField>(value: &mut T, before: &dyn FieldValue) {
     }
 }
 
+/// Large fields a store keeps apart from their state (see
+/// [`LiveState::encode_split`]): the field's name and its JSON text, the
+/// same text (the same allocation) until the field changes.
+pub(crate) type Parts = Vec<(&'static str, Arc<str>)>;
+
+/// What a large field's value is in its state's stored JSON when the store
+/// keeps its text apart.
+pub(crate) const PART_MARKER: &str = r#"{"__tandem_part__":true}"#;
+
 /// A state's value with its computed values (in [`Events::computed`]
 /// order), as a tab holds it.
 pub(crate) struct Live<S> {
@@ -129,7 +138,9 @@ pub(crate) struct Live<S> {
     /// Each field's JSON text as last written (`None`: not written since
     /// it changed), so that writing the tab after an event encodes only
     /// the fields it changed.
-    texts: Vec<Option<Box<str>>>,
+    /// Shared with the store, which keeps what it last wrote of a large
+    /// field to tell whether it changed since (see [`Parts`]).
+    texts: Vec<Option<Arc<str>>>,
 }
 
 /// A [`Live`] of any state type.
@@ -140,6 +151,11 @@ pub(crate) trait LiveState: Any + Send + Sync {
     /// The full JSON as text, as the stores write it (the fields unchanged
     /// since the last time are not encoded again).
     fn encode(&mut self) -> Result<String, serde_json::Error>;
+    /// [`LiveState::encode`] with each field whose JSON text is `large`
+    /// bytes or more left out (its value [`PART_MARKER`]) and added to
+    /// `parts` instead, so that a store can keep it apart and write it only
+    /// when it changed.
+    fn encode_split(&mut self, large: usize, parts: &mut Parts) -> Result<String, serde_json::Error>;
     /// What the browser sees.
     fn public_json(&self) -> Result<Value, EventError>;
     /// The changes waiting in the state's streams (emptied).
@@ -332,25 +348,33 @@ impl<S: State + Events> LiveState for Live<S> {
     }
 
     fn encode(&mut self) -> Result<String, serde_json::Error> {
+        self.encode_split(usize::MAX, &mut Vec::new())
+    }
+
+    fn encode_split(&mut self, large: usize, parts: &mut Parts) -> Result<String, serde_json::Error> {
         let names = S::field_names();
         if names.is_empty() {
             return serde_json::to_string(&Full { state: &self.state, computed: self.computed_map() });
         }
-        let mut out = Vec::with_capacity(self.texts.iter().flatten().map(|text| text.len() + 24).sum::<usize>() + 2);
+        for (i, text) in self.texts.iter_mut().enumerate().filter(|(_, text)| text.is_none()) {
+            let mut out = Vec::new();
+            self.state.write_field(i, &mut out)?;
+            *text = Some(Arc::from(String::from_utf8(out).map_err(serde::ser::Error::custom)?));
+        }
+        let texts = self.texts.iter().flatten();
+        let mut out = Vec::with_capacity(texts.map(|text| text.len().min(large) + 24).sum::<usize>() + 2);
         out.push(b'{');
-        for (i, name) in names.iter().enumerate() {
+        for (i, (name, text)) in names.iter().zip(self.texts.iter().flatten()).enumerate() {
             if i > 0 {
                 out.push(b',');
             }
             serde_json::to_writer(&mut out, name)?;
             out.push(b':');
-            match &self.texts[i] {
-                Some(text) => out.extend_from_slice(text.as_bytes()),
-                None => {
-                    let at = out.len();
-                    self.state.write_field(i, &mut out)?;
-                    self.texts[i] = std::str::from_utf8(&out[at..]).ok().map(Box::from);
-                }
+            if text.len() >= large {
+                out.extend_from_slice(PART_MARKER.as_bytes());
+                parts.push((*name, text.clone()));
+            } else {
+                out.extend_from_slice(text.as_bytes());
             }
         }
         for (c, value) in S::computed().iter().zip(&self.computed) {
@@ -498,8 +522,14 @@ impl LiveCell {
 
     /// The full JSON as text; an error while an event has the value out.
     pub(crate) fn encode(&self) -> Result<String, EventError> {
+        self.encode_split(usize::MAX, &mut Vec::new())
+    }
+
+    /// [`LiveState::encode_split`] of the value (a value held as text
+    /// keeps every field in it).
+    pub(crate) fn encode_split(&self, large: usize, parts: &mut Parts) -> Result<String, EventError> {
         match &mut *self.slot() {
-            Held::Value(live) => live.encode().map_err(unserializable),
+            Held::Value(live) => live.encode_split(large, parts).map_err(unserializable),
             Held::Text(text) => Ok(text.to_string()),
             Held::Out | Held::Moved => Err(in_use()),
         }

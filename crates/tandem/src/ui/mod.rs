@@ -46,6 +46,7 @@ pub mod state;
 pub mod storage;
 pub mod store;
 pub mod stream;
+pub mod tab_parts;
 pub mod theme;
 pub mod tickets;
 pub mod tokens;

@@ -192,7 +192,17 @@ impl Tab {
     /// assert_eq!(tandem::ui::store::Tab::from_stored("key".into(), stored.as_object().unwrap().clone()), tab);
     /// ```
     pub fn stored_states(&self) -> impl Serialize + '_ {
-        StoredStates(self)
+        StoredStates { tab: self, large: usize::MAX, parts: Default::default() }
+    }
+
+    /// [`Tab::stored_states`] as text, with each field of a state held as
+    /// its value whose JSON text is `large` bytes or more kept apart: its
+    /// value in the text is a marker, and it is returned as a part named
+    /// `state.field` (see [`super::tab_parts`]).
+    pub(crate) fn stored_split(&self, large: usize) -> Result<(String, Vec<(String, Arc<str>)>), serde_json::Error> {
+        let stored = StoredStates { tab: self, large, parts: Default::default() };
+        let text = serde_json::to_string(&stored)?;
+        Ok((text, stored.parts.into_inner()))
     }
 
     /// A tab from its session key and stored states (see [`Tab::stored_states`]).
@@ -213,18 +223,26 @@ impl Tab {
     }
 }
 
-struct StoredStates<'a>(&'a Tab);
+/// A tab's stored form; the fields of `large` bytes or more go to `parts`.
+struct StoredStates<'a> {
+    tab: &'a Tab,
+    large: usize,
+    parts: std::cell::RefCell<Vec<(String, Arc<str>)>>,
+}
 
 impl Serialize for StoredStates<'_> {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
-        let tab = self.0;
+        let tab = self.tab;
         let mut map = serializer.serialize_map(Some(tab.states.len() + tab.live.len() + 1))?;
         for (name, full) in &tab.states {
             map.serialize_entry(name, full)?;
         }
         for (name, cell) in &tab.live {
-            let text = cell.encode().map_err(serde::ser::Error::custom)?;
+            let mut parts = Vec::new();
+            let text = cell.encode_split(self.large, &mut parts).map_err(serde::ser::Error::custom)?;
+            let named = parts.into_iter().map(|(field, text)| (format!("{name}.{field}"), text));
+            self.parts.borrow_mut().extend(named);
             let raw = serde_json::value::RawValue::from_string(text).map_err(serde::ser::Error::custom)?;
             map.serialize_entry(name, &raw)?;
         }
@@ -320,9 +338,13 @@ const ROWS_PER_STATEMENT: usize = 500;
 /// with an error (the database is stuck).
 const DURABLE_WITHIN: Duration = Duration::from_secs(10);
 
-/// A dirty tab taken for writing: its token, the tab, its expiry and the
-/// number of its last change.
-type Taken = (String, Arc<Tab>, DateTime<Utc>, u64);
+/// A dirty tab taken for writing: its token, the tab, its expiry, the
+/// number of its last change and the parts written of it so far.
+type Taken = (String, Arc<Tab>, DateTime<Utc>, u64, WrittenParts);
+
+/// The large fields of a tab as last written (`state.field` → the text
+/// written, which stays the same allocation until the field changes).
+type WrittenParts = HashMap<String, Arc<str>>;
 
 /// A tab in memory.
 struct Slot {
@@ -334,6 +356,8 @@ struct Slot {
     stored: bool,
     /// The number of its last change (see [`DatabaseStates::keep`]).
     change: u64,
+    /// Its large fields in the database ([`super::tab_parts`]).
+    parts: WrittenParts,
 }
 
 struct Memory {
@@ -447,7 +471,8 @@ impl DatabaseStates {
                 }
                 None => {
                     memory.dirty.push(token.clone());
-                    memory.tabs.insert(token, Slot { tab, expires_at, dirty: true, stored: false, change });
+                    let slot = Slot { tab, expires_at, dirty: true, stored: false, change, parts: HashMap::new() };
+                    memory.tabs.insert(token, slot);
                     None
                 }
             };
@@ -472,21 +497,23 @@ impl DatabaseStates {
                     let slot = memory.tabs.get_mut(&token).filter(|slot| slot.dirty)?;
                     slot.dirty = false;
                     slot.stored = true;
-                    Some((token, slot.tab.clone(), slot.expires_at, slot.change))
+                    Some((token, slot.tab.clone(), slot.expires_at, slot.change, slot.parts.clone()))
                 })
                 .collect();
             (copies, memory.changes)
         };
         let mut through = through;
         let mut busy = Vec::new();
+        // The large fields whose text changed since they were last written.
+        let mut new_parts: Vec<(String, String, Arc<str>)> = Vec::new();
         let (tokens, rows): (Vec<String>, Vec<model::ActiveModel>) = copies
             .into_iter()
-            .filter_map(|(token, tab, expires_at, change)| {
+            .filter_map(|(token, tab, expires_at, change, written)| {
                 // A tab replaced by an event's (its newer version is or
                 // will be kept) is not written; one whose state an event
                 // has out cannot be encoded: written next time, and the
                 // changes from its own on are not reported written.
-                let Ok(data) = serde_json::to_string(&tab.stored_states()) else {
+                let Ok((data, parts)) = tab.stored_split(super::tab_parts::LARGE) else {
                     if tab.replaced() {
                         return None;
                     }
@@ -494,6 +521,10 @@ impl DatabaseStates {
                     busy.push(token);
                     return None;
                 };
+                let changed = parts
+                    .into_iter()
+                    .filter(|(name, text)| written.get(name).is_none_or(|before| !Arc::ptr_eq(before, text)));
+                new_parts.extend(changed.map(|(name, text)| (token.clone(), name, text)));
                 let row = model::ActiveModel {
                     token: Set(token.clone()),
                     session_key: Set(tab.session_key.clone()),
@@ -525,10 +556,19 @@ impl DatabaseStates {
             done();
             return Ok(());
         }
+        let part_rows: Vec<super::tab_parts::model::ActiveModel> = new_parts
+            .iter()
+            .map(|(token, name, text)| super::tab_parts::model::ActiveModel {
+                token: Set(token.clone()),
+                name: Set(name.clone()),
+                data: Set(text.to_string()),
+            })
+            .collect();
         let written = async {
             // One statement is a transaction by itself: no BEGIN and COMMIT
-            // round trips for the usual commit of a few tabs.
-            if rows.len() <= ROWS_PER_STATEMENT {
+            // round trips for the usual commit of a few tabs whose large
+            // fields did not change.
+            if rows.len() <= ROWS_PER_STATEMENT && part_rows.is_empty() {
                 return upsert(&self.db, rows).await;
             }
             let txn = self.db.begin().await?;
@@ -538,10 +578,21 @@ impl DatabaseStates {
             while rows.peek().is_some() {
                 upsert(&txn, rows.by_ref().take(ROWS_PER_STATEMENT).collect()).await?;
             }
+            let mut part_rows = part_rows.into_iter().peekable();
+            while part_rows.peek().is_some() {
+                upsert_parts(&txn, part_rows.by_ref().take(ROWS_PER_STATEMENT).collect()).await?;
+            }
             txn.commit().await
         }
         .await;
         if written.is_ok() {
+            let mut memory = self.memory();
+            for (token, name, text) in new_parts {
+                if let Some(slot) = memory.tabs.get_mut(&token) {
+                    slot.parts.insert(name, text);
+                }
+            }
+            drop(memory);
             done();
         } else {
             // Try again next time.
@@ -557,6 +608,17 @@ impl DatabaseStates {
         }
         written
     }
+}
+
+/// Inserts `rows`, replacing the parts already stored, in one statement.
+async fn upsert_parts(
+    db: &impl sea_orm::ConnectionTrait,
+    rows: Vec<super::tab_parts::model::ActiveModel>,
+) -> Result<(), DbErr> {
+    use super::tab_parts::model::{Column, Entity};
+    let conflict = OnConflict::columns([Column::Token, Column::Name]).update_column(Column::Data).to_owned();
+    Entity::insert_many(rows).on_conflict(conflict).exec_without_returning(db).await?;
+    Ok(())
 }
 
 /// Inserts `rows`, replacing the tabs already stored, in one statement.
@@ -590,10 +652,15 @@ impl StateManager for DatabaseStates {
             else {
                 return Ok(None);
             };
-            let states = match serde_json::from_str(&row.data) {
+            let mut states = match serde_json::from_str(&row.data) {
                 Ok(Value::Object(map)) => map,
                 _ => Map::new(),
             };
+            if super::tab_parts::has_parts(&row.data) {
+                use super::tab_parts::model::{Column, Entity};
+                let parts = Entity::find().filter(Column::Token.eq(token)).all(&self.db).await?;
+                super::tab_parts::splice(&mut states, parts.into_iter().map(|part| (part.name, part.data)));
+            }
             let tab = Arc::new(Tab::from_stored(row.session_key, states));
             let mut memory = self.memory();
             let slot = memory.tabs.entry(token.to_string()).or_insert_with(|| Slot {
@@ -602,6 +669,7 @@ impl StateManager for DatabaseStates {
                 dirty: false,
                 stored: true,
                 change: 0,
+                parts: HashMap::new(),
             });
             Ok(Some(slot.tab.clone()))
         })
@@ -638,6 +706,8 @@ impl StateManager for DatabaseStates {
             let slot = self.memory().tabs.remove(token);
             if slot.is_some_and(|slot| slot.stored) {
                 model::Entity::delete_by_id(token.to_string()).exec(&self.db).await?;
+                use super::tab_parts::model::{Column, Entity};
+                Entity::delete_many().filter(Column::Token.eq(token)).exec(&self.db).await?;
             }
             Ok(())
         })
@@ -656,6 +726,10 @@ impl StateManager for DatabaseStates {
                 memory.tabs.retain(|_, slot| slot.expires_at > now);
             }
             let result = model::Entity::delete_many().filter(model::Column::ExpiresAt.lte(now)).exec(&self.db).await?;
+            // The parts of the tabs gone.
+            use super::tab_parts::model::{Column, Entity};
+            let tabs = sea_orm::sea_query::Query::select().column(model::Column::Token).from(model::Entity).to_owned();
+            Entity::delete_many().filter(Column::Token.not_in_subquery(tabs)).exec(&self.db).await?;
             Ok(result.rows_affected)
         })
     }
@@ -775,6 +849,79 @@ mod tests {
         assert_eq!(again.load("t7").await.unwrap().unwrap().states["counter"], json!({"count": -1}));
         assert_eq!(model::Entity::find().count(&again.db).await.unwrap(), tabs as u64);
         drop((states, restarted, again));
+        database.drop_database().await;
+    }
+
+    #[derive(Default, serde::Serialize, serde::Deserialize, crate::ui::State)]
+    #[state(name = "big")]
+    struct Big {
+        count: i64,
+        rows: Vec<i64>,
+    }
+
+    #[crate::ui::events]
+    impl Big {
+        async fn increment(&mut self) {
+            self.count += 1;
+        }
+
+        async fn grow(&mut self) {
+            self.rows.push(-1);
+        }
+    }
+
+    #[tokio::test]
+    async fn a_large_field_is_written_apart_and_only_when_it_changes() {
+        use super::super::tab_parts::{self, model::Entity as Part};
+        let database = crate::testing::TestDatabase::new().await;
+        let db = crate::db::connect(&database.url).await.expect("the database opens");
+        let schema = SchemaManager::new(db.sea_orm());
+        migration::Migration.up(&schema).await.expect("the tabs' table");
+        tab_parts::migration::Migration.up(&schema).await.expect("the parts' table");
+        let hour = Duration::from_secs(3600);
+        let states = DatabaseStates::new(db.clone(), hour);
+        let page = crate::ui::Page::dynamic::<Big>("big", "Big", crate::ui::node::p);
+        let mut ctx = crate::ui::EventContext::new(db.clone(), Default::default(), Default::default(), "t".into(), "");
+        // An event on the tab as the engine runs it: the value taken out of
+        // its cell, run in place, kept in the next tab's cell.
+        let run = async |tab: &Tab, event: &str, ctx: &mut crate::ui::EventContext| {
+            let mut taken =
+                crate::ui::live::Taken::from_cell(tab.live_cell("big").unwrap(), |_| unreachable!()).unwrap();
+            page.kind.run(taken.live(), event, json!([]), ctx).await.ok().expect("the event runs");
+            tab.with_live("big", taken.keep())
+        };
+        let full = json!({"count": 0, "rows": (0..1000).collect::<Vec<i64>>()});
+        let tab = Tab::new("session").with_live("big", LiveCell::new(page.kind.live(Some(&full)).unwrap()));
+        let tab = run(&tab, "increment", &mut ctx).await;
+        states.save("t", &tab).await.unwrap();
+        states.flush().await.unwrap();
+        let stored = model::Entity::find_by_id("t").one(&db).await.unwrap().unwrap();
+        assert!(stored.data.len() < 200, "the list is not in the tab's row: {}", stored.data);
+        let part = Part::find().one(&db).await.unwrap().expect("the list's own row");
+        assert_eq!((part.name.as_str(), part.data.len() > tab_parts::LARGE), ("big.rows", true));
+
+        // The part changed behind the writer's back: an event that does not
+        // change the list does not write it again, and a restart reads it.
+        let sentinel = super::super::tab_parts::model::ActiveModel { data: Set("[7]".into()), ..part.into() };
+        sea_orm::ActiveModelTrait::update(sentinel, &db).await.unwrap();
+        let tab = run(&tab, "increment", &mut ctx).await;
+        states.save("t", &tab).await.unwrap();
+        states.flush().await.unwrap();
+        let restarted = DatabaseStates::new(db.clone(), hour);
+        let read = restarted.load("t").await.unwrap().unwrap();
+        assert_eq!(read.state_json("big").unwrap().unwrap(), json!({"count": 2, "rows": [7]}));
+
+        // An event that changes the list writes it.
+        let tab = run(&tab, "grow", &mut ctx).await;
+        states.save("t", &tab).await.unwrap();
+        states.flush().await.unwrap();
+        let read = DatabaseStates::new(db.clone(), hour).load("t").await.unwrap().unwrap().state_json("big").unwrap();
+        assert_eq!(read.unwrap()["rows"].as_array().unwrap().len(), 1001);
+
+        // Forgetting the tab forgets its parts.
+        states.forget("t").await.unwrap();
+        assert_eq!(Part::find().count(&db).await.unwrap(), 0);
+        drop((states, restarted));
         database.drop_database().await;
     }
 }
