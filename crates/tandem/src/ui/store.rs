@@ -199,7 +199,7 @@ impl Tab {
     /// its value whose JSON text is `large` bytes or more kept apart: its
     /// value in the text is a marker, and it is returned as a part named
     /// `state.field` (see [`super::tab_parts`]).
-    pub(crate) fn stored_split(&self, large: usize) -> Result<(String, Vec<(String, Arc<str>)>), serde_json::Error> {
+    pub(crate) fn stored_split(&self, large: usize) -> Result<(String, NamedParts), serde_json::Error> {
         let stored = StoredStates { tab: self, large, parts: Default::default() };
         let text = serde_json::to_string(&stored)?;
         Ok((text, stored.parts.into_inner()))
@@ -223,11 +223,14 @@ impl Tab {
     }
 }
 
+/// A tab's large fields kept apart: `state.field` → JSON text.
+pub(crate) type NamedParts = Vec<(String, Arc<str>)>;
+
 /// A tab's stored form; the fields of `large` bytes or more go to `parts`.
 struct StoredStates<'a> {
     tab: &'a Tab,
     large: usize,
-    parts: std::cell::RefCell<Vec<(String, Arc<str>)>>,
+    parts: std::cell::RefCell<NamedParts>,
 }
 
 impl Serialize for StoredStates<'_> {
