@@ -328,7 +328,7 @@ impl App {
                     crate::redis::RedisStates::new(redis.clone(), settings.ui.idle())
                         .with_lease(settings.ui.redis_lease()),
                 ),
-                crate::rest::throttle::ThrottleStore::shared(redis.clone()),
+                crate::throttle::ThrottleStore::shared(redis.clone()),
             ),
             None if settings.ui.durable_events => {
                 (crate::ui::store::DatabaseStates::new(db.clone(), settings.ui.idle()), Default::default())

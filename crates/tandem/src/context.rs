@@ -26,7 +26,7 @@ pub struct AppContext {
     /// The resolved settings.
     pub settings: Arc<Settings>,
     /// Request counts for rate throttling: the REST layer's and failed logins.
-    pub throttles: Arc<crate::rest::throttle::ThrottleStore>,
+    pub throttles: Arc<crate::throttle::ThrottleStore>,
     /// Failed-login counting for every login path (`[auth]`); the UI's login
     /// event calls [`LoginGuard::authenticate`](crate::auth::LoginGuard::authenticate)
     /// with the client's address.

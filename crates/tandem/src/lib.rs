@@ -46,6 +46,7 @@ pub mod sessions;
 pub mod signals;
 pub mod signing;
 mod sweep;
+pub mod throttle;
 // Also in the crate's own unit tests, for their throw-away databases.
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;

@@ -14,7 +14,7 @@
 //! ```no_run
 //! use std::sync::Arc;
 //! use tandem::auth::{AuthSettings, LoginError, LoginGuard};
-//! use tandem::rest::throttle::ThrottleStore;
+//! use tandem::throttle::ThrottleStore;
 //!
 //! # async fn demo(db: tandem::Db) {
 //! // Two failures per username per window; the application builds its own
@@ -45,8 +45,7 @@ use sha2::{Digest, Sha256};
 use super::settings::AuthSettings;
 use super::{User, hashing};
 use crate::http::ApiError;
-use crate::rest::Rate;
-use crate::rest::throttle::ThrottleStore;
+use crate::throttle::{Rate, ThrottleStore};
 
 /// What a refused login tells the user (the shop's, and Django's admin's, wording).
 pub const INVALID_LOGIN: &str = "Invalid username or password.";
@@ -67,11 +66,11 @@ pub enum LoginError {
     Invalid,
     /// Too many failed logins for this username or from this address:
     /// retry after the wait; no password was checked.
-    #[error("too many failed logins; try again in {}s", crate::rest::throttle::retry_after_seconds(*.0))]
+    #[error("too many failed logins; try again in {}s", crate::throttle::retry_after_seconds(*.0))]
     Throttled(Duration),
     /// Every password-hashing thread stayed busy (`[auth] hash_wait_seconds`):
     /// retry after the wait. Not counted as a failure.
-    #[error("password checks are busy; try again in {}s", crate::rest::throttle::retry_after_seconds(*.0))]
+    #[error("password checks are busy; try again in {}s", crate::throttle::retry_after_seconds(*.0))]
     Busy(Duration),
     /// The database failed, or the hashing thread did.
     #[error("login failed: {0}")]

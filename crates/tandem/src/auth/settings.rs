@@ -25,7 +25,7 @@ use std::time::Duration;
 use serde::Deserialize;
 
 use super::hashing::{HashSettings, default_concurrency};
-use crate::rest::Rate;
+use crate::throttle::Rate;
 
 /// Login throttling and password hashing settings.
 #[derive(Debug, Clone, Deserialize)]
@@ -70,7 +70,7 @@ impl Default for AuthSettings {
             failure_window_seconds: NonZeroU64::new(900).unwrap_or(NonZeroU64::MIN),
             hash_concurrency: None,
             hash_wait_seconds: 5,
-            throttle_max_keys: NonZeroUsize::new(crate::rest::throttle::DEFAULT_MAX_KEYS).unwrap_or(NonZeroUsize::MIN),
+            throttle_max_keys: NonZeroUsize::new(crate::throttle::DEFAULT_MAX_KEYS).unwrap_or(NonZeroUsize::MIN),
             login_url: "/login".to_string(),
             password_reset_timeout_seconds: super::tokens::DEFAULT_PASSWORD_RESET_TIMEOUT,
         }

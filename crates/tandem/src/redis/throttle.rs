@@ -10,7 +10,7 @@ use std::time::Duration;
 use ::redis::Script;
 
 use super::{Redis, RedisError};
-use crate::rest::Rate;
+use crate::throttle::Rate;
 
 /// KEYS: the client's window. ARGV: requests allowed, period (ms), a unique
 /// member. Drops times that left the window; records this request if the
@@ -39,7 +39,7 @@ return {0, math.max(remaining, 0), count}
 
 /// Records a request for `key` if `rate` allows it (`None`); otherwise
 /// records nothing and returns how long to wait, as
-/// [`ThrottleStore::hit`](crate::rest::throttle::ThrottleStore::hit) does.
+/// [`ThrottleStore::hit`](crate::throttle::ThrottleStore::hit) does.
 pub(crate) async fn hit(redis: &Redis, key: &str, rate: Rate) -> Result<Option<Duration>, RedisError> {
     let period = u64::try_from(rate.period.as_millis()).unwrap_or(u64::MAX).max(1);
     let (allowed, remaining, count): (i64, u64, u64) = HIT

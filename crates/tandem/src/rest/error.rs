@@ -17,8 +17,8 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
 use super::serializer::ValidationErrors;
-use super::throttle;
 use crate::http::ApiError;
+use crate::throttle;
 
 /// A failed REST request.
 #[derive(Debug, Clone)]

@@ -33,10 +33,10 @@ pub mod request;
 pub mod router;
 pub mod serializer;
 pub mod settings;
-pub mod throttle;
 pub mod token;
 pub mod viewset;
 
+pub use crate::throttle::Rate;
 pub use auth::Authentication;
 pub use error::RestError;
 pub use filters::Filters;
@@ -45,5 +45,5 @@ pub use permissions::Permission;
 pub use request::RestRequest;
 pub use router::{DefaultRouter, RestRouter, SimpleRouter};
 pub use serializer::{ModelSerializer, ValidationErrors};
-pub use settings::{Rate, RestSettings};
+pub use settings::RestSettings;
 pub use viewset::{ModelViewSet, ReadOnlyModelViewSet, Throttle};

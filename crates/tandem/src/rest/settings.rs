@@ -20,7 +20,7 @@
 //! assert_eq!(rest.page_size, Some(2));
 //! ```
 
-use std::time::Duration;
+use crate::throttle::Rate;
 
 use serde::Deserialize;
 
@@ -69,51 +69,5 @@ impl Default for RestSettings {
             max_search_length: 500,
             max_search_terms: 20,
         }
-    }
-}
-
-/// A throttle rate in DRF's notation: `<requests>/<period>`, the period being
-/// `s`, `m`, `h` or `d` (or any word starting with one: `second`, `day`).
-///
-/// ```
-/// let rate: tandem::rest::Rate = "3/min".parse().unwrap();
-/// assert_eq!((rate.requests, rate.period.as_secs()), (3, 60));
-/// assert!("3 per minute".parse::<tandem::rest::Rate>().is_err());
-/// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(try_from = "String")]
-pub struct Rate {
-    /// Requests allowed in one period.
-    pub requests: u64,
-    /// The period.
-    pub period: Duration,
-}
-
-impl std::str::FromStr for Rate {
-    type Err = String;
-
-    fn from_str(text: &str) -> Result<Self, Self::Err> {
-        let bad = || format!("`{text}` is not a rate like `100/day` (periods: s, m, h, d)");
-        let (count, period) = text.split_once('/').ok_or_else(bad)?;
-        let requests = count.trim().parse::<u64>().map_err(|_| bad())?;
-        let seconds = match period.trim().chars().next() {
-            Some('s') => 1,
-            Some('m') => 60,
-            Some('h') => 3600,
-            Some('d') => 86_400,
-            _ => return Err(bad()),
-        };
-        if requests == 0 {
-            return Err(bad());
-        }
-        Ok(Rate { requests, period: Duration::from_secs(seconds) })
-    }
-}
-
-impl TryFrom<String> for Rate {
-    type Error = String;
-
-    fn try_from(text: String) -> Result<Self, Self::Error> {
-        text.parse()
     }
 }

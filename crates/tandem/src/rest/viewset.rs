@@ -32,9 +32,9 @@ use super::pagination::{Pagination, link};
 use super::permissions::Permission;
 use super::request::{PARSES, RENDERS, RestRequest};
 use super::serializer::ModelSerializer;
-use super::settings::Rate;
 use crate::auth::{NOT_AUTHENTICATED, PERMISSION_DENIED};
 use crate::http::ApiError;
+use crate::throttle::Rate;
 
 /// Which of a viewset's routes a request came in on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -449,7 +449,7 @@ where
     async fn check_throttles(
         &self,
         req: &RestRequest,
-        store: &super::throttle::ThrottleStore,
+        store: &crate::throttle::ThrottleStore,
         peer: Option<std::net::IpAddr>,
     ) -> Result<(), RestError> {
         let throttles = self.throttles.clone().unwrap_or_else(|| {

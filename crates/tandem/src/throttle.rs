@@ -1,14 +1,15 @@
-//! Rate throttling, DRF's `AnonRateThrottle` and `UserRateThrottle`: a
-//! sliding window of request times per client (IP address for anonymous
-//! requests, user id otherwise). Over the rate: 429
-//! `{"detail": "Request was throttled. Expected available in N seconds."}`
-//! with `Retry-After: N`. The windows are kept in the process, or in Redis
-//! when the application has one (`[ui] redis_url`), so that every process
-//! counts the same requests.
+//! Rate limiting, below the layers that use it: a sliding window of request
+//! times per key, kept in the process, or in Redis when the application has
+//! one (`[ui] redis_url`), so that every process counts the same requests.
+//! The REST layer's throttles (DRF's `AnonRateThrottle` and
+//! `UserRateThrottle`: by IP address for anonymous requests, by user id
+//! otherwise) and the login guard count in the same store. Over the rate:
+//! 429 `{"detail": "Request was throttled. Expected available in N seconds."}`
+//! with `Retry-After: N`.
 //!
 //! ```
 //! use std::time::{Duration, Instant};
-//! use tandem::rest::{Rate, throttle::ThrottleStore};
+//! use tandem::throttle::{Rate, ThrottleStore};
 //!
 //! let store = ThrottleStore::default();
 //! let rate: Rate = "2/min".parse().unwrap();
@@ -25,8 +26,55 @@ use std::time::{Duration, Instant};
 
 use axum::http::StatusCode;
 
-use super::settings::Rate;
+use serde::Deserialize;
+
 use crate::http::ApiError;
+
+/// A throttle rate in DRF's notation: `<requests>/<period>`, the period being
+/// `s`, `m`, `h` or `d` (or any word starting with one: `second`, `day`).
+///
+/// ```
+/// let rate: tandem::throttle::Rate = "3/min".parse().unwrap();
+/// assert_eq!((rate.requests, rate.period.as_secs()), (3, 60));
+/// assert!("3 per minute".parse::<tandem::throttle::Rate>().is_err());
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(try_from = "String")]
+pub struct Rate {
+    /// Requests allowed in one period.
+    pub requests: u64,
+    /// The period.
+    pub period: Duration,
+}
+
+impl std::str::FromStr for Rate {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        let bad = || format!("`{text}` is not a rate like `100/day` (periods: s, m, h, d)");
+        let (count, period) = text.split_once('/').ok_or_else(bad)?;
+        let requests = count.trim().parse::<u64>().map_err(|_| bad())?;
+        let seconds = match period.trim().chars().next() {
+            Some('s') => 1,
+            Some('m') => 60,
+            Some('h') => 3600,
+            Some('d') => 86_400,
+            _ => return Err(bad()),
+        };
+        if requests == 0 {
+            return Err(bad());
+        }
+        Ok(Rate { requests, period: Duration::from_secs(seconds) })
+    }
+}
+
+impl TryFrom<String> for Rate {
+    type Error = String;
+
+    fn try_from(text: String) -> Result<Self, Self::Error> {
+        text.parse()
+    }
+}
 
 /// How many clients an in-process store tracks by default.
 pub const DEFAULT_MAX_KEYS: usize = 100_000;
@@ -76,7 +124,7 @@ impl ThrottleStore {
     /// ```no_run
     /// # async fn demo() -> Result<(), tandem::redis::RedisError> {
     /// let redis = tandem::redis::Redis::connect("redis://127.0.0.1:6379", "tandem").await?;
-    /// let store = tandem::rest::throttle::ThrottleStore::shared(redis);
+    /// let store = tandem::throttle::ThrottleStore::shared(redis);
     /// let wait = store.request("anon:1.2.3.4", "100/day".parse().unwrap()).await;
     /// assert_eq!(wait, None);
     /// # Ok(())
@@ -93,7 +141,7 @@ impl ThrottleStore {
     ///
     /// ```
     /// use std::time::Instant;
-    /// use tandem::rest::throttle::ThrottleStore;
+    /// use tandem::throttle::ThrottleStore;
     ///
     /// let store = ThrottleStore::default().with_max_keys(4);
     /// let rate = "1/day".parse().unwrap();
@@ -111,7 +159,7 @@ impl ThrottleStore {
     /// How many keys this process holds windows for.
     ///
     /// ```
-    /// let store = tandem::rest::throttle::ThrottleStore::default();
+    /// let store = tandem::throttle::ThrottleStore::default();
     /// assert_eq!(store.tracked_keys(), 0);
     /// ```
     pub fn tracked_keys(&self) -> usize {
@@ -125,7 +173,7 @@ impl ThrottleStore {
     ///
     /// ```
     /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
-    /// use tandem::rest::throttle::ThrottleStore;
+    /// use tandem::throttle::ThrottleStore;
     ///
     /// let store = ThrottleStore::default();
     /// let rate = "1/min".parse().unwrap();
@@ -148,7 +196,7 @@ impl ThrottleStore {
     ///
     /// ```
     /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
-    /// let store = tandem::rest::throttle::ThrottleStore::default();
+    /// let store = tandem::throttle::ThrottleStore::default();
     /// let rate = "1/min".parse().unwrap();
     /// assert_eq!(store.request("login:addr:10.0.0.1", rate).await, None);
     /// store.forget_one("login:addr:10.0.0.1").await;
@@ -172,7 +220,7 @@ impl ThrottleStore {
     ///
     /// ```
     /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
-    /// let store = tandem::rest::throttle::ThrottleStore::default();
+    /// let store = tandem::throttle::ThrottleStore::default();
     /// let rate = "2/min".parse().unwrap();
     /// for _ in 0..2 {
     ///     assert_eq!(store.request("login:user:alice", rate).await, None);
@@ -195,7 +243,7 @@ impl ThrottleStore {
     ///
     /// ```
     /// use std::time::Instant;
-    /// let store = tandem::rest::throttle::ThrottleStore::default();
+    /// let store = tandem::throttle::ThrottleStore::default();
     /// let rate = "1/s".parse().unwrap();
     /// let now = Instant::now();
     /// assert_eq!(store.hit("user:7", rate, now), None);
