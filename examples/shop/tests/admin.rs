@@ -7,8 +7,7 @@
 //! (written to `docs/images/` when `TANDEM_SCREENSHOTS=1`).
 
 use serde_json::{Value, json};
-use tandem::auth::models::{permission, user_permission};
-use tandem::sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
+use tandem::sea_orm::{ColumnTrait, EntityTrait, QueryFilter, Set};
 use tandem::testing::TestServer;
 use tandem::testing::browser::Tab;
 
@@ -29,17 +28,7 @@ async fn user(server: &TestServer, username: &str, is_superuser: bool, perms: &[
     };
     let made = tandem::auth::create_user(&server.db, new).await.unwrap();
     for codename in perms {
-        let perm = permission::Entity::find()
-            .filter(permission::Column::AppLabel.eq("shop"))
-            .filter(permission::Column::Codename.eq(*codename))
-            .one(&server.db)
-            .await
-            .unwrap()
-            .expect("the shop's permissions exist");
-        user_permission::ActiveModel { user_id: Set(made.id), permission_id: Set(perm.id), ..Default::default() }
-            .insert(&server.db)
-            .await
-            .unwrap();
+        tandem::auth::grant_permission(&server.db, &made, &format!("shop.{codename}")).await.unwrap();
     }
 }
 

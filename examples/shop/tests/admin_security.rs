@@ -12,7 +12,6 @@ use std::collections::BTreeMap;
 use reqwest::StatusCode;
 use reqwest::header::{LOCATION, SET_COOKIE};
 use serde_json::json;
-use tandem::auth::models::{permission, user_permission};
 use tandem::auth::{self, NewUser};
 use tandem::sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
 use tandem::testing::TestServer;
@@ -87,17 +86,7 @@ async fn user(server: &TestServer, username: &str, staff: bool, superuser: bool,
         NewUser { username, password: Some(PASSWORD), is_staff: staff, is_superuser: superuser, ..Default::default() };
     let made = auth::create_user(&server.db, new).await.unwrap();
     for codename in perms {
-        let perm = permission::Entity::find()
-            .filter(permission::Column::AppLabel.eq("shop"))
-            .filter(permission::Column::Codename.eq(*codename))
-            .one(&server.db)
-            .await
-            .unwrap()
-            .expect("the shop's permissions exist");
-        user_permission::ActiveModel { user_id: Set(made.id), permission_id: Set(perm.id), ..Default::default() }
-            .insert(&server.db)
-            .await
-            .unwrap();
+        auth::grant_permission(&server.db, &made, &format!("shop.{codename}")).await.unwrap();
     }
 }
 
@@ -137,6 +126,11 @@ async fn anonymous_visitors_are_sent_to_the_admin_login_with_a_safe_next() {
     for url in admin_urls() {
         assert_eq!(bob.get(&url).await.status, StatusCode::FORBIDDEN, "{url}");
     }
+    // A misspelt permission is not granted quietly.
+    let found = auth::authenticate(&server.db, "bob", PASSWORD).await.unwrap().expect("bob exists");
+    let refused = auth::grant_permission(&server.db, &found, "shop.chnage_product").await.unwrap_err();
+    assert!(refused.to_string().contains("no permission `shop.chnage_product`"), "{refused}");
+    assert!(!auth::has_perm(&server.db, &found, "shop.change_product").await.unwrap());
     server.stop().await;
 }
 

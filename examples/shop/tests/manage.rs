@@ -5,7 +5,6 @@
 
 use base64::Engine;
 use serde_json::{Value, json};
-use tandem::auth::models::{permission, user_permission};
 use tandem::sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
 use tandem::testing::TestServer;
 use tandem::testing::browser::Tab;
@@ -19,17 +18,7 @@ async fn user(server: &TestServer, username: &str, is_superuser: bool, perms: &[
     let new = tandem::auth::NewUser { username, password: Some(PASSWORD), is_superuser, ..Default::default() };
     let user = tandem::auth::create_user(&server.db, new).await.unwrap();
     for codename in perms {
-        let perm = permission::Entity::find()
-            .filter(permission::Column::AppLabel.eq("shop"))
-            .filter(permission::Column::Codename.eq(*codename))
-            .one(&server.db)
-            .await
-            .unwrap()
-            .expect("the shop's product permissions exist");
-        user_permission::ActiveModel { user_id: Set(user.id), permission_id: Set(perm.id), ..Default::default() }
-            .insert(&server.db)
-            .await
-            .unwrap();
+        tandem::auth::grant_permission(&server.db, &user, &format!("shop.{codename}")).await.unwrap();
     }
 }
 

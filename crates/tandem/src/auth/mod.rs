@@ -57,7 +57,7 @@ pub use guards::{
 };
 pub use login::{INVALID_LOGIN, LoginError, LoginGuard};
 pub use models::user::Model as User;
-pub use permissions::{Permission, PermissionRequired, ensure_model_permissions, has_perm};
+pub use permissions::{Permission, PermissionRequired, ensure_model_permissions, grant_permission, has_perm};
 pub use settings::AuthSettings;
 
 use crate::context::AppContext;

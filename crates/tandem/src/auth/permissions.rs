@@ -45,6 +45,34 @@ pub async fn ensure_model_permissions(db: &Db, label: &str) -> Result<(), DbErr>
     Ok(())
 }
 
+/// The permission named `perm` (`app_label.codename`), if it exists.
+async fn find_permission(db: &Db, perm: &str) -> Result<Option<permission::Model>, DbErr> {
+    let Some((app_label, codename)) = perm.split_once('.') else { return Ok(None) };
+    permission::Entity::find()
+        .filter(permission::Column::AppLabel.eq(app_label))
+        .filter(permission::Column::Codename.eq(codename))
+        .one(db)
+        .await
+}
+
+/// Gives `user` the permission `perm` (`app_label.codename`) directly
+/// (Django's `user.user_permissions.add(…)`). An unknown permission is an
+/// error naming it (its model is not registered, or the name is misspelt).
+///
+/// ```no_run
+/// # async fn demo(db: &tandem::Db, user: &tandem::auth::User) -> Result<(), sea_orm::DbErr> {
+/// tandem::auth::grant_permission(db, user, "shop.change_product").await?;
+/// # Ok(()) }
+/// ```
+pub async fn grant_permission(db: &Db, user: &User, perm: &str) -> Result<(), DbErr> {
+    let found = find_permission(db, perm).await?;
+    let wanted = found.ok_or_else(|| DbErr::RecordNotFound(format!("no permission `{perm}`")))?;
+    user_permission::ActiveModel { user_id: Set(user.id), permission_id: Set(wanted.id), ..Default::default() }
+        .insert(db)
+        .await?;
+    Ok(())
+}
+
 /// Whether `user` holds `perm` (`app_label.codename`), directly or through a
 /// group. Active superusers hold every permission; inactive users none.
 pub async fn has_perm(db: &Db, user: &User, perm: &str) -> Result<bool, DbErr> {
@@ -54,15 +82,7 @@ pub async fn has_perm(db: &Db, user: &User, perm: &str) -> Result<bool, DbErr> {
     if user.is_superuser {
         return Ok(true);
     }
-    let Some((app_label, codename)) = perm.split_once('.') else { return Ok(false) };
-    let Some(wanted) = permission::Entity::find()
-        .filter(permission::Column::AppLabel.eq(app_label))
-        .filter(permission::Column::Codename.eq(codename))
-        .one(db)
-        .await?
-    else {
-        return Ok(false);
-    };
+    let Some(wanted) = find_permission(db, perm).await? else { return Ok(false) };
     let direct = user_permission::Entity::find()
         .filter(user_permission::Column::UserId.eq(user.id))
         .filter(user_permission::Column::PermissionId.eq(wanted.id))

@@ -102,9 +102,11 @@ impl SmtpServer {
     /// How many messages it has received.
     pub fn count(&self) -> usize {
         std::fs::read_dir(self.out.path())
-            .unwrap()
+            .into_iter()
+            .flatten()
+            .flatten()
             // The metadata is the last file of a message written (renamed into place).
-            .filter(|e| e.as_ref().unwrap().path().extension().is_some_and(|x| x == "json"))
+            .filter(|entry| entry.path().extension().is_some_and(|x| x == "json"))
             .count()
     }
 }
