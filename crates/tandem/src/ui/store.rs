@@ -924,6 +924,12 @@ mod tests {
         // Forgetting the tab forgets its parts.
         states.forget("t").await.unwrap();
         assert_eq!(Part::find().count(&db).await.unwrap(), 0);
+        // A state's name has no length limit, nor has a part's.
+        let long = format!("{}.rows", "s".repeat(300));
+        let part =
+            tab_parts::model::ActiveModel { token: Set("t".into()), name: Set(long.clone()), data: Set("[]".into()) };
+        upsert_parts(&db, vec![part]).await.expect("a long part name is stored");
+        assert_eq!(Part::find().one(&db).await.unwrap().unwrap().name, long);
         drop((states, restarted));
         database.drop_database().await;
     }

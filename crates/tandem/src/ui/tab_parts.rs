@@ -57,8 +57,8 @@ pub mod model {
         /// The tab's token.
         #[sea_orm(primary_key, auto_increment = false, column_type = "String(StringLen::N(64))")]
         pub token: String,
-        /// `state.field`.
-        #[sea_orm(primary_key, auto_increment = false, column_type = "String(StringLen::N(200))")]
+        /// `state.field` (a state's name has no length limit).
+        #[sea_orm(primary_key, auto_increment = false, column_type = "Text")]
         pub name: String,
         /// The field's JSON.
         #[sea_orm(column_type = "Text")]
@@ -102,7 +102,7 @@ pub mod migration {
                     Table::create()
                         .table(TandemUiTabPart::Table)
                         .col(string_len(TandemUiTabPart::Token, 64))
-                        .col(string_len(TandemUiTabPart::Name, 200))
+                        .col(text(TandemUiTabPart::Name))
                         .col(text(TandemUiTabPart::Data))
                         .primary_key(Index::create().col(TandemUiTabPart::Token).col(TandemUiTabPart::Name))
                         .to_owned(),
