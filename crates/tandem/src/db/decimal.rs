@@ -136,12 +136,18 @@ impl TryGetable for Decimal {
                 Err(e) => Err(TryGetError::DbErr(e)),
             };
         }
-        match String::try_get_by(res, idx) {
-            Ok(text) => Decimal::from_str(&text).map_err(|e| {
-                TryGetError::DbErr(sea_orm::DbErr::Type(format!("column {idx:?}: `{text}` is not a decimal: {e}")))
-            }),
+        // PostgreSQL's `numeric` first: asking for text first would make
+        // the driver format a type-mismatch error for every value read.
+        match rust_decimal::Decimal::try_get_by(res, idx) {
+            Ok(decimal) => Ok(Decimal(decimal)),
             Err(TryGetError::Null(col)) => Err(TryGetError::Null(col)),
-            Err(_) => rust_decimal::Decimal::try_get_by(res, idx).map(Decimal),
+            // A decimal kept as text (a column made by hand).
+            Err(_) => {
+                let text = String::try_get_by(res, idx)?;
+                Decimal::from_str(&text).map_err(|e| {
+                    TryGetError::DbErr(sea_orm::DbErr::Type(format!("column {idx:?}: `{text}` is not a decimal: {e}")))
+                })
+            }
         }
     }
 }
@@ -214,6 +220,28 @@ pub fn decimal_column(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `numeric` is read as a decimal at once; a decimal kept as text (a
+    /// column made by hand) still reads; NULL is NULL; text that is not a
+    /// number is an error naming the column. Needs `DATABASE_URL=postgres://…`.
+    #[tokio::test]
+    async fn postgres_reads_numeric_and_text_decimals() {
+        use sea_orm::{ConnectionTrait, DbBackend, Statement};
+        let Some(database) = crate::testing::TestDatabase::postgres().await else { return };
+        let db = crate::db::connect(&database.url).await.unwrap();
+        let sql = "SELECT CAST('14.50' AS numeric(10, 2)) AS exact, CAST('-0.10' AS text) AS text, \
+                   CAST(NULL AS numeric) AS missing, CAST('lots' AS text) AS wrong";
+        let row = db.query_one_raw(Statement::from_string(DbBackend::Postgres, sql)).await.unwrap().unwrap();
+        let exact: Decimal = row.try_get("", "exact").unwrap();
+        assert_eq!(exact.0.to_string(), "14.50");
+        let text: Decimal = row.try_get("", "text").unwrap();
+        assert_eq!(text, Decimal::from_str("-0.10").unwrap());
+        assert!(matches!(Decimal::try_get_by(&row, "missing"), Err(TryGetError::Null(_))));
+        let wrong = row.try_get::<Decimal>("", "wrong").unwrap_err().to_string();
+        assert!(wrong.contains("`lots` is not a decimal"), "{wrong}");
+        let _ = db.close().await;
+        database.drop_database().await;
+    }
 
     #[test]
     fn to_f64_is_the_nearest_float_as_pythons_float_gives_it() {

@@ -32,6 +32,11 @@ pub use sqlite::SqliteFailure;
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 /// Connections per pool on SQLite (readers run in parallel in WAL mode).
 const SQLITE_CONNECTIONS: u32 = 8;
+/// A server connection idle for longer than this is pinged before it is
+/// used again (the driver pings every connection as it goes back to the
+/// pool, so one reused at once is known to be alive: a second ping before
+/// each query was a third round trip per query).
+const PING_IF_IDLE_FOR: Duration = Duration::from_secs(5);
 
 /// Opens the application's database at `url`: SeaORM's pool, and on a
 /// SQLite file the embedded driver beside it.
@@ -64,6 +69,8 @@ pub async fn connect(url: &str) -> Result<Db, DbErr> {
         options.map_sqlx_sqlite_pool_opts(|pool| {
             pool.after_connect(|connection, _| Box::pin(async move { stable_query_plans(connection).await }))
         });
+    } else {
+        options.test_before_acquire_if_idle_for(PING_IF_IDLE_FOR);
     }
     let sea = Database::connect(options).await?;
     let driver = match sqlite_file(url) {

@@ -171,6 +171,7 @@ where
     E::ActiveModel: ActiveModelTrait<Entity = E> + ActiveModelBehavior + Send + Sync,
 {
     let fields: Vec<Field> = viewset.serializer().field_list().cloned().collect();
+    let method_fields: Vec<String> = viewset.serializer().method_field_names().map(str::to_string).collect();
     let name = viewset.view_name();
     let pk_schema = E::PrimaryKey::iter()
         .next()
@@ -194,7 +195,14 @@ where
         let permissions = permissions.clone().unwrap_or_else(|| vec![rest.permission.clone()]);
         let pagination = pagination.unwrap_or_else(|| Pagination::from_settings(rest.pagination, rest.page_size));
         let throttled = throttled.unwrap_or(rest.throttle_anon.is_some() || rest.throttle_user.is_some());
-        let read = object_schema(fields.iter(), false, false);
+        let mut read = object_schema(fields.iter(), false, false);
+        for name in &method_fields {
+            // Any JSON value the function returns (drf-spectacular's default for an unannotated one is a string).
+            read["properties"][name] = json!({"readOnly": true});
+            if let Some(required) = read["required"].as_array_mut() {
+                required.push(json!(name));
+            }
+        }
         let mut operations = Vec::new();
         for method in methods.iter().filter(|m| **m != Method::HEAD && **m != Method::OPTIONS) {
             let (summary, status, body_partial) = match (kind, method) {

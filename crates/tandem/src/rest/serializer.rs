@@ -69,6 +69,7 @@ type FieldValidator = Arc<dyn Fn(&Value) -> Result<(), String> + Send + Sync>;
 type Exists = Arc<dyn Fn(Db, sea_orm::Value) -> BoxFuture<'static, Result<bool, DbErr>> + Send + Sync>;
 type ObjectValidator = Arc<dyn Fn(&Map<String, Value>) -> Result<(), ValidationErrors> + Send + Sync>;
 type Representation<M> = Arc<dyn Fn(&M, &mut Map<String, Value>) + Send + Sync>;
+type MethodField<M> = (String, Arc<dyn Fn(&M) -> Value + Send + Sync>);
 
 /// DRF's `ModelSerializer` over entity `E`.
 pub struct ModelSerializer<E: EntityTrait> {
@@ -76,6 +77,7 @@ pub struct ModelSerializer<E: EntityTrait> {
     verbose_name: String,
     field_validators: Vec<(String, FieldValidator)>,
     object_validators: Vec<ObjectValidator>,
+    methods: Vec<MethodField<E::Model>>,
     representation: Option<Representation<E::Model>>,
     related: Vec<(String, Exists)>,
 }
@@ -87,6 +89,7 @@ impl<E: EntityTrait> Clone for ModelSerializer<E> {
             verbose_name: self.verbose_name.clone(),
             field_validators: self.field_validators.clone(),
             object_validators: self.object_validators.clone(),
+            methods: self.methods.clone(),
             representation: self.representation.clone(),
             related: self.related.clone(),
         }
@@ -121,6 +124,7 @@ impl<E: EntityTrait> ModelSerializer<E> {
             verbose_name: model_module_name::<E>(),
             field_validators: Vec::new(),
             object_validators: Vec::new(),
+            methods: Vec::new(),
             representation: None,
             related: Vec::new(),
         }
@@ -213,6 +217,32 @@ impl<E: EntityTrait> ModelSerializer<E> {
         self
     }
 
+    /// A read-only key computed from the model (DRF's
+    /// `SerializerMethodField`), rendered after the fields.
+    ///
+    /// ```
+    /// # mod product {
+    /// #     use sea_orm::entity::prelude::*;
+    /// #     #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+    /// #     #[sea_orm(table_name = "shop_product")]
+    /// #     pub struct Model { #[sea_orm(primary_key)] pub id: i64, pub name: String }
+    /// #     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)] pub enum Relation {}
+    /// #     impl ActiveModelBehavior for ActiveModel {}
+    /// # }
+    /// use serde_json::json;
+    /// use tandem::rest::ModelSerializer;
+    ///
+    /// let serializer = ModelSerializer::<product::Entity>::new()
+    ///     .fields(&["id"])
+    ///     .method_field("url", |p: &product::Model| json!(format!("/products/{}", p.id)));
+    /// let model = product::Model { id: 7, name: "Cup".into() };
+    /// assert_eq!(serializer.to_representation(&model), json!({"id": 7, "url": "/products/7"}));
+    /// ```
+    pub fn method_field(mut self, name: &str, get: impl Fn(&E::Model) -> Value + Send + Sync + 'static) -> Self {
+        self.methods.push((name.to_string(), Arc::new(get)));
+        self
+    }
+
     /// Adjusts the rendered object (DRF's `to_representation` override).
     pub fn representation(
         mut self,
@@ -225,6 +255,11 @@ impl<E: EntityTrait> ModelSerializer<E> {
     /// The field names, in order.
     pub fn field_names(&self) -> Vec<&str> {
         self.fields.iter().map(|(f, _)| f.name.as_str()).collect()
+    }
+
+    /// The names of the [`method_field`](Self::method_field)s, in order.
+    pub fn method_field_names(&self) -> impl Iterator<Item = &str> {
+        self.methods.iter().map(|(name, _)| name.as_str())
     }
 
     /// The fields, in order.
@@ -248,6 +283,7 @@ impl<E: EntityTrait> ModelSerializer<E> {
             .fields
             .iter()
             .map(|(field, column)| (field.name.clone(), field.to_representation(&model.get(*column))))
+            .chain(self.methods.iter().map(|(name, get)| (name.clone(), get(model))))
             .collect();
         if let Some(adjust) = &self.representation {
             adjust(model, &mut object);
@@ -266,14 +302,58 @@ impl<E: EntityTrait> ModelSerializer<E> {
     /// read into `R` (a UI state's row struct, `#[derive(Row)]`). A row
     /// field the serializer does not render is an error naming it.
     ///
-    /// ```ignore
-    /// #[derive(Clone, PartialEq, Serialize, Deserialize, Row)]
-    /// pub struct ProductRow { pub id: i64, pub name: String, pub price: String }
+    /// ```
+    /// # mod product {
+    /// #     use sea_orm::entity::prelude::*;
+    /// #     #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+    /// #     #[sea_orm(table_name = "shop_product")]
+    /// #     pub struct Model {
+    /// #         #[sea_orm(primary_key)] pub id: i64,
+    /// #         pub name: String,
+    /// #         #[sea_orm(column_type = "Decimal(Some((10, 2)))")] pub price: tandem::db::Decimal,
+    /// #     }
+    /// #     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)] pub enum Relation {}
+    /// #     impl ActiveModelBehavior for ActiveModel {}
+    /// # }
+    /// use serde::{Deserialize, Serialize};
+    /// use serde_json::json;
+    /// use tandem::rest::ModelSerializer;
+    /// use tandem::ui::Row;
     ///
-    /// self.products = ModelSerializer::<product::Entity>::new().fields(&["id", "name", "price"]).rows(&models)?;
+    /// #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, Row)]
+    /// pub struct ProductRow { pub id: i64, pub price: String, pub url: String }
+    ///
+    /// let models = [product::Model { id: 7, name: "Cup".into(), price: "4.5".parse().unwrap() }];
+    /// let rows = ModelSerializer::<product::Entity>::new()
+    ///     .fields(&["id", "price"])
+    ///     .method_field("url", |p: &product::Model| json!(format!("/products/{}", p.id)));
+    /// let products: Vec<ProductRow> = rows.rows(&models).unwrap();
+    /// assert_eq!(products, [ProductRow { id: 7, price: "4.50".into(), url: "/products/7".into() }]);
+    ///
+    /// // A row field nothing renders, with and without an override:
+    /// let missing = ModelSerializer::<product::Entity>::new().fields(&["id", "price"]);
+    /// let error = missing.rows::<ProductRow>(&models).unwrap_err();
+    /// assert_eq!(error.to_string(), "missing field `url`");
+    /// let error = missing.representation(|_, _| {}).rows::<ProductRow>(&models).unwrap_err();
+    /// assert_eq!(error.to_string(), "missing field `url`");
     /// ```
     pub fn rows<R: serde::de::DeserializeOwned>(&self, models: &[E::Model]) -> Result<Vec<R>, serde_json::Error> {
-        models.iter().map(|model| serde_json::from_value(self.to_representation(model))).collect()
+        if self.representation.is_some() {
+            // The override sees (and may change) the whole object.
+            return models.iter().map(|model| serde_json::from_value(self.to_representation(model))).collect();
+        }
+        // Each key's value read straight into the row: no object built.
+        models
+            .iter()
+            .map(|model| {
+                let fields = self
+                    .fields
+                    .iter()
+                    .map(|(field, column)| (field.name.as_str(), field.to_representation(&model.get(*column))));
+                let methods = self.methods.iter().map(|(name, get)| (name.as_str(), get(model)));
+                R::deserialize(serde::de::value::MapDeserializer::new(fields.chain(methods)))
+            })
+            .collect()
     }
 
     /// Validates request data: every writable field (only those present when

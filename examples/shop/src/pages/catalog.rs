@@ -5,6 +5,7 @@
 
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
+use std::sync::LazyLock;
 use tandem::rest::{ModelSerializer, RestError};
 use tandem::sea_orm::{
     ActiveModelBehavior, ActiveModelTrait, ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder,
@@ -109,10 +110,13 @@ impl Catalog {
 
 /// The rows the page binds to: the product's own serializer, narrowed to
 /// what the list shows, plus the product page's URL.
-fn product_rows() -> ModelSerializer<product::Entity> {
-    ModelSerializer::new().fields(&["id", "name", "price"]).representation(|product: &product::Model, row| {
-        row.insert("url".into(), json!(format!("/products/{}", product.id)));
-    })
+fn product_rows() -> &'static ModelSerializer<product::Entity> {
+    static ROWS: LazyLock<ModelSerializer<product::Entity>> = LazyLock::new(|| {
+        ModelSerializer::new()
+            .fields(&["id", "name", "price"])
+            .method_field("url", |product: &product::Model| json!(format!("/products/{}", product.id)))
+    });
+    &ROWS
 }
 
 /// The page.
