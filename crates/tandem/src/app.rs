@@ -284,7 +284,16 @@ impl App {
     /// Connects to the database (and to Redis when `[ui] redis_url` or
     /// `REDIS_URL` is set: tabs and REST throttle counts then live there) and,
     /// in development, applies pending migrations and the initial data.
-    pub async fn prepare(&self, settings: Settings) -> Result<AppContext, Error> {
+    ///
+    /// ```no_run
+    /// # async fn demo(app: tandem::App, settings: tandem::config::Settings) -> Result<(), tandem::app::Error> {
+    /// let prepared = app.prepare(settings).await?;
+    /// let db = prepared.ctx.db.clone(); // what every request sees
+    /// let tabs = prepared.ui.tabs_connected(); // the UI engine, beside it
+    /// let router = app.router(prepared)?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn prepare(&self, settings: Settings) -> Result<Prepared, Error> {
         self.theme.check().map_err(Error::Theme)?;
         let topics: Vec<String> = self.topics.iter().cloned().chain(register_own_models()).collect();
         for page in self.pages.iter().chain(&self.not_found) {
@@ -365,7 +374,8 @@ impl App {
                 }
             }
         });
-        Ok(AppContext { db, settings: Arc::new(settings), throttles, login, ui: engine, signals, redis, mail })
+        let ctx = AppContext { db, settings: Arc::new(settings), throttles, login, signals, redis, mail };
+        Ok(Prepared { ctx, ui: engine })
     }
 
     /// In development: a warning naming every model change no migration
@@ -386,11 +396,11 @@ impl App {
 
     /// The full service for a prepared context; starts its housekeeping
     /// (idle tabs and expired sessions are swept while it runs).
-    pub fn router(&self, ctx: AppContext) -> Result<Router, Error> {
+    pub fn router(&self, prepared: Prepared) -> Result<Router, Error> {
         let urls = self.url_conf()?;
         self.install_names(&urls)?;
-        crate::sweep::start(&ctx);
-        Ok(crate::server::router(ctx, urls, self.static_files.clone()))
+        crate::sweep::start(&prepared.ctx, &prepared.ui);
+        Ok(crate::server::router(prepared, urls, self.static_files.clone()))
     }
 
     /// Gives [`reverse`](crate::urls::reverse) the named routes of `urls`
@@ -422,9 +432,9 @@ impl App {
         if settings.debug() {
             self.warn_of_model_changes().await;
         }
-        let ctx = self.prepare(settings).await?;
-        let engine = ctx.ui.clone();
-        let router = self.router(ctx)?;
+        let prepared = self.prepare(settings).await?;
+        let engine = prepared.ui.clone();
+        let router = self.router(prepared)?;
         let listener = TcpListener::bind(&addr)
             .await
             .map_err(|source| Error::Io { context: format!("cannot listen on {addr}"), source })?;
@@ -453,6 +463,16 @@ impl App {
     pub fn main(self) -> ExitCode {
         crate::cli::main(self)
     }
+}
+
+/// A prepared application: what every request sees (the backend's
+/// handlers too) and, beside it, the UI engine its pages, socket and
+/// uploads use. [`App::router`] turns it into the service.
+pub struct Prepared {
+    /// The request context: database, settings, signals, mail…
+    pub ctx: AppContext,
+    /// The reactive UI's pages and tabs.
+    pub ui: Arc<crate::ui::Engine>,
 }
 
 /// Registers Tandem's own models, whose queries (sessions, users, tabs,

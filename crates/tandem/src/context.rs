@@ -31,8 +31,6 @@ pub struct AppContext {
     /// event calls [`LoginGuard::authenticate`](crate::auth::LoginGuard::authenticate)
     /// with the client's address.
     pub login: Arc<crate::auth::LoginGuard>,
-    /// The reactive UI's pages and tabs.
-    pub ui: Arc<crate::ui::Engine>,
     /// "Data under this topic changed" (Django's `post_save`): the REST
     /// viewsets send, the UI's live pages receive.
     pub signals: crate::signals::Signals,

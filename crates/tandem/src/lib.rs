@@ -54,7 +54,7 @@ pub mod ui;
 pub mod urls;
 pub mod views;
 
-pub use app::{App, Error};
+pub use app::{App, Error, Prepared};
 pub use context::{AppContext, Db};
 pub use tandem_macros::{static_files, static_url};
 

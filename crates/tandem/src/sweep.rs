@@ -3,12 +3,15 @@
 //! deleted (what `clearsessions` does by hand), so neither grows with
 //! visitors who never come back.
 
+use std::sync::Arc;
+
 use crate::context::AppContext;
+use crate::ui::Engine;
 
 /// Starts both sweeps on the current runtime; each ends when its engine or
 /// pool is gone.
-pub fn start(ctx: &AppContext) {
-    let engine = std::sync::Arc::downgrade(&ctx.ui);
+pub fn start(ctx: &AppContext, ui: &Arc<Engine>) {
+    let engine = Arc::downgrade(ui);
     let every = ctx.settings.ui.sweep();
     tokio::spawn(async move {
         let mut ticks = tokio::time::interval_at(tokio::time::Instant::now() + every, every);

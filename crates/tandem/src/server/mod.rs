@@ -27,8 +27,8 @@ use axum::response::{IntoResponse, Response};
 use tokio::net::TcpListener;
 use tower::ServiceExt;
 
+use crate::app::Prepared;
 use crate::config::ConnectionLimits;
-use crate::context::AppContext;
 use crate::http::hosts::{AllowedHosts, DisallowedHost};
 use crate::http::{ApiError, compression};
 use crate::http::{headers::add_security_headers, log::log_request};
@@ -44,9 +44,10 @@ const PROBE_PATHS: [&str; 3] = ["/ping", "/_health", "/_ready"];
 /// The dispatch is one plain async function rather than a stack of layers:
 /// each axum layer boxes the future inside it, and on a small request those
 /// allocations and moves cost as much as the view.
-pub fn router(ctx: AppContext, urls: UrlConf, static_files: Option<crate::assets::StaticFiles>) -> Router {
+pub fn router(prepared: Prepared, urls: UrlConf, static_files: Option<crate::assets::StaticFiles>) -> Router {
+    let Prepared { ctx, ui } = prepared;
     let backend = Arc::new(backend::Backend::new(urls, ctx.settings.backend.max_body_bytes));
-    let ui = ui::router(&ctx.settings, static_files);
+    let ui = ui::router(&ctx.settings, ui, static_files);
     let debug = ctx.settings.debug();
     let hosts = Arc::new(AllowedHosts::from_settings(&ctx.settings));
     let dispatch = tower::service_fn(move |mut request: Request| {

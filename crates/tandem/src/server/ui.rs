@@ -7,16 +7,18 @@ use axum::extract::Path;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
-use axum::{Json, Router, middleware};
+use axum::{Extension, Json, Router, middleware};
 use bytes::Bytes;
 use sea_orm::EntityTrait;
 use serde_json::json;
+use std::sync::Arc;
 
 use crate::auth::{Auth, CurrentUser};
 use crate::context::AppContext;
 use crate::csrf::CsrfToken;
 use crate::http::ApiError;
 use crate::sessions::Session;
+use crate::ui::Engine;
 use crate::ui::document::{CONTENT_SECURITY_POLICY, page_html};
 
 pub(super) const ROUTES: &[(&str, &str, &str)] = &[
@@ -31,7 +33,11 @@ pub(super) const ROUTES: &[(&str, &str, &str)] = &[
     ("/{*page}", "GET", "tandem::server::ui::page"),
 ];
 
-pub(super) fn router(settings: &crate::config::Settings, static_files: Option<crate::assets::StaticFiles>) -> Router {
+pub(super) fn router(
+    settings: &crate::config::Settings,
+    engine: Arc<Engine>,
+    static_files: Option<crate::assets::StaticFiles>,
+) -> Router {
     let with_session = |route: axum::routing::MethodRouter| {
         route
             .layer(middleware::from_fn(crate::csrf::csrf_middleware))
@@ -63,13 +69,16 @@ pub(super) fn router(settings: &crate::config::Settings, static_files: Option<cr
             get(move |Path(path): Path<String>, headers: HeaderMap| static_file(static_files.clone(), path, headers)),
         )
         .fallback_service(pages);
-    if super::dev::active() {
+    let router = if super::dev::active() {
         router
             .route(super::dev::SCRIPT_PATH, get(super::dev::script))
             .route(super::dev::EVENTS_PATH, get(super::dev::events))
     } else {
         router
-    }
+    };
+    // The UI's handlers reach the engine through their own extension: the
+    // request context (what the backend sees too) does not hold it.
+    router.layer(Extension(engine))
 }
 
 /// A file of the application's `static/` folder ([`crate::assets`]): cached
@@ -116,7 +125,13 @@ fn embedded_file(
 /// session, so the new `sessionid` cookie arrives as an ordinary HttpOnly
 /// cookie. The ticket must have been issued to this session, within a
 /// minute, and works once.
-async fn redeem_ticket(ctx: AppContext, auth: Auth, session: Session, body: Bytes) -> Response {
+async fn redeem_ticket(
+    ctx: AppContext,
+    Extension(ui): Extension<Arc<Engine>>,
+    auth: Auth,
+    session: Session,
+    body: Bytes,
+) -> Response {
     let ticket = serde_json::from_slice::<serde_json::Value>(&body)
         .ok()
         .and_then(|v| v.get("ticket").and_then(|t| t.as_str()).map(str::to_string));
@@ -135,7 +150,7 @@ async fn redeem_ticket(ctx: AppContext, auth: Auth, session: Session, body: Byte
         None => None,
     };
     let stamp = crate::ui::tickets::stamp(user.as_ref());
-    let Some(ticket) = ctx.ui.redeem(&ticket, &key, &stamp) else { return refused() };
+    let Some(ticket) = ui.redeem(&ticket, &key, &stamp) else { return refused() };
     match user {
         Some(user) => {
             if let Err(error) = auth.login(&user).await {
@@ -145,7 +160,7 @@ async fn redeem_ticket(ctx: AppContext, auth: Auth, session: Session, body: Byte
         None => auth.logout(),
     }
     let new_key = session.ensure_key(&ctx.settings.secret_key);
-    if let Err(error) = ctx.ui.rebind(&ticket.token, &new_key).await {
+    if let Err(error) = ui.rebind(&ticket.token, &new_key).await {
         return ApiError::internal(error).into_response();
     }
     StatusCode::NO_CONTENT.into_response()
@@ -166,6 +181,7 @@ async fn asset(Path(file): Path<String>, headers: HeaderMap) -> Response {
 /// the 404 page, rendered the same way, with status 404.
 async fn page(
     ctx: AppContext,
+    Extension(ui): Extension<Arc<Engine>>,
     session: Session,
     user: CurrentUser,
     csrf: CsrfToken,
@@ -175,14 +191,14 @@ async fn page(
         return (StatusCode::METHOD_NOT_ALLOWED, [(header::ALLOW, "GET, HEAD")]).into_response();
     }
     let uri = request.uri();
-    let (status, (page, router)) = match ctx.ui.route(uri.path(), uri.query()) {
+    let (status, (page, router)) = match ui.route(uri.path(), uri.query()) {
         Some(found) => (StatusCode::OK, found),
-        None => (StatusCode::NOT_FOUND, ctx.ui.not_found(uri.path(), uri.query())),
+        None => (StatusCode::NOT_FOUND, ui.not_found(uri.path(), uri.query())),
     };
     // A guarded page: Django's `redirect_to_login` for an anonymous
     // visitor, 403 (`raise_exception`) for a user who fails the guard.
     if let Err(refusal) = crate::auth::Guard::check_all(&page.guards, &user, &ctx.db).await {
-        return refused_page(&refusal, crate::auth::Guard::login_url_of(&page.guards, ctx.ui.login_url()), uri);
+        return refused_page(&refusal, crate::auth::Guard::login_url_of(&page.guards, ui.login_url()), uri);
     }
     // The page hands out the CSRF cookie and binds the tab to this session.
     let _ = csrf.masked();
@@ -192,13 +208,13 @@ async fn page(
     let origin = Some(format!("{scheme}://{host}"));
     let caller = crate::ui::engine::Caller { session_key, user, db: ctx.db.clone(), client, origin };
     let stored = crate::ui::storage::cookies_of(request.headers(), page.state_name());
-    match ctx.ui.open_tab(page, router.clone(), caller, &stored).await {
+    match ui.open_tab(page, router.clone(), caller, &stored).await {
         Ok((token, data)) => {
             let mut backend = vec![ctx.settings.backend.prefix.clone()];
             backend.extend(ctx.settings.backend.extra_prefixes.iter().cloned());
             let head = match super::dev::script_tag() {
-                Some(reload) => std::borrow::Cow::Owned(format!("{}{reload}", ctx.ui.theme_head())),
-                None => std::borrow::Cow::Borrowed(ctx.ui.theme_head()),
+                Some(reload) => std::borrow::Cow::Owned(format!("{}{reload}", ui.theme_head())),
+                None => std::borrow::Cow::Borrowed(ui.theme_head()),
             };
             let html = page_html(page, &router, &token, &data, &backend, &head);
             let mut response = (status, Html(html)).into_response();
@@ -241,10 +257,10 @@ fn refused_page(refusal: &crate::auth::Refusal, login_url: &str, uri: &axum::htt
 /// Readiness, for a load balancer: 200 `{"status": "ready", …}` when the
 /// database (and Redis, when configured) answer and the process is not
 /// draining; else 503 naming what is not ready.
-async fn ready(ctx: AppContext) -> Response {
+async fn ready(ctx: AppContext, Extension(ui): Extension<Arc<Engine>>) -> Response {
     let database = ctx.db.ping().await.is_ok();
-    let states = ctx.ui.states_ready().await;
-    let draining = ctx.ui.draining();
+    let states = ui.states_ready().await;
+    let draining = ui.draining();
     let body = json!({
         "status": if database && states && !draining { "ready" } else { "unavailable" },
         "database": if database { "reachable" } else { "unreachable" },

@@ -3,6 +3,7 @@
 
 use std::collections::HashSet;
 use std::path::{Component, Path, PathBuf};
+use std::sync::Arc;
 
 use axum::extract::{Multipart, Request};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -14,8 +15,8 @@ use crate::auth::CurrentUser;
 use crate::context::AppContext;
 use crate::http::ApiError;
 use crate::sessions::Session;
-use crate::ui::EventContext;
 use crate::ui::upload::{UploadedFile, safe_file_name, unique_name};
+use crate::ui::{Engine, EventContext};
 
 /// Served uploads may be anything a person sent: never run as a page here.
 const MEDIA_POLICY: &str = "sandbox; default-src 'none'; img-src 'self'; media-src 'self'; style-src 'unsafe-inline'";
@@ -52,12 +53,13 @@ fn target(headers: &HeaderMap) -> Result<Target, ApiError> {
 /// file-count limit. Whatever the answer other than 200, nothing is kept.
 pub(super) async fn receive(
     ctx: AppContext,
+    axum::Extension(ui): axum::Extension<Arc<Engine>>,
     session: Session,
     user: CurrentUser,
     headers: HeaderMap,
     multipart: Multipart,
 ) -> Response {
-    match receive_files(ctx, session, user, headers, multipart).await {
+    match receive_files(ctx, ui, session, user, headers, multipart).await {
         Ok(response) => response,
         Err(error) => error.into_response(),
     }
@@ -65,6 +67,7 @@ pub(super) async fn receive(
 
 async fn receive_files(
     ctx: AppContext,
+    ui: Arc<Engine>,
     session: Session,
     user: CurrentUser,
     headers: HeaderMap,
@@ -72,14 +75,14 @@ async fn receive_files(
 ) -> Result<Response, ApiError> {
     let target = target(&headers)?;
     let session_key = session.key().unwrap_or_default();
-    match ctx.ui.owner_of(&target.token, &session_key).await.map_err(ApiError::internal)? {
+    match ui.owner_of(&target.token, &session_key).await.map_err(ApiError::internal)? {
         None => return Err(ApiError::new(StatusCode::NOT_FOUND, "No such tab.")),
         Some(owner) if owner != session_key || session_key.is_empty() => {
             return Err(ApiError::new(StatusCode::FORBIDDEN, "This tab belongs to another session."));
         }
         Some(_) => {}
     }
-    let Some(page) = ctx.ui.page_of_state(&target.state).cloned() else {
+    let Some(page) = ui.page_of_state(&target.state).cloned() else {
         return Err(ApiError::bad_request(format!("No page shows the state `{}`.", target.state)));
     };
     let bounds = Bounds { bytes: ctx.settings.ui.upload_max_bytes, files: ctx.settings.ui.upload_max_files };
@@ -91,7 +94,7 @@ async fn receive_files(
     event.uploads = files;
     // Its own task: a client that goes away cannot stop the event halfway,
     // between saving the tab and keeping (or removing) its files.
-    let run = tokio::spawn(run_event(ctx, page, target, event, folder));
+    let run = tokio::spawn(run_event(ui, page, target, event, folder));
     run.await.map_err(ApiError::internal)??;
     Ok(axum::Json(json!({"files": urls})).into_response())
 }
@@ -99,15 +102,15 @@ async fn receive_files(
 /// Runs the upload's event, then keeps its files if it succeeded and
 /// removes them if it failed or was refused.
 async fn run_event(
-    ctx: AppContext,
+    ui: Arc<Engine>,
     page: crate::ui::Page,
     target: Target,
     event: EventContext,
     folder: UploadFolder,
 ) -> Result<(), ApiError> {
     // Not connected here: the changes are saved and shown at its next hello.
-    let outbox = ctx.ui.outbox_of(&target.token).unwrap_or_else(|| crate::ui::outbox::outbox().0);
-    let outcome = match ctx.ui.event(&page, None, &target.event, target.args, event, &outbox).await {
+    let outbox = ui.outbox_of(&target.token).unwrap_or_else(|| crate::ui::outbox::outbox().0);
+    let outcome = match ui.event(&page, None, &target.event, target.args, event, &outbox).await {
         Ok(Ok(())) => Ok(()),
         Ok(Err(error)) => Err(ApiError::bad_request(error.message)),
         Err(_) => Err(ApiError::new(StatusCode::FORBIDDEN, "This tab belongs to another session.")),

@@ -180,9 +180,9 @@ impl TestServer {
         allow_test_host(&mut settings);
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("cannot bind");
         let base = format!("http://{}", listener.local_addr().expect("no local address"));
-        let ctx = app.prepare(settings.clone()).await.expect("cannot prepare the app");
-        let (db, ui) = (ctx.db.clone(), ctx.ui.clone());
-        let router = app.router(ctx).expect("invalid URL configuration");
+        let prepared = app.prepare(settings.clone()).await.expect("cannot prepare the app");
+        let (db, ui) = (prepared.ctx.db.clone(), prepared.ui.clone());
+        let router = app.router(prepared).expect("invalid URL configuration");
         let (tx, task) = Self::serve(listener, router, settings.server.limits());
         Self { base, db, settings, database, media, ui, shutdown: Some(tx), task: Some(task) }
     }
@@ -235,10 +235,10 @@ impl TestServer {
                 Err(error) => panic!("cannot bind {address} again: {error}"),
             }
         };
-        let ctx = app.prepare(self.settings.clone()).await.expect("cannot prepare the app");
-        self.db = ctx.db.clone();
-        self.ui = ctx.ui.clone();
-        let router = app.router(ctx).expect("invalid URL configuration");
+        let prepared = app.prepare(self.settings.clone()).await.expect("cannot prepare the app");
+        self.db = prepared.ctx.db.clone();
+        self.ui = prepared.ui.clone();
+        let router = app.router(prepared).expect("invalid URL configuration");
         let (tx, task) = Self::serve(listener, router, self.settings.server.limits());
         self.shutdown = Some(tx);
         self.task = Some(task);

@@ -375,36 +375,29 @@ impl Engine {
         stored: &serde_json::Map<String, Value>,
         outbox: &Outbox,
     ) -> Result<String, TabError> {
-        let token = token.filter(|token| super::tokens::is_well_formed(token));
-        let _in_order = match token {
-            Some(token) => Some(self.locks.lock(token).await),
-            None => None,
+        let asked = token.filter(|token| super::tokens::is_well_formed(token));
+        let attach = async |found: Option<Arc<Tab>>| {
+            let known = found.is_some();
+            let attached = self.attach(asked, found, page, router, caller.clone(), stored).await;
+            // The asked token's tab is written under its lease.
+            let same = matches!(&attached, Ok((new, _, _)) if Some(new.as_str()) == asked);
+            let write = match &attached {
+                Ok((_, tab, _)) if same => Some(tab.clone()),
+                _ => None,
+            };
+            ((attached, known, same), write)
         };
-        let (lease, found) = match token {
-            Some(token) => {
-                let (lease, found) = self.states.acquire(token).await?;
-                (Some(lease), found)
-            }
-            None => (None, None),
-        };
-        let known = found.is_some();
-        let attached = self.attach(token, found, page, router, caller.clone(), stored).await;
-        let kept = match (&attached, lease) {
-            // The same, known token: written back under its lease.
-            (Ok((new, tab, _)), Some(lease)) if known && Some(new.as_str()) == token => {
-                self.states.release(lease, Some(tab.clone())).await
-            }
-            (Ok((new, tab, _)), lease) => {
-                if let Some(lease) = lease {
-                    self.states.release(lease, None).await?;
-                }
-                self.states.save(new, tab).await
-            }
-            (Err(_), Some(lease)) => self.states.release(lease, None).await,
-            (Err(_), None) => Ok(()),
+        let ((attached, known, same), kept) = match asked {
+            Some(token) => self.leased(token, attach).await?,
+            None => (attach(None).await.0, Ok(())),
         };
         let (token, tab, public) = attached?;
         kept?;
+        if !same {
+            // A new token (none was asked, or a copy of a tab connected
+            // elsewhere): no one else knows it yet.
+            self.states.save(&token, &tab).await?;
+        }
         let connected = Connected { outbox: outbox.clone(), session_key: caller.session_key.clone(), pristine: !known };
         self.connected().insert(token.clone(), connected);
         let ready = Frame::ready(&token, page.state_name(), &public, page.kind.storage()).applied(tab.applied());
@@ -554,10 +547,13 @@ impl Engine {
     /// event, in order with its own events, off the caller's path. Calls
     /// for one topic within the debounce window
     /// ([`Engine::with_live_debounce`]) are merged into one. The REST
-    /// viewsets call it with their table's name after each write.
+    /// viewsets reach it through [`crate::signals`] with their table's
+    /// name after each write; a background job may call it directly.
     ///
-    /// ```ignore
-    /// ctx.ui.broadcast("shop_product");
+    /// ```no_run
+    /// # fn demo(prepared: tandem::Prepared) {
+    /// prepared.ui.broadcast("shop_product");
+    /// # }
     /// ```
     pub fn broadcast(self: &Arc<Self>, topic: &str) {
         if self.live_debounce.is_zero() || tokio::runtime::Handle::try_current().is_err() {
@@ -590,8 +586,10 @@ impl Engine {
     /// was logged out, cycled or deleted): their runtimes load the page
     /// again as whoever the browser's cookie now says.
     ///
-    /// ```ignore
-    /// ctx.ui.end_session("the-old-session-key");
+    /// ```no_run
+    /// # fn demo(prepared: tandem::Prepared) {
+    /// prepared.ui.end_session("the-old-session-key");
+    /// # }
     /// ```
     pub fn end_session(&self, key: &str) {
         self.publish(BusMessage::SessionEnded { key: key.to_string() });
@@ -747,14 +745,16 @@ impl Engine {
         ctx: &mut EventContext,
         outbox: &Outbox,
     ) -> Result<(Result<(), EventError>, Vec<(String, Value)>), TabError> {
-        let _in_order = self.locks.lock(&ctx.token).await;
-        let (lease, found) = self.states.acquire(&ctx.token).await?;
-        self.touched(&ctx.token);
-        let (ran, write) = match self.run_leased(page, id, event, args, ctx, outbox, found).await {
-            Ok((outcome, tab, answer)) => (Ok((outcome, answer)), tab),
-            Err(error) => (Err(error), None),
-        };
-        let kept = self.states.release(lease, write).await;
+        let token = ctx.token.clone();
+        let (ran, kept) = self
+            .leased(&token, async |found| {
+                self.touched(&token);
+                match self.run_leased(page, id, event, args, ctx, outbox, found).await {
+                    Ok((outcome, tab, answer)) => (Ok((outcome, answer)), tab),
+                    Err(error) => (Err(error), None),
+                }
+            })
+            .await?;
         let (outcome, answer) = ran?;
         if let Err(error) = kept {
             tracing::error!(target: "tandem::ui", token = %ctx.token, %error, "an event's changes were not kept");
@@ -865,15 +865,16 @@ impl Engine {
         session_key: &str,
         change: impl FnOnce(&mut S),
     ) -> Result<(), EventError> {
-        let _in_order = self.locks.lock(token).await;
-        let (lease, found) = self.states.acquire(token).await?;
-        self.touched(token);
-        let (changed, write) = match Self::changed_by(found.as_deref(), token, session_key, change) {
-            Ok(Some((tab, ops))) => (Ok(Some(ops)), Some(tab)),
-            Ok(None) => (Ok(None), None),
-            Err(error) => (Err(error), None),
-        };
-        let kept = self.states.release(lease, write).await;
+        let (changed, kept) = self
+            .leased(token, async |found| {
+                self.touched(token);
+                match Self::changed_by(found.as_deref(), token, session_key, change) {
+                    Ok(Some((tab, ops))) => (Ok(Some(ops)), Some(tab)),
+                    Ok(None) => (Ok(None), None),
+                    Err(error) => (Err(error), None),
+                }
+            })
+            .await?;
         let changed = changed?;
         if let Err(error) = kept {
             self.deliver(token, Frame::resync("A background change was not kept.").encode());
@@ -938,14 +939,33 @@ impl Engine {
         if let Some(connected) = self.connected().get_mut(token) {
             connected.session_key = session_key.to_string();
         }
+        let moved = async |found: Option<Arc<Tab>>| {
+            let moved = found.map(|tab| {
+                let mut tab = Arc::unwrap_or_clone(tab);
+                tab.session_key = session_key.to_string();
+                tab
+            });
+            ((), moved)
+        };
+        self.leased(token, moved).await?.1
+    }
+
+    /// Runs `work` on tab `token` (as stored, `None` when there is none)
+    /// under the tab's lock (in order with its other work here) and lease
+    /// (alone across processes), writes the tab `work` returns (none:
+    /// nothing to write) and gives the lease back: `work`'s outcome and
+    /// whether the write was kept. Every change to a stored tab goes
+    /// through here.
+    async fn leased<T>(
+        &self,
+        token: &str,
+        work: impl AsyncFnOnce(Option<Arc<Tab>>) -> (T, Option<Tab>),
+    ) -> Result<(T, Result<(), StoreError>), StoreError> {
         let _in_order = self.locks.lock(token).await;
         let (lease, found) = self.states.acquire(token).await?;
-        let moved = found.map(|tab| {
-            let mut tab = Arc::unwrap_or_clone(tab);
-            tab.session_key = session_key.to_string();
-            tab
-        });
-        self.states.release(lease, moved).await
+        let (outcome, write) = work(found).await;
+        let kept = self.states.release(lease, write).await;
+        Ok((outcome, kept))
     }
 
     /// Forgets idle tabs.

@@ -113,6 +113,7 @@ impl<'a> ClientFrame<'a> {
 /// The upgrade handler of `/_event`.
 pub async fn event_socket(
     ctx: AppContext,
+    axum::Extension(engine): axum::Extension<Arc<Engine>>,
     axum::extract::ConnectInfo(peer): axum::extract::ConnectInfo<std::net::SocketAddr>,
     headers: HeaderMap,
     upgrade: WebSocketUpgrade,
@@ -139,7 +140,6 @@ pub async fn event_socket(
         Err(error) => return ApiError::internal(error).into_response(),
     };
     let session_key = session.key().unwrap_or_default();
-    let engine = ctx.ui.clone();
     let limits = engine.limits;
     // Small buffers: an idle tab should cost kilobytes, not the 128 KiB
     // tungstenite reserves by default; they grow for large frames. Each read

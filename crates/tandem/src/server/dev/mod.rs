@@ -155,9 +155,11 @@ pub(crate) async fn script() -> impl axum::response::IntoResponse {
 
 /// `GET /_tandem/dev/events`: the status now, then at every change, until
 /// the process shuts down (so a restart is never held up by open pages).
-pub(crate) async fn events(ctx: crate::context::AppContext) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
+pub(crate) async fn events(
+    axum::Extension(ui): axum::Extension<std::sync::Arc<crate::ui::Engine>>,
+) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
     let receiver = ACTIVE.get().map(|reload| (reload.build.clone(), reload.status.subscribe()));
-    let closing = ctx.ui.closing();
+    let closing = ui.closing();
     let stream = futures_util::stream::unfold((receiver, closing, true), |(receiver, mut closing, first)| async move {
         let (build, mut status) = receiver?;
         if !first {
