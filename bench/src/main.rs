@@ -177,7 +177,7 @@ fn machine() -> String {
 }
 
 /// The table's sections, in the order they run; `--only` picks one.
-const SECTIONS: [&str; 7] = ["http", "events", "memory", "streams", "startup", "scale", "admin"];
+const SECTIONS: [&str; 8] = ["http", "events", "search", "memory", "streams", "startup", "scale", "admin"];
 
 async fn all(plan: Plan, quick: bool, only: Option<&str>) -> Value {
     let runs = |section: &str| only.is_none_or(|name| name == section);
@@ -201,7 +201,7 @@ async fn all(plan: Plan, quick: bool, only: Option<&str>) -> Value {
             let behind = server::write_behind_config(&config);
             let write_behind = Server::start("serve-shop", &[&behind], "/", &[]).await;
             if let Value::Array(rows) = &mut events {
-                rows.extend(write_behind_rows(plan, &write_behind).await);
+                rows.extend(write_behind_rows(plan, &write_behind, &baseline).await);
                 // The list's cost to the engine alone: the tab is written behind.
                 for mut row in list_rows(plan, &write_behind).await {
                     row["event"] = json!(format!("{} (write-behind)", row["event"].as_str().unwrap_or("")));
@@ -210,6 +210,10 @@ async fn all(plan: Plan, quick: bool, only: Option<&str>) -> Value {
                 rows.extend(scale::search_on_postgres(plan.event_run).await);
             }
         }
+    }
+    if only == Some("search") {
+        // `search` on PostgreSQL alone (also part of `events`).
+        events = Value::Array(scale::search_on_postgres(plan.event_run).await);
     }
     let mut memory = Value::Null;
     if runs("memory") {
@@ -345,70 +349,88 @@ fn median_and_range(mut ratios: Vec<f64>) -> (f64, [f64; 2]) {
 
 async fn event_workloads(plan: Plan, tandem: &Server, baseline: &Server) -> Value {
     let mut rows = Vec::new();
-    // Only `increment` has a hand-written counterpart in the baseline.
-    let cases = [("/counter", "increment", json!([]), true), ("/", "search", json!([""]), false)];
-    for (path, name, args, compared) in cases {
-        for tabs in [1usize, 20, 50] {
-            let servers: Vec<&Server> = if compared { vec![tandem, baseline] } else { vec![tandem] };
-            let mut opened = Vec::new();
-            for server in &servers {
-                opened.push(events::open_tabs(&server.addr, path, tabs).await);
-            }
-            let mut measured: Vec<(events::Run, Duration)> = servers.iter().map(|_| Default::default()).collect();
-            // Two halves, the side that goes first alternating: the machine is noisy.
-            for half in 0..2 {
-                let mut order: Vec<usize> = (0..servers.len()).collect();
-                if half == 1 {
-                    order.reverse();
-                }
-                for side in order {
-                    let pid = servers[side].pid();
-                    // Measured around the events only: opening the tabs is not their cost.
-                    let before = procfs::cpu_time(pid).unwrap_or_default();
-                    let tabs = std::mem::take(&mut opened[side]);
-                    let (run, tabs) = events::drive(tabs, name, args.clone(), plan.event_run / 2).await;
-                    let cpu = procfs::cpu_time(pid).unwrap_or_default().saturating_sub(before);
-                    opened[side] = tabs;
-                    let (total, total_cpu) = &mut measured[side];
-                    total.elapsed += run.elapsed;
-                    total.add(run);
-                    *total_cpu += cpu;
-                }
-            }
-            let mut stats: Vec<Value> = measured.iter_mut().map(|(run, cpu)| event_stats(run, *cpu)).collect();
-            let mut row = json!({"event": format!("{path} {name}"), "tabs": tabs});
-            if let Some(map) = row.as_object_mut()
-                && let Some(Value::Object(ours)) = stats.first_mut().map(Value::take)
-            {
-                map.extend(ours);
-            }
-            if let Some(theirs) = stats.get(1) {
-                let ratio = row["events_per_s"].as_f64().unwrap_or(0.0)
-                    / theirs["events_per_s"].as_f64().unwrap_or(1.0).max(1.0);
-                row["baseline"] = theirs.clone();
-                row["ratio"] = json!((ratio * 100.0).round() / 100.0);
-            }
-            rows.push(row);
-        }
+    for tabs in [1usize, 20, 50] {
+        // Only `increment` has a hand-written counterpart in the baseline.
+        rows.push(against_baseline(plan, tandem, baseline, "/counter increment", tabs).await);
+    }
+    for tabs in [1usize, 20, 50] {
+        let mut stats = measure_alternating(plan, &[(tandem, "/")], "search", json!([""]), tabs).await;
+        rows.push(event_row("/ search", tabs, stats.remove(0)));
     }
     Value::Array(rows)
 }
 
-/// `increment` on a shop that answers before the commit, at 20 and 50 tabs.
-async fn write_behind_rows(plan: Plan, shop: &Server) -> Vec<Value> {
+/// `increment` on `/counter` of `tandem` and on the hand-written counter,
+/// alternating by halves: the row of `tandem` (named `name`) with the
+/// baseline's figures, `ratio` (events/s, Tandem ÷ baseline) and
+/// `cpu_ratio` (CPU per event, Tandem ÷ baseline).
+async fn against_baseline(plan: Plan, tandem: &Server, baseline: &Server, name: &str, tabs: usize) -> Value {
+    let sides = [(tandem, "/counter"), (baseline, "/counter")];
+    let mut stats = measure_alternating(plan, &sides, "increment", json!([]), tabs).await;
+    let theirs = stats.pop().unwrap_or_default();
+    let mut row = event_row(name, tabs, stats.pop().unwrap_or_default());
+    let of = |stats: &Value, key: &str| stats[key].as_f64().unwrap_or(0.0);
+    let ratio = of(&row, "events_per_s") / of(&theirs, "events_per_s").max(1.0);
+    row["ratio"] = json!((ratio * 100.0).round() / 100.0);
+    let cpu_ratio = of(&row, "cpu_us_per_event") / of(&theirs, "cpu_us_per_event").max(1e-9);
+    row["cpu_ratio"] = json!((cpu_ratio * 100.0).round() / 100.0);
+    row["ratio_of"] = json!(format!("{name} ÷ the hand-written counter"));
+    row["baseline"] = theirs;
+    row
+}
+
+/// `increment` on a shop that answers before the commit, at 20 and 50
+/// tabs, against the hand-written counter.
+async fn write_behind_rows(plan: Plan, shop: &Server, baseline: &Server) -> Vec<Value> {
     let mut rows = Vec::new();
     for tabs in [20usize, 50] {
-        let opened = events::open_tabs(&shop.addr, "/counter", tabs).await;
-        let before = procfs::cpu_time(shop.pid()).unwrap_or_default();
-        let (mut run, _tabs) = events::drive(opened, "increment", json!([]), plan.event_run).await;
-        let cpu = procfs::cpu_time(shop.pid()).unwrap_or_default().saturating_sub(before);
-        let mut row = json!({"event": "/counter increment (write-behind)", "tabs": tabs});
-        if let (Some(map), Value::Object(stats)) = (row.as_object_mut(), event_stats(&mut run, cpu)) {
-            map.extend(stats);
-        }
-        rows.push(row);
+        rows.push(against_baseline(plan, shop, baseline, "/counter increment (write-behind)", tabs).await);
     }
     rows
+}
+
+/// A table row: `event` at `tabs` tabs with its figures.
+fn event_row(event: &str, tabs: usize, stats: Value) -> Value {
+    let mut row = json!({"event": event, "tabs": tabs});
+    if let (Some(map), Value::Object(stats)) = (row.as_object_mut(), stats) {
+        map.extend(stats);
+    }
+    row
+}
+
+/// `event` from `tabs` tabs on each side (a server and a page), the sides
+/// taking turns by halves of `plan.event_run`, the one that goes first
+/// alternating (the machine is noisy): each side's figures, in order. The
+/// CPU is measured around the events only (opening the tabs is not their
+/// cost).
+async fn measure_alternating(
+    plan: Plan,
+    sides: &[(&Server, &str)],
+    event: &str,
+    args: Value,
+    tabs: usize,
+) -> Vec<Value> {
+    let mut opened = Vec::new();
+    for (server, path) in sides {
+        opened.push(events::open_tabs(&server.addr, path, tabs).await);
+    }
+    let mut measured: Vec<(events::Run, Duration)> = sides.iter().map(|_| Default::default()).collect();
+    for half in 0..2 {
+        for step in 0..sides.len() {
+            let side = (half + step) % sides.len();
+            let pid = sides[side].0.pid();
+            let before = procfs::cpu_time(pid).unwrap_or_default();
+            let tabs = std::mem::take(&mut opened[side]);
+            let (run, tabs) = events::drive(tabs, event, args.clone(), plan.event_run / 2).await;
+            let cpu = procfs::cpu_time(pid).unwrap_or_default().saturating_sub(before);
+            opened[side] = tabs;
+            let (total, total_cpu) = &mut measured[side];
+            total.elapsed += run.elapsed;
+            total.add(run);
+            *total_cpu += cpu;
+        }
+    }
+    measured.iter_mut().map(|(run, cpu)| event_stats(run, *cpu)).collect()
 }
 
 /// Events/s, p50, p99 and server CPU per event of one side's runs.
@@ -441,34 +463,13 @@ async fn list_rows(plan: Plan, tandem: &Server) -> Vec<Value> {
 /// per event ÷ the last side's.
 async fn alternating(plan: Plan, tandem: &Server, paths: &[&str], event: &str, tab_counts: &[usize]) -> Vec<Value> {
     let mut rows = Vec::new();
+    let sides: Vec<(&Server, &str)> = paths.iter().map(|path| (tandem, *path)).collect();
     for &tabs in tab_counts {
-        let mut opened = Vec::new();
-        for path in paths {
-            opened.push(events::open_tabs(&tandem.addr, path, tabs).await);
-        }
-        let mut measured: Vec<(events::Run, Duration)> = paths.iter().map(|_| Default::default()).collect();
-        for half in 0..2 {
-            for step in 0..paths.len() {
-                let side = (half + step) % paths.len();
-                let before = procfs::cpu_time(tandem.pid()).unwrap_or_default();
-                let tabs = std::mem::take(&mut opened[side]);
-                let (run, tabs) = events::drive(tabs, event, json!([]), plan.event_run / 2).await;
-                let cpu = procfs::cpu_time(tandem.pid()).unwrap_or_default().saturating_sub(before);
-                opened[side] = tabs;
-                let (total, total_cpu) = &mut measured[side];
-                total.elapsed += run.elapsed;
-                total.add(run);
-                *total_cpu += cpu;
-            }
-        }
-        let stats: Vec<Value> = measured.iter_mut().map(|(run, cpu)| event_stats(run, *cpu)).collect();
+        let stats = measure_alternating(plan, &sides, event, json!([]), tabs).await;
         let cpu = |side: usize| stats[side]["cpu_us_per_event"].as_f64().unwrap_or(0.0);
         let last = paths.len() - 1;
         for (side, path) in paths.iter().enumerate() {
-            let mut row = json!({"event": format!("{path} {event}"), "tabs": tabs});
-            if let (Some(map), Value::Object(ours)) = (row.as_object_mut(), stats[side].clone()) {
-                map.extend(ours);
-            }
+            let mut row = event_row(&format!("{path} {event}"), tabs, stats[side].clone());
             if side == 0 {
                 row["cpu_ratio"] = json!((cpu(0) / cpu(last).max(1e-9) * 100.0).round() / 100.0);
                 row["ratio_of"] = json!(format!("{path} ÷ {}", paths[last]));

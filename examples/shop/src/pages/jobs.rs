@@ -149,13 +149,13 @@ pub fn view(s: &View<Jobs>) -> Node {
             div().class("page-heading").children([
                 h1().text("Jobs"),
                 p().class("lede")
-                    .text("Long work in a live page: streamed progress, chained events, background tasks."),
+                    .text("Long work in a live page: pushed progress, chained events, background tasks, a streamed log."),
             ]),
             grid(
                 "20rem",
                 [
                     card(
-                        "Streamed progress",
+                        "Pushed progress",
                         [
                             progress_bar(s.progress, 100, "Job progress").id("progress"),
                             p().class("job-status").children([
