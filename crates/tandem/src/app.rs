@@ -355,6 +355,7 @@ impl App {
             .with_session_ages(settings.sessions)
             .with_login_guard(login.clone())
             .with_login_url(&settings.auth.login_url)
+            .with_topics(topics)
             .with_accounts(mail.clone(), crate::auth::tokens::PasswordResetTokenGenerator::from_settings(&settings));
         if let Some(page) = &self.not_found {
             engine = engine.with_not_found(page.clone());

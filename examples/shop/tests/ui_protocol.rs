@@ -389,6 +389,46 @@ async fn handlers_read_and_write_the_http_session() {
     server.stop().await;
 }
 
+/// A state whose event says a topic changed.
+#[derive(Default, Serialize, Deserialize, State)]
+struct Notifier {
+    told: u64,
+}
+
+#[events]
+impl Notifier {
+    async fn tell(&mut self, ctx: &mut tandem::ui::EventContext, topic: String) -> Result<(), EventError> {
+        ctx.changed(&topic)?;
+        self.told += 1;
+        Ok(())
+    }
+}
+
+fn notifier_view() -> Node {
+    p().child(bind("told"))
+}
+
+#[tokio::test]
+async fn a_misspelt_topic_fails_the_event_naming_the_closest_one() {
+    let app = shop::app().topic("prices").page(Page::dynamic::<Notifier>("notify", "Notify", notifier_view));
+    let server = TestServer::start(&app, |_| {}).await;
+    let page = load(&server.base, "/notify", None).await;
+    let mut socket = connect(&server.base, &page.cookies, &server.base).await.unwrap();
+    hello(&mut socket, Some(&page.token), "/notify").await;
+    // A declared topic and a registered model's table are known.
+    assert_eq!(event(&mut socket, 1, "tell", json!(["prices"])).await["ops"][0]["value"], 1);
+    assert_eq!(event(&mut socket, 2, "tell", json!(["shop_product"])).await["ops"][0]["value"], 2);
+    // Any other name fails the event (the state rolled back) instead of reaching no page.
+    let error = event(&mut socket, 3, "tell", json!(["prises"])).await;
+    assert_eq!(
+        error["message"],
+        "ctx.changed(\"prises\") names no model's table (`App::model`) or declared topic (`App::topic`); \
+         did you mean `prices`?"
+    );
+    assert_eq!(event(&mut socket, 4, "tell", json!(["prices"])).await["ops"][0]["value"], 3);
+    server.stop().await;
+}
+
 #[tokio::test]
 async fn computed_values_are_sent_only_when_their_fields_change() {
     let server = TestServer::start(&shop::app(), |_| {}).await;

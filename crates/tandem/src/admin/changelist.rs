@@ -448,7 +448,7 @@ impl ChangeList {
             return Err(EventError::new("Choose an action."));
         };
         let message = (custom.run)(ctx.db.clone(), self.selected.clone()).await?;
-        ctx.changed(&m.table());
+        ctx.table_changed(&m.table());
         ctx.notify(Level::Success, &message);
         self.selected.clear();
         self.fill(&site, m, ctx).await

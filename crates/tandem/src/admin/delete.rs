@@ -100,10 +100,10 @@ pub(crate) async fn delete(
     }
     let existing: Vec<String> = reprs.into_iter().map(|(pk, _)| pk).collect();
     let deleted = m.delete(&ctx.db, &existing).await?;
-    ctx.changed(&m.table());
+    ctx.table_changed(&m.table());
     for other in &site.models {
         if other.foreign_keys().iter().any(|fk| fk.table == m.table()) {
-            ctx.changed(&other.table());
+            ctx.table_changed(&other.table());
         }
     }
     Ok(deleted)

@@ -254,7 +254,7 @@ impl FormPage {
             Ok(saved) => {
                 let flag = if pk.is_some() { Flag::Change } else { Flag::Addition };
                 log::record(&ctx.db, user_id, m.app(), m.model(), &saved.pk, &saved.repr, flag, &saved.changed).await?;
-                ctx.changed(&m.table());
+                ctx.table_changed(&m.table());
                 let verbose = m.verbose();
                 let done = if pk.is_some() { "changed" } else { "added" };
                 let next = match then.as_str() {

@@ -252,19 +252,26 @@ pub fn check_topics(page: &Page, topics: &[String]) -> Result<(), UnknownName> {
         if topics.contains(topic) {
             continue;
         }
-        let closest = topics.iter().min_by_key(|known| strsim::levenshtein(topic, known));
         return Err(UnknownName {
             route: page.route.clone(),
             state: page.state_name(),
             written: format!("live({topic:?}, {event:?})"),
-            missing: "no model's table (`App::model`) or declared topic (`App::topic`)".into(),
-            hint: match closest {
-                Some(closest) => format!("; did you mean `{closest}`?"),
-                None => "; the app declares none".into(),
-            },
+            missing: NOT_A_TOPIC.into(),
+            hint: topic_hint(topic, topics),
         });
     }
     Ok(())
+}
+
+/// What a name that is not a topic is not.
+pub(crate) const NOT_A_TOPIC: &str = "no model's table (`App::model`) or declared topic (`App::topic`)";
+
+/// `; did you mean `shop_product`?` for `topic`, the closest of `topics`.
+pub(crate) fn topic_hint(topic: &str, topics: &[String]) -> String {
+    match topics.iter().min_by_key(|known| strsim::levenshtein(topic, known)) {
+        Some(closest) => format!("; did you mean `{closest}`?"),
+        None => "; the app declares none".into(),
+    }
 }
 
 /// The `{name}` placeholders of a title or head template (`{{` and `}}`

@@ -102,6 +102,9 @@ pub struct EventContext {
     pub(crate) state: &'static str,
     pub(crate) uploads: Vec<super::upload::UploadedFile>,
     pub(crate) changed: Vec<String>,
+    /// The topics pages may be live on (`None`: not checked, a context
+    /// made outside an engine).
+    pub(crate) topics: Option<std::sync::Arc<[String]>>,
     // A mutex only to keep the context `Sync`; nothing contends for it.
     pub(crate) tasks: std::sync::Mutex<Vec<Task>>,
     /// How long the session lives once an event stores something in it.
@@ -220,6 +223,7 @@ impl EventContext {
             state: "",
             uploads: Vec::new(),
             changed: Vec::new(),
+            topics: None,
             tasks: Default::default(),
             session_ages: Default::default(),
             logins: None,
@@ -304,13 +308,55 @@ impl EventContext {
     }
 
     /// Tells every tab showing data under `topic` (`Page::live`), in every
-    /// process, that it changed, once this event has succeeded.
+    /// process, that it changed, once this event has succeeded. `topic` is
+    /// a registered model's table or a topic declared with `App::topic`;
+    /// any other name is an error naming the closest one (a misspelt topic
+    /// would otherwise reach no page, silently). For a model's table,
+    /// [`model_changed`](Self::model_changed) is checked by the compiler.
     ///
-    /// ```ignore
-    /// ctx.changed("shop_product");
     /// ```
-    pub fn changed(&mut self, topic: &str) {
+    /// # use tandem::ui::{EventContext, EventError};
+    /// async fn restock(ctx: &mut EventContext) -> Result<(), EventError> {
+    ///     // … prices changed in a table the app declared as a topic …
+    ///     ctx.changed("prices")?;
+    ///     Ok(())
+    /// }
+    /// ```
+    pub fn changed(&mut self, topic: &str) -> Result<(), EventError> {
+        if let Some(topics) = &self.topics
+            && !topics.iter().any(|known| known == topic)
+        {
+            let hint = super::check::topic_hint(topic, topics);
+            let not = super::check::NOT_A_TOPIC;
+            return Err(EventError::new(format!("ctx.changed({topic:?}) names {not}{hint}")));
+        }
         self.changed.push(topic.to_string());
+        Ok(())
+    }
+
+    /// Tells every tab live on model `E`'s table, in every process, that it
+    /// changed, once this event has succeeded (what a REST write to it does).
+    ///
+    /// ```
+    /// # mod product {
+    /// #     use sea_orm::entity::prelude::*;
+    /// #     #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+    /// #     #[sea_orm(table_name = "shop_product")]
+    /// #     pub struct Model { #[sea_orm(primary_key)] pub id: i64 }
+    /// #     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)] pub enum Relation {}
+    /// #     impl ActiveModelBehavior for ActiveModel {}
+    /// # }
+    /// # fn demo(ctx: &mut tandem::ui::EventContext) {
+    /// ctx.model_changed::<product::Entity>();
+    /// # }
+    /// ```
+    pub fn model_changed<E: sea_orm::EntityTrait>(&mut self) {
+        self.table_changed(E::default().table_name());
+    }
+
+    /// A table Tandem itself names (the admin's registered models) changed.
+    pub(crate) fn table_changed(&mut self, table: &str) {
+        self.changed.push(table.to_string());
     }
 
     /// Runs an event of the same state after this one, on the server,

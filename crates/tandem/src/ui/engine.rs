@@ -88,6 +88,8 @@ pub struct Engine {
     logins: Option<Arc<crate::auth::LoginGuard>>,
     mail: Option<crate::mail::Mailer>,
     reset_tokens: Option<Arc<crate::auth::tokens::PasswordResetTokenGenerator>>,
+    /// The topics pages may be live on, which `ctx.changed` checks.
+    topics: Option<Arc<[String]>>,
     login_url: String,
 }
 
@@ -168,6 +170,7 @@ impl Engine {
             logins: None,
             mail: None,
             reset_tokens: None,
+            topics: None,
             login_url: crate::auth::AuthSettings::default().login_url,
         })
     }
@@ -196,6 +199,17 @@ impl Engine {
     ) -> Self {
         self.mail = Some(mailer);
         self.reset_tokens = Some(Arc::new(tokens));
+        self
+    }
+
+    /// The topics pages may be live on (the registered models' tables and
+    /// the declared topics): `ctx.changed` refuses any other.
+    ///
+    /// ```ignore
+    /// let engine = Engine::new(pages, states, Limits::default())?.with_topics(vec!["shop_product".into()]);
+    /// ```
+    pub fn with_topics(mut self, topics: Vec<String>) -> Self {
+        self.topics = Some(topics.into());
         self
     }
 
@@ -643,6 +657,7 @@ impl Engine {
         ctx.logins = self.logins.clone();
         ctx.mail = self.mail.clone();
         ctx.reset_tokens = self.reset_tokens.clone();
+        ctx.topics = self.topics.clone();
     }
 
     /// How many tabs have work in progress (their per-tab locks).

@@ -704,7 +704,7 @@ impl<M: ManagedModel> ModelState<M> {
                 ctx.notify(Level::Success, &format!("Added the {verbose}."));
             }
         }
-        ctx.changed(M::Entity::default().table_name());
+        ctx.model_changed::<M::Entity>();
         self.cancel().await;
         self.refresh(&options, ctx).await
     }
@@ -747,7 +747,7 @@ impl<M: ManagedModel> ModelState<M> {
         let (column, value) = key_value::<M>(&options, &self.confirming)?;
         let deleted = M::Entity::delete_many().filter(column.eq(value)).exec(&ctx.db).await?;
         if deleted.rows_affected > 0 {
-            ctx.changed(M::Entity::default().table_name());
+            ctx.model_changed::<M::Entity>();
             ctx.notify(Level::Success, &format!("Deleted the {}.", options.serializer.verbose_name()));
         }
         if self.selected == self.confirming {

@@ -148,8 +148,9 @@ pub fn view(s: &View<Jobs>) -> Node {
         [
             div().class("page-heading").children([
                 h1().text("Jobs"),
-                p().class("lede")
-                    .text("Long work in a live page: pushed progress, chained events, background tasks, a streamed log."),
+                p().class("lede").text(
+                    "Long work in a live page: pushed progress, chained events, background tasks, a streamed log.",
+                ),
             ]),
             grid(
                 "20rem",
