@@ -9,6 +9,7 @@ use sea_orm::{
     QueryResult, Statement, TransactionError, TransactionOptions, TransactionTrait,
 };
 
+use super::ready::Ready;
 use super::sqlite::Sqlite;
 use crate::context::AppContext;
 use crate::http::ApiError;
@@ -17,8 +18,9 @@ use crate::http::ApiError;
 ///
 /// Statements run through `&db` take the fastest path Tandem has for the
 /// database: on SQLite the embedded driver ([`crate::db::register`] says
-/// which statements), on PostgreSQL sqlx without SeaORM's executor
-/// ([`crate::db::query_all`]). Transactions ([`TransactionTrait`]) and
+/// which statements), on PostgreSQL sqlx without SeaORM's executor, each
+/// query on a connection kept ready from the last one (no ping of it as it
+/// goes back to the pool; `docs/deployment.md`). Transactions ([`TransactionTrait`]) and
 /// migrations run on SeaORM's own connection, [`Db::sea_orm`].
 ///
 /// ```no_run
@@ -38,12 +40,37 @@ use crate::http::ApiError;
 #[derive(Clone)]
 pub struct Db {
     sea: DatabaseConnection,
-    sqlite: Option<Arc<Sqlite>>,
+    driver: Driver,
+}
+
+/// Where the statements SeaORM's executor does not run go.
+#[derive(Clone)]
+enum Driver {
+    /// The embedded SQLite driver.
+    Sqlite(Arc<Sqlite>),
+    /// PostgreSQL's kept connections, for single queries.
+    Postgres(Arc<Ready>),
+    /// Neither: a connection opened elsewhere.
+    SeaOrm,
 }
 
 impl Db {
     pub(crate) fn new(sea: DatabaseConnection, sqlite: Option<Arc<Sqlite>>) -> Self {
-        Db { sea, sqlite }
+        let driver = match (sqlite, &sea.inner) {
+            (Some(sqlite), _) => Driver::Sqlite(sqlite),
+            (None, sea_orm::DatabaseConnectionType::SqlxPostgresPoolConnection(_)) => {
+                Driver::Postgres(Arc::new(Ready::new(sea.get_postgres_connection_pool().clone())))
+            }
+            (None, _) => Driver::SeaOrm,
+        };
+        Db { sea, driver }
+    }
+
+    fn sqlite(&self) -> Option<&Sqlite> {
+        match &self.driver {
+            Driver::Sqlite(sqlite) => Some(sqlite),
+            _ => None,
+        }
     }
 
     /// SeaORM's own connection (sqlx), for APIs that take a
@@ -67,7 +94,7 @@ impl Db {
     /// ```
     pub async fn ping(&self) -> Result<(), DbErr> {
         self.sea.ping().await?;
-        if let Some(sqlite) = &self.sqlite {
+        if let Some(sqlite) = self.sqlite() {
             sqlite.ping().await?;
         }
         Ok(())
@@ -75,12 +102,16 @@ impl Db {
 
     /// Whether SQLite statements can run on the embedded driver.
     pub fn has_sqlite_driver(&self) -> bool {
-        self.sqlite.is_some()
+        self.sqlite().is_some()
     }
 
-    /// Closes SeaORM's pool; the embedded driver's connections close when
-    /// the last clone of this handle is dropped.
+    /// Closes SeaORM's pool and PostgreSQL's kept connections; the embedded
+    /// driver's connections close when the last clone of this handle is
+    /// dropped.
     pub async fn close(self) -> Result<(), DbErr> {
+        if let Driver::Postgres(ready) = &self.driver {
+            ready.close().await;
+        }
         self.sea.close().await
     }
 }
@@ -90,7 +121,7 @@ impl Db {
 /// SQLite driver.
 impl From<DatabaseConnection> for Db {
     fn from(sea: DatabaseConnection) -> Self {
-        Db { sea, sqlite: None }
+        Db { sea, driver: Driver::SeaOrm }
     }
 }
 
@@ -102,35 +133,44 @@ impl ConnectionTrait for Db {
     }
 
     async fn execute_raw(&self, stmt: Statement) -> Result<ExecResult, DbErr> {
-        match &self.sqlite {
-            Some(sqlite) => super::rows::exec_result(sqlite.execute(&stmt.sql, values(&stmt)).await?),
-            None => self.sea.execute_raw(stmt).await,
+        match &self.driver {
+            Driver::Sqlite(sqlite) => super::rows::exec_result(sqlite.execute(&stmt.sql, values(&stmt)).await?),
+            Driver::Postgres(ready) => ready.execute(stmt).await,
+            Driver::SeaOrm => self.sea.execute_raw(stmt).await,
         }
     }
 
     async fn execute_unprepared(&self, sql: &str) -> Result<ExecResult, DbErr> {
-        match &self.sqlite {
+        match self.sqlite() {
             Some(sqlite) => super::rows::exec_result(sqlite.execute_batch(sql).await?),
             None => self.sea.execute_unprepared(sql).await,
         }
     }
 
     async fn query_one_raw(&self, stmt: Statement) -> Result<Option<QueryResult>, DbErr> {
-        if let Some(sqlite) = &self.sqlite
-            && let Some(rows) = sqlite.query(&stmt.sql, values(&stmt), true).await?
-        {
-            return Ok(super::rows::query_results(rows.into_iter().take(1).collect())?.pop());
+        match &self.driver {
+            Driver::Sqlite(sqlite) => {
+                if let Some(rows) = sqlite.query(&stmt.sql, values(&stmt), true).await? {
+                    return Ok(super::rows::query_results(rows.into_iter().take(1).collect())?.pop());
+                }
+                super::query_one(&self.sea, stmt).await
+            }
+            Driver::Postgres(ready) => ready.query_one(stmt).await,
+            Driver::SeaOrm => super::query_one(&self.sea, stmt).await,
         }
-        super::query_one(&self.sea, stmt).await
     }
 
     async fn query_all_raw(&self, stmt: Statement) -> Result<Vec<QueryResult>, DbErr> {
-        if let Some(sqlite) = &self.sqlite
-            && let Some(rows) = sqlite.query(&stmt.sql, values(&stmt), false).await?
-        {
-            return super::rows::query_results(rows);
+        match &self.driver {
+            Driver::Sqlite(sqlite) => {
+                if let Some(rows) = sqlite.query(&stmt.sql, values(&stmt), false).await? {
+                    return super::rows::query_results(rows);
+                }
+                super::query_all(&self.sea, stmt).await
+            }
+            Driver::Postgres(ready) => ready.query_all(stmt).await,
+            Driver::SeaOrm => super::query_all(&self.sea, stmt).await,
         }
-        super::query_all(&self.sea, stmt).await
     }
 
     fn is_mock_connection(&self) -> bool {

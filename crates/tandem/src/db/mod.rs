@@ -12,6 +12,7 @@ pub(crate) mod makemigrations;
 pub mod migrations;
 mod models;
 mod query;
+mod ready;
 mod rows;
 mod sqlite;
 

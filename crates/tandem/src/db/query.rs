@@ -69,9 +69,6 @@ enum Driver<'a> {
 
 impl<'a> Driver<'a> {
     fn of(db: &'a DatabaseConnection, stmt: Statement) -> Self {
-        let bound = |stmt: Statement| {
-            (AssertSqlSafe(stmt.sql), SqlxValues(stmt.values.unwrap_or_else(|| sea_orm::Values(Vec::new()))))
-        };
         match &db.inner {
             DatabaseConnectionType::SqlxSqlitePoolConnection(_) => {
                 let (sql, values) = bound(stmt);
@@ -86,8 +83,13 @@ impl<'a> Driver<'a> {
     }
 }
 
+/// `stmt`'s SQL and values, bound for sqlx.
+pub(super) fn bound(stmt: Statement) -> (AssertSqlSafe<String>, SqlxValues) {
+    (AssertSqlSafe(stmt.sql), SqlxValues(stmt.values.unwrap_or_else(|| sea_orm::Values(Vec::new()))))
+}
+
 /// A driver error, as SeaORM reports it.
-fn query_error(error: sqlx::Error) -> DbErr {
+pub(super) fn query_error(error: sqlx::Error) -> DbErr {
     DbErr::Query(RuntimeErr::SqlxError(Arc::new(error)))
 }
 

@@ -311,6 +311,7 @@ scalars!(
     f32,
     f64,
     rust_decimal::Decimal,
+    crate::db::Decimal,
     chrono::NaiveDate,
     chrono::NaiveTime,
     chrono::NaiveDateTime,

@@ -5,13 +5,13 @@
 
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
-use std::sync::LazyLock;
-use tandem::rest::{ModelSerializer, RestError};
+use tandem::db::Decimal;
+use tandem::rest::RestError;
 use tandem::sea_orm::{
-    ActiveModelBehavior, ActiveModelTrait, ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder,
+    ActiveModelBehavior, ActiveModelTrait, ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
 };
 
-use tandem::serde_json::{Map, Value, json};
+use tandem::serde_json::{Map, Value};
 use tandem::ui::components::{card, input_field, primary_button, secondary_button};
 use tandem::ui::node::*;
 use tandem::ui::{EventContext, EventError, Level, Row, State, View, events};
@@ -35,15 +35,15 @@ pub struct Catalog {
     pub errors: BTreeMap<String, String>,
 }
 
-/// A product as the list shows it, rendered by the product's serializer.
+/// A product as the list shows it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, Row)]
 pub struct ProductRow {
     /// The primary key (the row's key).
     pub id: i64,
     /// The name.
     pub name: String,
-    /// The price, an exact decimal as text (`14.50`).
-    pub price: String,
+    /// The price, exact, with its two decimal places (`14.50`).
+    pub price: Decimal,
     /// The product page's URL.
     pub url: String,
 }
@@ -101,22 +101,28 @@ impl Catalog {
                 Condition::any().add(product::Column::Name.contains(term)).add(product::Column::Sku.contains(term)),
             );
         }
-        let rows = select.order_by_desc(product::Column::Id).all(&ctx.db).await?;
-        self.products = product_rows().rows(&rows)?;
+        // Only the columns the list shows, decoded by position into a tuple.
+        let rows: Vec<(i64, String, Decimal)> = select
+            .select_only()
+            .columns([product::Column::Id, product::Column::Name, product::Column::Price])
+            .order_by_desc(product::Column::Id)
+            .into_tuple()
+            .all(&ctx.db)
+            .await?;
+        self.products = rows.into_iter().map(ProductRow::from).collect();
         self.count = self.products.len();
         Ok(())
     }
 }
 
-/// The rows the page binds to: the product's own serializer, narrowed to
-/// what the list shows, plus the product page's URL.
-fn product_rows() -> &'static ModelSerializer<product::Entity> {
-    static ROWS: LazyLock<ModelSerializer<product::Entity>> = LazyLock::new(|| {
-        ModelSerializer::new()
-            .fields(&["id", "name", "price"])
-            .method_field("url", |product: &product::Model| json!(format!("/products/{}", product.id)))
-    });
-    &ROWS
+impl From<(i64, String, Decimal)> for ProductRow {
+    fn from((id, name, mut price): (i64, String, Decimal)) -> Self {
+        // The column holds two places; a value stored with fewer shows two.
+        if price.scale() != 2 {
+            price.0.rescale(2);
+        }
+        ProductRow { url: format!("/products/{id}"), id, name, price }
+    }
 }
 
 /// The page.
