@@ -10,19 +10,25 @@
 //! the page's own events.
 //!
 //! ```
+//! # use serde::{Deserialize, Serialize};
 //! use tandem::ui::components::*;
 //! use tandem::ui::node::*;
+//! use tandem::ui::{Row, view::Field};
 //!
-//! fn view() -> Node {
+//! #[derive(Serialize, Deserialize, Row)]
+//! pub struct Product { pub id: i64, pub name: String, pub price: tandem::db::Decimal }
+//!
+//! // In a page, the fields and events are the state's (`s.products`, `s.sort()`).
+//! fn view(products: Field<Vec<Product>>, ordering: Field<String>) -> Node {
 //!     vstack([
-//!         sortable_table("products", "id", "ordering", event("sort"), [column("name", "Name"), column("price", "Price")]),
+//!         sortable_table(products, ordering, event("sort"), |p| [column(p.name, "Name"), column(p.price, "Price")]),
 //!         button().text("Details").on_click(event("open")),
 //!         modal("Details", "open", event("close"), [p().text("Hello.")]),
 //!         tabs("tab", event("select"), [("about", "About", p().text("…")), ("terms", "Terms", p().text("…"))]),
 //!         hstack([badge("New", Tone::Success), busy_spinner()]),
 //!     ])
 //! }
-//! # let _ = view();
+//! # let _ = view(Field::__at("products"), Field::__at("ordering"));
 //! ```
 
 pub use super::buttons::{danger_button, primary_button, secondary_button};
@@ -149,13 +155,21 @@ pub fn busy_spinner() -> Node {
     spinner().class("t-when-busy")
 }
 
-/// One column of a [`data_table`] or [`sortable_table`].
+/// One column of a [`data_table`] or [`sortable_table`], made with
+/// [`column`] from a field of the table's row.
 ///
 /// ```
+/// # use serde::{Deserialize, Serialize};
+/// use tandem::ui::Row;
 /// use tandem::ui::components::column;
 /// use tandem::ui::node::*;
 ///
-/// let name = column("name", "Name").cell(a().bind_attr("href", "item.url").child(bind("item.name")));
+/// #[derive(Serialize, Deserialize, Row)]
+/// pub struct Product { pub id: i64, pub name: String, pub url: String }
+///
+/// # let row = <Product as tandem::ui::view::Row>::__view("item.");
+/// // `row` as a table's `columns` closure receives it.
+/// let name = column(row.name, "Name").cell(a().bind_attr("href", row.url).child(row.name));
 /// # let _ = name;
 /// ```
 #[derive(Debug, Clone, PartialEq)]
@@ -166,25 +180,58 @@ pub struct Column {
     cell: Node,
 }
 
-/// A column showing each row's `key` field under the header `label`;
-/// sortable in a [`sortable_table`].
+/// A column showing `field` of each row under the header `label`, sorted
+/// by the field's name in a [`sortable_table`]. `field` is one of the
+/// row's handles the table's `columns` closure receives, so a misspelt
+/// field or a list where a value is expected does not compile.
 ///
 /// ```
-/// let price = tandem::ui::components::column("price", "Price");
+/// # use serde::{Deserialize, Serialize};
+/// # use tandem::ui::Row;
+/// # #[derive(Serialize, Deserialize, Row)]
+/// # pub struct Product { pub id: i64, pub price: tandem::db::Decimal }
+/// # let row = <Product as tandem::ui::view::Row>::__view("item.");
+/// let price = tandem::ui::components::column(row.price, "Price");
 /// # let _ = price;
 /// ```
-pub fn column(key: &str, label: &str) -> Column {
-    Column { key: key.to_string(), label: label.to_string(), sortable: true, cell: bind(format!("item.{key}")) }
+pub fn column<T: crate::ui::view::Scalar>(field: crate::ui::view::Field<T>, label: &str) -> Column {
+    let path = field.path();
+    Column::named(path.strip_prefix("item.").unwrap_or(path), label)
+}
+
+/// A column of `label` showing `cell` in each row and no field of its own
+/// (buttons, a computed badge): never sortable.
+///
+/// ```
+/// use tandem::ui::components::cell_column;
+/// use tandem::ui::node::*;
+///
+/// let actions = cell_column("", button().text("Edit"));
+/// # let _ = actions;
+/// ```
+pub fn cell_column(label: &str, cell: Node) -> Column {
+    Column { key: String::new(), label: label.to_string(), sortable: false, cell }
 }
 
 impl Column {
-    /// Shows `cell` in each row instead of the field (rows are `item`).
+    /// The column of the row field named `key` (the escape hatch for
+    /// tables built from names known only at run time, such as a model's
+    /// columns; its binding is checked when the app starts).
+    pub(crate) fn named(key: &str, label: &str) -> Column {
+        Column { key: key.to_string(), label: label.to_string(), sortable: true, cell: bind(format!("item.{key}")) }
+    }
+
+    /// Shows `cell` in each row instead of the field.
     ///
     /// ```
+    /// # use serde::{Deserialize, Serialize};
+    /// # use tandem::ui::Row;
     /// use tandem::ui::components::{Tone, badge, column};
-    /// use tandem::ui::node::bind;
+    /// # #[derive(Serialize, Deserialize, Row)]
+    /// # pub struct Product { pub id: i64, pub sku: String }
+    /// # let row = <Product as tandem::ui::view::Row>::__view("item.");
     ///
-    /// let sku = column("sku", "SKU").cell(badge(bind("item.sku"), Tone::Neutral));
+    /// let sku = column(row.sku, "SKU").cell(badge(row.sku, Tone::Neutral));
     /// # let _ = sku;
     /// ```
     pub fn cell(mut self, cell: Node) -> Self {
@@ -195,8 +242,13 @@ impl Column {
     /// A plain header, even in a [`sortable_table`].
     ///
     /// ```
-    /// let actions = tandem::ui::components::column("actions", "").unsortable();
-    /// # let _ = actions;
+    /// # use serde::{Deserialize, Serialize};
+    /// # use tandem::ui::Row;
+    /// # #[derive(Serialize, Deserialize, Row)]
+    /// # pub struct Product { pub id: i64, pub is_active: bool }
+    /// # let row = <Product as tandem::ui::view::Row>::__view("item.");
+    /// let status = tandem::ui::components::column(row.is_active, "Status").unsortable();
+    /// # let _ = status;
     /// ```
     pub fn unsortable(mut self) -> Self {
         self.sortable = false;
@@ -204,17 +256,28 @@ impl Column {
     }
 }
 
-/// A table of the list at `rows` (rows matched by their `key` field), one
-/// column per [`Column`].
+/// A table of the list `rows`, rows matched by their key field, one column
+/// per [`Column`] that `columns` makes from the row's field handles.
 ///
 /// ```
+/// # use serde::{Deserialize, Serialize};
 /// use tandem::ui::components::{column, data_table};
+/// use tandem::ui::{Row, view::Field};
 ///
-/// let orders = data_table("orders", "id", [column("number", "Order"), column("total", "Total")]);
-/// # let _ = orders;
+/// #[derive(Serialize, Deserialize, Row)]
+/// pub struct Order { pub id: i64, pub number: String, pub total: tandem::db::Decimal }
+///
+/// # let orders: Field<Vec<Order>> = Field::__at("orders");
+/// // In a view: `data_table(s.orders, |order| …)`.
+/// let table = data_table(orders, |order| [column(order.number, "Order"), column(order.total, "Total")]);
+/// # let _ = table;
 /// ```
-pub fn data_table(rows: impl crate::ui::view::Path, key: &str, columns: impl IntoIterator<Item = Column>) -> Node {
-    build_table(&rows.path_string(), key, &columns.into_iter().collect::<Vec<_>>(), None)
+pub fn data_table<R: crate::ui::view::Row, C: IntoIterator<Item = Column>>(
+    rows: crate::ui::view::Field<Vec<R>>,
+    columns: impl FnOnce(R::View) -> C,
+) -> Node {
+    let columns: Vec<Column> = columns(R::__view("item.")).into_iter().collect();
+    build_table(rows.path(), R::KEY, &columns, None)
 }
 
 /// A [`data_table`] whose headers sort it. The state field `ordering` holds
@@ -225,22 +288,40 @@ pub fn data_table(rows: impl crate::ui::view::Path, key: &str, columns: impl Int
 /// sorts the rows.
 ///
 /// ```
+/// # use serde::{Deserialize, Serialize};
 /// use tandem::ui::components::{column, sortable_table};
 /// use tandem::ui::node::event;
+/// use tandem::ui::{Row, view::Field};
 ///
-/// let products = sortable_table("products", "id", "ordering", event("sort"), [column("name", "Name")]);
-/// # let _ = products;
+/// #[derive(Serialize, Deserialize, Row)]
+/// pub struct Product { pub id: i64, pub name: String }
+///
+/// # let (products, ordering): (Field<Vec<Product>>, Field<String>) = (Field::__at("products"), Field::__at("ordering"));
+/// // In a view: `sortable_table(s.products, s.ordering, s.sort(), |product| …)`.
+/// let table = sortable_table(products, ordering, event("sort"), |product| [column(product.name, "Name")]);
+/// # let _ = table;
 /// ```
-pub fn sortable_table(
-    rows: impl crate::ui::view::Path,
-    key: &str,
-    ordering: impl crate::ui::view::Path,
+pub fn sortable_table<R: crate::ui::view::Row, C: IntoIterator<Item = Column>>(
+    rows: crate::ui::view::Field<Vec<R>>,
+    ordering: crate::ui::view::Field<String>,
     // The column's key comes last, a `String` as a key press's name does.
     on_sort: impl crate::ui::view::Fires<crate::ui::view::dom::Key>,
-    columns: impl IntoIterator<Item = Column>,
+    columns: impl FnOnce(R::View) -> C,
 ) -> Node {
-    let (rows, ordering, on_sort) = (rows.path_string(), ordering.path_string(), on_sort.into_spec());
-    build_table(&rows, key, &columns.into_iter().collect::<Vec<_>>(), Some((&ordering, &on_sort)))
+    let columns: Vec<Column> = columns(R::__view("item.")).into_iter().collect();
+    build_table(rows.path(), R::KEY, &columns, Some((ordering.path(), &on_sort.into_spec())))
+}
+
+/// A sortable table of the list at the path `rows` (rows keyed by `key`):
+/// for tables whose rows are known only at run time (a model's).
+pub(crate) fn sortable_table_by_name(
+    rows: &str,
+    key: &str,
+    ordering: &str,
+    on_sort: &EventSpec,
+    columns: &[Column],
+) -> Node {
+    build_table(rows, key, columns, Some((ordering, on_sort)))
 }
 
 /// The ordering after a click on column `key`: ascending first, then
@@ -399,8 +480,8 @@ mod tests {
 
     #[test]
     fn sortable_headers_show_the_ordering_as_aria_sort() {
-        let table =
-            sortable_table("rows", "id", "ordering", event("sort"), [column("name", "Name"), column("sku", "SKU")]);
+        let columns = [Column::named("name", "Name"), Column::named("sku", "SKU")];
+        let table = sortable_table_by_name("rows", "id", "ordering", &event("sort"), &columns);
         let data = json!({"rows": [{"id": 1, "name": "<Mug>", "sku": "M"}], "ordering": "-name"});
         let html = render(&table, &data);
         assert!(html.contains("<th scope=\"col\" aria-sort=\"descending\"><button class=\"t-sort\""), "{html}");
@@ -413,15 +494,18 @@ mod tests {
 
     #[test]
     fn header_clicks_send_the_column_key() {
-        let Node::El(th) = column_header(&column("price", "Price"), Some(("ordering", &event("sort").arg("x")))) else {
+        let Node::El(th) = column_header(&Column::named("price", "Price"), Some(("ordering", &event("sort").arg("x"))))
+        else {
             panic!("an element")
         };
         let Some(Node::El(button)) = th.children.first() else { panic!("a button") };
         assert_eq!(button.on[0].1, event("sort").arg("x").arg("price"));
-        let plain =
-            render(&column_header(&column("price", "Price").unsortable(), Some(("o", &event("sort")))), &json!({}));
+        let plain = render(
+            &column_header(&Column::named("price", "Price").unsortable(), Some(("o", &event("sort")))),
+            &json!({}),
+        );
         assert_eq!(plain, "<th scope=\"col\">Price</th>");
-        assert_eq!(render(&column_header(&column("a", "A"), None), &json!({})), "<th scope=\"col\">A</th>");
+        assert_eq!(render(&column_header(&Column::named("a", "A"), None), &json!({})), "<th scope=\"col\">A</th>");
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! The engine: pages by route, tabs by token, and the event loop of one tab
 //! (load its state, run the handler, diff, save), strictly in order per tab.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashSet};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -74,7 +74,7 @@ pub struct Engine {
     not_found: Page,
     states: Arc<dyn StateManager>,
     locks: TabLocks,
-    connected: Mutex<HashMap<String, Connected>>,
+    connected: Mutex<super::TokenMap<Connected>>,
     bus: std::sync::RwLock<Option<Arc<dyn Bus>>>,
     draining: std::sync::atomic::AtomicBool,
     /// Limits per connection.
@@ -522,7 +522,7 @@ impl Engine {
         }
     }
 
-    fn connected(&self) -> std::sync::MutexGuard<'_, HashMap<String, Connected>> {
+    fn connected(&self) -> std::sync::MutexGuard<'_, super::TokenMap<Connected>> {
         self.connected.lock().unwrap_or_else(|p| p.into_inner())
     }
 
@@ -710,6 +710,9 @@ impl Engine {
             let (outcome, queued) = self.run_one(page, id, &event, args, &mut ctx, outbox).await?;
             first.get_or_insert(outcome);
             next.extend(queued.into_iter().rev());
+            if next.is_empty() {
+                break;
+            }
             // The next event starts afresh: nothing of this one's actions,
             // queue or session is carried over.
             let caller = Caller {

@@ -13,7 +13,6 @@
 //! # });
 //! ```
 
-use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use tokio::sync::OwnedMutexGuard;
@@ -22,7 +21,7 @@ type Entry = Arc<tokio::sync::Mutex<()>>;
 
 /// The locks of the tabs that have work in progress.
 #[derive(Default)]
-pub struct TabLocks(Mutex<HashMap<String, Entry>>);
+pub struct TabLocks(Mutex<super::TokenMap<Entry>>);
 
 /// A held tab lock; the table forgets the token when the last holder or
 /// waiter lets go (a waiter whose future is dropped counts as letting go).
@@ -34,7 +33,7 @@ pub struct TabLock<'a> {
 }
 
 impl TabLocks {
-    fn table(&self) -> MutexGuard<'_, HashMap<String, Entry>> {
+    fn table(&self) -> MutexGuard<'_, super::TokenMap<Entry>> {
         self.0.lock().unwrap_or_else(|p| p.into_inner())
     }
 

@@ -19,6 +19,10 @@
 //! App::new(env!("CARGO_MANIFEST_DIR")).page(Page::dynamic::<Counter>("counter", "Counter", counter))
 //! ```
 
+/// A map keyed by tab token, hashed with foldhash: looked up several times
+/// per event, and only server-signed tokens become keys.
+pub(crate) type TokenMap<V> = std::collections::HashMap<String, V, foldhash::fast::RandomState>;
+
 pub mod background;
 pub mod bus;
 pub mod buttons;

@@ -43,7 +43,7 @@ use sea_orm::{
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use super::components::{Column, column, next_ordering, sortable_table};
+use super::components::{Column, cell_column, next_ordering, sortable_table_by_name};
 use super::context::{EventContext, Level};
 use super::field::{checkbox_field, input_field};
 use super::forms::FieldErrors;
@@ -313,7 +313,7 @@ impl<E: EntityTrait> ModelOptions<E> {
             .iter()
             .map(|name| {
                 let label = self.serializer.field_list().find(|f| &f.name == name).map(|f| f.label.clone());
-                let column = column(name, &label.unwrap_or_else(|| name.clone()));
+                let column = Column::named(name, &label.unwrap_or_else(|| name.clone()));
                 if self.query.ordering.contains(name) { column } else { column.unsortable() }
             })
             .collect()
@@ -973,8 +973,9 @@ pub fn model_view<M: ManagedModel>() -> Node {
 
     let item_key = format!("item.{key}");
     let mut columns = options.columns();
-    columns.push(
-        column("actions", "").unsortable().cell(hstack([
+    columns.push(cell_column(
+        "",
+        hstack([
             button()
                 .class("t-button model-edit")
                 .attr("type", "button")
@@ -985,8 +986,8 @@ pub fn model_view<M: ManagedModel>() -> Node {
                 .attr("type", "button")
                 .text("Delete")
                 .on_click(event("delete").arg_from(&item_key)),
-        ])),
-    );
+        ]),
+    ));
 
     let fields: Vec<Node> = options
         .serializer
@@ -1058,7 +1059,7 @@ pub fn model_view<M: ManagedModel>() -> Node {
         hstack(toolbar),
         cond("confirm_open", confirm, nothing()),
         cond("form_open", form, nothing()),
-        div().id("model-rows").child(sortable_table("rows", key, "ordering", event("sort"), columns)),
+        div().id("model-rows").child(sortable_table_by_name("rows", key, "ordering", &event("sort"), &columns)),
         pager,
     ]);
     div().class("t-model-state").child(cond("can_view", body, p().id("model-denied").child(bind("denied"))))

@@ -364,7 +364,7 @@ struct Slot {
 }
 
 struct Memory {
-    tabs: HashMap<String, Slot>,
+    tabs: super::TokenMap<Slot>,
     /// The tokens of the dirty slots, each once.
     dirty: Vec<String>,
     /// Counts the changes kept; the writer reports how far it has written.
@@ -404,7 +404,7 @@ impl DatabaseStates {
         let states = Arc::new(Self {
             db,
             idle,
-            memory: Mutex::new(Memory { tabs: HashMap::new(), dirty: Vec::new(), changes: 0 }),
+            memory: Mutex::new(Memory { tabs: super::TokenMap::default(), dirty: Vec::new(), changes: 0 }),
             writing: tokio::sync::Mutex::new(()),
             durable,
             wake: wake.clone(),

@@ -126,22 +126,18 @@ fn compare(a: &product::Model, b: &product::Model, column: &str) -> Ordering {
 }
 
 fn product_table(s: &View<Components>) -> Node {
-    sortable_table(
-        s.products,
-        "id",
-        s.ordering,
-        s.sort(),
+    sortable_table(s.products, s.ordering, s.sort(), |product| {
         [
-            column("name", "Name"),
-            column("price", "Price"),
-            column("sku", "SKU"),
-            column("is_active", "Status").unsortable().cell(cond(
-                "item.is_active",
+            column(product.name, "Name"),
+            column(product.price, "Price"),
+            column(product.sku, "SKU"),
+            column(product.is_active, "Status").unsortable().cell(cond(
+                product.is_active,
                 badge("Active", Tone::Success),
                 badge("Hidden", Tone::Neutral),
             )),
-        ],
-    )
+        ]
+    })
     .id("product-table")
 }
 
