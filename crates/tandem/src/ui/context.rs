@@ -464,7 +464,9 @@ impl EventContext {
         match self.session.as_ref().and_then(Session::changed_data) {
             Some(data) => {
                 let age = self.session_ages.age_of(&data);
-                crate::sessions::store::save(&self.db, &self.session_key, &data, age).await
+                // Boxed: the write's future is large, and every event's
+                // future would otherwise carry (and copy) its space.
+                Box::pin(crate::sessions::store::save(&self.db, &self.session_key, &data, age)).await
             }
             None => Ok(()),
         }

@@ -633,49 +633,53 @@ async fn upsert(db: &impl sea_orm::ConnectionTrait, rows: Vec<model::ActiveModel
     Ok(())
 }
 
+impl DatabaseStates {
+    /// Tab `token` read from the database (not in memory), kept in memory.
+    async fn load_stored(&self, token: &str) -> Result<Option<Arc<Tab>>, StoreError> {
+        let Some(row) = model::Entity::find_by_id(token.to_string())
+            .filter(model::Column::ExpiresAt.gt(Utc::now()))
+            .one(&self.db)
+            .await?
+        else {
+            return Ok(None);
+        };
+        let mut states = match serde_json::from_str(&row.data) {
+            Ok(Value::Object(map)) => map,
+            _ => Map::new(),
+        };
+        if super::tab_parts::has_parts(&row.data) {
+            use super::tab_parts::model::{Column, Entity};
+            let parts = Entity::find().filter(Column::Token.eq(token)).all(&self.db).await?;
+            super::tab_parts::splice(&mut states, parts.into_iter().map(|part| (part.name, part.data)));
+        }
+        let tab = Arc::new(Tab::from_stored(row.session_key, states));
+        let mut memory = self.memory();
+        let slot = memory.tabs.entry(token.to_string()).or_insert_with(|| Slot {
+            tab,
+            expires_at: row.expires_at,
+            dirty: false,
+            stored: true,
+            change: 0,
+            parts: HashMap::new(),
+        });
+        Ok(Some(slot.tab.clone()))
+    }
+}
+
 impl StateManager for DatabaseStates {
     fn load<'a>(&'a self, token: &'a str) -> BoxFuture<'a, Result<Option<Arc<Tab>>, StoreError>> {
-        Box::pin(async move {
-            {
-                let mut memory = self.memory();
-                match memory.tabs.get(token) {
-                    Some(slot) if slot.expires_at > Utc::now() => return Ok(Some(slot.tab.clone())),
-                    // Expired: forgotten (a pending write-behind skips it).
-                    Some(_) => {
-                        memory.tabs.remove(token);
-                        return Ok(None);
-                    }
-                    None => {}
-                }
+        // A tab in memory is answered without the database read's future
+        // (many times larger, and copied whole into its box).
+        let mut memory = self.memory();
+        match memory.tabs.get(token) {
+            Some(slot) if slot.expires_at > Utc::now() => Box::pin(std::future::ready(Ok(Some(slot.tab.clone())))),
+            // Expired: forgotten (a pending write-behind skips it).
+            Some(_) => {
+                memory.tabs.remove(token);
+                Box::pin(std::future::ready(Ok(None)))
             }
-            let Some(row) = model::Entity::find_by_id(token.to_string())
-                .filter(model::Column::ExpiresAt.gt(Utc::now()))
-                .one(&self.db)
-                .await?
-            else {
-                return Ok(None);
-            };
-            let mut states = match serde_json::from_str(&row.data) {
-                Ok(Value::Object(map)) => map,
-                _ => Map::new(),
-            };
-            if super::tab_parts::has_parts(&row.data) {
-                use super::tab_parts::model::{Column, Entity};
-                let parts = Entity::find().filter(Column::Token.eq(token)).all(&self.db).await?;
-                super::tab_parts::splice(&mut states, parts.into_iter().map(|part| (part.name, part.data)));
-            }
-            let tab = Arc::new(Tab::from_stored(row.session_key, states));
-            let mut memory = self.memory();
-            let slot = memory.tabs.entry(token.to_string()).or_insert_with(|| Slot {
-                tab,
-                expires_at: row.expires_at,
-                dirty: false,
-                stored: true,
-                change: 0,
-                parts: HashMap::new(),
-            });
-            Ok(Some(slot.tab.clone()))
-        })
+            None => Box::pin(self.load_stored(token)),
+        }
     }
 
     fn save<'a>(&'a self, token: &'a str, tab: &'a Tab) -> BoxFuture<'a, Result<(), StoreError>> {
