@@ -50,7 +50,8 @@ enum Driver {
     Sqlite(Arc<Sqlite>),
     /// PostgreSQL's kept connections, for single queries.
     Postgres(Arc<Ready>),
-    /// Neither: a connection opened elsewhere.
+    /// Neither (SQLite in memory, a mock): SeaORM's executor, or
+    /// [`crate::db::query_all`]'s sqlx path.
     SeaOrm,
 }
 
@@ -116,12 +117,12 @@ impl Db {
     }
 }
 
-/// A handle on a connection opened elsewhere: every statement runs through
-/// SeaORM (and [`crate::db::query_all`]'s sqlx path), none on the embedded
-/// SQLite driver.
+/// A handle on a connection opened elsewhere: none of its statements run
+/// on the embedded SQLite driver; on PostgreSQL, single statements take
+/// the kept connections as [`crate::db::connect`]'s do.
 impl From<DatabaseConnection> for Db {
     fn from(sea: DatabaseConnection) -> Self {
-        Db { sea, driver: Driver::SeaOrm }
+        Db::new(sea, None)
     }
 }
 

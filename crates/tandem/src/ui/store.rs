@@ -611,29 +611,7 @@ impl DatabaseStates {
         }
         written
     }
-}
 
-/// Inserts `rows`, replacing the parts already stored, in one statement.
-async fn upsert_parts(
-    db: &impl sea_orm::ConnectionTrait,
-    rows: Vec<super::tab_parts::model::ActiveModel>,
-) -> Result<(), DbErr> {
-    use super::tab_parts::model::{Column, Entity};
-    let conflict = OnConflict::columns([Column::Token, Column::Name]).update_column(Column::Data).to_owned();
-    Entity::insert_many(rows).on_conflict(conflict).exec_without_returning(db).await?;
-    Ok(())
-}
-
-/// Inserts `rows`, replacing the tabs already stored, in one statement.
-async fn upsert(db: &impl sea_orm::ConnectionTrait, rows: Vec<model::ActiveModel>) -> Result<(), DbErr> {
-    let conflict = OnConflict::column(model::Column::Token)
-        .update_columns([model::Column::SessionKey, model::Column::Data, model::Column::ExpiresAt])
-        .to_owned();
-    model::Entity::insert_many(rows).on_conflict(conflict).exec_without_returning(db).await?;
-    Ok(())
-}
-
-impl DatabaseStates {
     /// Tab `token` read from the database (not in memory), kept in memory.
     async fn load_stored(&self, token: &str) -> Result<Option<Arc<Tab>>, StoreError> {
         let Some(row) = model::Entity::find_by_id(token.to_string())
@@ -664,6 +642,26 @@ impl DatabaseStates {
         });
         Ok(Some(slot.tab.clone()))
     }
+}
+
+/// Inserts `rows`, replacing the parts already stored, in one statement.
+async fn upsert_parts(
+    db: &impl sea_orm::ConnectionTrait,
+    rows: Vec<super::tab_parts::model::ActiveModel>,
+) -> Result<(), DbErr> {
+    use super::tab_parts::model::{Column, Entity};
+    let conflict = OnConflict::columns([Column::Token, Column::Name]).update_column(Column::Data).to_owned();
+    Entity::insert_many(rows).on_conflict(conflict).exec_without_returning(db).await?;
+    Ok(())
+}
+
+/// Inserts `rows`, replacing the tabs already stored, in one statement.
+async fn upsert(db: &impl sea_orm::ConnectionTrait, rows: Vec<model::ActiveModel>) -> Result<(), DbErr> {
+    let conflict = OnConflict::column(model::Column::Token)
+        .update_columns([model::Column::SessionKey, model::Column::Data, model::Column::ExpiresAt])
+        .to_owned();
+    model::Entity::insert_many(rows).on_conflict(conflict).exec_without_returning(db).await?;
+    Ok(())
 }
 
 impl StateManager for DatabaseStates {
